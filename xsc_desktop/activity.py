@@ -1,0 +1,30 @@
+"""The Activity log: who did what when. Notes must never hold secrets."""
+
+from __future__ import annotations
+
+import getpass
+from functools import cache
+
+from xsc_desktop.models import Activity
+
+
+@cache
+def current_actor() -> str:
+    """The operator's login name, used as the actor of changes made from this machine."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "operator"
+
+
+def record(subject_type: str, subject_id: int | None, action: str, *, from_state: str = "", to_state: str = "",
+           note: str = "", actor: str | None = None) -> Activity:
+    """Write one Activity row."""
+    return Activity.create(subject_type=subject_type, subject_id=subject_id, action=action, from_state=from_state,
+                           to_state=to_state, note=note, actor=actor or current_actor())
+
+
+def history(subject_type: str, subject_id: int, limit: int = 200) -> list[Activity]:
+    """The newest activity of one subject first."""
+    return list(Activity.select().where((Activity.subject_type == subject_type) & (Activity.subject_id == subject_id))
+                .order_by(Activity.at.desc(), Activity.id.desc()).limit(limit))

@@ -1,0 +1,1 @@
+"""Subcommands of `xsc-desktop`; each module has `register(subparsers)` and handlers `fn(args, ctx) -> int`."""

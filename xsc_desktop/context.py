@@ -1,0 +1,43 @@
+"""What every command and the window share: the data dir, the database URL, and opening them once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xsc_desktop import db
+from xsc_desktop.logs import setup_logging
+from xsc_desktop.paths import resolve_data_dir
+
+
+@dataclass
+class Context:
+    """The data dir and database of this process; `open_database()` connects and migrates on first use."""
+
+    data_dir: Path
+    database_url: str
+    log_path: Path | None = None
+    _opened: bool = field(default=False, repr=False)
+
+    @classmethod
+    def create(cls, data_dir: str | None = None, database_url: str | None = None) -> Context:
+        """Resolve --data-dir / XSC_DATA_DIR and --database / XSC_DATABASE_URL."""
+        path = resolve_data_dir(data_dir)
+        url = database_url or os.environ.get("XSC_DATABASE_URL") or db.database_url_for(path)
+        return cls(data_dir=path, database_url=url)
+
+    def open_database(self):
+        """Connect (migrating forward when needed) and start logging; safe to call again."""
+        if self.log_path is None:
+            self.log_path = setup_logging(self.data_dir)
+        if not self._opened:
+            db.connect(self.database_url)
+            self._opened = True
+        return db.database
+
+    def path(self, *parts: str) -> Path:
+        """A folder inside the data dir, created when missing."""
+        folder = self.data_dir.joinpath(*parts)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

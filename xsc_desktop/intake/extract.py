@@ -1,0 +1,750 @@
+"""Posting-doc text extraction: any common file format → plain text plus tables.
+
+`extract_file(path)` and `extract_bytes(data, name)` detect the format from the content (magic bytes,
+ZIP members, sniffing), not only from the extension, and return an `Extracted`. Everything that goes
+wrong with the file itself raises `IntakeError` with one plain sentence; softer doubts become warnings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# A DOCX/XLSX whose members unpack beyond this is treated as a ZIP bomb and never opened.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_PACK_RATIO = 200
+# An e-mail's attachments are processed in turn, but an attachment that is itself an e-mail
+# only this many levels deep.
+MAX_NESTING = 3
+
+FORMATS = ("pdf", "docx", "xlsx", "csv", "html", "eml", "txt", "md", "json")
+_EXTENSION_FORMAT = {
+    ".pdf": "pdf", ".docx": "docx", ".docm": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv",
+    ".tsv": "csv", ".htm": "html", ".html": "html", ".xhtml": "html", ".eml": "eml", ".msg": "eml",
+    ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".json": "json",
+}
+
+
+class IntakeError(Exception):
+    """A posting doc that cannot be read; the message is one sentence an operator can act on."""
+
+
+@dataclass
+class FormInput:
+    """One named control of an HTML form found in a posting doc."""
+
+    name: str
+    kind: str  # the input type: text, hidden, email, select, textarea ...
+    value: str = ""
+    required: bool = False
+    label: str = ""
+
+
+@dataclass
+class HtmlForm:
+    """An HTML `<form>`: where it posts and its controls."""
+
+    action: str
+    method: str
+    enctype: str
+    inputs: list[FormInput] = field(default_factory=list)
+
+
+@dataclass
+class Extracted:
+    """What a posting doc says: its text, its tables (rows of cells), the detected format and warnings."""
+
+    text: str
+    tables: list[list[list[str]]] = field(default_factory=list)
+    format: str = "txt"
+    warnings: list[str] = field(default_factory=list)
+    forms: list[HtmlForm] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def extract_file(path: str | Path) -> Extracted:
+    """Read a posting doc from disk and extract it; files over 50 MB are refused."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IntakeError(f"Cannot open {path.name}: {exc.strerror or exc}; check the path and try again.") from exc
+    if size > MAX_FILE_BYTES:
+        raise IntakeError(
+            f"{path.name} is {size / 1048576:.0f} MB, over the 50 MB limit for posting docs; "
+            "ask the client for a smaller file."
+        )
+    if path.is_dir():
+        raise IntakeError(f"{path.name} is a folder, not a file; drop the posting doc itself.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IntakeError(f"Cannot read {path.name}: {exc.strerror or exc}; check the file and try again.") from exc
+    return extract_bytes(data, path.name)
+
+
+def extract_bytes(data: bytes, name: str = "", _depth: int = 0) -> Extracted:
+    """Extract a posting doc held in memory; `name` only helps when the content is ambiguous."""
+    if len(data) > MAX_FILE_BYTES:
+        raise IntakeError(f"{name or 'The file'} is over the 50 MB limit for posting docs; ask for a smaller file.")
+    if not data.strip():
+        raise IntakeError(f"{name or 'The file'} is empty; ask the client to send the posting doc again.")
+    fmt = detect_format(data, name)
+    reader = _READERS[fmt]
+    if fmt == "eml":
+        result = reader(data, name, _depth)
+    else:
+        result = reader(data, name)
+    result.format = fmt
+    claimed = _EXTENSION_FORMAT.get(Path(name).suffix.lower()) if name else None
+    if claimed and claimed != fmt and {claimed, fmt} not in ({"txt", "md"}, {"txt", "csv"}, {"md", "csv"}):
+        result.warnings.insert(0, f"{name} is named as {claimed.upper()} but holds {fmt.upper()}; read it as {fmt.upper()}.")
+    return result
+
+
+def detect_format(data: bytes, name: str = "") -> str:
+    """The posting-doc format of `data`, judged by content first and by the file name only to break ties."""
+    ext = _EXTENSION_FORMAT.get(Path(name).suffix.lower()) if name else None
+    head = data[:2048]
+    if head.lstrip()[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(data, name)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise IntakeError(
+            f"{name or 'The file'} is an old binary Word/Excel/Outlook file; save it as DOCX, XLSX or EML and drop it again."
+        )
+    if head.startswith(b"{\\rtf"):
+        return "txt"
+    if head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff":
+        raise IntakeError(
+            f"{name or 'The file'} is an image — OCR is not supported; enter the fields by hand."
+        )
+    text = _decode_text(head + data[2048:8192])[0]
+    stripped = text.lstrip("\ufeff \t\r\n")
+    low = stripped[:1024].lower()
+    if stripped[:1] in "{[" and (ext in (None, "json", "txt") or _is_json(data)):
+        if _is_json(data):
+            return "json"
+    if re.match(r"<!doctype html|<html|<\?xml[^>]*>\s*<html", low) or (
+        ext in ("html", None, "txt") and re.search(r"<(body|table|div|p|h1|h2)[\s>]", low) and ext != "md"
+    ):
+        return "html"
+    if _looks_like_email(stripped):
+        return "eml"
+    if ext == "csv" or (ext is None and _looks_like_csv(stripped)):
+        return "csv"
+    if ext == "md" or re.search(r"^#{1,6} \S|^\|.*\|\s*$\n^\|?\s*:?-{3,}", stripped[:4096], re.M):
+        return "md"
+    return "txt"
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(_decode_text(data)[0].lstrip("\ufeff"))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _looks_like_email(text: str) -> bool:
+    head = text[:4096]
+    headers = re.findall(r"^(From|To|Subject|Date|MIME-Version|Received|Message-ID|Content-Type|Return-Path|Delivered-To):",
+                         head, re.M | re.I)
+    names = {h.lower() for h in headers}
+    return len(names) >= 3 and ("from" in names or "received" in names) and re.match(r"^[\w-]+:", text) is not None
+
+
+def _looks_like_csv(text: str) -> bool:
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    for delim in (",", ";", "\t"):
+        counts = [ln.count(delim) for ln in lines]
+        if min(counts) >= 1 and len(set(counts)) == 1:
+            return True
+    return False
+
+
+def _zip_kind(data: bytes, name: str) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IntakeError(f"{name or 'The file'} is a damaged ZIP/Office file; ask the client to send it again.") from exc
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise IntakeError(
+        f"{name or 'The file'} is a ZIP archive, not a Word or Excel posting doc; unpack it and drop the doc inside."
+    )
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _decode_text(data: bytes) -> tuple[str, str | None]:
+    """Decode text bytes; returns the text and a warning when it was not UTF-8."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), None
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16", errors="replace"), None
+    sample = data[:4000]
+    # UTF-16 without a BOM: every other byte of ASCII text is a NUL.
+    if len(sample) >= 4 and sample.count(b"\x00") > len(sample) // 4:
+        odd_nuls = sample[1::2].count(b"\x00")
+        even_nuls = sample[0::2].count(b"\x00")
+        codec = "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
+        return data.decode(codec, errors="replace"), None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "The text is not UTF-8; it was read as Windows-1252 — check accented letters."
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "The text is not UTF-8; it was read as Latin-1 — check accented letters."
+
+
+def _read_text(data: bytes, name: str) -> Extracted:
+    text, warning = _decode_text(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if text.lstrip().startswith("{\\rtf"):
+        text = _strip_rtf(text)
+    result = Extracted(text=text)
+    if warning:
+        result.warnings.append(warning)
+    return result
+
+
+def _strip_rtf(text: str) -> str:
+    text = re.sub(r"\\par[d]?\b ?", "\n", text)
+    text = re.sub(r"\\tab\b ?", "\t", text)
+    text = re.sub(r"\\'([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]).decode("cp1252", "replace"), text)
+    text = re.sub(r"\\[a-z]+-?\d* ?", "", text)
+    return re.sub(r"[{}]", "", text)
+
+
+def _read_json(data: bytes, name: str) -> Extracted:
+    text, warning = _decode_text(data)
+    try:
+        payload = json.loads(text.lstrip("\ufeff"))
+    except (ValueError, RecursionError) as exc:
+        raise IntakeError(f"{name or 'The file'} is not valid JSON; ask the client for the sample again.") from exc
+    pretty = json.dumps(payload, indent=2, ensure_ascii=False)
+    result = Extracted(text=pretty)
+    if warning:
+        result.warnings.append(warning)
+    return result
+
+
+def _read_csv(data: bytes, name: str) -> Extracted:
+    text, warning = _decode_text(data)
+    text = text.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise IntakeError(f"{name or 'The CSV file'} cannot be read as CSV ({exc}); open and re-save it.") from exc
+    rows = [_trim_row(r) for r in rows]
+    result = Extracted(text=_table_text(rows), tables=[[r for r in rows]])
+    if warning:
+        result.warnings.append(warning)
+    return result
+
+
+def _trim_row(row: list[str]) -> list[str]:
+    while row and not row[-1]:
+        row = row[:-1]
+    return row
+
+
+def _table_text(rows: list[list[str]]) -> str:
+    """Lay a table out as text lines, cells joined by ' | ', so text rules see one row per line."""
+    return "\n".join(" | ".join(c.replace("\n", " ") for c in row) for row in rows)
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def _read_pdf(data: bytes, name: str) -> Extracted:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    # pypdf logs every repaired cross-reference; those are not the operator's concern.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    label = name or "The PDF"
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception as exc:  # pypdf raises several kinds here (missing crypto, bad key)
+                raise IntakeError(
+                    f"{label} is password-protected; ask the client for an unprotected copy."
+                ) from exc
+            if not opened:
+                raise IntakeError(f"{label} is password-protected; ask the client for an unprotected copy.")
+        pages = list(reader.pages)
+    except IntakeError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
+        raise IntakeError(f"{label} is damaged or truncated and cannot be read; ask the client to send it again.") from exc
+    texts = []
+    failed = 0
+    for page in pages:
+        try:
+            # Layout mode keeps columns apart, so field tables survive as aligned text rows.
+            texts.append(page.extract_text(extraction_mode="layout"))
+        except Exception:  # noqa: BLE001 - one bad page must not lose the whole doc
+            try:
+                texts.append(page.extract_text())
+            except Exception:  # noqa: BLE001
+                failed += 1
+    text = "\n\n".join(t for t in texts if t)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    if not text.strip():
+        if failed:
+            raise IntakeError(f"{label} is damaged and no page could be read; ask the client to send it again.")
+        raise IntakeError(f"{label} has no text layer — OCR is not supported; enter the fields by hand.")
+    result = Extracted(text=text)
+    if failed:
+        result.warnings.append(f"{failed} page(s) of {label} could not be read; check the draft against the doc.")
+    return result
+
+
+# --------------------------------------------------------------------------- ZIP-based Office files
+
+
+def _open_office_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    label = name or "The file"
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IntakeError(f"{label} is damaged or truncated; ask the client to send it again.") from exc
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    # zipfile never unpacks past a member's declared size, so checking the declared sizes is enough.
+    if total > MAX_UNPACKED_BYTES or (total > 10 * 1024 * 1024 and total / packed > MAX_PACK_RATIO):
+        archive.close()
+        raise IntakeError(
+            f"{label} unpacks to {total / 1048576:.0f} MB, far more than a posting doc could hold; "
+            "it was not opened — ask the client for a normal copy."
+        )
+    return archive
+
+
+def _read_member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    try:
+        return archive.read(member)
+    except KeyError:
+        return b""
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise IntakeError(f"{name or 'The file'} is damaged or truncated; ask the client to send it again.") from exc
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _read_docx(data: bytes, name: str) -> Extracted:
+    with _open_office_zip(data, name) as archive:
+        body = _read_member(archive, "word/document.xml", name)
+        rels = _read_member(archive, "word/_rels/document.xml.rels", name)
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise IntakeError(f"{name or 'The Word file'} is damaged and its text cannot be read; ask for it again.") from exc
+    links: dict[str, str] = {}
+    if rels:
+        try:
+            for rel in ElementTree.fromstring(rels):
+                if rel.get("TargetMode") == "External":
+                    links[rel.get("Id", "")] = rel.get("Target", "")
+        except ElementTree.ParseError:
+            pass
+    lines: list[str] = []
+    tables: list[list[list[str]]] = []
+    doc_body = root.find(f"{_W}body")
+    if doc_body is None:
+        doc_body = root
+    for block in doc_body:
+        if block.tag == f"{_W}p":
+            lines.append(_docx_paragraph(block, links))
+        elif block.tag == f"{_W}tbl":
+            rows = _docx_table(block, links, tables)
+            tables.insert(len(tables) - _count_nested(block), rows)
+            lines.append(_table_text(rows))
+        elif block.tag == f"{_W}sdt":
+            for para in block.iter(f"{_W}p"):
+                lines.append(_docx_paragraph(para, links))
+    return Extracted(text="\n".join(lines), tables=tables)
+
+
+def _count_nested(table: ElementTree.Element) -> int:
+    return sum(1 for t in table.iter(f"{_W}tbl")) - 1
+
+
+def _docx_paragraph(para: ElementTree.Element, links: dict[str, str]) -> str:
+    parts: list[str] = []
+
+    def walk(node: ElementTree.Element) -> None:
+        for child in node:
+            tag = child.tag
+            if tag == f"{_W}t":
+                parts.append(child.text or "")
+            elif tag == f"{_W}tab":
+                parts.append("\t")
+            elif tag in (f"{_W}br", f"{_W}cr"):
+                parts.append("\n")
+            elif tag == f"{_W}hyperlink":
+                start = len(parts)
+                walk(child)
+                target = links.get(child.get(f"{_R}id", ""), "")
+                shown = "".join(parts[start:])
+                if target.startswith(("http://", "https://")) and target not in shown:
+                    parts.append(f" <{target}>")
+            elif tag in (f"{_W}tbl",):
+                continue
+            else:
+                walk(child)
+
+    walk(para)
+    return "".join(parts)
+
+
+def _docx_table(table: ElementTree.Element, links: dict[str, str], out: list[list[list[str]]]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for tr in table.findall(f"{_W}tr"):
+        row = []
+        for tc in tr.findall(f"{_W}tc"):
+            paras = []
+            for child in tc:
+                if child.tag == f"{_W}p":
+                    paras.append(_docx_paragraph(child, links))
+                elif child.tag == f"{_W}tbl":
+                    out.append(_docx_table(child, links, out))
+            row.append(" ".join(p.strip() for p in paras if p.strip()))
+        rows.append(row)
+    return rows
+
+
+def _read_xlsx(data: bytes, name: str) -> Extracted:
+    import warnings
+
+    import openpyxl
+
+    label = name or "The spreadsheet"
+    _open_office_zip(data, name).close()
+    tables: list[list[list[str]]] = []
+    lines: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it ignores; they do not matter for the text.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                for sheet in book.worksheets:
+                    rows = []
+                    for values in sheet.iter_rows(values_only=True):
+                        rows.append(_trim_row([_cell_text(v) for v in values]))
+                    while rows and not rows[-1]:
+                        rows.pop()
+                    if not rows:
+                        continue
+                    tables.append(rows)
+                    lines.append(f"[{sheet.title}]")
+                    lines.append(_table_text(rows))
+            finally:
+                book.close()
+    except IntakeError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on broken workbooks
+        raise IntakeError(f"{label} is damaged and cannot be read; ask the client to send it again.") from exc
+    return Extracted(text="\n".join(lines), tables=tables)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return str(value).strip()
+
+
+# --------------------------------------------------------------------------- HTML
+
+_SKIP_TAGS = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg", "head", "iframe", "aside"}
+_SKIP_MARKERS = re.compile(r"(^|[\s_-])(nav|navbar|navigation|menu|breadcrumbs?|sidebar|cookie|site-header|site-footer)($|[\s_-])", re.I)
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "pre",
+               "section", "article", "blockquote", "dt", "dd", "dl", "hr", "form", "main", "title", "caption"}
+_VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self.forms: list[HtmlForm] = []
+        self._skip: list[str] = []
+        self._pre = 0
+        self._table_stack: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+        self._cells_stack: list[list[str] | None] = []
+        self._select: FormInput | None = None
+        self._textarea: FormInput | None = None
+        self._label: list[str] | None = None
+        self._labels: list[str] = []
+        self._href: str | None = None
+        self._link_start = 0
+
+    # Text goes to the current table cell when inside one, and always to the page text.
+    def _emit(self, text: str) -> None:
+        self.out.append(text)
+        if self._cell is not None:
+            self._cell.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if self._skip:
+            if tag == self._skip[0] and tag not in _VOID_TAGS:
+                self._skip.append(tag)
+            return
+        marker = " ".join((a.get("class", ""), a.get("id", ""), a.get("role", "")))
+        if tag in _SKIP_TAGS or (tag not in ("body", "html", "main", "table", "td", "th", "tr") and _SKIP_MARKERS.search(marker)):
+            if tag not in _VOID_TAGS:
+                self._skip.append(tag)
+            return
+        if tag in _BLOCK_TAGS:
+            self._emit("\n")
+        if tag == "pre":
+            self._pre += 1
+        elif tag == "table":
+            self._table_stack.append([])
+            self._cells_stack.append(self._cell)
+            self._cell = None
+        elif tag == "tr" and self._table_stack:
+            self._table_stack[-1].append([])
+        elif tag in ("td", "th") and self._table_stack:
+            if not self._table_stack[-1]:
+                self._table_stack[-1].append([])
+            self._cell = []
+            self.out.append(" | ")
+        elif tag == "form":
+            self.forms.append(HtmlForm(a.get("action", ""), (a.get("method") or "GET").upper(), a.get("enctype", "")))
+        elif tag == "label":
+            self._label = []
+        elif tag in ("input", "select", "textarea", "button"):
+            self._form_control(tag, a)
+        elif tag == "option" and self._select is not None and ("selected" in a or not self._select.value):
+            self._select.value = a.get("value", "")
+        elif tag == "a":
+            self._href = a.get("href", "")
+            self._link_start = len(self.out)
+
+    def _form_control(self, tag: str, a: dict[str, str]) -> None:
+        name = a.get("name", "")
+        if not name or tag == "button":
+            return
+        kind = tag if tag != "input" else (a.get("type") or "text").lower()
+        if kind in ("submit", "button", "reset", "image", "file"):
+            return
+        label = self._labels[-1] if self._labels else ""
+        control = FormInput(name=name, kind=kind, value=a.get("value", ""), required="required" in a,
+                            label=a.get("placeholder", "") or label)
+        if kind in ("checkbox", "radio") and self.forms and any(i.name == name for i in self.forms[-1].inputs):
+            return
+        if not self.forms:
+            self.forms.append(HtmlForm("", "POST", ""))
+        self.forms[-1].inputs.append(control)
+        if tag == "select":
+            self._select = control
+        elif tag == "textarea":
+            self._textarea = control
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip:
+            if tag == self._skip[-1]:
+                self._skip.pop()
+            return
+        if tag == "pre":
+            self._pre = max(0, self._pre - 1)
+        elif tag in ("td", "th") and self._cell is not None and self._table_stack:
+            self._table_stack[-1][-1].append(re.sub(r"\s+", " ", "".join(self._cell)).strip())
+            self._cell = None
+        elif tag == "table" and self._table_stack:
+            rows = [r for r in self._table_stack.pop() if any(c for c in r)]
+            if rows:
+                self.tables.append(rows)
+            self._cell = self._cells_stack.pop() if self._cells_stack else None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "label" and self._label is not None:
+            self._labels.append(re.sub(r"\s+", " ", "".join(self._label)).strip())
+            self._label = None
+        elif tag == "a" and self._href is not None:
+            shown = "".join(self.out[self._link_start:])
+            if self._href.startswith(("http://", "https://")) and self._href not in shown:
+                self._emit(f" <{self._href}>")
+            self._href = None
+        if tag in _BLOCK_TAGS:
+            self._emit("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._label is not None:
+            self._label.append(data)
+        if self._textarea is not None:
+            self._textarea.value += data
+            return
+        if not self._pre:
+            data = re.sub(r"\s+", " ", data)
+        self._emit(data)
+
+
+def _html_to_extracted(html: str) -> Extracted:
+    parser = _HtmlText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):
+        pass  # html.parser gives up on a few broken constructs; keep what it read
+    text = "".join(parser.out)
+    lines = [ln.strip() for ln in text.split("\n")]
+    lines = [re.sub(r"^\|\s*", "", ln) for ln in lines]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return Extracted(text=text, tables=parser.tables, forms=parser.forms)
+
+
+def _read_html(data: bytes, name: str) -> Extracted:
+    text, warning = _decode_html(data)
+    result = _html_to_extracted(text)
+    if warning:
+        result.warnings.append(warning)
+    return result
+
+
+def _decode_html(data: bytes) -> tuple[str, str | None]:
+    declared = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.I)
+    if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode(declared.group(1).decode("ascii")), None
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return _decode_text(data)
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+def _read_eml(data: bytes, name: str, depth: int = 0) -> Extracted:
+    import email
+    from email import policy
+
+    try:
+        message = email.message_from_bytes(data, policy=policy.default)
+    except Exception as exc:  # the email package raises assorted errors on mangled headers
+        raise IntakeError(f"{name or 'The e-mail'} cannot be read as an e-mail; save it again as .eml.") from exc
+    parts: list[str] = []
+    subject = str(message.get("Subject", "") or "").strip()
+    if subject:
+        parts.append(subject)
+    result = Extracted(text="")
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        disposition = (part.get_content_disposition() or "").lower()
+        ctype = part.get_content_type()
+        if filename or disposition == "attachment":
+            _add_attachment(result, parts, part, filename or "attachment", depth)
+            continue
+        if ctype == "text/plain":
+            if _has_html_twin(message, part):
+                continue
+            parts.append(_part_text(part))
+        elif ctype == "text/html":
+            sub = _html_to_extracted(_part_text(part))
+            parts.append(sub.text)
+            result.tables.extend(sub.tables)
+            result.forms.extend(sub.forms)
+        elif ctype == "message/rfc822":
+            _add_attachment(result, parts, part, "forwarded message.eml", depth)
+    result.text = "\n\n".join(p for p in parts if p)
+    if not result.text.strip():
+        raise IntakeError(f"{name or 'The e-mail'} has no readable text or attachment; ask for the posting doc itself.")
+    return result
+
+
+def _part_text(part) -> str:  # noqa: ANN001 - an email.message.EmailMessage
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError, KeyError, ValueError):
+        payload = part.get_payload(decode=True) or b""
+        return _decode_text(payload)[0]
+
+
+def _has_html_twin(message, part) -> bool:  # noqa: ANN001
+    """A text/plain part inside a multipart/alternative that also holds HTML: the HTML keeps the tables."""
+    for container in message.walk():
+        if container.get_content_type() == "multipart/alternative":
+            kids = container.get_payload()
+            if any(k is part for k in kids) and any(k.get_content_type() == "text/html" for k in kids):
+                return True
+    return False
+
+
+def _add_attachment(result: Extracted, parts: list[str], part, filename: str, depth: int) -> None:  # noqa: ANN001
+    if depth >= MAX_NESTING:
+        result.warnings.append(f"Attachment {filename} is nested too deep and was skipped.")
+        return
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_payload()
+        payload = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+    else:
+        payload = part.get_payload(decode=True) or b""
+    try:
+        sub = extract_bytes(payload, filename, depth + 1)
+    except IntakeError as exc:
+        result.warnings.append(f"Attachment {filename} skipped: {exc}")
+        return
+    result.attachments.append(filename)
+    parts.append(f"----- attachment: {filename} -----\n{sub.text}")
+    result.tables.extend(sub.tables)
+    result.forms.extend(sub.forms)
+    result.warnings.extend(sub.warnings)
+
+
+_READERS = {
+    "pdf": _read_pdf, "docx": _read_docx, "xlsx": _read_xlsx, "csv": _read_csv, "html": _read_html,
+    "eml": _read_eml, "txt": _read_text, "md": _read_text, "json": _read_json,
+}

@@ -1,0 +1,125 @@
+"""Importing landers from a CSV file: headers matched by name, every bad row reported, re-imports idempotent."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xsc_desktop import activity, events
+from xsc_desktop.errors import UserError
+from xsc_desktop.landers import check_url, get_or_create_campaign, get_or_create_client, parse_flags, status_from_text
+from xsc_desktop.models import Activity, Lander, database, utcnow
+from xsc_desktop.textfiles import read_csv_rows
+
+MAX_BYTES = 200 * 1024 * 1024
+
+# Column → the header words that name it (compared lower-case, without spaces, dashes or underscores).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "client": ("client", "clientname", "firm", "lawfirm", "customer"),
+    "campaign": ("campaign", "campaignname"),
+    "name": ("lander", "landername", "name", "page", "landingpage"),
+    "url": ("url", "landerurl", "link", "address", "pageurl"),
+    "status": ("status", "state", "stage"),
+    "flags": ("flags", "flag", "exceptions", "customscripts"),
+    "new_client": ("newclient", "new", "isnew"),
+}
+REQUIRED = ("client", "campaign", "name", "url")
+
+
+@dataclass
+class ImportReport:
+    """What a lander import did: counts and every bad row with its line number and reason."""
+
+    file: str
+    created: int = 0
+    already_known: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for a person."""
+        text = f"{self.created} landers imported, {self.already_known} already known"
+        if self.problems:
+            text += f", {len(self.problems)} rows with problems"
+        return text + "."
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "created": self.created, "already_known": self.already_known,
+                "problems": [{"line": line, "reason": reason} for line, reason in self.problems]}
+
+
+def _match_header(header: list[str]) -> dict[str, int]:
+    squashed = [re.sub(r"[\s_\-]", "", h.strip().lower()) for h in header]
+    found: dict[str, int] = {}
+    for column, words in COLUMNS.items():
+        for i, h in enumerate(squashed):
+            if h in words and i not in found.values():
+                found[column] = i
+                break
+    return found
+
+
+def import_landers(path: str | Path) -> ImportReport:
+    """Import every good row of a landers CSV in one transaction; bad rows are reported, never half-written."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise UserError(f"The file {path} cannot be read; check the name and try again.") from None
+    if size == 0:
+        raise UserError(f"{path.name} is empty; export the landers again and import that file.")
+    if size > MAX_BYTES:
+        raise UserError(f"{path.name} is larger than 200 MB; split it and import the parts.")
+    report = ImportReport(file=path.name)
+    rows = read_csv_rows(path)
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise UserError(f"{path.name} has no rows; export the landers again and import that file.") from None
+    columns = _match_header(header)
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise UserError(f"{path.name} has no {', '.join(missing)} column; the first row must name the columns "
+                        "client, campaign, lander, url (status and flags are optional).")
+    known_urls = {url for (url,) in Lander.select(Lander.url).tuples()}
+    created_ids: list[int] = []
+    width = max(columns.values()) + 1
+    with database.atomic():
+        for line, row in rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            cell = {c: row[i].strip() for c, i in columns.items()}
+            try:
+                url = check_url(cell["url"])
+                for column in ("client", "campaign", "name"):
+                    if not cell[column]:
+                        raise UserError(f"the {column} is empty")
+                status = status_from_text(cell.get("status") or "in_production")
+                flags, note = parse_flags(cell.get("flags", ""))
+            except UserError as exc:
+                report.problems.append((line, str(exc).rstrip(".")))
+                continue
+            if url in known_urls:
+                report.already_known += 1
+                continue
+            is_new = cell.get("new_client", "").lower() in {"1", "yes", "y", "true", "new"}
+            client = get_or_create_client(cell["client"], is_new=is_new)
+            campaign = get_or_create_campaign(client, cell["campaign"])
+            now = utcnow()
+            lander = Lander.create(campaign=campaign, name=cell["name"], url=url, status=status, flags=";".join(flags),
+                                   flag_note=note, handed_over_at=None if status == "in_production" else now,
+                                   created_at=now, updated_at=now)
+            known_urls.add(url)
+            created_ids.append(lander.id)
+            report.created += 1
+        actor = activity.current_actor()
+        rows_for_log = [{"subject_type": "lander", "subject_id": i, "action": "created", "to_state": "",
+                         "note": f"imported from {path.name}", "actor": actor, "at": utcnow()} for i in created_ids]
+        for start in range(0, len(rows_for_log), 500):
+            Activity.insert_many(rows_for_log[start:start + 500]).execute()
+        activity.record("lander", None, "imported", note=f"{path.name}: {report.summary()}")
+    if created_ids:
+        events.publish("lander.imported", lander_ids=created_ids)
+    return report

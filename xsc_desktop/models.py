@@ -1,0 +1,336 @@
+"""The whole domain as peewee models, bound to one `database` proxy that `db.connect` fills.
+
+Later features add behaviour around these tables, not schema churn; a new column goes with a migration
+step in `db.MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from parsers.fields import FIELD_NAMES
+
+database = DatabaseProxy()
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JSONField(TextField):
+    """A JSON document stored as text."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    """Key-value facts about the database file itself (schema version)."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class Client(BaseModel):
+    """A law firm the agency builds landers for."""
+
+    name = CharField(unique=True)
+    contacts = JSONField(default=list)  # e-mail addresses that receive confirmations and reports
+    intake_system = CharField(null=True)
+    is_new = BooleanField(default=False)
+    notes = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Campaign(BaseModel):
+    """A client's campaign (a case type such as auto accident or a mass tort)."""
+
+    client = ForeignKeyField(Client, backref="campaigns", on_delete="CASCADE")
+    name = CharField()
+    case_type = CharField(default="")
+
+    class Meta:
+        indexes = ((("client", "name"), True),)
+
+
+class Lander(BaseModel):
+    """A landing page whose leads must reach the client's intake system."""
+
+    campaign = ForeignKeyField(Campaign, backref="landers", on_delete="CASCADE")
+    name = CharField()
+    url = CharField(unique=True)
+    status = CharField(default="in_production", index=True)
+    flags = CharField(default="")  # ';'-joined exception flags, see landers.FLAGS
+    flag_note = TextField(default="")  # the free text of the "other" custom-script flag
+    missing_info = JSONField(default=list)  # what gather found missing (needs_info)
+    sample_lead = JSONField(null=True)  # the lead a test post is built from
+    feed_url = CharField(null=True)
+    feed_cursor = TextField(null=True)
+    handed_over_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow, index=True)
+
+
+class PostingDoc(BaseModel):
+    """A client's posting instructions, stored once by content hash."""
+
+    sha256 = CharField(unique=True)
+    original_name = CharField()
+    format = CharField(default="")
+    size = IntegerField(default=0)
+    path = CharField(default="")
+    received_at = DateTimeField(default=utcnow)
+    text = TextField(default="")
+    draft = JSONField(null=True)
+    error = TextField(default="")
+    client = ForeignKeyField(Client, null=True, backref="posting_docs", on_delete="SET NULL")
+    campaign = ForeignKeyField(Campaign, null=True, backref="posting_docs", on_delete="SET NULL")
+    lander = ForeignKeyField(Lander, null=True, backref="posting_docs", on_delete="SET NULL")
+
+
+class Parser(BaseModel):
+    """A saved parser: a ParserSpec (JSON) derived from a preset, with its current version number."""
+
+    name = CharField(unique=True)
+    preset = CharField(default="")
+    system = CharField(default="generic")
+    spec = JSONField()
+    version = IntegerField(default=1)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class ParserVersion(BaseModel):
+    """One saved state of a parser, for history, diff and restore."""
+
+    parser = ForeignKeyField(Parser, backref="versions", on_delete="CASCADE")
+    version = IntegerField()
+    spec = JSONField()
+    author = CharField(default="")
+    note = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("parser", "version"), True),)
+
+
+class Integration(BaseModel):
+    """A lander wired to a parser, with its per-lander settings (secrets live in Secret)."""
+
+    lander = ForeignKeyField(Lander, unique=True, backref="integration_rows", on_delete="CASCADE")
+    parser = ForeignKeyField(Parser, backref="integrations", on_delete="RESTRICT")
+    settings = JSONField(default=dict)
+    column_map = JSONField(default=dict)  # lead-import column → canonical field, remembered per lander
+    active = BooleanField(default=True)
+    paused = BooleanField(default=False)
+    paused_reason = TextField(default="")
+    consecutive_failures = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Secret(BaseModel):
+    """A secret value (API key, token, password), kept apart from settings and never logged or exported."""
+
+    scope = CharField()  # "integration:<id>", "smtp", ...
+    name = CharField()
+    value = TextField()
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("scope", "name"), True),)
+
+
+class Task(BaseModel):
+    """An item of the integration queue (the to-do list gathered at 15:00)."""
+
+    lander = ForeignKeyField(Lander, backref="tasks", on_delete="CASCADE")
+    kind = CharField()  # integrate, custom_script, new_client
+    planned_for = CharField(index=True)  # ISO date of the run the task belongs to
+    status = CharField(default="pending", index=True)  # pending, running, done, failed, skipped
+    attempts = IntegerField(default=0)
+    reason = TextField(default="")
+    remote_id = CharField(default="")
+    test_ref = CharField(default="")
+    log = JSONField(default=list)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("lander", "kind", "planned_for"), True),)
+
+
+def _lead_field_columns() -> dict[str, TextField]:
+    # Our own id is the primary key and the capture time is `captured_at`; every other canonical field is a column.
+    skip = {"lead_id", "created_at"}
+    return {name: TextField(null=True) for name in FIELD_NAMES if name not in skip}
+
+
+class Lead(BaseModel):
+    """A person who filled in a lander's form."""
+
+    lander = ForeignKeyField(Lander, backref="leads", on_delete="CASCADE")
+    external_id = CharField(null=True)
+    captured_at = DateTimeField(null=True)
+    received_at = DateTimeField(default=utcnow)
+    custom = JSONField(default=dict)
+    is_test = BooleanField(default=False)
+    duplicate_of = IntegerField(null=True)
+    problems = TextField(default="")
+    delivery_state = CharField(default="new")  # new, sending, delivered, duplicate, rejected, failed, uncertain, held
+
+    class Meta:
+        indexes = (
+            (("lander", "external_id"), True),
+            (("lander", "received_at"), False),
+            (("delivery_state",), False),
+            (("email",), False),
+            (("phone",), False),
+            (("last_name",), False),
+        )
+
+
+for _name, _field in _lead_field_columns().items():
+    Lead._meta.add_field(_name, _field)
+
+
+class Delivery(BaseModel):
+    """One attempt to post a lead through an integration."""
+
+    lead = ForeignKeyField(Lead, backref="deliveries", on_delete="CASCADE")
+    integration = ForeignKeyField(Integration, backref="deliveries", on_delete="CASCADE")
+    attempt = IntegerField(default=1)
+    state = CharField(default="sending", index=True)  # sending, accepted, duplicate, rejected, error, uncertain
+    http_status = IntegerField(null=True)
+    reason = TextField(default="")
+    remote_id = CharField(default="")
+    latency_ms = FloatField(null=True)
+    request_masked = TextField(default="")
+    response_excerpt = TextField(default="")
+    next_attempt_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("lead", "attempt"), False),)
+
+
+class ReportTemplate(BaseModel):
+    """A spreadsheet report layout: columns, formats, filters (JSON)."""
+
+    name = CharField(unique=True)
+    builtin = BooleanField(default=False)
+    spec = JSONField(default=dict)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class ReportSchedule(BaseModel):
+    """A recurring spreadsheet report for a lander or a client."""
+
+    template = ForeignKeyField(ReportTemplate, backref="schedules", on_delete="RESTRICT")
+    lander = ForeignKeyField(Lander, null=True, backref="report_schedules", on_delete="CASCADE")
+    client = ForeignKeyField(Client, null=True, backref="report_schedules", on_delete="CASCADE")
+    period = CharField(default="since_last")  # all, since_last
+    time_utc = CharField(default="05:00")
+    out_dir = TextField(default="")
+    file_pattern = CharField(default="{client}-{lander}-{date}.xlsx")
+    email = BooleanField(default=False)
+    active = BooleanField(default=True)
+    last_run_at = DateTimeField(null=True)
+
+
+class ReportRun(BaseModel):
+    """One generated report: rows, file, duration, state and error."""
+
+    schedule = ForeignKeyField(ReportSchedule, null=True, backref="runs", on_delete="SET NULL")
+    template_name = CharField(default="")
+    lander = ForeignKeyField(Lander, null=True, on_delete="SET NULL")
+    client = ForeignKeyField(Client, null=True, on_delete="SET NULL")
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    rows = IntegerField(default=0)
+    file = TextField(default="")
+    state = CharField(default="running")  # running, done, failed, cancelled
+    error = TextField(default="")
+
+
+class Email(BaseModel):
+    """An outbox message: written before sending, sent once thanks to its dedupe key."""
+
+    dedupe_key = CharField(unique=True, null=True)
+    kind = CharField(default="")  # confirmation, report, alert, test
+    to = JSONField(default=list)
+    subject = TextField()
+    body = TextField()
+    attachments = JSONField(default=list)  # file paths
+    state = CharField(default="queued", index=True)  # queued, sending, sent, failed
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    next_attempt_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+
+class JobRun(BaseModel):
+    """One planned run of a scheduled job; unique per slot so no slot runs twice, even across processes."""
+
+    job = CharField()
+    slot = CharField()  # ISO time of the planned slot
+    state = CharField(default="running")  # running, done, failed, skipped
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    detail = TextField(default="")
+
+    class Meta:
+        indexes = ((("job", "slot"), True),)
+
+
+class Setting(BaseModel):
+    """One typed setting, stored as JSON; definitions and defaults live in settings.py."""
+
+    key = CharField(primary_key=True)
+    value = JSONField()
+
+
+class Activity(BaseModel):
+    """Who did what when: every status change and notable action."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    actor = CharField(default="")
+    subject_type = CharField()  # lander, task, integration, parser, lead, email, ...
+    subject_id = IntegerField(null=True)
+    action = CharField()
+    from_state = CharField(default="")
+    to_state = CharField(default="")
+    note = TextField(default="")
+
+    class Meta:
+        indexes = ((("subject_type", "subject_id"), False),)
+
+
+ALL_MODELS: tuple[type[BaseModel], ...] = (
+    Meta, Client, Campaign, Lander, PostingDoc, Parser, ParserVersion, Integration, Secret, Task, Lead,
+    Delivery, ReportTemplate, ReportSchedule, ReportRun, Email, JobRun, Setting, Activity,
+)

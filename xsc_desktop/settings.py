@@ -1,0 +1,143 @@
+"""Typed settings with their defaults in one place, stored in the database (secrets in the Secret table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xsc_desktop.errors import UserError
+from xsc_desktop.models import Secret, Setting, utcnow
+
+MASK = "••••••••"
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    """A setting's key, type, default, one-line help and, for choices, the allowed values."""
+
+    key: str
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+
+
+DEFAULT_CONFIRMATION_SUBJECT = "Integration confirmed: {lander} ({campaign})"
+DEFAULT_CONFIRMATION_BODY = """Hello {client},
+
+Your lander "{lander}" for the {campaign} campaign is now integrated with {intake_system}.
+
+We sent a clearly labelled test lead on {sent_at}; your system accepted it.
+  Test lead reference: {test_ref}
+  Your system's id for it: {remote_id}
+
+Leads from {lander_url} will now reach you as they come in.
+You may delete the test lead.
+
+Best regards,
+XSC integration team
+"""
+
+SETTINGS: tuple[SettingDef, ...] = (
+    SettingDef("queue.gather_time", str, "15:00", "Local time the day's to-do list is gathered (HH:MM)."),
+    SettingDef("queue.run_time", str, "08:00", "Local time the integration queue runs (HH:MM)."),
+    SettingDef("queue.run_deadline", str, "09:00", "Local time by which the queue run must finish (HH:MM)."),
+    SettingDef("queue.per_host_limit", int, 2, "Queue tasks sent at once to one host."),
+    SettingDef("jobs.catch_up", str, "run", "What to do with slots missed while the app was closed.",
+               ("run", "ask", "skip")),
+    SettingDef("jobs.paused", bool, False, "Whether the scheduler is paused."),
+    SettingDef("reports.time_utc", str, "05:00", "UTC time spreadsheet reports activate (HH:MM)."),
+    SettingDef("delivery.per_host_limit", int, 4, "Lead posts sent at once to one host."),
+    SettingDef("delivery.breaker_threshold", int, 5, "Consecutive errors or rejects that pause an integration."),
+    SettingDef("delivery.duplicate_days", int, 0,
+               "Flag a lead as duplicate when the same phone or e-mail reached the lander within this many days "
+               "(0 turns the rule off)."),
+    SettingDef("delivery.interval_seconds", int, 60, "How often the scheduler delivers new leads and pulls feeds."),
+    SettingDef("operator.email", str, "", "Where alerts for operators are e-mailed."),
+    SettingDef("ui.close_to_tray", bool, True, "Closing the window keeps the app running in the tray."),
+    SettingDef("smtp.host", str, "", "SMTP server host name."),
+    SettingDef("smtp.port", int, 587, "SMTP server port."),
+    SettingDef("smtp.security", str, "starttls", "SMTP connection security.", ("none", "starttls", "ssl")),
+    SettingDef("smtp.user", str, "", "SMTP user name."),
+    SettingDef("smtp.password", str, "", "SMTP password (kept as a secret).", secret=True),
+    SettingDef("smtp.from", str, "", "Sender address of outgoing e-mail."),
+    SettingDef("smtp.reply_to", str, "", "Reply-To address of outgoing e-mail."),
+    SettingDef("smtp.timeout", int, 20, "Seconds to wait for the SMTP server."),
+    SettingDef("mail.confirmation_subject", str, DEFAULT_CONFIRMATION_SUBJECT, "Subject of the confirmation e-mail."),
+    SettingDef("mail.confirmation_body", str, DEFAULT_CONFIRMATION_BODY, "Body of the confirmation e-mail."),
+)
+
+DEFS: dict[str, SettingDef] = {d.key: d for d in SETTINGS}
+SECRET_SCOPE = "settings"
+
+
+def _definition(key: str) -> SettingDef:
+    try:
+        return DEFS[key]
+    except KeyError:
+        raise UserError(f"There is no setting called {key!r}; `xsc-desktop settings list` shows them all.") from None
+
+
+def coerce(key: str, raw: Any) -> Any:
+    """Turn a raw value (often text from the command line) into the setting's type, or say why not."""
+    d = _definition(key)
+    value: Any = raw
+    if d.kind is bool and isinstance(raw, str):
+        low = raw.strip().lower()
+        if low not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise UserError(f"{key} takes yes or no, not {raw!r}.")
+        value = low in {"1", "true", "yes", "on"}
+    elif d.kind is int:
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise UserError(f"{key} takes a whole number, not {raw!r}.") from None
+    elif d.kind is str:
+        value = "" if raw is None else str(raw)
+    if d.choices and value not in d.choices:
+        raise UserError(f"{key} takes one of {', '.join(d.choices)}, not {raw!r}.")
+    if key.endswith("_time") or key == "reports.time_utc":
+        _check_hhmm(key, value)
+    return value
+
+
+def _check_hhmm(key: str, value: str) -> None:
+    parts = value.split(":")
+    ok = len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60
+    if not ok:
+        raise UserError(f"{key} takes a time as HH:MM, not {value!r}.")
+
+
+def get(key: str) -> Any:
+    """The setting's value, or its default."""
+    d = _definition(key)
+    if d.secret:
+        row = Secret.get_or_none((Secret.scope == SECRET_SCOPE) & (Secret.name == key))
+        return row.value if row else d.default
+    row = Setting.get_or_none(Setting.key == key)
+    return d.default if row is None else row.value
+
+
+def set(key: str, value: Any) -> Any:  # noqa: A001 - the operators' verb
+    """Store a setting after checking its type; returns the stored value."""
+    d = _definition(key)
+    value = coerce(key, value)
+    if d.secret:
+        Secret.insert(scope=SECRET_SCOPE, name=key, value=value, updated_at=utcnow()).on_conflict(
+            conflict_target=[Secret.scope, Secret.name], update={Secret.value: value, Secret.updated_at: utcnow()}
+        ).execute()
+    else:
+        Setting.insert(key=key, value=value).on_conflict_replace().execute()
+    return value
+
+
+def shown(key: str) -> Any:
+    """The value as it may be shown or printed: secrets masked."""
+    value = get(key)
+    return (MASK if value else "") if DEFS[key].secret else value
+
+
+def all_shown() -> dict[str, Any]:
+    """Every setting with its value, secrets masked."""
+    return {d.key: shown(d.key) for d in SETTINGS}
