@@ -300,13 +300,14 @@ class ResponseRule:
 @dataclass
 class RetryPolicy:
     """How delivery retries transient failures: up to `max_attempts` in all, waiting
-    `backoff_base * 2**(attempt-1)` seconds (or the answer's Retry-After). When `idempotent` is False a
-    request that may have reached the client (a read timeout) is not re-sent, to avoid duplicate leads.
+    `backoff_base * 2**(attempt-1)` seconds (or the answer's Retry-After). `idempotent` says re-sending
+    the same lead is harmless (the system dedupes, or an external id is sent); when False, a request that
+    may have reached the client (no answer in time) is not re-sent, to avoid duplicate leads.
     """
 
     max_attempts: int = 3
     backoff_base: float = 30.0
-    idempotent: bool = False
+    idempotent: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -320,7 +321,7 @@ class RetryPolicy:
         data = _expect_dict(data, "retry")
         try:
             return cls(max_attempts=int(data.get("max_attempts", 3)), backoff_base=float(data.get("backoff_base", 30.0)),
-                       idempotent=bool(data.get("idempotent", False)))
+                       idempotent=bool(data.get("idempotent", True)))
         except (TypeError, ValueError) as exc:
             raise SpecError("retry needs a whole number max_attempts and a number backoff_base") from exc
 
