@@ -399,6 +399,17 @@ def _one_line(value: str) -> str:
 def _fill_url(template: str, settings: Mapping[str, Any], missing: list[str]) -> str:
     if "{" not in template:
         return template
+    whole = PLACEHOLDER_RE.fullmatch(template.strip())
+    if whole:
+        # The whole endpoint is a setting (ICE, IntakeDesk, generic presets): taken as given, but checked.
+        value = lead_text(settings.get(whole.group(1))).strip()
+        if not value:
+            missing.append(whole.group(1))
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+            raise RenderError(detail=f"the setting {whole.group(1)} is not an http(s) URL: '{value}'")
+        return value
 
     def _sub(match: re.Match[str]) -> str:
         name = match.group(1)

@@ -615,6 +615,8 @@ def _check_url(url: str, where: str, err, warn, declared: set[str], *, required:
     for name in placeholders(url):
         if declared and name not in declared:
             warn(where, f"uses {{{name}}}, which is not among the parser's declared settings")
+    if re.fullmatch(r"\{[^{}]*\}", url.strip()):
+        return  # the whole endpoint comes from a setting; render() checks the filled-in URL
     # Placeholders stand for host or path parts; judge the URL with a harmless stand-in.
     probe = re.sub(r"\{[^{}]*\}", "x", url)
     parts = urlsplit(probe)
