@@ -59,6 +59,18 @@ def _match_header(header: list[str]) -> dict[str, int]:
     return found
 
 
+def looks_like_landers_csv(path: Path) -> bool:
+    """Whether a file is a CSV whose first row names the lander columns (for routing dropped files)."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return False
+    try:
+        _, header = next(read_csv_rows(path))
+    except (StopIteration, UserError, OSError):
+        return False
+    columns = _match_header(header)
+    return all(c in columns for c in REQUIRED)
+
+
 def import_landers(path: str | Path) -> ImportReport:
     """Import every good row of a landers CSV in one transaction; bad rows are reported, never half-written."""
     path = Path(path)

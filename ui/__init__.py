@@ -1,0 +1,1 @@
+"""The XSC Desktop window: PySide6 lives here and only here."""

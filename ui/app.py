@@ -1,0 +1,226 @@
+"""Starting the window: display check, one instance per data dir, crash dialog, tray, demo data on first start."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
+
+from resources import resource_path
+from ui.main_window import MainWindow
+from ui.theme import STYLE_SHEET
+from xsc_desktop import APP_ID, APP_NAME
+from xsc_desktop.context import Context
+from xsc_desktop.errors import UserError
+
+log = logging.getLogger(__name__)
+
+NO_DISPLAY = ("No display found: run `xvfb-run -a .venv/bin/xsc-desktop` for a virtual screen, or set "
+              "QT_QPA_PLATFORM=offscreen to run the app without showing a window.")
+
+# Features that start with the window (the scheduler, ...) register here: fn(window) -> optional stop function.
+STARTUP_HOOKS: list[Callable[[MainWindow], Callable[[], None] | None]] = []
+
+
+def has_display() -> bool:
+    """Whether Qt can show a window here (or was told to run offscreen)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def instance_name(data_dir: Path) -> str:
+    """The local-socket name that makes one running app per data dir."""
+    digest = hashlib.sha1(str(data_dir).encode()).hexdigest()[:12]
+    return f"{APP_ID}-{digest}"
+
+
+class SingleInstance(QObject):
+    """Owns the local socket of a data dir; a second launch asks the first to come forward and exits."""
+
+    raise_requested = Signal()
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.server: QLocalServer | None = None
+
+    def another_is_running(self) -> bool:
+        """Ask a running instance to show its window; True when one answered."""
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if not socket.waitForConnected(300):
+            return False
+        socket.write(b"raise\n")
+        socket.waitForBytesWritten(300)
+        socket.disconnectFromServer()
+        return True
+
+    def listen(self) -> None:
+        """Become the instance others talk to (clearing a socket left by a crash)."""
+        QLocalServer.removeServer(self.name)
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self.server.newConnection.connect(self._connected)
+        if not self.server.listen(self.name):
+            log.warning("Single-instance socket could not listen: %s", self.server.errorString())
+
+    def _connected(self) -> None:
+        while self.server and self.server.hasPendingConnections():
+            connection = self.server.nextPendingConnection()
+            connection.readyRead.connect(lambda c=connection: self._read(c))
+
+    def _read(self, connection: QLocalSocket) -> None:
+        if bytes(connection.readAll().data()).strip() == b"raise":
+            self.raise_requested.emit()
+        connection.disconnectFromServer()
+
+
+class CrashReporter(QObject):
+    """Shows unexpected exceptions from any thread in a dialog with a copyable report and the log path."""
+
+    crashed = Signal(str)
+
+    def __init__(self, log_path: Path | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.log_path = log_path
+        self.crashed.connect(self._show)
+        self._showing = False
+
+    def install(self) -> None:
+        """Take over sys.excepthook and threading.excepthook."""
+        sys.excepthook = self._hook
+        threading.excepthook = lambda args: self._hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    def _hook(self, exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        report = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("Unexpected error:\n%s", report)
+        self.crashed.emit(report)
+
+    def _show(self, report: str) -> None:
+        if self._showing:
+            return
+        self._showing = True
+        box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME} hit an unexpected error",
+                          "Something went wrong that the app did not expect. Your data is safe; the app keeps running. "
+                          f"Please send the report below to the developers.\n\nLog file: {self.log_path}")
+        box.setDetailedText(report)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.finished.connect(lambda _r: setattr(self, "_showing", False))
+        box.open()
+
+
+def build_tray(window: MainWindow, app: QApplication) -> QSystemTrayIcon | None:
+    """The tray icon with its menu, when the desktop has a tray."""
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    tray = QSystemTrayIcon(window.windowIcon(), app)
+    tray.setToolTip(APP_NAME)
+    menu = QMenu()
+    menu.addAction("Open XSC Desktop", lambda: bring_forward(window))
+    window.tray_menu = menu
+    window.tray_quit_separator = menu.addSeparator()
+    menu.addAction("Quit", window._quit)
+    tray.setContextMenu(menu)
+    tray.activated.connect(lambda reason: bring_forward(window)
+                           if reason == QSystemTrayIcon.ActivationReason.Trigger else None)
+    tray.show()
+    return tray
+
+
+def bring_forward(window: MainWindow) -> None:
+    """Show, un-minimise and raise the window."""
+    window.show()
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.raise_()
+    window.activateWindow()
+
+
+def open_context(data_dir: str | None, database_url: str | None) -> Context:
+    """Resolve the data dir, open the database (migrating it) and seed demo data into an empty one."""
+    from xsc_desktop import demo
+
+    ctx = Context.create(data_dir, database_url)
+    ctx.open_database()
+    if demo.is_empty() and not os.environ.get("XSC_NO_DEMO"):
+        demo.seed()
+    return ctx
+
+
+def create_window(ctx: Context, app: QApplication) -> MainWindow:
+    """The main window with its tray, notifications and start-up hooks, not yet shown."""
+    window = MainWindow(ctx)
+    tray = build_tray(window, app)
+    window.notifications.tray = tray
+    window.tray = tray
+    stops: list[Callable[[], None]] = []
+    for hook in STARTUP_HOOKS:
+        stop = hook(window)
+        if stop is not None:
+            stops.append(stop)
+
+    def shutdown() -> None:
+        for stop in stops:
+            try:
+                stop()
+            except Exception:
+                log.exception("A component failed to stop")
+        window.bridge.close()
+
+    window.shutdown = shutdown  # type: ignore[attr-defined]
+    return window
+
+
+def run(data_dir: str | None = None, database_url: str | None = None) -> int:
+    """Open XSC Desktop; returns the process exit code."""
+    if not has_display():
+        print(f"xsc-desktop: {NO_DISPLAY}", file=sys.stderr)
+        return 1
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("XSocialCampaigns")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "xsc-desktop.svg"))))
+    app.setStyleSheet(STYLE_SHEET)
+    try:
+        ctx = Context.create(data_dir, database_url)
+    except UserError as exc:
+        print(f"xsc-desktop: {exc}", file=sys.stderr)
+        return 1
+    instance = SingleInstance(instance_name(ctx.data_dir))
+    if instance.another_is_running():
+        print(f"{APP_NAME} is already running on {ctx.data_dir}; its window was brought forward.")
+        return 0
+    try:
+        ctx = open_context(str(ctx.data_dir), database_url)
+    except UserError as exc:
+        print(f"xsc-desktop: {exc}", file=sys.stderr)
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 1
+    instance.listen()
+    reporter = CrashReporter(ctx.log_path)
+    reporter.install()
+    window = create_window(ctx, app)
+    instance.raise_requested.connect(lambda: bring_forward(window))
+    app.setQuitOnLastWindowClosed(window.tray is None)
+    window.quit_requested = app.quit
+    app.aboutToQuit.connect(window.save_layout)
+    app.aboutToQuit.connect(window.shutdown)
+    window.show()
+    if os.environ.get("XSC_QUIT_AFTER_PAINT"):  # start-up benchmark: quit once the first paint is done
+        QTimer.singleShot(0, app.quit)
+    return app.exec()

@@ -1,0 +1,345 @@
+"""The main window: navigation column, pages (built when first shown), menus, status bar and file drops."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from resources import resource_path
+from ui.bridge import EventBridge
+from ui.notifications import NotificationCenter
+from ui.widgets import hint, page_title
+from xsc_desktop import APP_NAME
+from xsc_desktop.context import Context
+
+log = logging.getLogger(__name__)
+
+# (key, navigation label, "module:Class" of the page, what the page will hold until it is built)
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("landers", "Landers", "ui.pages.landers_page:LandersPage", ""),
+    ("queue", "Queue", "ui.pages.queue_page:QueuePage",
+     "The integration queue: the 15:00 to-do list, the 08:00 run with test posts, and client confirmations."),
+    ("parsers", "Parsers", "ui.pages.parsers_page:ParsersPage",
+     "Parsers for every intake system: mappings, a live preview of the exact request, and test posts."),
+    ("leads", "Leads", "ui.pages.leads_page:LeadsPage",
+     "Every lead of every lander with its delivery attempts, fast over millions of rows."),
+    ("spreadsheets", "Spreadsheets", "ui.pages.spreadsheets_page:SpreadsheetsPage",
+     "Spreadsheet report templates, 05:00 UTC schedules and the files they wrote."),
+    ("outbox", "Outbox", "ui.pages.outbox_page:OutboxPage",
+     "Every e-mail the app sends — confirmations, reports, alerts — with its state and a resend button."),
+    ("activity", "Activity", "ui.pages.activity_page:ActivityPage", ""),
+    ("settings", "Settings", "ui.pages.settings_page:SettingsPage", ""),
+)
+
+
+class PlaceholderPage(QWidget):
+    """A page whose feature has not been built yet: it says plainly what will come there."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title(title))
+        layout.addWidget(hint(f"Coming here: {text}"))
+        layout.addStretch(1)
+
+
+class MainWindow(QMainWindow):
+    """The one window; `pages` maps a key to its page once built."""
+
+    page_changed = Signal(str)
+
+    def __init__(self, ctx: Context, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.bridge = EventBridge(self)
+        self.notifications = NotificationCenter(parent=self)
+        self.pages: dict[str, QWidget] = {}
+        self.lander_actions: list = []  # extra context-menu actions on a lander (added by features)
+        self.drop_handlers: list[Callable[[list[Path], int | None], bool]] = []
+        self.quit_requested: Callable[[], None] | None = None
+        # Asked before the window closes without a tray (e.g. "jobs are running: stop them?"); False keeps it open.
+        self.close_guard: Callable[[], bool] | None = None
+        self.tray = None
+        self.setWindowTitle(f"{APP_NAME} — {ctx.data_dir}")
+        self.setWindowIcon(QIcon(str(resource_path("icons", "xsc-desktop.svg"))))
+        self.setAcceptDrops(True)
+        self.resize(1280, 780)
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        for key, label, _target, _text in PAGES:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.navigation.addItem(item)
+            self.stack.addWidget(QWidget())  # replaced by the page when first shown
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.scheduler_label = QLabel("")
+        self.scheduler_label.setProperty("role", "hint")
+        self.bell = QToolButton()
+        self.bell.setAutoRaise(True)
+        self.bell.setText("Notifications")
+        self.bell.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bell_menu = QMenu(self.bell)
+        self.bell.setMenu(self.bell_menu)
+        self.bell_menu.aboutToShow.connect(self._fill_bell_menu)
+        self.statusBar().addPermanentWidget(self.scheduler_label)
+        self.statusBar().addPermanentWidget(self.bell)
+        self.notifications.added.connect(self._notification_added)
+        self.bridge.event.connect(self._on_event)
+
+        self._build_menus()
+        self.navigation.currentRowChanged.connect(self._show_page_at)
+        self._settings = QSettings(str(ctx.data_dir / "window.ini"), QSettings.Format.IniFormat)
+        self._restore_layout()
+        self.navigation.setCurrentRow(0)
+
+    # --- pages
+
+    def page(self, key: str) -> QWidget:
+        """The page for `key`, built on first use."""
+        if key in self.pages:
+            return self.pages[key]
+        index = next(i for i, p in enumerate(PAGES) if p[0] == key)
+        _key, label, target, text = PAGES[index]
+        module_name, class_name = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            widget: QWidget = PlaceholderPage(label, text)
+        else:
+            widget = getattr(module, class_name)(self)
+        old = self.stack.widget(index)
+        self.stack.insertWidget(index, widget)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.pages[key] = widget
+        self._restore_splitters(widget)
+        if hasattr(widget, "reload"):
+            widget.reload()
+        return widget
+
+    def show_page(self, key: str) -> QWidget:
+        """Switch to a page (building it when needed)."""
+        index = next(i for i, p in enumerate(PAGES) if p[0] == key)
+        self.navigation.setCurrentRow(index)
+        return self.pages[key]
+
+    def _show_page_at(self, row: int) -> None:
+        if row < 0:
+            return
+        key = PAGES[row][0]
+        page = self.page(key)
+        self.stack.setCurrentWidget(page)
+        self.page_changed.emit(key)
+
+    def current_page_key(self) -> str:
+        """The key of the page on screen."""
+        return PAGES[self.navigation.currentRow()][0]
+
+    # --- menus
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.import_landers_action = file_menu.addAction("Import &landers CSV…", self._import_landers)
+        self.import_landers_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.file_menu = file_menu
+        self.file_menu_separator = file_menu.addSeparator()
+        open_data = file_menu.addAction("Open data folder", lambda: self.open_path(self.ctx.data_dir))
+        open_data.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self._quit)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        self.edit_menu = self.menuBar().addMenu("&Edit")
+        add = self.edit_menu.addAction("&Add lander…", lambda: self.page("landers").add_lander())
+        add.setShortcut(QKeySequence.StandardKey.New)
+        edit = self.edit_menu.addAction("&Edit lander…", lambda: self.page("landers").edit_selected())
+        edit.setShortcut(QKeySequence("Ctrl+E"))
+        refresh = self.edit_menu.addAction("&Refresh", self._refresh_current)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+
+        view = self.menuBar().addMenu("&View")
+        for n, (key, label, _target, _text) in enumerate(PAGES, start=1):
+            action = view.addAction(label, lambda k=key: self.show_page(k))
+            action.setShortcut(QKeySequence(f"Ctrl+{n}"))
+        self.view_menu = view
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Open &log folder", lambda: self.open_path(self.ctx.data_dir / "logs"))
+        help_menu.addAction("&About XSC Desktop", self._about)
+
+    def _import_landers(self) -> None:
+        self.show_page("landers")
+        self.pages["landers"].choose_import_file()
+
+    def _refresh_current(self) -> None:
+        page = self.pages.get(self.current_page_key())
+        if page is not None and hasattr(page, "reload"):
+            page.reload()
+
+    def _about(self) -> None:
+        from xsc_desktop import __version__
+
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b> {__version__}<br>Landers, parsers, the integration queue, leads "
+                          f"and spreadsheet reports in one place.<br><br>Data folder: {self.ctx.data_dir}")
+
+    def open_path(self, path: Path) -> None:
+        """Open a file or folder with the desktop's default program."""
+        path.mkdir(parents=True, exist_ok=True) if not path.suffix else None
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _quit(self) -> None:
+        if self.quit_requested is not None:
+            self.quit_requested()
+        else:
+            self.close()
+
+    # --- status bar and notifications
+
+    def status_message(self, text: str, msecs: int = 5000) -> None:
+        """A short message in the status bar."""
+        self.statusBar().showMessage(text, msecs)
+
+    def show_report(self, title: str, summary: str, details: str) -> None:
+        """A message with a summary and copyable details (import problems and the like)."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, summary, QMessageBox.StandardButton.Ok, self)
+        box.setDetailedText(details)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+
+    def _notification_added(self, item) -> None:
+        self.bell.setText(f"Notifications ({self.notifications.unread})")
+        self.status_message(f"{item.title}: {item.message}", 8000)
+
+    def _fill_bell_menu(self) -> None:
+        self.bell_menu.clear()
+        if not self.notifications.items:
+            self.bell_menu.addAction("No notifications yet.").setEnabled(False)
+        for item in self.notifications.items[:20]:
+            self.bell_menu.addAction(f"{item.at:%H:%M}  {item.title}: {item.message}")
+        self.notifications.mark_read()
+        QTimer.singleShot(0, lambda: self.bell.setText("Notifications"))
+
+    def _on_event(self, topic: str, payload: dict) -> None:
+        if topic == "notify":
+            self.notifications.notify(payload.get("title", APP_NAME), payload.get("message", ""),
+                                      payload.get("level", "info"))
+
+    # --- drops: files dropped anywhere are routed by what they are
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        lander_id = None
+        page = self.pages.get(self.current_page_key())
+        if self.current_page_key() == "landers" and page is not None:
+            viewport = page.table.viewport()
+            row = page.lander_at(viewport.mapFrom(self, event.position().toPoint()))
+            lander_id = row.id if row else None
+        self.handle_files(paths, lander_id)
+
+    def handle_files(self, paths: list[Path], lander_id: int | None = None) -> None:
+        """Route dropped or opened files: feature handlers first, then lander CSVs to the landers import."""
+        for handler in self.drop_handlers:
+            if handler(paths, lander_id):
+                return
+        from xsc_desktop.lander_import import looks_like_landers_csv
+
+        rest = []
+        for path in paths:
+            if looks_like_landers_csv(path):
+                self.page("landers").import_csv(path)
+            else:
+                rest.append(path)
+        if rest:
+            names = ", ".join(p.name for p in rest)
+            self.status_message(f"Nothing here takes {names} yet; drop a landers CSV on the board.", 8000)
+
+    # --- layout memory
+
+    def _restore_layout(self) -> None:
+        geometry = self._settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        self._restore_splitters(self)
+
+    def _restore_splitters(self, widget: QWidget) -> None:
+        splitters = widget.findChildren(QSplitter)
+        if isinstance(widget, QSplitter):
+            splitters.append(widget)
+        for splitter in splitters:
+            state = self._settings.value(f"splitter/{splitter.objectName()}")
+            if isinstance(state, QByteArray) and splitter.objectName():
+                splitter.restoreState(state)
+
+    def save_layout(self) -> None:
+        """Remember window geometry and every named splitter."""
+        self._settings.setValue("geometry", self.saveGeometry())
+        for splitter in self.findChildren(QSplitter):
+            if splitter.objectName():
+                self._settings.setValue(f"splitter/{splitter.objectName()}", splitter.saveState())
+        self._settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        from xsc_desktop import settings
+
+        tray = getattr(self, "tray", None)
+        if tray is not None and tray.isVisible() and settings.get("ui.close_to_tray"):
+            # Keep the scheduler running in the tray; Quit in the tray menu or File menu really quits.
+            event.ignore()
+            self.hide()
+            self.notifications.notify(APP_NAME, "Still running in the tray; scheduled jobs go on.")
+            return
+        if self.close_guard is not None and not self.close_guard():
+            event.ignore()
+            return
+        super().closeEvent(event)

@@ -1,0 +1,162 @@
+"""The Settings page: every typed setting in groups, secrets masked until revealed, saved together."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.widgets import hint, page_title
+from xsc_desktop import activity, settings
+from xsc_desktop.errors import UserError
+from xsc_desktop.settings import SETTINGS, SettingDef
+
+GROUPS: dict[str, str] = {
+    "queue": "Integration queue", "jobs": "Scheduler", "reports": "Spreadsheet reports", "delivery": "Lead delivery",
+    "operator": "Operator", "ui": "Window", "smtp": "E-mail (SMTP)", "mail": "E-mail templates",
+}
+
+
+class SettingsPage(QWidget):
+    """A form per settings group; Save checks and stores every changed value."""
+
+    title = "Settings"
+    saved = Signal(list)  # keys that changed
+
+    def __init__(self, app, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.editors: dict[str, QWidget] = {}
+        self.group_boxes: dict[str, QGroupBox] = {}
+        body = QWidget()
+        body.setMaximumWidth(820)
+        body_layout = QVBoxLayout(body)
+        for prefix, title in GROUPS.items():
+            box = QGroupBox(title)
+            form = QFormLayout(box)
+            for d in (d for d in SETTINGS if d.key.split(".")[0] == prefix):
+                editor = self._editor(d)
+                self.editors[d.key] = editor
+                label = QLabel(d.key.split(".", 1)[1].replace("_", " ").capitalize())
+                label.setToolTip(d.help)
+                editor.setToolTip(d.help)
+                form.addRow(label, editor)
+            self.group_boxes[prefix] = box
+            body_layout.addWidget(box)
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #a50e0e;")
+        self.save_button = QPushButton("Save settings")
+        self.save_button.setDefault(True)
+        self.revert_button = QPushButton("Revert")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.problem, 1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Settings"))
+        layout.addWidget(hint("Times are local unless they say UTC. Secrets are stored apart and never shown in "
+                              "logs, exports or e-mails."))
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.reload)
+
+    def _editor(self, d: SettingDef) -> QWidget:
+        if d.choices:
+            combo = QComboBox()
+            combo.addItems(list(d.choices))
+            return combo
+        if d.kind is bool:
+            return QCheckBox()
+        if d.kind is int:
+            spin = QSpinBox()
+            spin.setRange(0, 1_000_000)
+            return spin
+        if d.key.endswith("_body"):
+            text = QPlainTextEdit()
+            text.setMinimumHeight(160)
+            return text
+        line = QLineEdit()
+        if d.secret:
+            line.setEchoMode(QLineEdit.EchoMode.Password)
+            line.setPlaceholderText("not set")
+            reveal = line.addAction(line.style().standardIcon(line.style().StandardPixmap.SP_FileDialogContentsView),
+                                    QLineEdit.ActionPosition.TrailingPosition)
+            reveal.setToolTip("Show or hide")
+            reveal.triggered.connect(lambda: line.setEchoMode(
+                QLineEdit.EchoMode.Normal if line.echoMode() == QLineEdit.EchoMode.Password
+                else QLineEdit.EchoMode.Password))
+        return line
+
+    def value_of(self, key: str):
+        """What the form holds for a setting."""
+        editor = self.editors[key]
+        if isinstance(editor, QComboBox):
+            return editor.currentText()
+        if isinstance(editor, QCheckBox):
+            return editor.isChecked()
+        if isinstance(editor, QSpinBox):
+            return editor.value()
+        if isinstance(editor, QPlainTextEdit):
+            return editor.toPlainText()
+        return editor.text()
+
+    def set_value(self, key: str, value) -> None:
+        """Put a value into the form (not saved until Save)."""
+        editor = self.editors[key]
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(value))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(int(value))
+        elif isinstance(editor, QPlainTextEdit):
+            editor.setPlainText(str(value))
+        else:
+            editor.setText(str(value))
+
+    def reload(self) -> None:
+        """Show the stored values (a quick query)."""
+        for d in SETTINGS:
+            self.set_value(d.key, settings.get(d.key))
+        self.problem.clear()
+
+    def save(self) -> list[str]:
+        """Check and store every changed value; a bad one is named and nothing is stored."""
+        changed: dict[str, object] = {}
+        try:
+            for d in SETTINGS:
+                value = settings.coerce(d.key, self.value_of(d.key))
+                if value != settings.get(d.key):
+                    changed[d.key] = value
+        except UserError as exc:
+            self.problem.setText(str(exc))
+            return []
+        for key, value in changed.items():
+            settings.set(key, value)
+        if changed:
+            shown = ", ".join(changed)
+            activity.record("settings", None, "changed", note=shown)
+            self.app.status_message(f"Saved: {shown}.")
+        self.problem.clear()
+        self.saved.emit(list(changed))
+        return list(changed)
