@@ -34,8 +34,8 @@ def normalise_phone(text: Any) -> str | None:
     if not raw:
         return None
     digits = _NON_DIGITS.sub("", raw)
-    if len(digits) > 11:
-        digits = _NON_DIGITS.sub("", _EXTENSION.sub("", raw))
+    if len(digits) > 10:
+        digits = _NON_DIGITS.sub("", _EXTENSION.sub("", raw))  # "214-555-0100 ext. 9"
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     return digits if len(digits) == 10 else None
@@ -525,7 +525,7 @@ def compile_chain(steps: list[tuple[str, dict[str, Any]]]) -> Callable[[str, Map
     return chain
 
 
-def apply(name: str, value: Any, lead: Mapping[str, Any] | None = None, **args: Any) -> str:
+def apply(name: str, value: Any, lead: Mapping[str, Any] | None = None, /, **args: Any) -> str:
     """Run one transform once (handy in tests and the editor's try-it box)."""
     return compile_step(name, args)("" if value is None else str(value), lead or {})
 
