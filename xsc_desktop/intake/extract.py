@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
+from xsc_desktop.errors import UserError
+
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A DOCX/XLSX whose members unpack beyond this is treated as a ZIP bomb and never opened.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -34,7 +36,7 @@ _EXTENSION_FORMAT = {
 }
 
 
-class IntakeError(Exception):
+class IntakeError(UserError):
     """A posting doc that cannot be read; the message is one sentence an operator can act on."""
 
 
