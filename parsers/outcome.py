@@ -41,9 +41,10 @@ _TRANSIENT_RE = re.compile(r"time(?:d)?\s*out|timeout|unavailable|try again|retr
 
 @dataclass(frozen=True)
 class TransportError:
-    """Why no answer came back. kinds: "connect" (never reached the client: DNS, refused, TLS),
-    "timeout" (sent, no answer in time: the client may have the lead), "redirect" (refused to follow),
-    "other". `message` is a plain sentence."""
+    """Why no answer came back. kinds: "connect" (never reached the client: DNS, refused, connect
+    timeout), "tls" (certificate not trusted), "timeout" (sent, no answer in time: the client may have
+    the lead), "dropped" (connection cut mid-answer: the same doubt), "invalid" (the URL cannot be
+    sent to), "other". `message` is a plain sentence."""
 
     kind: str
     message: str
@@ -219,13 +220,13 @@ def _transport_outcome(spec: ParserSpec | None, error: TransportError | str, ela
     if isinstance(error, str):
         error = TransportError("other", error)
     reason = _clean(error.message) or "No answer from the client"
-    if error.kind == "timeout":
+    if error.kind in ("timeout", "dropped"):
         idempotent = spec.retry.idempotent if spec is not None else True
         if not idempotent:
             return Outcome("error", False, reason + " — the client may have the lead; check before resending")
         return Outcome("error", True, reason)
-    if error.kind == "redirect":
-        return Outcome("error", False, reason)
+    if error.kind in ("redirect", "invalid", "tls"):
+        return Outcome("error", False, reason)  # trying again changes nothing until a person fixes it
     return Outcome("error", True, reason)
 
 

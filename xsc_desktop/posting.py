@@ -1,0 +1,205 @@
+"""Send one rendered request and classify the answer: the single HTTP path of parsers.
+
+    attempt = post(request, spec)        # Attempt(status, headers, body_excerpt, elapsed, outcome, error)
+
+One attempt, no retries (delivery decides about retries from `attempt.outcome.retryable`). Safety:
+- TLS certificates are verified; a timeout is always set (the spec's, or the caller's).
+- Redirects are never followed automatically: only one to the same scheme, host and port is followed
+  (at most 5), so credentials never travel to another host; any other redirect is reported.
+- At most `KEEP_BYTES` of the answer are kept (decoded safely), up to `DISCARD_BYTES` more are read and
+  dropped so the connection can be reused, and a bigger answer closes the connection.
+- Connection errors and timeouts become retryable error outcomes, never exceptions.
+
+Each thread gets its own `requests.Session` (sessions are not thread-safe), kept for reuse.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from parsers.outcome import Outcome, TransportError, classify, decode_body
+from parsers.render import OutgoingRequest, mask_text
+
+if TYPE_CHECKING:
+    import requests
+
+    from parsers.spec import ParserSpec
+
+KEEP_BYTES = 64 * 1024
+DISCARD_BYTES = 1024 * 1024
+MAX_REDIRECTS = 5
+CONNECT_TIMEOUT = 10.0
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One posting attempt: HTTP status (None when no answer), answer headers, the kept body text,
+    seconds taken, the classified outcome, and a plain error sentence when no answer came back.
+    `body_bytes` counts the answer bytes read; `truncated` says the body was longer than what is kept;
+    `url` is the final URL (after same-host redirects), secrets masked."""
+
+    status: int | None
+    headers: dict[str, str]
+    body_excerpt: str
+    elapsed: float
+    outcome: Outcome
+    error: str | None = None
+    body_bytes: int = 0
+    truncated: bool = False
+    url: str = ""
+    redirects: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (the outcome nested under "outcome")."""
+        return {"status": self.status, "headers": dict(self.headers), "body_excerpt": self.body_excerpt,
+                "elapsed": round(self.elapsed, 4), "outcome": self.outcome.to_dict(), "error": self.error,
+                "body_bytes": self.body_bytes, "truncated": self.truncated, "url": self.url,
+                "redirects": list(self.redirects)}
+
+
+def session_for_thread() -> requests.Session:
+    """This thread's requests.Session, created on first use (TLS verification on, no auto retries)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        import requests
+
+        session = requests.Session()
+        session.verify = True
+        session.max_redirects = MAX_REDIRECTS
+        _local.session = session
+    return session
+
+
+def close_thread_session() -> None:
+    """Close this thread's session (a worker thread calls it before it ends)."""
+    session = getattr(_local, "session", None)
+    if session is not None:
+        session.close()
+        _local.session = None
+
+
+def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: requests.Session | None = None,
+         timeout: float | None = None, clock: Callable[[], float] = time.monotonic) -> Attempt:
+    """Send `request` once and classify the answer with `spec`'s rules; never raises for network trouble.
+
+    `timeout` (seconds) overrides the spec's; `clock` is injectable for tests.
+    """
+    import requests
+
+    session = session or session_for_thread()
+    limit = float(timeout if timeout is not None else (spec.timeout if spec is not None else 20.0))
+    if limit <= 0:
+        limit = 20.0
+    timeouts = (min(CONNECT_TIMEOUT, limit), limit)
+    secrets = request.secret_values
+    started = clock()
+
+    method, url, body = request.method, request.url, request.body
+    headers = dict(request.headers)
+    redirects: list[str] = []
+    try:
+        while True:
+            response = session.request(method, url, headers=headers, data=body or None, allow_redirects=False,
+                                       stream=True, timeout=timeouts, verify=True)
+            location = response.headers.get("Location")
+            if response.status_code in REDIRECT_CODES and location and len(redirects) < MAX_REDIRECTS:
+                target = urljoin(url, location)
+                if _same_origin(url, target):
+                    response.close()
+                    redirects.append(mask_text(target, secrets))
+                    if response.status_code in (301, 302, 303) and method != "GET":
+                        # What browsers do: the follow-up of a 301/302/303 to a POST is a GET without body.
+                        method, body = "GET", b""
+                        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                    url = target
+                    continue
+            break
+        kept, total, truncated = _read_capped(response)
+        answer_headers = dict(response.headers)
+        status = response.status_code
+    except requests.exceptions.ConnectTimeout:
+        return _failed(spec, TransportError("connect", f"Could not connect to {_host(url)} within {timeouts[0]:g} s; "
+                                            "check the endpoint or try again later"), started, clock, url, secrets)
+    except requests.exceptions.ReadTimeout:
+        return _failed(spec, TransportError("timeout", f"{_host(url)} gave no answer within {limit:g} s"),
+                       started, clock, url, secrets)
+    except requests.exceptions.SSLError:
+        return _failed(spec, TransportError("tls", f"The TLS certificate of {_host(url)} could not be verified; "
+                                            "ask the client to fix it (leads are never sent unencrypted to it)"),
+                       started, clock, url, secrets)
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidHeader, ValueError) as exc:
+        return _failed(spec, TransportError("invalid", f"The request cannot be sent: {_plain(exc, secrets)}"),
+                       started, clock, url, secrets)
+    except requests.exceptions.ConnectionError as exc:
+        if _never_connected(exc):
+            error = TransportError("connect", f"Could not connect to {_host(url)}; check the endpoint or try again later")
+        else:
+            error = TransportError("dropped", f"{_host(url)} closed the connection before answering")
+        return _failed(spec, error, started, clock, url, secrets)
+    except requests.exceptions.RequestException as exc:
+        return _failed(spec, TransportError("other", f"Sending failed: {_plain(exc, secrets)}"),
+                       started, clock, url, secrets)
+
+    elapsed = clock() - started
+    outcome = classify(spec, status, answer_headers, kept, elapsed)
+    return Attempt(status=status, headers=answer_headers, body_excerpt=decode_body(kept, answer_headers.get("Content-Type", "")),
+                   elapsed=elapsed, outcome=outcome, body_bytes=total, truncated=truncated,
+                   url=mask_text(url, secrets), redirects=redirects)
+
+
+def _read_capped(response: requests.Response) -> tuple[bytes, int, bool]:
+    """Keep the first KEEP_BYTES, read and drop up to DISCARD_BYTES more, close the connection beyond."""
+    import requests
+
+    kept = bytearray()
+    total = 0
+    try:
+        for chunk in response.iter_content(chunk_size=16384):
+            total += len(chunk)
+            if len(kept) < KEEP_BYTES:
+                kept += chunk[: KEEP_BYTES - len(kept)]
+            if total > KEEP_BYTES + DISCARD_BYTES:
+                break
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        pass  # a broken or cut-off body still classifies on what arrived
+    finally:
+        response.close()
+    return bytes(kept), total, total > KEEP_BYTES
+
+
+def _failed(spec: ParserSpec | None, error: TransportError, started: float, clock: Callable[[], float],
+            url: str, secrets: tuple[str, ...]) -> Attempt:
+    message = mask_text(error.message, secrets)
+    error = TransportError(error.kind, message)
+    return Attempt(status=None, headers={}, body_excerpt="", elapsed=clock() - started,
+                   outcome=classify(spec, None, error=error), error=message, url=mask_text(url, secrets))
+
+
+def _same_origin(a: str, b: str) -> bool:
+    first, second = urlsplit(a), urlsplit(b)
+    return (first.scheme, first.hostname, first.port) == (second.scheme, second.hostname, second.port)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or "the client"
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the error happened before the request could reach the client (DNS, refused, unreachable)."""
+    text = repr(exc)
+    return any(word in text for word in ("NewConnectionError", "NameResolutionError", "Failed to resolve",
+                                         "Connection refused", "Max retries exceeded with url", "No route to host"))\
+        and "RemoteDisconnected" not in text and "Connection aborted" not in text
+
+
+def _plain(exc: BaseException, secrets: tuple[str, ...]) -> str:
+    return mask_text(str(exc).split("\n")[0][:200], secrets)
