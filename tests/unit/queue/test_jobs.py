@@ -1,0 +1,240 @@
+"""The scheduler with an injected clock: daily local and UTC slots, intervals, catch-up, DST, pause, failures."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from xsc_desktop import events, jobs, settings
+from xsc_desktop.models import JobRun
+
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def calls():
+    return []
+
+
+@pytest.fixture
+def registry(ctx, calls):
+    settings.set("jobs.catch_up", "skip")  # slots before the test's start time are not the point (most tests)
+    def make(name):
+        def fn(now):
+            calls.append((name, now))
+            return f"{name} ran"
+        return fn
+
+    return {
+        "gather": jobs.JobDef("gather", make("gather"), daily_local_setting="queue.gather_time", default_time="15:00"),
+        "run": jobs.JobDef("run", make("run"), daily_local_setting="queue.run_time", default_time="08:00"),
+        "reports": jobs.JobDef("reports", make("reports"), daily_utc_setting="reports.time_utc",
+                               default_time="05:00"),
+        "deliver": jobs.JobDef("deliver", make("deliver"), every_seconds_setting="delivery.interval_seconds",
+                               default_time=60),
+    }
+
+
+def ny(*args):
+    return datetime(*args, tzinfo=NY).astimezone(UTC)
+
+
+def make_scheduler(registry, start, **kw):
+    clock = jobs.ManualClock(start)
+    return jobs.Scheduler(clock=clock, tz=NY, jobs=registry, **kw), clock
+
+
+def names(calls, only=("gather", "run")):
+    return [c[0] for c in calls if c[0] in only]
+
+
+def test_daily_local_slots_run_once_at_their_time(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 14, 59))
+    sched.tick()
+    assert names(calls) == []
+    clock.set(ny(2026, 11, 27, 15, 0))
+    sched.tick()
+    sched.tick()
+    assert names(calls) == ["gather"]
+    row = JobRun.get(JobRun.job == "gather")
+    assert row.slot == "2026-11-27T15:00-05:00" and row.state == "done" and row.detail == "gather ran"
+    # next morning: the 05:00 UTC reports (00:00 New York) then 08:00 local
+    clock.set(ny(2026, 11, 28, 0, 0))
+    sched.tick()
+    assert names(calls, ("gather", "run", "reports")) == ["gather", "reports"]
+    clock.set(ny(2026, 11, 28, 8, 0, 30))
+    sched.tick()
+    assert names(calls, ("gather", "run", "reports")) == ["gather", "reports", "run"]
+
+
+def test_a_second_process_cannot_run_a_claimed_slot(registry, calls):
+    first, clock = make_scheduler(registry, ny(2026, 11, 27, 15, 1))
+    second = jobs.Scheduler(clock=clock, tz=NY, jobs=registry)
+    first.tick()
+    second.tick()
+    assert names(calls) == ["gather"]
+    assert jobs.claim("gather", "2026-11-27T15:00-05:00") is None
+
+
+def test_clock_jumping_back_does_not_rerun(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 15, 0))
+    sched.tick()
+    clock.set(ny(2026, 11, 27, 14, 0))
+    sched.tick()
+    clock.set(ny(2026, 11, 27, 15, 5))
+    sched.tick()
+    assert names(calls) == ["gather"]
+
+
+def test_changing_the_time_after_the_run_does_not_run_twice_that_day(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 15, 0))
+    sched.tick()
+    settings.set("queue.gather_time", "16:00")
+    clock.set(ny(2026, 11, 27, 16, 0))
+    sched.tick()
+    assert names(calls) == ["gather"]
+
+
+@pytest.mark.parametrize("choice, expected", [("run", ["run"]), ("skip", [])])
+def test_missed_slot_on_start_follows_catch_up(registry, calls, choice, expected):
+    settings.set("jobs.catch_up", choice)
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 10, 30))
+    sched.tick(first=True)
+    assert names(calls) == expected
+    row = JobRun.get(JobRun.job == "run")
+    assert row.state == ("done" if choice == "run" else "skipped")
+
+
+def test_missed_slot_with_ask_waits_for_the_answer(registry, calls):
+    settings.set("jobs.catch_up", "ask")
+    asked = []
+    events.subscribe("job.missed", lambda t, p: asked.append(p))
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 10, 30))
+    sched.tick(first=True)
+    sched.tick()
+    assert names(calls) == [] and [a["job"] for a in asked] == ["run", "reports"]
+    sched.answer_missed("run", asked[0]["slot"], run=True)
+    assert names(calls) == ["run"]
+    sched.tick()
+    assert names(calls) == ["run"]
+
+
+def test_headless_ask_skips_with_a_notification(registry, calls):
+    settings.set("jobs.catch_up", "ask")
+    notes = []
+    events.subscribe("notify", lambda t, p: notes.append(p))
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 10, 30), headless=True)
+    sched.tick(first=True)
+    assert names(calls) == [] and JobRun.get(JobRun.job == "run").state == "skipped"
+    assert "skipped" in notes[0]["message"]
+
+
+def test_waking_from_sleep_just_after_the_slot_runs_it(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 7, 55))
+    sched.tick()
+    clock.set(ny(2026, 11, 27, 8, 4))  # asleep across 08:00, woke within the grace
+    sched.tick()
+    assert names(calls) == ["run"]
+
+
+def test_dst_spring_forward_and_fall_back(registry, calls):
+    settings.set("queue.run_time", "02:30")  # does not exist on 8 March 2026 in New York
+    sched, clock = make_scheduler(registry, ny(2026, 3, 8, 1, 59))
+    sched.tick()
+    assert names(calls) == []
+    clock.set(datetime(2026, 3, 8, 7, 30, tzinfo=UTC))  # 03:30 EDT, right after the gap
+    sched.tick()
+    assert names(calls) == ["run"]
+    settings.set("queue.run_time", "01:30")  # happens twice on 1 November 2026
+    clock.set(datetime(2026, 11, 1, 5, 30, tzinfo=UTC))  # 01:30 EDT, the first one
+    sched.tick()
+    clock.set(datetime(2026, 11, 1, 6, 30, tzinfo=UTC))  # 01:30 EST, the repeat
+    sched.tick()
+    slots = [r.slot for r in JobRun.select().where(JobRun.job == "run").order_by(JobRun.id)]
+    assert names(calls) == ["run", "run"]
+    assert slots == ["2026-03-08T02:30-04:00", "2026-11-01T01:30-04:00"]
+
+
+def test_next_runs_cross_midnight_and_dst(registry):
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 16, 0))
+    sched.tick()
+    nxt = sched.next_runs()
+    assert nxt["gather"] == ny(2026, 11, 28, 15, 0)  # today's ran: tomorrow
+    assert nxt["run"] == ny(2026, 11, 28, 8, 0)
+    assert nxt["reports"] == datetime(2026, 11, 28, 5, 0, tzinfo=UTC)
+    assert jobs.show_time(nxt["run"], NY, now=ny(2026, 11, 27, 16, 0)) == "tomorrow 08:00"
+    # across the fall-back night the next 08:00 is at 13:00 UTC instead of 12:00
+    sched2, _ = make_scheduler(registry, ny(2026, 10, 31, 9, 0))
+    sched2.tick()
+    assert sched2.next_runs()["run"] == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
+
+
+def test_interval_job_runs_once_per_bucket(registry, calls):
+    sched, clock = make_scheduler(registry, datetime(2026, 11, 27, 12, 0, 5, tzinfo=UTC))
+    sched.tick()
+    sched.tick()
+    clock.advance(seconds=30)
+    sched.tick()
+    clock.advance(seconds=30)
+    sched.tick()
+    assert [c[0] for c in calls].count("deliver") == 2
+
+
+def test_failing_job_is_recorded_and_others_go_on(registry, calls):
+    def boom(now):
+        raise RuntimeError("database on fire")
+
+    registry["gather"] = jobs.JobDef("gather", boom, daily_local_setting="queue.gather_time")
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 15, 0))
+    sched.tick()
+    row = JobRun.get(JobRun.job == "gather")
+    assert row.state == "failed" and "database on fire" in row.detail
+    assert "deliver" in [c[0] for c in calls]
+
+
+def test_pause_and_resume(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 15, 0))
+    sched.pause()
+    sched.tick()
+    assert calls == []
+    sched.resume()
+    sched.tick()
+    assert names(calls) == ["gather"]
+
+
+def test_manual_runs_do_not_take_the_planned_slot(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 10, 0))
+    sched.run_now("gather")
+    clock.set(ny(2026, 11, 27, 15, 0))
+    sched.tick()
+    assert names(calls) == ["gather", "gather"]
+
+
+def test_thread_starts_stops_and_a_running_job_sees_the_stop(ctx):
+    started, seen = threading.Event(), []
+
+    def long_job(now):
+        started.set()
+        stop = jobs.current_stop_event()
+        seen.append(stop.wait(10))
+        return "stopped at a safe point"
+
+    registry = {"long": jobs.JobDef("long", long_job, every_seconds_setting="delivery.interval_seconds")}
+    sched = jobs.Scheduler(jobs=registry, poll_seconds=0.05)
+    sched.start()
+    assert started.wait(10)
+    assert sched.stop(timeout=10)
+    assert seen == [True]
+    assert JobRun.get(JobRun.job == "long").detail == "stopped at a safe point"
+
+
+def test_interrupted_run_is_recovered(registry, calls):
+    jobs.claim("run", "2026-11-27T08:00-05:00")  # left running by a killed process
+    settings.set("jobs.catch_up", "run")
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 8, 20))
+    assert sched.recover_interrupted() == 1
+    sched.tick(first=True)
+    assert names(calls) == ["run"]

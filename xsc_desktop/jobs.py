@@ -1,0 +1,638 @@
+"""The scheduler: one thread, one `schedule.Scheduler`, JobRun rows so no planned slot runs twice.
+
+Registering a job (at import time of the module that owns it; add the module to JOB_MODULES):
+
+    from xsc_desktop import jobs
+    jobs.register("reports", run_reports, daily_utc_setting="reports.time_utc", default_time="05:00")
+    jobs.register("deliver", deliver_new_leads, every_seconds_setting="delivery.interval_seconds", default_time=60)
+
+    def run_reports(now: datetime) -> str:      # now: aware UTC datetime from the scheduler's clock
+        ...; return "3 reports written"         # one detail line, kept in the JobRun row
+
+Kinds of job:
+- daily local (`daily_local_setting`, e.g. queue.gather_time "15:00"): once per local date of the operator's
+  zone (`XSC_TIMEZONE`, else the system zone), slot "2026-11-28T15:00-05:00";
+- daily UTC (`daily_utc_setting`, e.g. reports.time_utc "05:00"): once per UTC date, slot "2026-11-28T05:00+00:00";
+- interval (`every_seconds_setting`): at most once per bucket of that many seconds, slot = the bucket start.
+`default_time` is used when the setting is empty or unreadable ("HH:MM" for daily jobs, seconds for interval ones).
+
+How a slot runs: the scheduler INSERTs JobRun(job, slot, state="running") first; the unique (job, slot) index
+means a second process (or a clock that jumped back) cannot claim it again. A daily job also runs at most once
+per date, so moving its time after it ran does not run it twice that day. Then `fn(now)` runs; its detail line,
+or the error, goes into the row (done / failed) and a "job.changed" event is published. An exception in a job
+is logged and recorded, and the thread goes on.
+
+Sleep, clock jumps and restarts: whether a slot is due is decided from the injected clock and the JobRun rows
+on every check, never from a timer's memory: `schedule` only decides how often each job is checked (and is
+re-anchored when the wall clock jumps). A daily slot found more than MISSED_AFTER late (the app was closed or
+the machine asleep at 08:00) is handled by the `jobs.catch_up` setting: "run" runs it now, "skip" records it
+as skipped, "ask" publishes "job.missed" {job, slot} once and waits for `answer_missed(job, slot, run)`
+(without a window, see `Scheduler(headless=True)`, "ask" skips it with a notification).
+A JobRun left "running" by a killed process is found on start (its job lock is free) and marked
+"interrupted"; today's interrupted daily slot is then run again (its own work is idempotent: queue tasks and
+outbox e-mails carry their own states).
+
+Pause: the `jobs.paused` setting (pause()/resume()); while paused nothing starts, slots wait.
+Stopping: `stop()` sets a threading.Event and joins the thread; a running job sees `jobs.stop_requested()`
+(or the event from `jobs.current_stop_event()`) and returns at its next safe point.
+
+Tests drive time with `ManualClock` and `Scheduler.tick(now)`: no thread, no sleeping.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dtime
+from typing import Any
+
+from peewee import IntegrityError
+
+from xsc_desktop import events, locks, settings
+from xsc_desktop.models import JobRun, utcnow
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[datetime], str]
+
+# Modules that register jobs when imported; a missing one is skipped (features land one by one).
+JOB_MODULES: tuple[str, ...] = (
+    "xsc_desktop.queue", "xsc_desktop.mail", "xsc_desktop.delivery", "xsc_desktop.leads", "xsc_desktop.feeds",
+    "xsc_desktop.sheets", "xsc_desktop.reports",
+)
+
+MISSED_AFTER = timedelta(minutes=10)  # a daily slot found later than this is "missed" (catch-up rules apply)
+CHECK_SECONDS = 15  # how often a daily job is checked
+INTERVAL_KEEP = timedelta(days=3)  # interval JobRun rows older than this are pruned (they pile up fast)
+
+
+@dataclass(frozen=True)
+class JobDef:
+    """A registered job: its name, function and when it runs."""
+
+    name: str
+    fn: JobFn
+    daily_local_setting: str | None = None
+    daily_utc_setting: str | None = None
+    every_seconds_setting: str | None = None
+    default_time: str | int | None = None
+    label: str = ""
+
+    @property
+    def kind(self) -> str:
+        """"daily_local", "daily_utc" or "interval"."""
+        if self.every_seconds_setting is not None:
+            return "interval"
+        return "daily_utc" if self.daily_utc_setting is not None else "daily_local"
+
+
+REGISTRY: dict[str, JobDef] = {}
+
+
+def register(name: str, fn: JobFn, *, daily_local_setting: str | None = None, daily_utc_setting: str | None = None,
+             every_seconds_setting: str | None = None, default_time: str | int | None = None,
+             label: str = "") -> JobDef:
+    """Add (or replace) a job in the module-level registry; exactly one of the three *_setting arguments."""
+    given = [s for s in (daily_local_setting, daily_utc_setting, every_seconds_setting) if s is not None]
+    if len(given) != 1:
+        raise ValueError(f"job {name!r} needs exactly one of daily_local_setting, daily_utc_setting, "
+                         "every_seconds_setting")
+    job = JobDef(name, fn, daily_local_setting, daily_utc_setting, every_seconds_setting, default_time,
+                 label or name.replace("_", " ").capitalize())
+    REGISTRY[name] = job
+    return job
+
+
+def load_job_modules() -> dict[str, JobDef]:
+    """Import every module of JOB_MODULES that exists (they register their jobs); returns the registry."""
+    for module in JOB_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return REGISTRY
+
+
+# ---- time ----------------------------------------------------------------------------------------------------
+class SystemClock:
+    """The real clock: aware UTC now, and a monotonic counter to notice wall-clock jumps."""
+
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start that never jump."""
+        return time.monotonic()
+
+
+class ManualClock:
+    """A clock a test moves by hand: `clock.set(datetime(...))`, `clock.advance(minutes=5)`."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = _aware(start)
+        self._mono = 0.0
+
+    def now(self) -> datetime:
+        """The clock's current time (aware UTC)."""
+        return self._now
+
+    def monotonic(self) -> float:
+        """Moves with advance(), not with set() (set() is a wall-clock jump)."""
+        return self._mono
+
+    def set(self, moment: datetime) -> None:
+        """Jump to `moment` (naive means UTC)."""
+        self._now = _aware(moment)
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by timedelta(**delta); returns the new time."""
+        step = timedelta(**delta)
+        self._now += step
+        self._mono += step.total_seconds()
+        return self._now
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def operator_zone() -> tzinfo | None:
+    """The operator's zone: XSC_TIMEZONE (an IANA name) when set, else None meaning the system's local zone."""
+    name = os.environ.get("XSC_TIMEZONE", "").strip()
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("XSC_TIMEZONE %r is not a known zone; using the system zone", name)
+        return None
+
+
+def _local_date(now: datetime, tz: tzinfo | None) -> date:
+    return (now.astimezone(tz) if tz is not None else now.astimezone()).date()
+
+
+def _local_instant(day: date, at: dtime, tz: tzinfo | None) -> datetime:
+    """The aware instant of `at` on `day` in the zone (None: system zone, DST-aware through the C library).
+
+    A time skipped by a DST change (02:30 on the spring-forward night) maps to the instant after the gap; a
+    repeated time (01:30 on the fall-back night) to its first occurrence.
+    """
+    naive = datetime.combine(day, at)
+    if tz is None:
+        return naive.astimezone()
+    local = naive.replace(tzinfo=tz, fold=0)
+    # Round-trip through UTC: a non-existent wall time comes back shifted past the gap.
+    return local.astimezone(UTC).astimezone(tz)
+
+
+def _hhmm(text: Any, fallback: str | int | None) -> dtime:
+    for candidate in (text, fallback, "00:00"):
+        if isinstance(candidate, str):
+            parts = candidate.strip().split(":")
+            if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
+                return dtime(int(parts[0]), int(parts[1]))
+    return dtime(0, 0)
+
+
+def _setting(key: str) -> Any:
+    try:
+        return settings.get(key)
+    except Exception:  # an unknown key (a job registered before its setting exists) falls back to the default
+        return None
+
+
+# ---- slots -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Slot:
+    """One planned run of a job: its key in JobRun.slot, its instant, and the date it belongs to."""
+
+    job: str
+    key: str
+    at: datetime
+    day: str  # ISO date prefix for "once per date" (daily jobs), "" for interval jobs
+
+
+def planned_slot(job: JobDef, now: datetime, tz: tzinfo | None, day_offset: int = 0) -> Slot:
+    """The job's slot of the current day (or bucket), `day_offset` days (buckets) later."""
+    now = _aware(now)
+    if job.kind == "interval":
+        every = interval_seconds(job)
+        start = int(now.timestamp()) // every * every + day_offset * every
+        at = datetime.fromtimestamp(start, UTC)
+        return Slot(job.name, at.isoformat(timespec="seconds"), at, "")
+    if job.kind == "daily_utc":
+        at_time = _hhmm(_setting(job.daily_utc_setting), job.default_time)
+        day = now.date() + timedelta(days=day_offset)
+        at = datetime.combine(day, at_time, tzinfo=UTC)
+    else:
+        at_time = _hhmm(_setting(job.daily_local_setting), job.default_time)
+        day = _local_date(now, tz) + timedelta(days=day_offset)
+        at = _local_instant(day, at_time, tz)
+    key = f"{day.isoformat()}T{at_time:%H:%M}{at.isoformat()[-6:]}"
+    return Slot(job.name, key, at.astimezone(UTC), day.isoformat())
+
+
+def interval_seconds(job: JobDef) -> int:
+    """The job's interval from its setting (at least 1 s), else its default, else 60."""
+    for candidate in (_setting(job.every_seconds_setting or ""), job.default_time, 60):
+        try:
+            value = int(candidate)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if value > 0:
+            return value
+    return 60
+
+
+def _taken(slot: Slot) -> bool:
+    """Whether the slot (or, for a daily job, any slot of its date) already has a JobRun row."""
+    query = JobRun.select(JobRun.id).where(JobRun.job == slot.job)
+    if slot.day:
+        query = query.where(JobRun.slot.startswith(slot.day + "T"))
+    else:
+        query = query.where(JobRun.slot == slot.key)
+    return query.exists()
+
+
+def claim(job: str, slot_key: str, *, state: str = "running", detail: str = "",
+          at: datetime | None = None) -> JobRun | None:
+    """Insert the JobRun row of a slot (started at `at`, the scheduler clock's now); None when it exists already
+    (another process or an earlier run has it)."""
+    started = _aware(at).replace(tzinfo=None) if at is not None else utcnow()
+    try:
+        return JobRun.create(job=job, slot=slot_key, state=state, detail=detail, started_at=started,
+                             finished_at=None if state == "running" else started)
+    except IntegrityError:
+        return None
+
+
+def stop_requested() -> bool:
+    """Whether the scheduler running the current job was asked to stop (jobs check this at safe points)."""
+    event = current_stop_event()
+    return event is not None and event.is_set()
+
+
+_current = threading.local()
+
+
+def current_stop_event() -> threading.Event | None:
+    """The stop event of the scheduler whose job runs on this thread (pass it to worker threads), or None."""
+    return getattr(_current, "stop_event", None)
+
+
+# ---- the scheduler ---------------------------------------------------------------------------------------------
+@dataclass
+class JobInfo:
+    """A job as `jobs list` shows it: next run, last run and its outcome."""
+
+    name: str
+    label: str
+    kind: str
+    next_run: datetime | None
+    last_slot: str = ""
+    last_state: str = ""
+    last_detail: str = ""
+    last_finished: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON shape of `jobs list --json`."""
+        return {"name": self.name, "label": self.label, "kind": self.kind,
+                "next_run": self.next_run.isoformat() if self.next_run else None,
+                "last_slot": self.last_slot, "last_state": self.last_state, "last_detail": self.last_detail,
+                "last_finished": self.last_finished.isoformat() if self.last_finished else None}
+
+
+class Scheduler:
+    """Runs registered jobs on one background thread (or by hand through `tick`), recording every slot.
+
+    `clock` needs now() (aware UTC) and monotonic(); `tz` is the operator's zone (None: the system zone);
+    `jobs` defaults to the module registry (after importing JOB_MODULES); `headless` changes catch-up "ask"
+    into skip-with-notification since nobody can answer.
+    """
+
+    def __init__(self, *, clock: Any = None, tz: tzinfo | None = None, jobs: dict[str, JobDef] | None = None,
+                 headless: bool = False, poll_seconds: float = 1.0) -> None:
+        import schedule
+
+        self.clock = clock or SystemClock()
+        self.tz = tz if tz is not None else operator_zone()
+        self._jobs = jobs
+        self.headless = headless
+        self.poll_seconds = poll_seconds
+        self.stop_event = threading.Event()
+        self._schedule = schedule.Scheduler()  # our own instance: the module-level default is never used
+        self._thread: threading.Thread | None = None
+        self._run_lock = threading.Lock()  # one job at a time on this scheduler (manual runs included)
+        self._running: str | None = None
+        self._asked: set[tuple[str, str]] = set()
+        self._answers: dict[tuple[str, str], bool] = {}
+        self._started_at: datetime | None = None
+        self._last_wall: float | None = None
+        self._last_mono: float | None = None
+
+    # ---- registry view
+    @property
+    def jobs(self) -> dict[str, JobDef]:
+        """The jobs this scheduler runs."""
+        return self._jobs if self._jobs is not None else REGISTRY
+
+    @property
+    def running_job(self) -> str | None:
+        """The name of the job running now, or None."""
+        return self._running
+
+    # ---- the thread
+    def start(self) -> None:
+        """Load job modules, recover interrupted runs, and start the thread (once)."""
+        if self._thread is not None:
+            return
+        if self._jobs is None:
+            load_job_modules()
+        self.recover_interrupted()
+        self._anchor_schedule()
+        self.stop_event.clear()
+        self._thread = threading.Thread(target=self._loop, name="xsc-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 30.0) -> bool:
+        """Ask the thread to stop and wait for it (a running job stops at its next safe point); True when it ended."""
+        self.stop_event.set()
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def is_alive(self) -> bool:
+        """Whether the thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _anchor_schedule(self) -> None:
+        # `schedule` only paces the checks; each check asks the clock and the database whether a slot is due.
+        self._schedule.clear()
+        for job in self.jobs.values():
+            every = min(interval_seconds(job), CHECK_SECONDS) if job.kind == "interval" else CHECK_SECONDS
+            self._schedule.every(max(1, every)).seconds.do(self._check_from_thread, job.name)
+
+    def _loop(self) -> None:
+        _current.stop_event = self.stop_event
+        try:
+            self._guarded(lambda: self.tick(self.clock.now(), first=True))
+            while not self.stop_event.is_set():
+                if self._clock_jumped():
+                    log.info("The wall clock jumped; re-anchoring the scheduler")
+                    self._anchor_schedule()
+                self._guarded(self._schedule.run_pending)
+                idle = self._schedule.idle_seconds
+                wait = self.poll_seconds if idle is None else max(0.05, min(self.poll_seconds, idle))
+                self.stop_event.wait(wait)
+        finally:
+            _current.stop_event = None
+
+    def _guarded(self, fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception:  # the loop outlives any failure (a database briefly locked, ...)
+            log.exception("Scheduler check failed")
+
+    def _clock_jumped(self) -> bool:
+        wall, mono = self.clock.now().timestamp(), self.clock.monotonic()
+        last_wall, last_mono = self._last_wall, self._last_mono
+        self._last_wall, self._last_mono = wall, mono
+        if last_wall is None or last_mono is None:
+            return False
+        # Sleep moves both clocks; a jump (or a suspend the monotonic clock did not count) moves only the wall.
+        return abs((wall - last_wall) - (mono - last_mono)) > 30
+
+    def _check_from_thread(self, name: str) -> None:
+        job = self.jobs.get(name)
+        if job is not None:
+            self.check(job, self.clock.now())
+
+    # ---- deciding and running
+    def tick(self, now: datetime | None = None, *, first: bool = False) -> list[JobRun]:
+        """Check every job once at `now` (the clock's time by default); returns the JobRun rows it ran or recorded.
+
+        `first=True` is the start-up check (missed slots are reported as caught up). Tests call this directly.
+        """
+        now = _aware(now or self.clock.now())
+        if self._started_at is None or first:
+            self._started_at = now
+        done: list[JobRun] = []
+        for job in list(self.jobs.values()):
+            if self.stop_event.is_set():
+                break
+            row = self.check(job, now)
+            if row is not None:
+                done.append(row)
+        if first:
+            self._prune(now)
+        return done
+
+    def check(self, job: JobDef, now: datetime) -> JobRun | None:
+        """Run the job's current slot when it is due and free; returns its JobRun row, or None."""
+        now = _aware(now)
+        if self.paused:
+            return None
+        slot = planned_slot(job, now, self.tz)
+        if job.kind == "interval":
+            last = (JobRun.select(JobRun.started_at).where(JobRun.job == job.name)
+                    .order_by(JobRun.started_at.desc()).first())
+            if last is not None and _aware(last.started_at) > now:
+                return None  # the clock went back: wait until time passes the last run
+            if _taken(slot):
+                return None
+            return self._run(job, slot.key, now)
+        if now < slot.at or _taken(slot):
+            return None
+        if now - slot.at > MISSED_AFTER:
+            return self._missed(job, slot, now)
+        return self._run(job, slot.key, now)
+
+    def _missed(self, job: JobDef, slot: Slot, now: datetime) -> JobRun | None:
+        choice = str(_setting("jobs.catch_up") or "run")
+        key = (job.name, slot.key)
+        if choice == "ask" and key in self._answers:
+            choice = "run" if self._answers.pop(key) else "skip"
+        elif choice == "ask" and self.headless:
+            events.notify("Missed run skipped", f"{job.label} was due at {_show(slot.at, self.tz)}; catch-up is "
+                          "set to ask and no window is open, so it was skipped.", "warning")
+            choice = "skip"
+        if choice == "run":
+            return self._run(job, slot.key, now, note="caught up")
+        if choice == "skip":
+            row = claim(job.name, slot.key, state="skipped", detail="missed while the app was closed or asleep",
+                        at=now)
+            if row is not None:
+                events.publish("job.changed", job=job.name, slot=slot.key, state="skipped")
+            return row
+        if key not in self._asked:
+            self._asked.add(key)
+            events.publish("job.missed", job=job.name, label=job.label, slot=slot.key,
+                           planned_at=slot.at.isoformat())
+        return None
+
+    def answer_missed(self, job: str, slot: str, run: bool) -> JobRun | None:
+        """The operator's answer to a "job.missed" question: run the slot now, or record it skipped."""
+        definition = self.jobs.get(job)
+        if definition is None:
+            return None
+        if run:
+            return self._run(definition, slot, self.clock.now(), note="caught up")
+        row = claim(job, slot, state="skipped", detail="missed; the operator chose to skip it", at=self.clock.now())
+        if row is not None:
+            events.publish("job.changed", job=job, slot=slot, state="skipped")
+        return row
+
+    def run_now(self, name: str, *, wait: float = 30.0) -> JobRun | None:
+        """Run a job by hand now (Gather now, Run queue now), recorded as slot "manual:<time>".
+
+        Call it from a worker thread: it waits up to `wait` seconds for a running job to end; None when still busy.
+        """
+        job = self.jobs.get(name)
+        if job is None:
+            raise KeyError(name)
+        now = _aware(self.clock.now())
+        return self._run(job, "manual:" + now.isoformat(timespec="microseconds"), now, wait=wait)
+
+    def _run(self, job: JobDef, slot_key: str, now: datetime, note: str = "", wait: float = 0.0) -> JobRun | None:
+        if not self._run_lock.acquire(timeout=wait) if wait > 0 else not self._run_lock.acquire(blocking=False):
+            return None  # a job runs already; the next check comes back to this slot
+        try:
+            with locks.hold(f"job-{job.name}") as free:
+                if not free:
+                    return None  # another process runs this job right now
+                row = claim(job.name, slot_key, at=now)
+                if row is None:
+                    return None
+                self._running = job.name
+                events.publish("job.changed", job=job.name, slot=slot_key, state="running")
+                previous = getattr(_current, "stop_event", None)
+                _current.stop_event = self.stop_event
+                try:
+                    detail = job.fn(now)
+                    row.state, row.detail = "done", ((note + ": ") if note else "") + str(detail or "")
+                except Exception as exc:
+                    log.exception("Job %s (%s) failed", job.name, slot_key)
+                    row.state, row.detail = "failed", f"{type(exc).__name__}: {exc}"[:500]
+                finally:
+                    _current.stop_event = previous
+                    self._running = None
+                row.finished_at = max(_aware(self.clock.now()), now).replace(tzinfo=None)
+                row.save()
+                events.publish("job.changed", job=job.name, slot=slot_key, state=row.state, detail=row.detail)
+                return row
+        finally:
+            self._run_lock.release()
+
+    # ---- pause, next runs, housekeeping
+    @property
+    def paused(self) -> bool:
+        """Whether the operator paused the scheduler (setting jobs.paused)."""
+        return bool(_setting("jobs.paused"))
+
+    def pause(self) -> None:
+        """Stop starting jobs until resume() (a running job finishes)."""
+        settings.set("jobs.paused", True)
+        events.publish("job.changed", paused=True)
+
+    def resume(self) -> None:
+        """Start jobs again; slots that came due while paused run now (or by the catch-up rule when long missed)."""
+        settings.set("jobs.paused", False)
+        events.publish("job.changed", paused=False)
+
+    def next_runs(self, now: datetime | None = None) -> dict[str, datetime]:
+        """When each job runs next (aware UTC)."""
+        now = _aware(now or self.clock.now())
+        return {name: next_run(job, now, self.tz) for name, job in self.jobs.items()}
+
+    def describe(self, now: datetime | None = None) -> list[JobInfo]:
+        """Every job with its next run and its last run."""
+        return describe(self.jobs, _aware(now or self.clock.now()), self.tz)
+
+    def recover_interrupted(self) -> int:
+        """Mark JobRun rows left "running" by a killed process as "interrupted" and free today's slots for a rerun."""
+        changed = 0
+        for row in JobRun.select().where(JobRun.state == "running"):
+            with locks.hold(f"job-{row.job}") as free:
+                if not free:
+                    continue  # a live process runs it
+                row.state, row.finished_at = "interrupted", utcnow()
+                row.detail = (row.detail + " " if row.detail else "") + "(interrupted: the app stopped mid-run)"
+                # Rename the slot so the same slot can be claimed again and run to its end.
+                row.slot = f"interrupted:{row.slot}:{row.id}"
+                row.save()
+                changed += 1
+        return changed
+
+    def _prune(self, now: datetime) -> None:
+        interval_jobs = [j.name for j in self.jobs.values() if j.kind == "interval"]
+        if interval_jobs:
+            cutoff = (now - INTERVAL_KEEP).replace(tzinfo=None)
+            JobRun.delete().where(JobRun.job.in_(interval_jobs) & (JobRun.started_at < cutoff)
+                                  & (JobRun.state == "done")).execute()
+
+
+def next_run(job: JobDef, now: datetime, tz: tzinfo | None) -> datetime:
+    """The next instant the job will run (now when it is due or waiting for a catch-up answer)."""
+    now = _aware(now)
+    slot = planned_slot(job, now, tz)
+    if job.kind == "interval":
+        last = (JobRun.select(JobRun.started_at).where(JobRun.job == job.name)
+                .order_by(JobRun.started_at.desc()).first())
+        if last is None:
+            return now
+        return max(now, _aware(last.started_at) + timedelta(seconds=interval_seconds(job)))
+    if _taken(slot):
+        return planned_slot(job, now, tz, day_offset=1).at
+    return max(slot.at, now) if slot.at <= now else slot.at
+
+
+def describe(jobs: dict[str, JobDef] | None = None, now: datetime | None = None,
+             tz: tzinfo | None = None) -> list[JobInfo]:
+    """Every job (the registry after loading JOB_MODULES by default) with its next and last run."""
+    if jobs is None:
+        jobs = load_job_modules()
+    now = _aware(now or datetime.now(UTC))
+    tz = tz if tz is not None else operator_zone()
+    out = []
+    for name, job in sorted(jobs.items()):
+        last = (JobRun.select().where((JobRun.job == name) & ~JobRun.slot.startswith("interrupted:"))
+                .order_by(JobRun.started_at.desc(), JobRun.id.desc()).first())
+        out.append(JobInfo(name=name, label=job.label, kind=job.kind, next_run=next_run(job, now, tz),
+                           last_slot=last.slot if last else "", last_state=last.state if last else "",
+                           last_detail=last.detail if last else "",
+                           last_finished=last.finished_at if last else None))
+    return out
+
+
+def _show(moment: datetime, tz: tzinfo | None) -> str:
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    return local.strftime("%H:%M")
+
+
+def show_time(moment: datetime | None, tz: tzinfo | None = None, now: datetime | None = None) -> str:
+    """A next-run time as a person reads it: "15:00", "tomorrow 08:00", "Mon 05:00" (operator's zone)."""
+    if moment is None:
+        return "—"
+    tz = tz if tz is not None else operator_zone()
+    now = _aware(now or datetime.now(UTC))
+    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    days = (local.date() - _local_date(now, tz)).days
+    if days <= 0:
+        return local.strftime("%H:%M")
+    if days == 1:
+        return local.strftime("tomorrow %H:%M")
+    return local.strftime("%a %H:%M")
+
