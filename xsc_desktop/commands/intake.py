@@ -68,7 +68,7 @@ def _print_summary(a: dict) -> None:
     if a["static"]:
         print("  static values")
         for s in a["static"]:
-            value = "••••" + s["value"][-2:] if s["secret"] and len(s["value"]) > 4 else ("••••" if s["secret"] else s["value"])
+            value = "••••••" if s["secret"] else s["value"]
             print(f"    {s['name']:<28} {value}  ({s['location']})")
     print(f"  test      {a['test']['name'] + '=' + a['test']['value'] if a['test'] else 'none'}")
     if a.get("applied"):

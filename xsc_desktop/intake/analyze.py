@@ -231,6 +231,9 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
         if _is_placeholder(s["value"]):
             doc.warnings.append(f"The doc shows a placeholder for {s['name']}; enter the real value.")
     confidence = _confidence(doc, endpoint, out_fields, out_static)
+    xml_root = next((s.body.tag.split("}", 1)[-1] for s in doc.samples  # type: ignore[union-attr]
+                     if s.kind == "xml" and s.role == "request"), None)
+    extra = {"xml_root": xml_root} if fmt == "xml" and xml_root else {}
     return {
         "file": file,
         "system": system,
@@ -243,6 +246,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
         "response_rules": rules,
         "confidence": confidence,
         "warnings": _dedupe(doc.warnings),
+        **extra,
     }
 
 

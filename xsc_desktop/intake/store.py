@@ -148,6 +148,186 @@ def copy_out(doc, folder: Path) -> Path:  # noqa: ANN001 - a models.PostingDoc
     return target
 
 
-def apply(doc, lander_id: int) -> dict:  # noqa: ANN001 - a models.PostingDoc
-    """Turn the doc's draft into a parser and the lander's integration; filled in below."""
-    raise IntakeError("Applying a draft is not available yet; set up the parser by hand.")
+
+@dataclass
+class ParserSetup:
+    """What a draft becomes: a parser spec plus the lander's integration settings and secrets."""
+
+    spec: object  # parsers.spec.ParserSpec
+    settings: dict[str, str]
+    secrets: dict[str, str]
+    missing: list[str]
+
+
+def build_parser_setup(draft: dict, name: str) -> ParserSetup:
+    """Turn a draft (the analysis object) into a parser spec from the detected system's preset.
+
+    Pure: the preset gives the shape (auth, defaults, rules, transforms); the draft gives endpoint,
+    method, format, the field mappings, static values (their values go to settings or secrets, so the
+    parser stays reusable across landers) and the test switch.
+    """
+    import re
+
+    from parsers.presets import load_presets, preset_for_system
+    from parsers.spec import Mapping, ResponseRule, SpecError, StaticField, TestMode, TransformStep, missing_settings
+
+    system = draft.get("system") or "generic"
+    fmt = draft.get("format") or "json"
+    spec = preset_for_system(system, fmt)
+    spec.name = name
+    spec.preset = spec.preset or system
+    spec.system = system if system in ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia",
+                                       "ice", "intakedesk") else "generic"
+    spec.method = (draft.get("method") or spec.method or "POST").upper()
+    spec.body_format = fmt
+    if draft.get("xml_root"):
+        spec.xml_root = draft["xml_root"]
+    spec.description = f"From posting doc {draft.get('file', '')}".strip()
+    settings: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+
+    endpoint = draft.get("endpoint") or ""
+    if endpoint:
+        url_settings = _match_url_template(spec.url, endpoint)
+        if url_settings is None:
+            spec.url = endpoint  # the doc's own address: a client-specific endpoint
+        else:
+            settings.update(url_settings)
+
+    # Transforms per lead field, taken from the presets so they stay one source of truth.
+    transforms_for: dict[str, list] = {}
+    for other in load_presets().values():
+        for m in other.mappings:
+            if m.kind == "field" and m.source and m.source not in transforms_for:
+                transforms_for[m.source] = m.transforms
+    preset_mappings = {m.target.lower(): m for m in spec.mappings}
+    mappings = []
+    for f in draft.get("fields") or []:
+        target = f["name"]
+        known = preset_mappings.get(target.lower())
+        source = f.get("maps_to") or (known.source if known else "") or target
+        transforms = list(known.transforms) if known and known.source == source else [
+            TransformStep(t.name, dict(t.args)) for t in transforms_for.get(source, [])]
+        note = "" if f.get("maps_to") else "not mapped by the posting doc: reads the lead's custom field of this name"
+        mappings.append(Mapping(target=target, source=source, kind="field", transforms=transforms,
+                                required=bool(f.get("required")), note=note))
+    if mappings:
+        spec.mappings = mappings
+
+    statics = []
+    preset_static = {s.name.lower(): s for s in spec.static}
+    for item in draft.get("static") or []:
+        secret = bool(item.get("secret")) or bool(preset_static.get(item["name"].lower()) and
+                                                  preset_static[item["name"].lower()].secret)
+        location = item.get("location") or "body"
+        if location == "header" and item["name"].lower() == "authorization" and spec.auth.kind == "bearer":
+            secrets[spec.auth.secret or "token"] = re.sub(r"^bearer\s+", "", item["value"], flags=re.I)
+            continue
+        statics.append(StaticField(name=item["name"], value="", location=location, secret=secret))
+        (secrets if secret else settings)[item["name"]] = str(item.get("value", ""))
+    # Preset static fields the doc did not mention stay, so the queue can say what is still missing.
+    named = {s.name.lower() for s in statics}
+    statics += [s for s in spec.static if s.name.lower() not in named]
+    spec.static = statics
+
+    test = draft.get("test")
+    if test:
+        spec.test = TestMode(kind="field", field=test["name"], value=str(test["value"]))
+    rules = []
+    for raw in draft.get("response_rules") or []:
+        try:
+            rules.append(ResponseRule.from_dict(raw))
+        except SpecError:
+            continue
+    spec.rules = rules + [r for r in spec.rules if r not in rules]
+    missing = missing_settings(spec, settings, secrets)
+    return ParserSetup(spec=spec, settings=settings, secrets=secrets, missing=missing)
+
+
+def _match_url_template(template: str, endpoint: str) -> dict[str, str] | None:
+    """`https://{firm}.leaddocket.com/x/{form_id}` against the doc's URL → {"firm": ..., "form_id": ...}."""
+    import re
+
+    if not template:
+        return None
+    names = re.findall(r"\{(\w+)\}", template)
+    if not names:
+        return {} if template.rstrip("/") == endpoint.rstrip("/") else None
+    pattern = re.escape(template)
+    for n in names:
+        pattern = pattern.replace(re.escape("{" + n + "}"), f"(?P<{n}>.+?)", 1)
+    m = re.fullmatch(pattern + "/?", endpoint)
+    return dict(m.groupdict()) if m else None
+
+
+def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> dict:  # noqa: ANN001 - PostingDoc
+    """Create or update the parser from the doc's draft and wire the lander's integration to it.
+
+    Settings (ids, codes, URL parts) go to the integration, secrets to the secret store; returns a summary
+    with what is still missing for the next gather.
+    """
+    from parsers.spec import ParserSpec
+    from xsc_desktop import activity
+    from xsc_desktop.landers import get_lander
+    from xsc_desktop.models import Integration, Parser, ParserVersion, Secret, database, utcnow
+
+    if doc.error or not doc.draft:
+        raise IntakeError(f"{doc.original_name} has no draft to apply ({doc.error or 'nothing was read'}).")
+    lander_id = lander_id if lander_id is not None else doc.lander_id
+    if lander_id is None:
+        raise IntakeError("Pick the lander this posting doc is for before applying it.")
+    lander = get_lander(lander_id)
+    client = lander.campaign.client
+    draft = doc.draft
+    name = f"{client.name} ({draft.get('system') or 'generic'})"
+    setup = build_parser_setup(draft, name)
+    spec_dict = setup.spec.to_dict(with_secrets=False)
+    ParserSpec.from_dict(spec_dict)  # the same check an import does
+    stamp = now or utcnow()
+    with database.atomic():
+        parser = Parser.get_or_none(Parser.name == name)
+        if parser is None:
+            parser = Parser.create(name=name, preset=setup.spec.preset, system=setup.spec.system, spec=spec_dict,
+                                   version=1, updated_at=stamp)
+            ParserVersion.create(parser=parser, version=1, spec=spec_dict, author=activity.current_actor(),
+                                 note=f"from posting doc {doc.original_name}", created_at=stamp)
+            created = True
+        else:
+            created = False
+            if parser.spec != spec_dict:
+                parser.version += 1
+                parser.spec = spec_dict
+                parser.updated_at = stamp
+                parser.save()
+                ParserVersion.create(parser=parser, version=parser.version, spec=spec_dict,
+                                     author=activity.current_actor(), note=f"from posting doc {doc.original_name}",
+                                     created_at=stamp)
+        integration = Integration.get_or_none(Integration.lander == lander)
+        if integration is None:
+            integration = Integration.create(lander=lander, parser=parser, settings=setup.settings, updated_at=stamp)
+        else:
+            integration.parser = parser
+            integration.settings = {**(integration.settings or {}), **setup.settings}
+            integration.updated_at = stamp
+            integration.save()
+        scope = f"integration:{integration.id}"
+        for key, value in setup.secrets.items():
+            Secret.insert(scope=scope, name=key, value=value, updated_at=stamp).on_conflict(
+                conflict_target=[Secret.scope, Secret.name], update={Secret.value: value, Secret.updated_at: stamp},
+            ).execute()
+        if doc.lander_id != lander.id:
+            doc.lander = lander
+            doc.campaign = lander.campaign
+            doc.client = client
+            doc.save()
+        # Never the values: the note names what was set, so secrets stay out of the activity log.
+        activity.record("lander", lander.id, "posting doc applied",
+                        note=f"{doc.original_name} → parser {name} v{parser.version}; settings "
+                             f"{', '.join(setup.settings) or 'none'}; secrets {', '.join(setup.secrets) or 'none'}")
+    missing = setup.missing
+    summary = (f"parser {name} v{parser.version} ({'created' if created else 'updated'}), integration "
+               f"{integration.id} for lander {lander.id}" + (f"; still missing: {', '.join(missing)}" if missing else
+                                                             "; complete for the next gather"))
+    return {"parser_id": parser.id, "parser": name, "version": parser.version, "integration_id": integration.id,
+            "settings": sorted(setup.settings), "secrets": sorted(setup.secrets), "missing": missing,
+            "summary": summary}
