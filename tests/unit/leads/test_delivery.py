@@ -1,0 +1,204 @@
+"""The delivery loop against a real HTTP endpoint on 127.0.0.1: each lead arrives once and the log tells the truth."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.helpers.endpoint import Reply
+from tests.helpers.lead_world import API_KEY, add_leads, wire_lander
+from xsc_desktop import delivery, events, settings
+from xsc_desktop.models import Activity, Delivery, Integration, Lead
+
+NOW = datetime(2026, 11, 28, 9, 0, 0)
+OK = Reply(200, b'{"success": true, "lead_id": "R-77"}', {"Content-Type": "application/json"})
+
+
+def states(ids):
+    return [Lead.get_by_id(i).delivery_state for i in ids]
+
+
+def bodies(endpoint):
+    return [json.loads(r.body)["last_name"] for r in endpoint.received]
+
+
+@pytest.fixture(autouse=True)
+def one_at_a_time(ctx):
+    settings.set("delivery.per_host_limit", 1)  # deterministic order; concurrency is measured by the benchmark
+
+
+def test_accepted_leads_arrive_once_with_a_truthful_masked_log(ctx, endpoint):
+    endpoint.answer("/leads", OK)
+    integration = wire_lander(endpoint.url("/leads"))
+    ids = add_leads(integration.lander_id, 3)
+    report = delivery.deliver_once(NOW)
+    assert report.outcomes["accepted"] == 3
+    assert bodies(endpoint) == ["Test0", "Test1", "Test2"]
+    assert all(json.loads(r.body)["api_key"] == API_KEY for r in endpoint.received)
+    assert states(ids) == ["delivered"] * 3
+    row = Delivery.get(Delivery.lead == ids[0])
+    assert (row.state, row.attempt, row.http_status, row.remote_id) == ("accepted", 1, 200, "R-77")
+    assert row.latency_ms is not None and row.latency_ms >= 0
+    assert API_KEY not in row.request_masked and "Test0" in row.request_masked
+    assert "R-77" in row.response_excerpt
+    # A second pass sends nothing again.
+    assert delivery.deliver_once(NOW + timedelta(minutes=5)).attempts == 0
+    assert len(endpoint.received) == 3
+
+
+def test_rejected_and_duplicate_are_final(ctx, endpoint):
+    endpoint.answer("/leads", Reply(200, b'{"result": "failed", "msg": "Failed email validation"}'),
+                    Reply(200, b'{"result": "failed", "msg": "Duplicate"}'), OK)
+    integration = wire_lander(endpoint.url("/leads"))
+    ids = add_leads(integration.lander_id, 2)
+    delivery.deliver_once(NOW)
+    assert states(ids) == ["rejected", "duplicate"]
+    assert "email validation" in Delivery.get(Delivery.lead == ids[0]).reason
+    delivery.deliver_once(NOW + timedelta(days=1))
+    assert len(endpoint.received) == 2
+
+
+def test_429_waits_for_retry_after_then_delivers(ctx, endpoint):
+    endpoint.answer("/leads", Reply(429, b"slow down", {"Retry-After": "120"}), OK)
+    integration = wire_lander(endpoint.url("/leads"))
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW, rng=random.Random(1))
+    first = Delivery.get(Delivery.lead == lead)
+    assert (first.state, first.http_status) == ("error", 429)
+    assert first.next_attempt_at >= NOW + timedelta(seconds=120)
+    assert states([lead]) == ["retry"]
+    assert delivery.deliver_once(NOW + timedelta(seconds=60)).attempts == 0  # not due yet
+    delivery.deliver_once(NOW + timedelta(seconds=200))
+    assert states([lead]) == ["delivered"]
+    rows = list(Delivery.select().where(Delivery.lead == lead).order_by(Delivery.id))
+    assert [(r.attempt, r.state, r.http_status) for r in rows] == [(1, "error", 429), (2, "accepted", 200)]
+    assert len(endpoint.received) == 2
+
+
+def test_503_then_200_with_exponential_backoff_up_to_max_attempts(ctx, endpoint):
+    endpoint.answer("/leads", Reply(503, b"busy"), Reply(503, b"busy"), Reply(503, b"busy"))
+    integration = wire_lander(endpoint.url("/leads"), max_attempts=3, backoff=10)
+    [lead] = add_leads(integration.lander_id, 1)
+    moment = NOW
+    for _ in range(3):
+        delivery.deliver_once(moment, rng=random.Random(2))
+        moment += timedelta(hours=1)
+    rows = list(Delivery.select().where(Delivery.lead == lead).order_by(Delivery.id))
+    assert [r.attempt for r in rows] == [1, 2, 3]
+    # Equal jitter: between half and the whole of 10 s, then of 20 s.
+    assert timedelta(seconds=5) <= rows[0].next_attempt_at - rows[0].created_at <= timedelta(seconds=11)
+    assert timedelta(seconds=10) <= rows[1].next_attempt_at - rows[1].created_at <= timedelta(seconds=21)
+    assert states([lead]) == ["failed"]
+    assert len(endpoint.received) == 3
+
+
+def test_503_then_200(ctx, endpoint):
+    endpoint.answer("/leads", Reply(503, b"Service Unavailable"), OK)
+    integration = wire_lander(endpoint.url("/leads"))
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW)
+    delivery.deliver_once(NOW + timedelta(hours=1))
+    assert states([lead]) == ["delivered"]
+    assert [r.state for r in Delivery.select().where(Delivery.lead == lead)] == ["error", "accepted"]
+    assert len(endpoint.received) == 2
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_timeout_is_uncertain_unless_the_endpoint_is_idempotent(ctx, endpoint, idempotent):
+    endpoint.answer("/leads", Reply(200, b"OK", delay=30), OK)
+    integration = wire_lander(endpoint.url("/leads"), idempotent=idempotent, timeout=0.3)
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW)
+    first = Delivery.get(Delivery.lead == lead)
+    assert first.http_status is None and "no answer" in first.reason.lower()
+    delivery.deliver_once(NOW + timedelta(hours=1))
+    if idempotent:
+        assert states([lead]) == ["delivered"]
+        assert len(endpoint.wait_for(2)) == 2
+    else:
+        assert first.state == "uncertain" and states([lead]) == ["uncertain"]
+        assert len(endpoint.received) == 1  # never posted again on its own
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_dropped_connection(ctx, endpoint, idempotent):
+    endpoint.answer("/leads", Reply(drop=True), OK)
+    integration = wire_lander(endpoint.url("/leads"), idempotent=idempotent)
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW)
+    delivery.deliver_once(NOW + timedelta(hours=1))
+    expected = "delivered" if idempotent else "uncertain"
+    assert states([lead]) == [expected]
+    assert len(endpoint.received) == (2 if idempotent else 1)
+
+
+def test_breaker_pauses_after_consecutive_failures_and_tells_the_operator(ctx, endpoint):
+    settings.set("delivery.breaker_threshold", 3)
+    settings.set("operator.email", "ops@example.com")
+    told = []
+    events.subscribe("notify", lambda _t, payload: told.append(payload))
+    endpoint.answer("/leads", Reply(500, b"Internal Server Error"))
+    integration = wire_lander(endpoint.url("/leads"), max_attempts=1)
+    ids = add_leads(integration.lander_id, 5)
+    report = delivery.deliver_once(NOW)
+    assert len(endpoint.received) == 3
+    assert states(ids) == ["failed"] * 3 + ["new"] * 2
+    assert report.paused
+    paused = Integration.get_by_id(integration.id)
+    assert paused.paused and "3 failed attempts" in paused.paused_reason
+    assert told and told[0]["title"] == "Deliveries paused"
+    assert Activity.get(Activity.subject_type == "integration", Activity.action == "paused")
+    assert delivery.deliver_once(NOW + timedelta(hours=1)).attempts == 0  # paused: nothing goes out
+    endpoint.answer("/leads", OK)
+    delivery.resume_integration(integration.id)
+    delivery.deliver_once(NOW + timedelta(hours=2))
+    assert states(ids) == ["failed"] * 3 + ["delivered"] * 2
+    assert Integration.get_by_id(integration.id).consecutive_failures == 0
+
+
+def test_a_sending_row_left_by_a_stopped_run_becomes_uncertain(ctx, endpoint):
+    integration = wire_lander(endpoint.url("/leads"), idempotent=False)
+    [lead] = add_leads(integration.lander_id, 1)
+    Lead.update(delivery_state="sending").where(Lead.id == lead).execute()
+    Delivery.create(lead=lead, integration=integration, attempt=1, state="sending")
+    report = delivery.deliver_once(NOW)
+    assert report.recovered == 1
+    assert states([lead]) == ["uncertain"]
+    assert Delivery.get(Delivery.lead == lead).state == "uncertain"
+    assert endpoint.received == []
+
+
+def test_resend_by_hand_starts_a_new_round_and_is_logged(ctx, endpoint):
+    endpoint.answer("/leads", Reply(200, b'{"success": false, "reason": "bad zip"}'), OK)
+    integration = wire_lander(endpoint.url("/leads"))
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW)
+    assert states([lead]) == ["rejected"]
+    delivery.resend(lead, actor="tester", now=NOW + timedelta(minutes=1))
+    assert states([lead]) == ["delivered"]
+    rows = list(Delivery.select().where(Delivery.lead == lead).order_by(Delivery.id))
+    assert [(r.attempt, r.state) for r in rows] == [(1, "rejected"), (1, "accepted")]
+    entry = Activity.get(Activity.subject_type == "lead", Activity.subject_id == lead)
+    assert (entry.action, entry.from_state, entry.actor) == ("resend", "rejected", "tester")
+
+
+def test_mark_delivered_is_logged(ctx, endpoint):
+    integration = wire_lander(endpoint.url("/leads"))
+    [lead] = add_leads(integration.lander_id, 1)
+    Lead.update(delivery_state="uncertain").where(Lead.id == lead).execute()
+    delivery.mark_delivered(lead, note="seen in their CRM", actor="tester")
+    assert states([lead]) == ["delivered"]
+    assert Activity.get(Activity.subject_id == lead).note == "seen in their CRM"
+
+
+def test_missing_setting_fails_the_lead_without_sending(ctx, endpoint):
+    integration = wire_lander(endpoint.url("/leads"))
+    Integration.update(settings={}).where(Integration.id == integration.id).execute()
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW)
+    assert states([lead]) == ["failed"]
+    assert "endpoint" in Delivery.get(Delivery.lead == lead).reason
+    assert endpoint.received == []

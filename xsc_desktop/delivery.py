@@ -1,0 +1,553 @@
+"""The delivery loop: new leads of active integrations posted through their parser, exactly once, every attempt logged.
+
+    report = deliver_once(now)          # one pass (the scheduler job "deliver", `xsc-desktop deliver --once`)
+
+Never twice: before a request goes out, the lead is claimed (`new`/`retry` → `sending`) and a Delivery row
+`sending` is committed; after the answer both are resolved in one transaction. A process killed in between leaves
+`sending` rows; the next pass (holding the process lock "delivery", so the old holder is gone) marks them
+`uncertain`. Uncertain leads wait for the operator (resend, or mark delivered) unless the parser declares its
+endpoint idempotent (`retry.idempotent`), in which case they are resent automatically.
+
+Retries: retryable outcomes (timeouts, dropped connections, 429, 5xx) wait `backoff_base * 2**(attempt-1)` seconds
+with jitter (or the answer's Retry-After, never less) up to the parser's `max_attempts`; rejected and duplicate
+answers are final. When an answer may have reached a non-idempotent client (no answer in time, connection dropped
+after sending), the lead becomes `uncertain` instead of being posted again.
+
+Circuit breaker: `delivery.breaker_threshold` consecutive errors or rejects pause the integration; the operator is
+told (tray notification and an e-mail to `operator.email` through the outbox); `resume_integration()` undoes it.
+
+Per-host limit: at most `delivery.per_host_limit` requests at once to one host (the parser URL's host).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from xsc_desktop import activity, events, locks, settings
+from xsc_desktop.errors import UserError
+from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, Secret, database, utcnow
+
+log = logging.getLogger(__name__)
+
+PASS_LIMIT = 500  # leads per integration per pass, so one pass never holds the scheduler for long
+EXCERPT_CHARS = 2000
+REQUEST_CHARS = 20_000
+LEAD_STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held")
+FINAL_STATES = ("delivered", "duplicate", "rejected", "failed")
+
+
+def _naive_utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return utcnow()
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+# ---- an integration's inputs ---------------------------------------------------------------------------------
+def integration_inputs(integration: Integration) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(settings, secrets) of an integration. Read from the models directly until integrations.py offers this."""
+    try:
+        from xsc_desktop import integrations as wiring  # the queue engineer's module, when it has landed
+    except ImportError:
+        wiring = None
+    reader = getattr(wiring, "settings_and_secrets", None) if wiring else None
+    if reader is not None:
+        return reader(integration)
+    secrets = {row.name: row.value for row in Secret.select().where(Secret.scope == f"integration:{integration.id}")}
+    return dict(integration.settings or {}), secrets
+
+
+@dataclass
+class _Route:
+    """One integration ready to deliver: its compiled parser, settings, secrets and host."""
+
+    integration_id: int
+    lander_id: int
+    name: str
+    spec: Any
+    compiled: Any
+    settings: dict[str, Any]
+    secrets: dict[str, Any]
+    host: str
+
+
+def _route_for(integration: Integration) -> _Route | None:
+    from parsers.render import compile_spec
+    from parsers.spec import ParserSpec, SpecError
+
+    try:
+        spec = ParserSpec.from_dict(integration.parser.spec)
+    except SpecError as exc:
+        log.warning("Integration %s has an unreadable parser: %s", integration.id, exc)
+        return None
+    values, secrets = integration_inputs(integration)
+    compiled = compile_spec(spec)
+    return _Route(integration.id, integration.lander_id, f"{integration.lander.name} → {integration.parser.name}",
+                  spec, compiled, values, secrets, _host_of(compiled, spec, values, secrets))
+
+
+def _host_of(compiled: Any, spec: Any, values: dict[str, Any], secrets: dict[str, Any]) -> str:
+    """The host an integration posts to (its URL filled with its settings), for the per-host limit."""
+    from parsers.render import RenderError, sample_lead
+
+    try:
+        url = compiled.render(sample_lead(), values, secrets).url
+    except (RenderError, ValueError, KeyError):
+        url = spec.url
+    return urlsplit(url).netloc.lower() or url
+
+
+# ---- the pass ------------------------------------------------------------------------------------------------
+@dataclass
+class PassReport:
+    """What one delivery pass did."""
+
+    skipped: str = ""  # why nothing was done (another process is delivering)
+    recovered: int = 0  # attempts found `sending` from a stopped process, now uncertain
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    paused: list[str] = field(default_factory=list)
+    lead_ids: list[int] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        """Requests sent in this pass (render failures included)."""
+        return sum(self.outcomes.values())
+
+    def summary(self) -> str:
+        """One line for the job log and the CLI."""
+        if self.skipped:
+            return self.skipped
+        if not self.attempts and not self.recovered:
+            return "No leads to deliver."
+        parts = [f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"]
+        parts += [f"{n} {state}" for state, n in sorted(self.outcomes.items()) if n]
+        text = ", ".join(parts)
+        if self.recovered:
+            text += f"; {self.recovered} left sending by a stopped run marked uncertain"
+        if self.paused:
+            text += "; paused: " + ", ".join(self.paused)
+        return text + "."
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"skipped": self.skipped, "recovered": self.recovered, "attempts": self.attempts,
+                "outcomes": dict(self.outcomes), "paused": self.paused}
+
+
+@dataclass
+class _Job:
+    route: _Route
+    lead_id: int
+    attempt: int
+    from_state: str
+
+
+def recover_interrupted() -> int:
+    """Attempts left `sending` by a process that stopped become `uncertain` (call only holding the lock)."""
+    with database.atomic():
+        count = (Delivery.update(state="uncertain",
+                                 reason="The app stopped while this attempt was being sent; the client may have the "
+                                        "lead — resend it or mark it delivered")
+                 .where(Delivery.state == "sending").execute())
+        Lead.update(delivery_state="uncertain").where(Lead.delivery_state == "sending").execute()
+    if count:
+        log.warning("%d delivery attempts were interrupted and are now uncertain", count)
+    return count
+
+
+def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[_Job]:
+    jobs: list[_Job] = []
+    base = (Lead.lander == route.lander_id) & (Lead.is_test == False)  # noqa: E712 - peewee expression
+    if lead_ids is not None:
+        base &= Lead.id.in_(lead_ids)
+    new = (Lead.select(Lead.id).where(base & (Lead.delivery_state == "new")).order_by(Lead.id).limit(limit)
+           .tuples())
+    jobs.extend(_Job(route, lead_id, 1, "new") for (lead_id,) in new)
+    waiting_states = ["retry"] + (["uncertain"] if route.spec.retry.idempotent else [])
+    waiting = [lead_id for (lead_id,) in Lead.select(Lead.id).where(
+        base & Lead.delivery_state.in_(waiting_states)).order_by(Lead.id).limit(limit).tuples()]
+    if waiting:
+        last = _last_attempts(waiting, route.integration_id)
+        states = dict(Lead.select(Lead.id, Lead.delivery_state).where(Lead.id.in_(waiting)).tuples())
+        for lead_id in waiting:
+            row = last.get(lead_id)
+            attempt = (row[0] + 1) if row else 1
+            due = row[1] if row else None
+            if states[lead_id] == "retry" and due is not None and due > now:
+                continue
+            if states[lead_id] == "uncertain" and attempt > route.spec.retry.max_attempts:
+                continue  # resent automatically as often as the parser allows; then the operator decides
+            jobs.append(_Job(route, lead_id, attempt, states[lead_id]))
+    return jobs[:limit]
+
+
+def _last_attempts(lead_ids: list[int], integration_id: int) -> dict[int, tuple[int, datetime | None]]:
+    out: dict[int, tuple[int, datetime | None]] = {}
+    for start in range(0, len(lead_ids), 500):
+        chunk = lead_ids[start:start + 500]
+        latest = (Delivery.select(Delivery.lead, Delivery.attempt, Delivery.next_attempt_at, Delivery.id)
+                  .where(Delivery.lead.in_(chunk) & (Delivery.integration == integration_id))
+                  .order_by(Delivery.id).tuples())
+        for lead_id, attempt, due, _id in latest:
+            out[lead_id] = (attempt, due)
+    return out
+
+
+class _Pass:
+    """The shared state of one pass: report, breaker bookkeeping, threshold, clock."""
+
+    def __init__(self, now: datetime, rng: random.Random, report: PassReport) -> None:
+        self.now = now
+        self.started = time.monotonic()
+        self.rng = rng
+        self.report = report
+        self.lock = threading.Lock()
+        self.paused_ids: set[int] = set()
+        self.threshold = max(1, int(settings.get("delivery.breaker_threshold") or 5))
+
+    def clock(self) -> datetime:
+        """The pass's injected `now`, moved on by the real time spent since the pass began."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+
+def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = None, limit: int = PASS_LIMIT,
+                 rng: random.Random | None = None) -> PassReport:
+    """One delivery pass over every active, unpaused integration (or only `lead_ids`); returns what happened.
+
+    Skipped (with the reason in the report) when another process or thread is delivering right now.
+    """
+    report = PassReport()
+    with locks.hold("delivery") as free:
+        if not free:
+            report.skipped = "Another delivery run is working right now; this pass was skipped."
+            return report
+        report.recovered = recover_interrupted()
+        state = _Pass(_naive_utc(now), rng or random.Random(), report)
+        integrations = (Integration.select(Integration, Parser, Lander).join(Parser).switch(Integration)
+                        .join(Lander)
+                        .where((Integration.active == True) & (Integration.paused == False)))  # noqa: E712
+        by_host: dict[str, deque[_Job]] = defaultdict(deque)
+        for integration in integrations:
+            route = _route_for(integration)
+            if route is None:
+                continue
+            for job in _candidates(route, state.now, limit, lead_ids):
+                by_host[route.host].append(job)
+        if by_host:
+            _run_hosts(by_host, state)
+    if report.attempts or report.recovered:
+        events.publish("delivery.changed", lead_ids=report.lead_ids[-1000:], summary=report.summary())
+    return report
+
+
+def _run_hosts(by_host: dict[str, deque[_Job]], state: _Pass) -> None:
+    per_host = max(1, int(settings.get("delivery.per_host_limit") or 1))
+    threads = []
+    for queue in by_host.values():
+        for _ in range(min(per_host, len(queue))):
+            thread = threading.Thread(target=_worker, args=(queue, state), name="delivery", daemon=True)
+            threads.append(thread)
+    if len(threads) == 1:
+        _worker(by_host[next(iter(by_host))], state, own_thread=False)
+        return
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True) -> None:
+    from xsc_desktop import jobs as scheduler
+    from xsc_desktop.posting import close_thread_session
+
+    try:
+        while True:
+            try:
+                job = queue.popleft()
+            except IndexError:
+                return
+            if job.route.integration_id in state.paused_ids or scheduler.stop_requested():
+                continue  # left as it is: the next pass after resuming takes it
+            try:
+                _deliver_one(job, state)
+            except Exception:
+                log.exception("Delivering lead %s failed unexpectedly", job.lead_id)
+    finally:
+        if own_thread:
+            close_thread_session()
+            if not database.is_closed():
+                database.close()
+
+
+def _deliver_one(job: _Job, state: _Pass) -> None:
+    from parsers.outcome import Outcome
+    from parsers.render import RenderError, mask_text
+    from xsc_desktop.leads import lead_for_render
+    from xsc_desktop.posting import post
+
+    route = job.route
+    lead = Lead.get_or_none(Lead.id == job.lead_id)
+    if lead is None:
+        return
+    try:
+        request = route.compiled.render(lead_for_render(lead), route.settings, route.secrets)
+    except RenderError as exc:
+        with database.atomic():
+            if not _claim(job, "", state.clock()):
+                return
+            _resolve(job, state, delivery_state="error", lead_state="failed", status=None, reason=str(exc),
+                     remote_id="", latency=None, excerpt="", due=None)
+        # Empty settings break every lead alike: that counts towards the breaker; a lead's own gaps do not.
+        _breaker(job, state, failed=bool(exc.settings), reason=str(exc))
+        return
+    masked = json.dumps(request.to_dict(masked=True), ensure_ascii=False)[:REQUEST_CHARS]
+    with database.atomic():
+        delivery_id = _claim(job, masked, state.clock())
+    if not delivery_id:
+        return
+    job_delivery = delivery_id
+    try:
+        attempt = post(request, route.spec)
+    except Exception as exc:  # posting never raises for network trouble; anything else must not leave `sending`
+        log.exception("Posting lead %s failed", job.lead_id)
+        attempt = None
+        outcome = Outcome("error", False, f"The request could not be sent ({type(exc).__name__}); check the parser")
+    else:
+        outcome = attempt.outcome
+    status = attempt.status if attempt else None
+    latency = round(attempt.elapsed * 1000, 1) if attempt else None
+    excerpt = mask_text(attempt.body_excerpt or attempt.error or "", route.secrets)[:EXCERPT_CHARS] if attempt else ""
+    delivery_state, lead_state, due = _judge(job, outcome, attempt, state)
+    with database.atomic():
+        _resolve(job, state, delivery_state=delivery_state, lead_state=lead_state, status=status,
+                 reason=mask_text(outcome.reason, route.secrets), remote_id=outcome.remote_id[:200], latency=latency,
+                 excerpt=excerpt, due=due, delivery_id=job_delivery)
+    _breaker(job, state, failed=outcome.kind in ("error", "rejected"), reason=outcome.summary())
+
+
+def _maybe_received(attempt: Any) -> bool:
+    """True when no answer came back but the request may have reached the client (timeout, dropped connection)."""
+    if attempt is None or attempt.status is not None:
+        return False
+    error = (attempt.error or "").lower()
+    return "no answer within" in error or "closed the connection" in error
+
+
+def _judge(job: _Job, outcome: Any, attempt: Any, state: _Pass) -> tuple[str, str, datetime | None]:
+    """(delivery row state, lead state, next attempt time) for an outcome."""
+    spec = job.route.spec
+    if outcome.kind == "accepted":
+        return "accepted", "delivered", None
+    if outcome.kind == "duplicate":
+        return "duplicate", "duplicate", None
+    if outcome.kind == "rejected":
+        return "rejected", "rejected", None
+    if _maybe_received(attempt) and not spec.retry.idempotent:
+        return "uncertain", "uncertain", None
+    if outcome.retryable and job.attempt < max(1, spec.retry.max_attempts):
+        delay = spec.retry.delay(job.attempt, outcome.retry_after)
+        if outcome.retry_after is not None:
+            delay += state.rng.uniform(0, min(5.0, 0.1 * delay))  # never earlier than the client asked
+        else:
+            delay = delay / 2 + state.rng.uniform(0, delay / 2)  # "equal jitter": spread clients out
+        return "error", "retry", state.clock() + timedelta(seconds=delay)
+    return "error", "failed", None
+
+
+def _claim(job: _Job, masked_request: str, at: datetime) -> int | None:
+    """Move the lead to `sending` (only from the state it was picked in) and write the `sending` row."""
+    claimed = (Lead.update(delivery_state="sending")
+               .where((Lead.id == job.lead_id) & (Lead.delivery_state == job.from_state)).execute())
+    if not claimed:
+        return None
+    return Delivery.insert(lead=job.lead_id, integration=job.route.integration_id, attempt=job.attempt,
+                           state="sending", request_masked=masked_request, created_at=at).execute()
+
+
+def _resolve(job: _Job, state: _Pass, *, delivery_state: str, lead_state: str, status: int | None, reason: str,
+             remote_id: str, latency: float | None, excerpt: str, due: datetime | None,
+             delivery_id: int | None = None) -> None:
+    values = dict(state=delivery_state, http_status=status, reason=reason[:1000], remote_id=remote_id,
+                  latency_ms=latency, response_excerpt=excerpt, next_attempt_at=due)
+    if delivery_id is None:
+        delivery_id = (Delivery.select(Delivery.id).where((Delivery.lead == job.lead_id) & (Delivery.state == "sending"))
+                       .order_by(Delivery.id.desc()).scalar())
+        if delivery_id is None:
+            delivery_id = Delivery.insert(lead=job.lead_id, integration=job.route.integration_id,
+                                          attempt=job.attempt, created_at=state.clock(), **values).execute()
+    Delivery.update(**values).where(Delivery.id == delivery_id).execute()
+    Lead.update(delivery_state=lead_state).where(Lead.id == job.lead_id).execute()
+    with state.lock:
+        state.report.outcomes[delivery_state if delivery_state != "error" or lead_state != "retry" else "retry"] += 1
+        state.report.lead_ids.append(job.lead_id)
+
+
+def _breaker(job: _Job, state: _Pass, *, failed: bool, reason: str) -> None:
+    integration_id = job.route.integration_id
+    if not failed:
+        (Integration.update(consecutive_failures=0)
+         .where((Integration.id == integration_id) & (Integration.consecutive_failures != 0)).execute())
+        return
+    with database.atomic():
+        Integration.update(consecutive_failures=Integration.consecutive_failures + 1).where(
+            Integration.id == integration_id).execute()
+        count = Integration.select(Integration.consecutive_failures).where(Integration.id == integration_id).scalar()
+    if count is not None and count >= state.threshold:
+        with state.lock:
+            if integration_id in state.paused_ids:
+                return
+            state.paused_ids.add(integration_id)
+            state.report.paused.append(job.route.name)
+        pause_integration(integration_id, f"{count} failed attempts in a row; the last: {reason}"[:500])
+
+
+# ---- the breaker, resend, mark delivered ---------------------------------------------------------------------
+def pause_integration(integration_id: int, reason: str) -> None:
+    """Pause an integration (the breaker, or the operator); tell the operator in the tray and by e-mail."""
+    integration = Integration.get_by_id(integration_id)
+    if integration.paused:
+        return
+    Integration.update(paused=True, paused_reason=reason, updated_at=utcnow()).where(
+        Integration.id == integration_id).execute()
+    name = f"{integration.lander.name} → {integration.parser.name}"
+    activity.record("integration", integration_id, "paused", from_state="active", to_state="paused", note=reason,
+                    actor="delivery")
+    events.publish("integration.paused", integration_id=integration_id, lander_id=integration.lander_id,
+                   reason=reason)
+    events.notify("Deliveries paused", f"{name}: {reason}. Resume it on the Leads page once fixed.", "warning")
+    _alert_operator(integration, name, reason)
+
+
+def _alert_operator(integration: Integration, name: str, reason: str) -> None:
+    address = str(settings.get("operator.email") or "").strip()
+    if not address:
+        return
+    try:
+        from xsc_desktop import mail
+    except ImportError:
+        log.warning("The outbox is not available; the pause alert for %s was not e-mailed", name)
+        return
+    queue_email = getattr(mail, "queue_email", None)
+    if queue_email is None:
+        return
+    subject = f"Deliveries paused: {name}"
+    body = (f"Deliveries of {name} were paused after repeated failures.\n\nReason: {reason}\n\n"
+            "New leads wait; none is lost. Fix the cause, then press Resume on the Leads page "
+            f"(or run `xsc-desktop deliver --resume {integration.id}`).\n")
+    try:
+        queue_email(to=[address], subject=subject, body=body, kind="alert",
+                    dedupe_key=f"breaker:{integration.id}:{utcnow():%Y%m%d%H%M%S}")
+    except Exception:
+        log.exception("Could not queue the pause alert e-mail")
+
+
+def resume_integration(integration_id: int, actor: str | None = None) -> None:
+    """Resume a paused integration (one click): its waiting leads go out at the next pass."""
+    integration = Integration.get_or_none(Integration.id == integration_id)
+    if integration is None:
+        raise UserError(f"There is no integration with id {integration_id}; check the number.")
+    if not integration.paused:
+        return
+    Integration.update(paused=False, paused_reason="", consecutive_failures=0, updated_at=utcnow()).where(
+        Integration.id == integration_id).execute()
+    activity.record("integration", integration_id, "resumed", from_state="paused", to_state="active", actor=actor)
+    events.publish("integration.changed", integration_id=integration_id, lander_id=integration.lander_id)
+
+
+def paused_integrations() -> list[dict[str, Any]]:
+    """Paused integrations with their lander, parser and reason (for the Leads page banner)."""
+    rows = (Integration.select(Integration, Lander, Parser).join(Lander).switch(Integration).join(Parser)
+            .where(Integration.paused == True))  # noqa: E712
+    return [{"id": i.id, "lander_id": i.lander_id, "name": f"{i.lander.name} → {i.parser.name}",
+             "reason": i.paused_reason} for i in rows]
+
+
+def resend(lead_id: int, *, actor: str | None = None, now: datetime | None = None) -> PassReport:
+    """Send a lead again (the operator confirmed): a new round of attempts starts now; logged in Activity."""
+    lead = Lead.get_or_none(Lead.id == lead_id)
+    if lead is None:
+        raise UserError(f"There is no lead with id {lead_id}; check the number.")
+    integration = Integration.get_or_none(Integration.lander == lead.lander_id)
+    if integration is None or not integration.active:
+        raise UserError(f"Lead {lead_id}'s lander has no active integration; wire it to a parser first.")
+    if integration.paused:
+        raise UserError(f"Deliveries of lead {lead_id}'s lander are paused; resume them first.")
+    if lead.delivery_state == "sending":
+        raise UserError(f"Lead {lead_id} is being sent right now; wait for the answer.")
+    Lead.update(delivery_state="new").where(Lead.id == lead_id).execute()
+    activity.record("lead", lead_id, "resend", from_state=lead.delivery_state, to_state="new", actor=actor)
+    report = deliver_once(now, lead_ids=[lead_id])
+    events.publish("delivery.changed", lead_ids=[lead_id], summary=report.summary())
+    return report
+
+
+def mark_delivered(lead_id: int, *, note: str = "", actor: str | None = None) -> None:
+    """The operator checked that the client has the lead (an uncertain one, usually): mark it delivered."""
+    lead = Lead.get_or_none(Lead.id == lead_id)
+    if lead is None:
+        raise UserError(f"There is no lead with id {lead_id}; check the number.")
+    if lead.delivery_state == "sending":
+        raise UserError(f"Lead {lead_id} is being sent right now; wait for the answer.")
+    Lead.update(delivery_state="delivered").where(Lead.id == lead_id).execute()
+    activity.record("lead", lead_id, "marked delivered", from_state=lead.delivery_state, to_state="delivered",
+                    note=note, actor=actor)
+    events.publish("delivery.changed", lead_ids=[lead_id], summary="marked delivered")
+
+
+def attempts_of(lead_id: int) -> list[Delivery]:
+    """Every delivery attempt of a lead, oldest first."""
+    return list(Delivery.select().where(Delivery.lead == lead_id).order_by(Delivery.id))
+
+
+def delivery_json(row: Delivery) -> dict[str, Any]:
+    """One attempt as JSON: time, attempt, masked request, status, latency, outcome, reason, remote id, excerpt."""
+    return {"id": row.id, "lead_id": row.lead_id, "integration_id": row.integration_id, "attempt": row.attempt,
+            "at": row.created_at.isoformat(sep=" ") if row.created_at else None, "state": row.state,
+            "http_status": row.http_status, "latency_ms": row.latency_ms, "reason": row.reason,
+            "remote_id": row.remote_id, "request": row.request_masked, "response_excerpt": row.response_excerpt,
+            "next_attempt_at": row.next_attempt_at.isoformat(sep=" ") if row.next_attempt_at else None}
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """When the earliest waiting retry is due (the `deliver` loop sleeps until then at most)."""
+    return (Delivery.select(Delivery.next_attempt_at).join(Lead)
+            .where((Lead.delivery_state == "retry") & Delivery.next_attempt_at.is_null(False))
+            .order_by(Delivery.next_attempt_at).limit(1).scalar())
+
+
+def run_forever(stop: threading.Event, interval: float | None = None, on_pass=None) -> None:
+    """Deliver until `stop` is set: a pass, then a wait until the next retry is due or the interval ends."""
+    while not stop.is_set():
+        report = deliver_once()
+        if on_pass is not None:
+            on_pass(report)
+        wait = float(interval or settings.get("delivery.interval_seconds") or 60)
+        due = next_due()
+        if due is not None:
+            wait = max(0.5, min(wait, (due - utcnow()).total_seconds()))
+        stop.wait(wait)
+
+
+# ---- the scheduler job ---------------------------------------------------------------------------------------
+def _job(now: datetime) -> str:
+    return deliver_once(now).summary()
+
+
+def _register() -> None:
+    try:
+        from xsc_desktop import jobs
+    except ImportError:
+        return
+    jobs.register("deliver", _job, every_seconds_setting="delivery.interval_seconds", default_time=60,
+                  label="Deliver new leads")
+
+
+_register()

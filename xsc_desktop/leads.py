@@ -1,0 +1,1072 @@
+"""Leads in: file import (CSV, XLSX, JSON / JSON Lines) and feed pull, normalised, deduplicated, never dropped silently.
+
+    preview = preview_file(path, lander_id)            # columns, proposed mapping, sample rows (for the dialog)
+    report = import_file(path, lander_id, mapping=None, progress=fn, cancel=event)
+    report = pull_feed(lander_id)                      # one poll of the lander's feed_url, cursor persisted
+
+Rules:
+- Columns are matched to canonical fields by name and synonyms (`parsers.fields.canonical_name`); the operator's
+  confirmed choice is remembered per lander and wins next time; unknown columns are kept as custom fields.
+- The same external id for a lander is the same lead: re-importing a file inserts nothing twice. A row without an
+  id gets one from a hash of its values, so re-importing that file is harmless too.
+- A row with neither phone nor e-mail cannot be delivered: it is kept `held` and listed as a problem.
+- With `delivery.duplicate_days` > 0, the same phone or e-mail on the lander within that many days makes the new
+  lead a `duplicate` (kept, not delivered).
+- Rows go to the database through `cursor().executemany` inside `atomic()` in batches (peewee's insert_many is
+  ~10x slower); each batch commits, so a cancelled or broken file keeps what was good.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from parsers.fields import FIELD_NAMES, FIELDS_BY_NAME, canonical_name
+from parsers.transforms import normalise_phone, normalise_state, parse_datetime, parse_yes_no, zip5
+from xsc_desktop import events, settings
+from xsc_desktop.errors import UserError
+from xsc_desktop.models import Integration, Lander, Lead, Setting, database, utcnow
+
+log = logging.getLogger(__name__)
+
+LEAD_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
+MAX_VALUE_CHARS = 100_000  # longer values are cut (and the cut reported): a form field is never this long
+CSV_FIELD_LIMIT = 1_000_000  # an unclosed quote swallowing the file trips this instead of eating all memory
+BATCH_ROWS = 2000
+PROBLEM_LIMIT = 10_000  # problems kept in a report; the count goes on beyond it
+
+# Lead columns that import fills; our own id is the primary key and the capture time is `captured_at`.
+LEAD_FIELD_COLUMNS: tuple[str, ...] = tuple(n for n in FIELD_NAMES if n not in ("lead_id", "created_at"))
+INSERT_COLUMNS: tuple[str, ...] = ("lander_id", "external_id", "captured_at", "received_at", "custom", "is_test",
+                                   "duplicate_of", "problems", "delivery_state", *LEAD_FIELD_COLUMNS)
+CONTACT_FIELDS = ("first_name", "last_name", "full_name", "email", "phone")
+
+
+@dataclass
+class ImportReport:
+    """What an import or a feed pull did: counts, the column mapping used and every problem by line."""
+
+    file: str
+    lander_id: int
+    rows: int = 0
+    imported: int = 0
+    already_there: int = 0
+    held: int = 0
+    duplicates: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    problem_count: int = 0
+    problem_lines: set[int] = field(default_factory=set, repr=False)
+    mapping: dict[str, str | None] = field(default_factory=dict)
+    encoding: str = ""
+    cancelled: bool = False
+    error: str = ""  # a reason the file stopped being readable part-way (what came before is kept)
+    lead_ids: list[int] = field(default_factory=list, repr=False)
+
+    def problem(self, line: int, message: str) -> None:
+        """Record one problem of one line."""
+        self.problem_count += 1
+        self.problem_lines.add(line)
+        if len(self.problems) < PROBLEM_LIMIT:
+            self.problems.append((line, message))
+
+    @property
+    def problem_rows(self) -> int:
+        """How many rows had at least one problem."""
+        return len(self.problem_lines)
+
+    @property
+    def importable(self) -> int:
+        """Rows stored ready for delivery (new or already there), held ones excluded."""
+        return self.rows - self.held - self.refused
+
+    @property
+    def refused(self) -> int:
+        """Rows that could not be stored at all (unreadable)."""
+        return max(0, self.rows - self.imported - self.already_there)
+
+    def summary(self) -> str:
+        """One line for the status bar and the CLI."""
+        parts = [f"{self.imported} new lead{'s' if self.imported != 1 else ''} from {self.file}"]
+        if self.already_there:
+            parts.append(f"{self.already_there} already there")
+        if self.held:
+            parts.append(f"{self.held} held (no phone or e-mail)")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} flagged duplicate")
+        if self.refused:
+            parts.append(f"{self.refused} refused")
+        if self.problem_rows:
+            parts.append(f"problems on {self.problem_rows} row{'s' if self.problem_rows != 1 else ''}")
+        text = "; ".join(parts) + "."
+        if self.cancelled:
+            text = "Cancelled: " + text
+        if self.error:
+            text += f" {self.error}"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready form (the CLI's --json)."""
+        return {"file": self.file, "lander_id": self.lander_id, "rows": self.rows, "imported": self.imported,
+                "already_there": self.already_there, "held": self.held, "duplicates": self.duplicates,
+                "refused": self.refused, "problem_rows": self.problem_rows, "cancelled": self.cancelled,
+                "error": self.error, "encoding": self.encoding, "mapping": self.mapping,
+                "problems": [{"line": line, "message": msg} for line, msg in self.problems]}
+
+
+# ---- reading files -------------------------------------------------------------------------------------------
+@dataclass
+class _Source:
+    """A lead file opened for streaming: its columns and an iterator of (line number, values by column)."""
+
+    columns: list[str]
+    rows: Iterator[tuple[int, dict[str, Any]]]
+    encoding: str
+    total: int  # bytes or rows, for progress
+    position: Callable[[], int]
+    errors: list[tuple[int, str]]  # unreadable parts found while reading (line, message)
+
+
+def _lines_utf8_or_cp1252(path: Path, counter: list[int]) -> Iterator[str]:
+    """Decode each line as UTF-8, or as cp1252 when it is not UTF-8 (files mixing both stay readable)."""
+    with open(path, "rb") as fh:
+        first = True
+        for raw in fh:
+            counter[0] += len(raw)
+            if first:
+                first = False
+                if raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[3:]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                counter[1] += 1
+                yield raw.decode("cp1252", errors="replace")
+
+
+def _utf16(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 2 and ((head[0] == 0) != (head[1] == 0)):
+        return "utf-16-le" if head[1] == 0 else "utf-16-be"
+    return None
+
+
+def _open_csv(path: Path) -> _Source:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    utf16 = _utf16(path)
+    counter = [0, 0]  # bytes read, lines read as cp1252
+    total = path.stat().st_size
+    if utf16:
+        stream = open(path, encoding=utf16, newline="")  # noqa: SIM115 - closed when the generator ends
+
+        def lines() -> Iterator[str]:
+            with stream:
+                for line in stream:
+                    counter[0] += len(line) * 2
+                    yield line
+        line_iter: Iterator[str] = lines()
+    else:
+        line_iter = _lines_utf8_or_cp1252(path, counter)
+    # Sniff the delimiter from the header line only (quoted newlines further down fool the sniffer).
+    try:
+        header_line = next(line_iter)
+    except StopIteration:
+        raise UserError(f"{path.name} is empty; export the leads again and import that file.") from None
+    delimiter = ","
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    if counts[best] > 0:
+        delimiter = best
+
+    def chained() -> Iterator[str]:
+        yield header_line
+        yield from line_iter
+
+    reader = csv.reader(chained(), delimiter=delimiter, doublequote=True, quotechar='"')
+    errors: list[tuple[int, str]] = []
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise UserError(f"{path.name} is not readable CSV on its first line ({exc}); fix it and import again.") \
+            from None
+    columns = [c.strip() for c in header]
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        line = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                errors.append((line, f"stops being readable CSV here ({exc}); probably a quote that is never "
+                                     "closed — fix this line and import again (the rows before it were kept)"))
+                break
+            start, line = line, reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(columns):
+                while len(values) > len(columns) and not values[-1].strip():
+                    values.pop()  # trailing empty cells some exports add
+                if len(values) != len(columns):
+                    yield start, {"__bad__": f"has {len(values)} values but the header has {len(columns)} columns; "
+                                             "check its quotes and commas"}
+                    continue
+            yield start, dict(zip(columns, values, strict=True))
+
+    encoding = utf16 or "utf-8"
+
+    def position() -> int:
+        return counter[0]
+
+    source = _Source(columns, rows(), encoding, total, position, errors)
+    source._counter = counter  # type: ignore[attr-defined]  # read after the import to name the encoding
+    return source
+
+
+def _open_xlsx(path: Path) -> _Source:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UserError(f"{path.name} is not a readable Excel workbook ({exc}); save it again as .xlsx.") from None
+    sheet = book.worksheets[0]
+    it = sheet.iter_rows(values_only=True)
+    header: tuple[Any, ...] | None = None
+    line = 0
+    for values in it:
+        line += 1
+        if values and any(v not in (None, "") for v in values):
+            header = values
+            break
+    if header is None:
+        book.close()
+        raise UserError(f"{path.name} has no rows on its first sheet; put the leads there and import again.")
+    columns = [("" if c is None else str(c)).strip() or f"column {i + 1}" for i, c in enumerate(header)]
+    total = sheet.max_row or 0
+    seen = [line]
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            for values in it:
+                seen[0] += 1
+                if not values or all(v in (None, "") for v in values):
+                    continue
+                yield seen[0], {c: v for c, v in zip(columns, values, strict=False)}
+        finally:
+            book.close()
+
+    return _Source(columns, rows(), "xlsx", total, lambda: seen[0], [])
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            out[name] = value
+    return out
+
+
+def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]]:
+    """(encoding, iterator of (line, record), [bytes read]) for a JSON array, {"leads": [...]} or JSON Lines."""
+    counter = [0, 0]
+    utf16 = _utf16(path)
+    if utf16:
+        text = path.read_text(encoding=utf16)
+        counter[0] = path.stat().st_size
+        lines: Iterator[str] = iter(text.splitlines(keepends=True))
+    else:
+        lines = _lines_utf8_or_cp1252(path, counter)
+    first = ""
+    buffered: list[str] = []
+    for line in lines:
+        buffered.append(line)
+        if line.strip():
+            first = line.lstrip()
+            break
+    if not first:
+        raise UserError(f"{path.name} is empty; export the leads again and import that file.")
+
+    def rest() -> Iterator[str]:
+        yield from buffered
+        yield from lines
+
+    # JSON Lines: one object per line, each starting with "{" and complete on its line.
+    if first.startswith("{"):
+        try:
+            json.loads(first)
+            is_lines = True
+        except ValueError:
+            is_lines = False
+        if is_lines:
+            def records() -> Iterator[tuple[int, Any]]:
+                for number, line in enumerate(rest(), 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        yield number, json.loads(line)
+                    except ValueError as exc:
+                        yield number, _BadRecord(f"is not valid JSON ({exc.args[0].split(':')[0]})")
+            return "utf-8", records(), counter
+    whole = "".join(rest())
+    try:
+        document = json.loads(whole)
+    except ValueError as exc:
+        raise UserError(f"{path.name} is not valid JSON ({exc}); fix it and import again.") from None
+    items = _feed_items(document)
+    if items is None:
+        raise UserError(f"{path.name} holds neither a list of leads nor {{\"leads\": [...]}}; export it again.")
+    return "utf-8", ((i, item) for i, item in enumerate(items, 1)), counter
+
+
+@dataclass(frozen=True)
+class _BadRecord:
+    message: str
+
+
+def _feed_items(document: Any) -> list[Any] | None:
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        for key in ("leads", "data", "items", "results", "records"):
+            if isinstance(document.get(key), list):
+                return document[key]
+    return None
+
+
+def _open_json(path: Path) -> _Source:
+    encoding, records, counter = _json_records(path)
+    # The columns are the union of keys; read the first records to know them (the rest keep their own keys).
+    head: list[tuple[int, Any]] = []
+    for item in records:
+        head.append(item)
+        if len(head) >= 200:
+            break
+    columns: list[str] = []
+    for _line, record in head:
+        if isinstance(record, dict):
+            for key in _flatten(record):
+                if key not in columns:
+                    columns.append(key)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for line, record in _chain(head, records):
+            if isinstance(record, _BadRecord):
+                yield line, {"__bad__": record.message}
+            elif not isinstance(record, dict):
+                yield line, {"__bad__": "is not an object of field: value"}
+            else:
+                yield line, _flatten(record)
+
+    total = path.stat().st_size
+    return _Source(columns, rows(), encoding, total, lambda: counter[0], [])
+
+
+def _chain(head, rest):
+    yield from head
+    yield from rest
+
+
+def open_lead_file(path: Path) -> _Source:
+    """Open a lead file of any supported kind for streaming, or raise UserError saying why not."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"The file {path} does not exist; check the name and try again.")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a file; pick a lead file.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _open_xlsx(path)
+        if suffix in (".json", ".jsonl", ".ndjson"):
+            return _open_json(path)
+        if suffix in (".csv", ".tsv", ".txt"):
+            return _open_csv(path)
+    except PermissionError:
+        raise UserError(f"The file {path} cannot be read; check its permissions.") from None
+    raise UserError(f"{path.name} is not a lead file this app reads; use CSV, XLSX, JSON or JSON Lines.")
+
+
+# ---- column mapping ------------------------------------------------------------------------------------------
+_MAP_SETTING = "leads.column_map.{}"  # used until the lander has an integration to keep the map on
+
+
+def remembered_mapping(lander_id: int) -> dict[str, str | None]:
+    """The column → field choices the operator confirmed for this lander before."""
+    integration = Integration.get_or_none(Integration.lander == lander_id)
+    if integration is not None and integration.column_map:
+        return dict(integration.column_map)
+    row = Setting.get_or_none(Setting.key == _MAP_SETTING.format(lander_id))
+    return dict(row.value) if row and isinstance(row.value, dict) else {}
+
+
+def remember_mapping(lander_id: int, mapping: dict[str, str | None]) -> None:
+    """Keep the confirmed mapping for the lander's next import (on its integration when it has one)."""
+    integration = Integration.get_or_none(Integration.lander == lander_id)
+    if integration is not None:
+        Integration.update(column_map=mapping, updated_at=utcnow()).where(Integration.id == integration.id).execute()
+    else:
+        # Not a user setting (settings.SETTINGS lists those); a per-lander fact stored beside them.
+        Setting.insert(key=_MAP_SETTING.format(lander_id), value=mapping).on_conflict_replace().execute()
+
+
+def propose_mapping(columns: list[str], remembered: dict[str, str | None] | None = None) -> dict[str, str | None]:
+    """Each column's canonical field (None: kept as a custom field); a field is taken by its first column only."""
+    remembered = remembered or {}
+    mapping: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for column in columns:
+        if column in remembered:
+            target = remembered[column]
+        else:
+            target = canonical_name(column)
+        if target is not None and (target not in FIELDS_BY_NAME or target in taken):
+            target = None
+        if target:
+            taken.add(target)
+        mapping[column] = target
+    return mapping
+
+
+@dataclass
+class FilePreview:
+    """What the mapping dialog shows: the columns, the proposed mapping and the first rows."""
+
+    path: Path
+    columns: list[str]
+    mapping: dict[str, str | None]
+    sample: list[dict[str, Any]]
+    encoding: str
+
+
+def preview_file(path: Path | str, lander_id: int | None = None, rows: int = 5) -> FilePreview:
+    """Read the columns and first rows of a lead file and propose a mapping (remembered choices first)."""
+    path = Path(path)
+    source = open_lead_file(path)
+    sample = []
+    for _line, values in source.rows:
+        if "__bad__" not in values:
+            sample.append(values)
+        if len(sample) >= rows:
+            break
+    _close(source.rows)
+    remembered = remembered_mapping(lander_id) if lander_id else {}
+    return FilePreview(path, source.columns, propose_mapping(source.columns, remembered), sample, source.encoding)
+
+
+def _close(iterator: Any) -> None:
+    close = getattr(iterator, "close", None)
+    if close:
+        close()
+
+
+def looks_like_lead_file(path: Path) -> bool:
+    """Whether a file's content is a list of leads (for routing drops): its columns name two or more contact
+    fields, and a row carries a phone or an e-mail. Landers CSVs and posting docs do not."""
+    path = Path(path)
+    if path.suffix.lower() not in LEAD_FILE_SUFFIXES or not path.is_file():
+        return False
+    try:
+        from xsc_desktop.lander_import import looks_like_landers_csv
+
+        if path.suffix.lower() in (".csv", ".tsv", ".txt") and looks_like_landers_csv(path):
+            return False
+        preview = preview_file(path, rows=5)
+    except (UserError, OSError, ValueError):
+        return False
+    targets = {t for t in preview.mapping.values() if t}
+    if len(targets & set(CONTACT_FIELDS)) < 2:
+        return False
+    phone_cols = [c for c, t in preview.mapping.items() if t in ("phone", "email")]
+    return any(_reachable(row.get(c)) for row in preview.sample for c in phone_cols)
+
+
+def _reachable(value: Any) -> bool:
+    text = "" if value is None else str(value)
+    return "@" in text or normalise_phone(text) is not None
+
+
+# ---- normalising one row -------------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def _state(text: str) -> str | None:
+    return normalise_state(text)
+
+
+@lru_cache(maxsize=8192)
+def _datetime(text: str) -> datetime | None:
+    return parse_datetime(text)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _as_utc_naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class RowNormaliser:
+    """Turns one row (values by column) into Lead column values, noting problems in plain words."""
+
+    def __init__(self, mapping: dict[str, str | None]) -> None:
+        self.pairs = [(column, target) for column, target in mapping.items()]
+
+    def normalise(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """(canonical values, custom fields, problems) of one row."""
+        lead: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        problems: list[str] = []
+        for column, target in self.pairs:
+            raw = values.get(column)
+            if raw is None or raw == "":
+                continue
+            if target is None:
+                text = _text(raw)
+                if text:
+                    custom[column] = text[:MAX_VALUE_CHARS]
+                continue
+            value = self._value(target, raw, column, problems)
+            if value not in (None, ""):
+                lead[target] = value
+        for column in values:  # keys that appear only in later JSON records are custom fields too
+            if column not in lead and column != "__bad__" and column not in custom and not any(
+                    c == column for c, _t in self.pairs):
+                text = _text(values[column])
+                if text:
+                    target = canonical_name(column)
+                    if target and target not in lead:
+                        value = self._value(target, values[column], column, problems)
+                        if value not in (None, ""):
+                            lead[target] = value
+                    else:
+                        custom[column] = text[:MAX_VALUE_CHARS]
+        return lead, custom, problems
+
+    def _value(self, target: str, raw: Any, column: str, problems: list[str]) -> Any:
+        kind = FIELDS_BY_NAME[target].kind
+        text = _text(raw)
+        if len(text) > MAX_VALUE_CHARS:
+            problems.append(f"{column} is {len(text):,} characters long; kept the first {MAX_VALUE_CHARS:,}")
+            text = text[:MAX_VALUE_CHARS]
+        if not text:
+            return None
+        if kind == "phone":
+            phone = normalise_phone(text)
+            if phone is None:
+                problems.append(f"{column} {text[:40]!r} is not a US phone number; kept as written")
+                return text
+            return phone
+        if kind == "email":
+            email = text.lower()
+            if not _EMAIL_RE.match(email):
+                problems.append(f"{column} {text[:60]!r} is not an e-mail address; kept as written")
+            return email
+        if kind == "state":
+            code = _state(text)
+            if code is None:
+                problems.append(f"{column} {text[:40]!r} is not a US state; kept as written")
+                return text
+            return code
+        if kind == "zip":
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                return zip5(_text(raw))  # a spreadsheet number lost its leading zeros
+            return text
+        if kind in ("date", "datetime"):
+            if isinstance(raw, datetime):
+                moment: datetime | None = raw
+            elif isinstance(raw, date):
+                moment = datetime(raw.year, raw.month, raw.day)
+            else:
+                moment = _datetime(text)
+            if moment is None:
+                problems.append(f"{column} {text[:40]!r} is not a date; kept as written")
+                return text
+            if kind == "date":
+                return moment.date().isoformat()
+            return _as_utc_naive(moment)
+        if kind == "yesno":
+            answer = parse_yes_no(raw)
+            return text if answer is None else ("yes" if answer else "no")
+        return text
+
+
+def _external_id(lead: dict[str, Any], custom: dict[str, Any]) -> str:
+    given = lead.pop("lead_id", None)
+    if given:
+        return str(given)[:200]
+    # No id in the file: the same values give the same id, so importing the file again adds nothing.
+    digest = hashlib.sha1(json.dumps([sorted((k, str(v)) for k, v in lead.items()), sorted(custom.items())],
+                                     ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
+    return f"row-{digest}"
+
+
+# ---- storing -------------------------------------------------------------------------------------------------
+def _check_lander(lander_id: int) -> Lander:
+    lander = Lander.get_or_none(Lander.id == lander_id)
+    if lander is None:
+        raise UserError(f"There is no lander with id {lander_id}; `xsc-desktop landers list` shows them.")
+    return lander
+
+
+class _Writer:
+    """Buffers normalised rows and writes them in batches, with the duplicate rule applied per batch."""
+
+    def __init__(self, lander_id: int, report: ImportReport, now: datetime, duplicate_days: int) -> None:
+        self.lander_id = lander_id
+        self.report = report
+        self.now = now
+        self.duplicate_days = duplicate_days
+        self.rows: list[tuple[int, dict[str, Any]]] = []
+        placeholders = ", ".join("?" for _ in INSERT_COLUMNS)
+        self.sql = f'INSERT OR IGNORE INTO "lead" ({", ".join(INSERT_COLUMNS)}) VALUES ({placeholders})'
+
+    def add(self, line: int, record: dict[str, Any]) -> None:
+        self.rows.append((line, record))
+        if len(self.rows) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        batch, self.rows = self.rows, []
+        now_text = self.now.isoformat(sep=" ")
+        with database.atomic():
+            if self.duplicate_days > 0:
+                self._flag_duplicates(batch)
+            params = []
+            for _line, r in batch:
+                captured = r.get("captured_at")
+                params.append((self.lander_id, r["external_id"], captured.isoformat(sep=" ") if captured else None,
+                               now_text, json.dumps(r["custom"], ensure_ascii=False, sort_keys=True), 0,
+                               r.get("duplicate_of"), r["problems"], r["delivery_state"],
+                               *[r["lead"].get(name) for name in LEAD_FIELD_COLUMNS]))
+            cursor = database.cursor()
+            before = database.execute_sql("SELECT total_changes()").fetchone()[0]
+            cursor.executemany(self.sql, params)
+            inserted = database.execute_sql("SELECT total_changes()").fetchone()[0] - before
+        self.report.imported += inserted
+        self.report.already_there += len(batch) - inserted
+        # Counted only for rows really stored (a re-import of a held row is "already there").
+        if inserted == len(batch):
+            self.report.held += sum(1 for _l, r in batch if r["delivery_state"] == "held")
+            self.report.duplicates += sum(1 for _l, r in batch if r["delivery_state"] == "duplicate")
+        else:
+            self._count_states_of_new(batch)
+
+    def _count_states_of_new(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        ids = [r["external_id"] for _l, r in batch]
+        found = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            query = (Lead.select(Lead.external_id, Lead.delivery_state, Lead.received_at)
+                     .where((Lead.lander == self.lander_id) & Lead.external_id.in_(chunk)).tuples())
+            found.update({e: (s, r) for e, s, r in query})
+        for _line, r in batch:
+            state, received = found.get(r["external_id"], (None, None))
+            if received == self.now:
+                if state == "held":
+                    self.report.held += 1
+                elif state == "duplicate":
+                    self.report.duplicates += 1
+
+    def _flag_duplicates(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        since = (self.now - timedelta(days=self.duplicate_days)).isoformat(sep=" ")
+        phones = {r["lead"]["phone"] for _l, r in batch if r["lead"].get("phone")}
+        emails = {r["lead"]["email"] for _l, r in batch if r["lead"].get("email")}
+        known: dict[tuple[str, str], int] = {}
+        for column, values in (("phone", phones), ("email", emails)):
+            values_list = list(values)
+            for start in range(0, len(values_list), 400):
+                chunk = values_list[start:start + 400]
+                marks = ", ".join("?" for _ in chunk)
+                sql = (f'SELECT {column}, MIN(id) FROM "lead" WHERE lander_id = ? AND received_at >= ? '
+                       f"AND {column} IN ({marks}) GROUP BY {column}")
+                for value, lead_id in database.execute_sql(sql, (self.lander_id, since, *chunk)):
+                    known[(column, value)] = lead_id
+        seen_in_batch: dict[tuple[str, str], str] = {}
+        for line, r in batch:
+            if r["delivery_state"] != "new":
+                continue
+            keys = [(c, r["lead"][c]) for c in ("phone", "email") if r["lead"].get(c)]
+            earlier = next((known[k] for k in keys if k in known), None)
+            same_file = next((seen_in_batch[k] for k in keys if k in seen_in_batch), None)
+            if earlier is not None or same_file is not None:
+                r["delivery_state"] = "duplicate"
+                r["duplicate_of"] = earlier
+                what = "an earlier lead" if earlier is not None else f"the lead of line {same_file}"
+                r["problems"] = "; ".join(filter(None, [r["problems"], f"same phone or e-mail as {what} within "
+                                                                       f"{self.duplicate_days} days"]))
+            for k in keys:
+                seen_in_batch.setdefault(k, str(line))
+
+
+def _prepare(line: int, values: dict[str, Any], normaliser: RowNormaliser, report: ImportReport) -> dict | None:
+    if "__bad__" in values:
+        report.problem(line, f"Line {line} {values['__bad__']}; not imported")
+        return None
+    lead, custom, problems = normaliser.normalise(values)
+    captured = lead.pop("created_at", None)
+    if isinstance(captured, str):
+        captured = None  # an unreadable capture time stays in the problems, the lead keeps its receive time
+    if lead.get("full_name") and not (lead.get("first_name") or lead.get("last_name")):
+        first, _, last = str(lead["full_name"]).partition(" ")
+        lead["first_name"], lead["last_name"] = first, last.strip() or None
+    state = "new"
+    phone_ok = bool(lead.get("phone")) and str(lead["phone"]).isdigit() and len(str(lead["phone"])) == 10
+    email_ok = bool(lead.get("email")) and "@" in str(lead["email"])
+    if not phone_ok and not email_ok:
+        state = "held"
+        problems.append("no phone or e-mail, so it cannot be delivered; kept as held")
+    for message in problems:
+        report.problem(line, message)
+    external_id = _external_id(lead, custom)
+    return {"lead": lead, "custom": custom, "external_id": external_id, "captured_at": captured,
+            "problems": "; ".join(problems), "delivery_state": state, "duplicate_of": None}
+
+
+def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapping: dict[str, str | None],
+                report: ImportReport, *, now: datetime | None = None,
+                progress: Callable[[int], None] | None = None,
+                cancel: threading.Event | None = None) -> ImportReport:
+    """Normalise and store rows (line, values by column) for a lander; shared by file import and feed pull."""
+    now = _as_utc_naive(now) if now else utcnow()
+    normaliser = RowNormaliser(mapping)
+    writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0))
+    for count, (line, values) in enumerate(rows, 1):
+        report.rows += 1
+        record = _prepare(line, values, normaliser, report)
+        if record is not None:
+            writer.add(line, record)
+        if count % 1000 == 0:
+            if progress is not None:
+                progress(count)
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+    writer.flush()
+    return report
+
+
+def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None] | None = None, *,
+                remember: bool = True, progress: Callable[[int, int], None] | None = None,
+                cancel: threading.Event | None = None, now: datetime | None = None) -> ImportReport:
+    """Import a lead file for a lander, streaming; `progress(done, total)` is called now and then, `cancel`
+    stops after the current batch (what was stored stays). Returns the report; raises UserError when the file
+    cannot be read at all."""
+    path = Path(path)
+    lander = _check_lander(lander_id)
+    source = open_lead_file(path)
+    if mapping is None:
+        mapping = propose_mapping(source.columns, remembered_mapping(lander.id))
+    else:
+        mapping = {c: (mapping.get(c) or None) for c in source.columns} | {
+            c: t for c, t in mapping.items() if c not in source.columns}
+    report = ImportReport(file=path.name, lander_id=lander.id, mapping=dict(mapping), encoding=source.encoding)
+    on_rows = (lambda _n: progress(source.position(), source.total)) if progress else None
+    try:
+        import_rows(lander.id, source.rows, mapping, report, now=now, progress=on_rows, cancel=cancel)
+    finally:
+        _close(source.rows)
+    for line, message in source.errors:
+        report.problem(line, f"Line {line} {message}")
+        report.error = f"The file {message.split(';')[0]} at line {line}; the rows before it were kept."
+    counter = getattr(source, "_counter", None)
+    if counter and counter[1]:
+        report.encoding = f"mixed UTF-8 and cp1252 ({counter[1]} lines read as cp1252)"
+    elif counter and source.encoding == "utf-8" and counter[1] == 0:
+        report.encoding = "utf-8"
+    if remember:
+        remember_mapping(lander.id, mapping)
+    if progress is not None:
+        progress(source.total, source.total)
+    from xsc_desktop import activity
+
+    activity.record("lander", lander.id, "leads imported", note=report.summary())
+    events.publish("lead.imported", lander_id=lander.id, count=report.imported, file=path.name)
+    return report
+
+
+# ---- feed pull -----------------------------------------------------------------------------------------------
+FEED_TIMEOUT = 30.0
+FEED_MAX_BYTES = 50 * 1024 * 1024
+FEED_MAX_PAGES = 1000  # per poll, so a feed that never ends cannot hold the scheduler
+
+
+class FeedError(UserError):
+    """A feed answered something that is not a list of leads; nothing was stored from that answer."""
+
+
+def _fetch_feed_page(session, url: str, cursor: str | None) -> tuple[list[Any], str | None]:
+    import requests
+
+    params = {"cursor": cursor} if cursor else None
+    try:
+        response = session.get(url, params=params, timeout=FEED_TIMEOUT, stream=True,
+                                headers={"Accept": "application/json"})
+        body = response.raw.read(FEED_MAX_BYTES + 1, decode_content=True)
+        response.close()
+    except requests.RequestException as exc:
+        raise FeedError(f"The lead feed {url} did not answer ({exc.__class__.__name__}); it is tried again at the "
+                        "next poll.") from None
+    if len(body) > FEED_MAX_BYTES:
+        raise FeedError(f"The lead feed {url} sent more than 50 MB in one page; ask for smaller pages.")
+    if response.status_code >= 400:
+        raise FeedError(f"The lead feed {url} answered HTTP {response.status_code}; check the feed URL.")
+    text = body.decode("utf-8", errors="replace").strip()
+    if text[:1] == "<":
+        raise FeedError(f"The lead feed {url} answered a web page instead of JSON; check the feed URL.")
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise FeedError(f"The lead feed {url} answered something that is not valid JSON; nothing from it was "
+                        "stored and it is tried again at the next poll.") from None
+    items = _feed_items(document)
+    if items is None:
+        raise FeedError(f"The lead feed {url} answered JSON without a list of leads; it must answer [...] or "
+                        "{\"leads\": [...], \"next\": cursor}.")
+    next_cursor = document.get("next") if isinstance(document, dict) else None
+    return items, (None if next_cursor in (None, "") else str(next_cursor))
+
+
+def _goes_back(old: str | None, new: str) -> bool:
+    if old is None:
+        return False
+    if new == old:
+        return True
+    try:
+        return float(new) < float(old)
+    except ValueError:
+        return False
+
+
+def pull_feed(lander_id: int, *, session=None, now: datetime | None = None, max_pages: int = FEED_MAX_PAGES
+              ) -> ImportReport:
+    """Fetch new leads from the lander's feed, page by page; each page's leads and the next cursor are stored
+    in one transaction, so a restart resumes where it stopped (no lead skipped, none stored twice)."""
+    import requests
+
+    lander = _check_lander(lander_id)
+    if not lander.feed_url:
+        raise UserError(f"Lander {lander.id} has no feed URL; set one on the lander first.")
+    own = session is None
+    session = session or requests.Session()
+    report = ImportReport(file=lander.feed_url, lander_id=lander.id, encoding="json")
+    cursor = lander.feed_cursor or None
+    seen_cursors = {cursor}
+    try:
+        for _page in range(max_pages):
+            items, next_cursor = _fetch_feed_page(session, lander.feed_url, cursor)
+            records = []
+            for number, item in enumerate(items, report.rows + 1):
+                records.append((number, _flatten(item) if isinstance(item, dict)
+                                else {"__bad__": "is not an object of field: value"}))
+            columns: list[str] = []
+            for _n, values in records:
+                columns.extend(c for c in values if c not in columns and c != "__bad__")
+            mapping = propose_mapping(columns, remembered_mapping(lander.id))
+            backwards = next_cursor is not None and (next_cursor in seen_cursors or _goes_back(cursor, next_cursor))
+            with database.atomic():
+                import_rows(lander.id, iter(records), mapping, report, now=now)
+                if next_cursor is not None and not backwards:
+                    Lander.update(feed_cursor=next_cursor).where(Lander.id == lander.id).execute()
+            if backwards:
+                report.error = (f"The lead feed {lander.feed_url} sent the cursor {next_cursor!r}, which goes back "
+                                f"from {cursor!r}; the leads were kept, the cursor was not moved back, and the "
+                                "feed's owner should check it.")
+                break
+            if next_cursor is None or not items:
+                break
+            seen_cursors.add(next_cursor)
+            cursor = next_cursor
+    except FeedError as exc:
+        report.error = str(exc)
+    finally:
+        if own:
+            session.close()
+    if report.imported:
+        events.publish("lead.imported", lander_id=lander.id, count=report.imported, file=lander.feed_url)
+    return report
+
+
+def pull_all_feeds(now: datetime | None = None) -> list[ImportReport]:
+    """One poll of every lander that has a feed URL (the scheduler's job); failures are reported, not raised."""
+    reports = []
+    for lander in Lander.select(Lander.id).where(Lander.feed_url.is_null(False) & (Lander.feed_url != "")
+                                                 & (Lander.status != "archived")):
+        try:
+            report = pull_feed(lander.id, now=now)
+        except UserError as exc:
+            report = ImportReport(file="", lander_id=lander.id, error=str(exc))
+        if report.error:
+            log.warning("Feed of lander %s: %s", lander.id, report.error)
+        reports.append(report)
+    return reports
+
+
+# ---- reading leads back (CLI, export, the Leads page) --------------------------------------------------------
+def lead_json(lead: Lead) -> dict[str, Any]:
+    """A lead as JSON: id, external_id, lander_id, canonical fields by their names, custom fields, state."""
+    out: dict[str, Any] = {"id": lead.id, "external_id": lead.external_id, "lander_id": lead.lander_id}
+    for name in FIELD_NAMES:
+        if name == "lead_id":
+            out[name] = lead.external_id
+        elif name == "created_at":
+            out[name] = lead.captured_at.isoformat(sep=" ") if lead.captured_at else None
+        else:
+            out[name] = getattr(lead, name)
+    out["custom"] = lead.custom or {}
+    out["delivery_state"] = lead.delivery_state
+    out["received_at"] = lead.received_at.isoformat(sep=" ") if lead.received_at else None
+    out["is_test"] = bool(lead.is_test)
+    out["problems"] = lead.problems or ""
+    return out
+
+
+def lead_for_render(lead: Lead) -> dict[str, Any]:
+    """The values a parser renders from: canonical fields (lead_id = our external id) plus custom fields."""
+    values: dict[str, Any] = dict(lead.custom or {})
+    for name in LEAD_FIELD_COLUMNS:
+        value = getattr(lead, name)
+        if value not in (None, ""):
+            values[name] = value
+    values["lead_id"] = lead.external_id or str(lead.id)
+    if lead.captured_at:
+        values["created_at"] = lead.captured_at
+    return values
+
+
+def list_leads(lander_id: int | None = None, state: str | None = None, limit: int | None = None):
+    """Leads, newest first, optionally of one lander and one delivery state."""
+    query = Lead.select().order_by(Lead.id.desc())
+    if lander_id is not None:
+        query = query.where(Lead.lander == lander_id)
+    if state:
+        query = query.where(Lead.delivery_state == state)
+    if limit:
+        query = query.limit(limit)
+    return query.iterator()
+
+
+EXPORT_COLUMNS: tuple[str, ...] = ("id", "external_id", "lander_id", "received_at", "delivery_state",
+                                   *[n for n in FIELD_NAMES if n != "lead_id"])
+
+
+def export_csv(path: Path | str, *, lander_id: int | None = None, lead_ids: list[int] | None = None) -> int:
+    """Write leads (of a lander, or the given ids) to a CSV file, custom fields as extra columns; returns the
+    row count. Values that a spreadsheet would run as formulas are prefixed with a quote."""
+    path = Path(path)
+    if lead_ids is not None:
+        def leads_iter():
+            for start in range(0, len(lead_ids), 500):
+                yield from Lead.select().where(Lead.id.in_(lead_ids[start:start + 500])).order_by(Lead.id)
+    else:
+        def leads_iter():
+            query = Lead.select().order_by(Lead.id)
+            if lander_id is not None:
+                query = query.where(Lead.lander == lander_id)
+            yield from query.iterator()
+    # Custom columns are known only after a pass; collect them from a grouped query instead of holding leads.
+    custom_names: list[str] = []
+    for lead in leads_iter():
+        for key in lead.custom or {}:
+            if key not in custom_names:
+                custom_names.append(key)
+    count = 0
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*EXPORT_COLUMNS, *custom_names])
+            for lead in leads_iter():
+                data = lead_json(lead)
+                row = [data.get(c) for c in EXPORT_COLUMNS] + [(lead.custom or {}).get(c) for c in custom_names]
+                writer.writerow([_safe_cell(v) for v in row])
+                count += 1
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"Could not write {path} ({exc.strerror}); pick another folder.") from None
+    return count
+
+
+def _safe_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _NUMBERISH.match(value):
+        return "'" + value
+    return "" if value is None else value
+
+
+_NUMBERISH = re.compile(r"^[+-]?\d[\d\s().-]*$")
+
+
+def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Leads of a lander: received today (UTC), delivered, failed, pending — from one grouped query."""
+    now = now or utcnow()
+    start = datetime(now.year, now.month, now.day).isoformat(sep=" ")
+    sql = ('SELECT delivery_state, COUNT(*), SUM(received_at >= ?) FROM "lead" WHERE lander_id = ? '
+           "GROUP BY delivery_state")
+    counts = {"today": 0, "delivered": 0, "failed": 0, "pending": 0, "total": 0}
+    for state, n, today in database.execute_sql(sql, (start, lander_id)):
+        counts["today"] += today or 0
+        counts["total"] += n
+        if state == "delivered":
+            counts["delivered"] += n
+        elif state in ("failed", "rejected", "uncertain", "held"):
+            counts["failed"] += n
+        else:
+            counts["pending"] += n
+    return counts
+
+
+# ---- the scheduler job ---------------------------------------------------------------------------------------
+def _feeds_job(now: datetime) -> str:
+    reports = pull_all_feeds(now)
+    if not reports:
+        return "No lander has a lead feed."
+    new = sum(r.imported for r in reports)
+    failed = [r for r in reports if r.error]
+    text = f"{new} new lead{'s' if new != 1 else ''} from {len(reports)} feed{'s' if len(reports) != 1 else ''}"
+    return text + (f"; {len(failed)} feed{'s' if len(failed) != 1 else ''} with a problem." if failed else ".")
+
+
+def _register() -> None:
+    from xsc_desktop import jobs
+
+    jobs.register("feeds", _feeds_job, every_seconds_setting="delivery.interval_seconds", default_time=60,
+                  label="Pull lead feeds")
+
+
+_register()
