@@ -357,7 +357,11 @@ class SettingInfo:
 
 @dataclass
 class ParserSpec:
-    """A whole parser: where and how to post a lead, and how to read the answer. See the module docstring."""
+    """A whole parser: where and how to post a lead, and how to read the answer. See the module docstring.
+
+    `required_fields` lists the client field names the intake system insists on (from the preset or the
+    posting doc); `validate()` reports any that no mapping or static field sends.
+    """
 
     name: str
     url: str = ""
@@ -378,6 +382,7 @@ class ParserSpec:
     timeout: float = 20.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     settings: list[SettingInfo] = field(default_factory=list)
+    required_fields: list[str] = field(default_factory=list)  # client fields the system insists on
 
     # ---- JSON ----------------------------------------------------------------------------------------------
     def to_dict(self, *, with_secrets: bool = True) -> dict[str, Any]:
@@ -408,6 +413,7 @@ class ParserSpec:
             "timeout": self.timeout,
             "retry": self.retry.to_dict(),
             "settings": [s.to_dict() for s in self.settings],
+            "required_fields": list(self.required_fields),
         }
 
     @classmethod
@@ -448,6 +454,7 @@ class ParserSpec:
             timeout=timeout,
             retry=RetryPolicy.from_dict(data.get("retry")),
             settings=[SettingInfo.from_dict(s) for s in _expect_list(data.get("settings"), "settings")],
+            required_fields=[str(f) for f in _expect_list(data.get("required_fields"), "required_fields")],
         )
 
     def to_json(self, *, with_secrets: bool = True, indent: int | None = 2) -> str:
@@ -475,11 +482,16 @@ class Problem:
     """A readable validation problem: `where` (e.g. "mapping 3 (First)") and `message`.
 
     `severity` is "error" (the parser cannot post correctly) or "warning" (worth a look, posts anyway).
+    `section` and `index` let an editor point at the row: section is one of "mappings", "static",
+    "rules", "headers" (with the 0-based `index` of the row) or a basic setting ("endpoint URL",
+    "auth", "test mode", "required fields", ...) with index None.
     """
 
     where: str
     message: str
     severity: str = "error"
+    section: str = ""
+    index: int | None = None
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -492,11 +504,22 @@ def validate(spec: ParserSpec) -> list[Problem]:
 
     problems: list[Problem] = []
 
+    header_rows = {name: i for i, name in enumerate(spec.headers)}
+
+    def locate(where: str) -> tuple[str, int | None]:
+        for pattern, section in _ROW_PATTERNS:
+            match = pattern.match(where)
+            if match:
+                return section, int(match.group(1)) - 1
+        if where.startswith("header '"):
+            return "headers", header_rows.get(where[len("header '"):-1])
+        return where, None
+
     def err(where: str, message: str) -> None:
-        problems.append(Problem(where, message))
+        problems.append(Problem(where, message, "error", *locate(where)))
 
     def warn(where: str, message: str) -> None:
-        problems.append(Problem(where, message, "warning"))
+        problems.append(Problem(where, message, "warning", *locate(where)))
 
     if not spec.name.strip():
         err("name", "the parser needs a name")
@@ -581,6 +604,17 @@ def validate(spec: ParserSpec) -> list[Problem]:
             for message in check_step(step.name, step.args):
                 err(f"{where}, transform {j} ({step.name or 'no name'})", message)
 
+    # The intake system's required fields (from the preset or the posting doc) must each be sent.
+    sent = {m.target: m for m in spec.mappings} | {s.name: None for s in spec.static}
+    if spec.test.kind == "field":
+        sent.setdefault(spec.test.field, None)
+    for name in spec.required_fields:
+        if name not in sent:
+            err("required fields", f"the client requires '{name}', but no mapping or static field sends it")
+        elif sent[name] is not None and not sent[name].required and not sent[name].default:
+            warn("required fields", f"'{name}' is required by the client: mark its mapping required "
+                 "(or give it a default) so an empty value is caught before sending")
+
     if spec.test.kind not in TEST_KINDS:
         err("test mode", f"'{spec.test.kind}' is not one of {', '.join(TEST_KINDS)}")
     elif spec.test.kind == "field" and not spec.test.field.strip():
@@ -596,6 +630,10 @@ def validate(spec: ParserSpec) -> list[Problem]:
     if spec.retry.backoff_base < 0:
         err("retry", "the backoff base cannot be negative")
     return problems
+
+
+_ROW_PATTERNS = ((re.compile(r"^mapping (\d+)\b"), "mappings"), (re.compile(r"^static field (\d+)\b"), "static"),
+                 (re.compile(r"^response rule (\d+)\b"), "rules"))
 
 
 def errors(spec: ParserSpec) -> list[Problem]:

@@ -138,3 +138,31 @@ def test_retry_policy_backs_off_and_honours_retry_after():
     spec = _spec(retry={"max_attempts": 4, "backoff_base": 10})
     assert [spec.retry.delay(n) for n in (1, 2, 3)] == [10, 20, 40]
     assert spec.retry.delay(2, retry_after=7) == 7
+
+
+def test_required_fields_of_the_client_must_be_sent():
+    spec = _spec(required_fields=["First", "Phone", "vendor"], static=[{"name": "vendor", "value": "7"}],
+                 mappings=[{"target": "First", "field": "first_name"}])
+    problems = validate(spec)
+    assert [(p.severity, p.message) for p in problems if p.section == "required fields"] == [
+        ("warning", "'First' is required by the client: mark its mapping required (or give it a default) so an "
+                    "empty value is caught before sending"),
+        ("error", "the client requires 'Phone', but no mapping or static field sends it"),
+    ]
+    # Removing a required mapping from a preset is caught.
+    from parsers.presets import preset
+
+    law_ruler = preset("law_ruler")
+    law_ruler.mappings = [m for m in law_ruler.mappings if m.target != "CellPhone"]
+    assert [str(p) for p in validate(law_ruler)] == [
+        "required fields: the client requires 'CellPhone', but no mapping or static field sends it"]
+
+
+def test_problems_point_at_the_row_for_the_editor():
+    spec = _spec(headers={"Ok": "1", "Bad Name": "x"},
+                 static=[{"name": "a", "value": "1"}, {"name": "", "value": "2"}],
+                 mappings=[{"target": "First", "field": "first_name"},
+                           {"target": "x", "field": "email", "transforms": [{"name": "nope"}]}],
+                 rules=[{"outcome": "accepted", "status": "200"}, {"outcome": "accepted", "body_regex": "("}])
+    located = {(p.section, p.index) for p in validate(spec) if p.severity == "error"}
+    assert located == {("headers", 1), ("static", 1), ("mappings", 1), ("rules", 1)}
