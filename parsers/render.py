@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 from parsers.expressions import PLACEHOLDER_RE, fill_placeholders
 from parsers.spec import ParserSpec
-from parsers.transforms import compile_chain
+from parsers.transforms import compile_chain, parse_yes_no
 
 MASK = "••••"
 USER_AGENT = "XSC-Desktop/1.0"
@@ -215,6 +215,40 @@ class _CompiledMapping:
     chain: Callable[[str, Mapping[str, Any]], str] | None
     required: bool
     default: str
+    type: str = "string"
+
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _typed(m: _CompiledMapping, value: str) -> Any:
+    """A JSON number or boolean for a typed mapping; RenderError when the value is not one."""
+    text = value.strip()
+    if m.type == "number":
+        if not _NUMBER_RE.match(text.replace(",", "")):
+            raise RenderError(detail=f"{m.label} must be a number, not '{value}'")
+        text = text.replace(",", "")
+        return int(text) if text.lstrip("+-").isdigit() else float(text)
+    answer = parse_yes_no(text)
+    if answer is None:
+        raise RenderError(detail=f"{m.label} must be yes or no, not '{value}'")
+    return answer
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the editor's live preview shows: the request with secrets masked (None when it cannot be
+    built at all), the required fields and settings that are empty, and an error sentence if any."""
+
+    request: OutgoingRequest | None
+    missing_fields: list[str]
+    missing_settings: list[str]
+    error: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """True when the request would be sent as shown."""
+        return self.request is not None and not self.missing_fields and not self.missing_settings and not self.error
 
 
 class CompiledSpec:
@@ -231,12 +265,28 @@ class CompiledSpec:
             chain = compile_chain([(t.name, t.args) for t in m.transforms]) if m.transforms else None
             label = m.target if m.kind != "field" or not m.source or m.source == m.target else f"{m.target} ({m.source})"
             self.mappings.append(_CompiledMapping(m.target, tuple(m.target.split(".")), label,
-                                                  _getter(m.kind, m.source), chain, m.required, m.default))
+                                                  _getter(m.kind, m.source), chain, m.required, m.default, m.type))
+        self.typed = any(m.type != "string" for m in self.mappings)
         self.nested = spec.body_format in ("json", "xml") and any(len(m.path) > 1 for m in self.mappings)
 
     def render(self, lead: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
                secrets: Mapping[str, Any] | None = None, test: bool = False) -> OutgoingRequest:
         """The request for `lead`; raise RenderError naming empty required fields or settings."""
+        return self._build(lead, settings, secrets, test, None)
+
+    def preview(self, lead: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
+                secrets: Mapping[str, Any] | None = None, test: bool = False) -> Preview:
+        """Like render(), but never raises: empty required values are sent empty and listed instead."""
+        missing: tuple[list[str], list[str]] = ([], [])
+        try:
+            request = self._build(lead, settings, secrets, test, missing)
+        except RenderError as exc:
+            return Preview(None, missing[0], missing[1], str(exc))
+        return Preview(request.masked(), missing[0], missing[1], "")
+
+    def _build(self, lead: Mapping[str, Any], settings: Mapping[str, Any] | None,
+               secrets: Mapping[str, Any] | None, test: bool,
+               lenient: tuple[list[str], list[str]] | None) -> OutgoingRequest:
         spec = self.spec
         settings = settings or {}
         secrets = secrets or {}
@@ -255,7 +305,8 @@ class CompiledSpec:
                 if not value:
                     if m.required:
                         missing_fields.append(m.label)
-                        continue
+                        if lenient is None:
+                            continue
                     if not send_empty:
                         continue
             values.append((m, value))
@@ -313,7 +364,10 @@ class CompiledSpec:
         url_template = spec.test_url if test and spec.test.kind == "url" and spec.test_url else spec.url
         url = _fill_url(url_template, settings, missing_settings)
 
-        if missing_fields or missing_settings:
+        if lenient is not None:
+            lenient[0].extend(missing_fields)
+            lenient[1].extend(missing_settings)
+        elif missing_fields or missing_settings:
             raise RenderError(missing_fields, missing_settings)
 
         pairs = [(m.target, v) for m, v in values]
@@ -332,6 +386,8 @@ class CompiledSpec:
         return OutgoingRequest(spec.method, url, headers, body, tuple(secret_values))
 
     def _json_body(self, values: list[tuple[_CompiledMapping, str]], extra: list[tuple[str, str]]) -> bytes:
+        if self.typed:
+            values = [(m, _typed(m, v) if m.type != "string" else v) for m, v in values]
         doc: dict[str, Any] = {}
         if not self.nested and not any("." in k for k, _ in extra):
             for m, value in values:
@@ -447,3 +503,16 @@ def render(spec: ParserSpec, lead: Mapping[str, Any], settings: Mapping[str, Any
 def with_body(request: OutgoingRequest, body: bytes) -> OutgoingRequest:
     """A copy of `request` with another body (for the editor's hand edits before a test send)."""
     return replace(request, body=body)
+
+
+def preview(spec: ParserSpec, lead: Mapping[str, Any], settings: Mapping[str, Any] | None = None,
+            secrets: Mapping[str, Any] | None = None, test: bool = False) -> Preview:
+    """The editor's live preview: never raises, secrets masked, empty required values listed.
+
+    A spec with a bad transform gives a Preview with `error` set (validate() says more).
+    """
+    try:
+        compiled = CompiledSpec(spec)
+    except ValueError as exc:
+        return Preview(None, [], [], str(exc))
+    return compiled.preview(lead, settings, secrets, test)

@@ -28,6 +28,7 @@ BODY_FORMATS = ("json", "form", "xml", "query")
 AUTH_KINDS = ("none", "basic", "bearer", "api_key")
 LOCATIONS = ("body", "query", "header")
 MAPPING_KINDS = ("field", "constant", "template")
+VALUE_TYPES = ("string", "number", "boolean")
 TEST_KINDS = ("none", "field", "url", "label")
 OUTCOME_KINDS = ("accepted", "duplicate", "rejected", "error")
 EXTRACT_KINDS = ("json_path", "xpath", "regex", "literal")
@@ -74,6 +75,8 @@ class Mapping:
     nests it. `kind` says how `source` is read: "field" (a lead field name), "constant" (the value itself)
     or "template" (text with `{lead_field}` placeholders). `default` is used when the value comes out
     empty; a `required` mapping that is still empty stops the request (RenderError names it).
+    `type` is how a JSON body writes the value: "string" (default), "number" or "boolean" (yes/no
+    spellings become true/false); form, query and XML bodies always carry text.
     """
 
     target: str
@@ -83,6 +86,7 @@ class Mapping:
     required: bool = False
     default: str = ""
     note: str = ""
+    type: str = "string"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -94,6 +98,7 @@ class Mapping:
             "required": self.required,
             "default": self.default,
             "note": self.note,
+            "type": self.type,
         }
 
     @classmethod
@@ -116,6 +121,7 @@ class Mapping:
             required=bool(data.get("required", False)),
             default="" if data.get("default") is None else str(data.get("default")),
             note=str(data.get("note", "")),
+            type=str(data.get("type", "string") or "string"),
         )
 
 
@@ -585,6 +591,10 @@ def validate(spec: ParserSpec) -> list[Problem]:
         if other:
             err(where, f"sends '{m.target}' a second time (also {other})")
         targets[(body_loc, m.target)] = where
+        if m.type not in VALUE_TYPES:
+            err(where, f"value type '{m.type}' is not one of {', '.join(VALUE_TYPES)}")
+        elif m.type != "string" and spec.body_format != "json":
+            warn(where, f"a {m.type} value is sent as text in a {spec.body_format} body; the type only matters in JSON")
         if m.kind not in MAPPING_KINDS:
             err(where, f"source kind '{m.kind}' is not one of {', '.join(MAPPING_KINDS)}")
         elif m.kind == "field":

@@ -192,3 +192,33 @@ def test_settings_needed_by_every_preset_are_filled_by_the_golden_settings():
         spec = preset(name)
         assert set(settings_needed(spec)) <= set(SETTINGS), name
         assert set(secrets_needed(spec)) <= set(SECRETS), name
+
+
+def test_typed_json_values():
+    spec = ParserSpec.from_dict({"name": "t", "url": "https://a.example", "mappings": [
+        {"target": "age", "field": "age", "type": "number"}, {"target": "amount", "field": "amount", "type": "number"},
+        {"target": "consent", "field": "tcpa_consent", "type": "boolean"}, {"target": "zip", "field": "zip"}]})
+    lead = {"age": "42", "amount": "1,250.50", "tcpa_consent": "Yes", "zip": "07520"}
+    assert render(spec, lead).body == b'{"age":42,"amount":1250.5,"consent":true,"zip":"07520"}'
+    with pytest.raises(RenderError, match="age must be a number, not 'forty'"):
+        render(spec, {**lead, "age": "forty"})
+    with pytest.raises(RenderError, match="consent \\(tcpa_consent\\) must be yes or no, not 'maybe'"):
+        render(spec, {**lead, "tcpa_consent": "maybe"})
+
+
+def test_preview_never_raises_and_lists_what_is_empty():
+    from parsers.render import preview
+
+    shown = preview(preset("law_ruler"), {"first_name": "Ann"}, {"firm": "smithlaw"}, {"Key": "K-1"}, test=True)
+    assert shown.missing_fields == ["CellPhone (phone)", "Email1 (email)"]  # the TEST label fills LastName
+    assert shown.missing_settings == ["LeadProvider"]
+    assert not shown.complete and shown.error == ""
+    assert shown.request.body.startswith(b"FirstName=TEST&LastName=TEST+LEAD&CellPhone=&Email1=")
+    assert b"K-1" not in shown.request.body and "Key=%E2%80%A2" in shown.request.body_text()
+
+    whole = preview(preset("ice"), LEAD, {"endpoint": "not a url"})
+    assert whole.request is None and "is not an http(s) URL" in whole.error
+    broken = ParserSpec.from_dict({"name": "b", "url": "https://a.example",
+                                   "mappings": [{"target": "a", "field": "email", "transforms": ["nope"]}]})
+    assert "unknown transform" in preview(broken, LEAD).error
+    assert preview(preset("captorra"), LEAD, SETTINGS).complete

@@ -51,7 +51,7 @@ def test_shorthand_mapping_forms_are_read_into_the_canonical_form():
     assert spec.mappings[0] == Mapping("Full", "{first_name} {last_name}", "template", [TransformStep("trim")])
     assert spec.mappings[1].kind == "constant" and spec.mappings[1].source == "XSC"
     assert spec.to_dict()["mappings"][1] == {"target": "Src", "kind": "constant", "source": "XSC", "transforms": [],
-                                             "required": False, "default": "", "note": ""}
+                                             "required": False, "default": "", "note": "", "type": "string"}
 
 
 @pytest.mark.parametrize("text, fragment", [
