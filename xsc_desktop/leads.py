@@ -212,8 +212,9 @@ def _open_csv(path: Path) -> _Source:
             except StopIteration:
                 break
             except csv.Error as exc:
-                errors.append((line, f"stops being readable CSV here ({exc}); probably a quote that is never "
-                                     "closed — fix this line and import again (the rows before it were kept)"))
+                errors.append((line, f"{path.name} stops being readable CSV at line {line}, probably a quote that "
+                                     f"is never closed ({exc}); the rows before it were kept — fix that line and "
+                                     "import the file again"))
                 break
             start, line = line, reader.line_num + 1
             if not any(v.strip() for v in values):
@@ -315,8 +316,8 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]
     # JSON Lines: one object per line, each starting with "{" and complete on its line.
     if first.startswith("{"):
         try:
-            json.loads(first)
-            is_lines = True
+            # A one-line {"leads": [...]} document is not JSON Lines.
+            is_lines = _feed_items(json.loads(first)) is None
         except ValueError:
             is_lines = False
         if is_lines:
@@ -802,8 +803,8 @@ def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None]
     finally:
         _close(source.rows)
     for line, message in source.errors:
-        report.problem(line, f"Line {line} {message}")
-        report.error = f"The file {message.split(';')[0]} at line {line}; the rows before it were kept."
+        report.problem(line, message)
+        report.error = message + "."
     counter = getattr(source, "_counter", None)
     if counter and counter[1]:
         report.encoding = f"mixed UTF-8 and cp1252 ({counter[1]} lines read as cp1252)"
@@ -844,6 +845,9 @@ def _fetch_feed_page(session, url: str, cursor: str | None) -> tuple[list[Any], 
                         "next poll.") from None
     if len(body) > FEED_MAX_BYTES:
         raise FeedError(f"The lead feed {url} sent more than 50 MB in one page; ask for smaller pages.")
+    if response.status_code >= 500:
+        raise FeedError(f"The lead feed {url} answered HTTP {response.status_code} (a fault on its side); it is "
+                        "tried again at the next poll.")
     if response.status_code >= 400:
         raise FeedError(f"The lead feed {url} answered HTTP {response.status_code}; check the feed URL.")
     text = body.decode("utf-8", errors="replace").strip()

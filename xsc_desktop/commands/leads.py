@@ -1,0 +1,199 @@
+"""`xsc-desktop leads ...`: import lead files, pull feeds, list, resend and export leads."""
+
+from __future__ import annotations
+
+from xsc_desktop.cli import print_json
+
+STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("leads", help="import, list, resend and export leads")
+    ls = p.add_subparsers(dest="leads_command", metavar="ACTION", required=True)
+
+    imp = ls.add_parser("import", help="import a CSV, XLSX, JSON or JSON Lines file of leads for a lander")
+    imp.add_argument("file")
+    imp.add_argument("--lander", type=int, required=True, metavar="ID", help="the lander the leads came from")
+    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                     help="match a column to a canonical field (FIELD empty: keep as a custom field); repeatable")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.set_defaults(handler=import_cmd)
+
+    pull = ls.add_parser("pull", help="pull new leads from the landers' feeds now")
+    pull.add_argument("--lander", type=int, metavar="ID", help="only this lander's feed")
+    pull.add_argument("--json", action="store_true")
+    pull.set_defaults(handler=pull_cmd)
+
+    lst = ls.add_parser("list", help="list leads, newest first")
+    lst.add_argument("--lander", type=int, metavar="ID")
+    lst.add_argument("--state", choices=STATES, metavar="STATE", help="delivery state: " + ", ".join(STATES))
+    lst.add_argument("--limit", type=int, default=None, help="at most this many leads")
+    lst.add_argument("--json", action="store_true", help="print a JSON array of leads")
+    lst.set_defaults(handler=list_cmd)
+
+    show = ls.add_parser("show", help="show one lead with its delivery attempts")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=show_cmd)
+
+    resend = ls.add_parser("resend", help="send a lead again through its lander's integration")
+    resend.add_argument("id", type=int)
+    resend.add_argument("--json", action="store_true")
+    resend.set_defaults(handler=resend_cmd)
+
+    mark = ls.add_parser("mark-delivered", help="record that the client has the lead (after checking)")
+    mark.add_argument("id", type=int)
+    mark.add_argument("--note", default="")
+    mark.set_defaults(handler=mark_cmd)
+
+    exp = ls.add_parser("export", help="write a lander's leads to a CSV file")
+    exp.add_argument("--lander", type=int, required=True, metavar="ID")
+    exp.add_argument("-o", "--output", required=True, metavar="FILE.csv")
+    exp.set_defaults(handler=export_cmd)
+
+
+def _mapping(pairs: list[str]) -> dict[str, str | None] | None:
+    from parsers.fields import FIELDS_BY_NAME
+    from xsc_desktop.errors import UsageError
+
+    if not pairs:
+        return None
+    mapping: dict[str, str | None] = {}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        if not sep or not column:
+            raise UsageError(f"--map takes COLUMN=FIELD, not {pair!r}.")
+        target = target.strip()
+        if target and target not in FIELDS_BY_NAME:
+            raise UsageError(f"{target!r} is not a lead field; use one of {', '.join(FIELDS_BY_NAME)}.")
+        mapping[column] = target or None
+    return mapping
+
+
+def import_cmd(args, ctx) -> int:
+    import sys
+
+    from xsc_desktop.leads import import_file, open_lead_file, propose_mapping, remembered_mapping
+
+    ctx.open_database()
+    mapping = None
+    given = _mapping(args.map)
+    if given:
+        source = open_lead_file(args.file)
+        mapping = propose_mapping(source.columns, remembered_mapping(args.lander)) | given
+        close = getattr(source.rows, "close", None)
+        if close:
+            close()
+    report = import_file(args.file, args.lander, mapping)
+    if args.json:
+        print_json(report.as_json())
+    else:
+        print(report.summary())
+        for line, message in report.problems[:50]:
+            print(f"  line {line}: {message}", file=sys.stderr)
+        if report.problem_count > 50:
+            print(f"  …and {report.problem_count - 50} more (use --json for all).", file=sys.stderr)
+    return 1 if report.error and not report.imported and not report.already_there else 0
+
+
+def pull_cmd(args, ctx) -> int:
+    from xsc_desktop.leads import pull_all_feeds, pull_feed
+
+    ctx.open_database()
+    reports = [pull_feed(args.lander)] if args.lander else pull_all_feeds()
+    if args.json:
+        print_json([r.as_json() for r in reports])
+    else:
+        if not reports:
+            print("No lander has a lead feed.")
+        for r in reports:
+            print(f"Lander {r.lander_id}: {r.summary()}")
+    return 1 if any(r.error for r in reports) else 0
+
+
+def list_cmd(args, ctx) -> int:
+    from xsc_desktop.leads import lead_json, list_leads
+
+    ctx.open_database()
+    leads = list_leads(args.lander, args.state, args.limit)
+    if args.json:
+        import json
+        import sys
+
+        # Streamed, so a million leads never sit in memory at once.
+        out = sys.stdout
+        out.write("[")
+        written = 0
+        for lead in leads:
+            out.write(("," if written else "") + "\n  " + json.dumps(lead_json(lead), ensure_ascii=False, default=str))
+            written += 1
+        out.write("\n]\n" if written else "]\n")
+        return 0
+    count = 0
+    for lead in leads:
+        count += 1
+        name = " ".join(filter(None, [lead.first_name, lead.last_name])) or lead.full_name or ""
+        print(f"{lead.id:>7}  {lead.delivery_state:<10} lander {lead.lander_id:<4} {lead.external_id or '':<14} "
+              f"{name:<24} {lead.phone or '':<11} {lead.email or ''}")
+    if not count:
+        print("No leads.")
+    return 0
+
+
+def show_cmd(args, ctx) -> int:
+    from xsc_desktop.delivery import attempts_of, delivery_json
+    from xsc_desktop.errors import UserError
+    from xsc_desktop.leads import lead_json
+    from xsc_desktop.models import Lead
+
+    ctx.open_database()
+    lead = Lead.get_or_none(Lead.id == args.id)
+    if lead is None:
+        raise UserError(f"There is no lead with id {args.id}; `xsc-desktop leads list` shows them.")
+    data = lead_json(lead)
+    data["deliveries"] = [delivery_json(d) for d in attempts_of(lead.id)]
+    if args.json:
+        print_json(data)
+        return 0
+    for key, value in data.items():
+        if key != "deliveries" and value not in (None, "", {}):
+            print(f"{key:>22}: {value}")
+    for d in data["deliveries"]:
+        print(f"  {d['at']}  attempt {d['attempt']}  {d['state']:<10} HTTP {d['http_status'] or '-'}  "
+              f"{d['latency_ms'] or '-'} ms  {d['reason']}")
+    return 0
+
+
+def resend_cmd(args, ctx) -> int:
+    from xsc_desktop.delivery import resend
+    from xsc_desktop.models import Lead
+
+    ctx.open_database()
+    report = resend(args.id)
+    state = Lead.get_by_id(args.id).delivery_state
+    if args.json:
+        print_json({"id": args.id, "delivery_state": state, "pass": report.as_json()})
+    elif report.skipped:
+        print(f"Lead {args.id} is queued again; the delivery run working now will send it.")
+    else:
+        print(f"Lead {args.id} sent again: {state}.")
+    return 0 if state in ("delivered", "duplicate", "new", "retry") else 1
+
+
+def mark_cmd(args, ctx) -> int:
+    from xsc_desktop.delivery import mark_delivered
+
+    ctx.open_database()
+    mark_delivered(args.id, note=args.note)
+    print(f"Lead {args.id} marked delivered.")
+    return 0
+
+
+def export_cmd(args, ctx) -> int:
+    from xsc_desktop.leads import _check_lander, export_csv
+
+    ctx.open_database()
+    _check_lander(args.lander)
+    count = export_csv(args.output, lander_id=args.lander)
+    print(f"Wrote {count} lead{'s' if count != 1 else ''} to {args.output}.")
+    return 0
