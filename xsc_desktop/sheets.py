@@ -1,0 +1,1318 @@
+"""Spreadsheet reports: templates, the XLSX writer that streams leads from SQL, schedules and runs.
+
+A template is JSON (`ReportTemplate.spec`): which columns (canonical lead fields, custom fields, computed
+ones), their order and header titles, the formats (date pattern, phone pattern, yes/no words), a filter
+and the sheet name. The built-in templates ship in `resources/templates/` and are read-only.
+
+The writer uses openpyxl's write-only mode and reads leads through a plain DB-API cursor in batches, so
+memory stays flat whatever the number of leads. Lead values are text in the database; they are written
+as text cells (phones and ZIPs keep their leading zeros), dates become real Excel dates, and values that
+a spreadsheet would take for a formula are written as quoted text.
+
+A schedule runs at its UTC time (05:00 by default); `run_due_reports(now)` runs every schedule whose
+latest slot has not been attempted yet. Each file is one ReportRun (rows, file, times, state, error);
+a failed run is recorded and the schedule tries again at its next slot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from parsers import transforms
+from parsers.fields import CANONICAL_FIELDS
+from xsc_desktop import activity, events
+from xsc_desktop.errors import UserError
+from xsc_desktop.models import (
+    Campaign,
+    Client,
+    Lander,
+    Lead,
+    ReportRun,
+    ReportSchedule,
+    ReportTemplate,
+    database,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+GENERIC = "Generic"
+TEMPLATE_FORMAT = "xsc-report-template"
+EXCEL_CELL_LIMIT = 32767
+BATCH_ROWS = 2000
+PREVIEW_ROWS = 20
+DEFAULT_FILE_PATTERN = "{client}-{lander}-{date}.xlsx"
+DEFAULT_CLIENT_PATTERN = "{client}-{date}.xlsx"
+PERIODS = ("all", "since_last")
+
+DEFAULT_FORMATS: dict[str, str] = {"date": "mm/dd/yyyy", "datetime": "yyyy-mm-dd hh:mm", "phone": "digits",
+                                   "yes": "Yes", "no": "No"}
+DEFAULT_FILTER: dict[str, bool] = {"include_test": False, "only_delivered": False, "since_last_report": False}
+
+
+# ---- columns --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """A column a template can hold: its key, default header title, kind (how it is written) and group."""
+
+    key: str
+    label: str
+    kind: str  # text, phone, zip, date, datetime, yesno, number
+    group: str  # "Lead field", "Custom field", "Computed"
+
+
+# Computed columns: values the lead row does not hold as one field.
+COMPUTED: dict[str, ColumnChoice] = {c.key: c for c in (
+    ColumnChoice("computed:lead_id", "Lead id", "number", "Computed"),
+    ColumnChoice("computed:received_at", "Received (UTC)", "datetime", "Computed"),
+    ColumnChoice("computed:delivery_state", "Delivery state", "text", "Computed"),
+    ColumnChoice("computed:full_name", "Full name", "text", "Computed"),
+    ColumnChoice("computed:age_days", "Age of lead (days)", "number", "Computed"),
+    ColumnChoice("computed:outcome", "Delivery outcome", "text", "Computed"),
+    ColumnChoice("computed:remote_id", "Remote id", "text", "Computed"),
+    ColumnChoice("computed:external_id", "External id", "text", "Computed"),
+    ColumnChoice("computed:lander", "Lander", "text", "Computed"),
+    ColumnChoice("computed:client", "Client", "text", "Computed"),
+    ColumnChoice("computed:is_test", "Test lead", "yesno", "Computed"),
+)}
+
+_KIND_OF_FIELD = {"phone": "phone", "zip": "zip", "date": "date", "datetime": "datetime", "yesno": "yesno"}
+
+
+def _lead_field_choices() -> list[ColumnChoice]:
+    choices = []
+    for f in CANONICAL_FIELDS:
+        if f.name == "lead_id":
+            continue  # our id is the computed "Lead id"; the canonical name has no column of its own
+        choices.append(ColumnChoice(f.name, f.label, _KIND_OF_FIELD.get(f.kind, "text"), "Lead field"))
+    return choices
+
+
+LEAD_FIELD_CHOICES: tuple[ColumnChoice, ...] = tuple(_lead_field_choices())
+
+
+def column_choices(custom_names: list[str] | tuple[str, ...] = ()) -> list[ColumnChoice]:
+    """Every column a template may use: computed ones, the canonical lead fields, then the given custom fields."""
+    return [*COMPUTED.values(), *LEAD_FIELD_CHOICES,
+            *(ColumnChoice(f"custom:{n}", n, "text", "Custom field") for n in custom_names)]
+
+
+def describe_column(key: str) -> ColumnChoice:
+    """The column behind a key ("first_name", "custom:Accident type", "computed:age_days"), or UserError."""
+    if key in COMPUTED:
+        return COMPUTED[key]
+    if key.startswith("custom:") and key[7:].strip():
+        return ColumnChoice(key, key[7:], "text", "Custom field")
+    for choice in LEAD_FIELD_CHOICES:
+        if choice.key == key:
+            return choice
+    raise UserError(f"A report column called {key!r} does not exist; pick a lead field, a custom field "
+                    "(custom:NAME) or a computed column.")
+
+
+# ---- template specs -------------------------------------------------------------------------------------------
+
+def normalise_spec(spec: dict[str, Any] | None) -> dict[str, Any]:
+    """A template spec with every default filled in (the stored shape)."""
+    spec = dict(spec or {})
+    columns = []
+    for column in spec.get("columns") or []:
+        if isinstance(column, str):
+            column = {"key": column}
+        entry = {"key": str(column.get("key", "")).strip(), "title": str(column.get("title") or "").strip()}
+        if column.get("format"):
+            entry["format"] = dict(column["format"])
+        columns.append(entry)
+    return {
+        "auto": bool(spec.get("auto", False)),
+        "columns": columns,
+        "formats": {**DEFAULT_FORMATS, **{k: v for k, v in (spec.get("formats") or {}).items() if v is not None}},
+        "filter": {**DEFAULT_FILTER, **{k: bool(v) for k, v in (spec.get("filter") or {}).items()}},
+        "sheet_name": str(spec.get("sheet_name") or "{lander}"),
+        "description": str(spec.get("description") or ""),
+    }
+
+
+def check_spec(spec: dict[str, Any]) -> list[str]:
+    """Plain-language problems with a template spec (empty when it is fine)."""
+    spec = normalise_spec(spec)
+    problems: list[str] = []
+    if not spec["auto"] and not spec["columns"]:
+        problems.append("The template has no columns; add at least one.")
+    seen: set[str] = set()
+    for column in spec["columns"]:
+        try:
+            describe_column(column["key"])
+        except UserError as exc:
+            problems.append(str(exc))
+        if column["key"] in seen:
+            problems.append(f"The column {column['key']} appears twice; keep one.")
+        seen.add(column["key"])
+    formats = [spec["formats"]] + [c["format"] for c in spec["columns"] if c.get("format")]
+    for fmt in formats:
+        for key in ("date", "datetime"):
+            if key in fmt and not _looks_like_date_pattern(str(fmt[key])):
+                problems.append(f"{fmt[key]!r} is not a date pattern; write it like mm/dd/yyyy or yyyy-mm-dd hh:mm.")
+        if "phone" in fmt and fmt["phone"] not in transforms.PHONE_FORMATS:
+            problems.append(f"{fmt['phone']!r} is not a phone pattern; use one of "
+                            f"{', '.join(transforms.PHONE_FORMATS)}.")
+    if not spec["sheet_name"].strip():
+        problems.append("The sheet name is empty; write one (it may hold {lander} and {client}).")
+    return problems
+
+
+_DATE_TOKENS = re.compile(r"y{2,4}|m{1,4}|d{1,4}|h{1,2}|s{1,2}", re.I)
+
+
+def _looks_like_date_pattern(pattern: str) -> bool:
+    return bool(pattern.strip()) and bool(_DATE_TOKENS.search(to_excel_date_pattern(pattern)))
+
+
+_STRFTIME_TO_EXCEL = {"%Y": "yyyy", "%y": "yy", "%m": "mm", "%d": "dd", "%H": "hh", "%I": "hh", "%M": "mm",
+                      "%S": "ss", "%p": "AM/PM", "%b": "mmm", "%B": "mmmm", "%a": "ddd", "%A": "dddd", "%%": "%"}
+
+
+def to_excel_date_pattern(pattern: str) -> str:
+    """An Excel number format for a date pattern; strftime patterns (%m/%d/%Y) are translated."""
+    if "%" not in pattern:
+        return pattern
+    return re.sub(r"%[A-Za-z%]", lambda m: _STRFTIME_TO_EXCEL.get(m.group(0), ""), pattern)
+
+
+_EXCEL_TOKEN = re.compile(r"yyyy|yy|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|AM/PM|am/pm|A/P|\"[^\"]*\"|\\.|.", re.I)
+
+
+def format_date_for_preview(value: date | datetime, pattern: str) -> str:
+    """Render a date the way Excel shows it with `pattern` (for the editor's preview; Excel renders the file)."""
+    pattern = to_excel_date_pattern(pattern)
+    tokens = _EXCEL_TOKEN.findall(pattern)
+    twelve = any(t.lower() in ("am/pm", "a/p") for t in tokens)
+    hour = value.hour if isinstance(value, datetime) else 0
+    minute = value.minute if isinstance(value, datetime) else 0
+    second = value.second if isinstance(value, datetime) else 0
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        # "m" means minutes right after an hour or right before seconds, as in Excel.
+        previous = next((t.lower() for t in reversed(tokens[:i]) if t.strip() and t.lower()[0] in "hdysm"), "")
+        following = next((t.lower() for t in tokens[i + 1:] if t.strip() and t.lower()[0] in "hdysm"), "")
+        minutes = low in ("m", "mm") and (previous.startswith("h") or following.startswith("s"))
+        if low == "yyyy":
+            out.append(f"{value.year:04d}")
+        elif low == "yy":
+            out.append(f"{value.year % 100:02d}")
+        elif low == "mmmm":
+            out.append(value.strftime("%B"))
+        elif low == "mmm":
+            out.append(value.strftime("%b"))
+        elif low in ("mm", "m"):
+            number = minute if minutes else value.month
+            out.append(f"{number:02d}" if low == "mm" else str(number))
+        elif low == "dddd":
+            out.append(value.strftime("%A"))
+        elif low == "ddd":
+            out.append(value.strftime("%a"))
+        elif low in ("dd", "d"):
+            out.append(f"{value.day:02d}" if low == "dd" else str(value.day))
+        elif low in ("hh", "h"):
+            shown = (hour % 12 or 12) if twelve else hour
+            out.append(f"{shown:02d}" if low == "hh" else str(shown))
+        elif low in ("ss", "s"):
+            out.append(f"{second:02d}" if low == "ss" else str(second))
+        elif low == "am/pm":
+            out.append("AM" if hour < 12 else "PM")
+        elif low == "a/p":
+            out.append("A" if hour < 12 else "P")
+        elif token.startswith('"'):
+            out.append(token[1:-1])
+        elif token.startswith("\\"):
+            out.append(token[1:])
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+# ---- template storage -----------------------------------------------------------------------------------------
+
+def _builtin_files() -> list[Path]:
+    from resources import resource_path
+
+    return sorted(resource_path("templates").glob("*.json"))
+
+
+def ensure_builtin_templates() -> None:
+    """Store the shipped templates (read-only), refreshing their spec when the app ships a new one."""
+    for path in _builtin_files():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        spec = normalise_spec({**data["spec"], "description": data.get("description", "")})
+        row = ReportTemplate.get_or_none(ReportTemplate.name == data["name"])
+        if row is None:
+            ReportTemplate.create(name=data["name"], builtin=True, spec=spec)
+        elif row.builtin and row.spec != spec:
+            row.spec = spec
+            row.updated_at = utcnow()
+            row.save()
+
+
+def list_templates() -> list[ReportTemplate]:
+    """Every template, built-ins first, then by name."""
+    ensure_builtin_templates()
+    return list(ReportTemplate.select().order_by(ReportTemplate.builtin.desc(), ReportTemplate.name))
+
+
+def get_template(name: str) -> ReportTemplate:
+    """The template called `name` (case-insensitive), or UserError naming the ones that exist."""
+    ensure_builtin_templates()
+    wanted = name.strip().lower()
+    for row in ReportTemplate.select():
+        if row.name.lower() == wanted:
+            return row
+    names = ", ".join(t.name for t in ReportTemplate.select().order_by(ReportTemplate.name))
+    raise UserError(f"There is no report template called {name!r}; the templates are: {names}.")
+
+
+def save_template(name: str, spec: dict[str, Any], *, original_name: str | None = None) -> ReportTemplate:
+    """Create or change a custom template (renaming it when `original_name` differs); built-ins are refused."""
+    name = name.strip()
+    if not name:
+        raise UserError("A template needs a name.")
+    problems = check_spec(spec)
+    if problems:
+        raise UserError(problems[0])
+    spec = normalise_spec(spec)
+    ensure_builtin_templates()
+    existing = ReportTemplate.get_or_none(ReportTemplate.name == (original_name or name))
+    clash = ReportTemplate.get_or_none(ReportTemplate.name == name)
+    if existing is not None and existing.builtin:
+        raise UserError(f"The template {existing.name} is built in and cannot be changed; duplicate it to edit a copy.")
+    if clash is not None and (existing is None or clash.id != existing.id):
+        if clash.builtin:
+            raise UserError(f"{name} is a built-in template's name; choose another name.")
+        if original_name is not None:
+            raise UserError(f"A template called {name} already exists; choose another name.")
+        existing = clash
+    if existing is None:
+        row = ReportTemplate.create(name=name, builtin=False, spec=spec)
+        activity.record("report_template", row.id, "created", note=name)
+    else:
+        existing.name = name
+        existing.spec = spec
+        existing.updated_at = utcnow()
+        existing.save()
+        row = existing
+        activity.record("report_template", row.id, "edited", note=name)
+    events.publish("report.templates_changed", name=name)
+    return row
+
+
+def _free_name(base: str) -> str:
+    names = {t.name.lower() for t in ReportTemplate.select(ReportTemplate.name)}
+    candidate = base
+    n = 2
+    while candidate.lower() in names:
+        candidate = f"{base} {n}"
+        n += 1
+    return candidate
+
+
+def duplicate_template(name: str, new_name: str | None = None) -> ReportTemplate:
+    """A custom copy of a template (the way to edit a built-in one)."""
+    source = get_template(name)
+    target = new_name.strip() if new_name else _free_name(f"{source.name} copy")
+    return save_template(target, source.spec)
+
+
+def delete_template(name: str) -> None:
+    """Delete a custom template; built-ins and templates used by a schedule are refused."""
+    row = get_template(name)
+    if row.builtin:
+        raise UserError(f"The template {row.name} is built in and cannot be deleted.")
+    used = ReportSchedule.select().where(ReportSchedule.template == row).count()
+    if used:
+        raise UserError(f"The template {row.name} is used by {used} schedule{'s' if used > 1 else ''}; "
+                        "change or delete those schedules first.")
+    row.delete_instance()
+    activity.record("report_template", row.id, "deleted", note=row.name)
+    events.publish("report.templates_changed", name=row.name)
+
+
+def export_template(name: str) -> dict[str, Any]:
+    """A template as a portable JSON document (import it on another machine with `import_template`)."""
+    row = get_template(name)
+    spec = normalise_spec(row.spec)
+    return {"format": TEMPLATE_FORMAT, "version": 1, "name": row.name, "description": spec.pop("description"),
+            "spec": spec}
+
+
+def import_template(source: dict[str, Any] | str | Path, *, name: str | None = None) -> ReportTemplate:
+    """Create a custom template from exported JSON (a dict, JSON text or a file path); a taken name gets a number."""
+    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise UserError(f"Cannot read {path}: {exc.strerror or exc}; check the file name.") from None
+    else:
+        text = source if isinstance(source, str) else None
+    try:
+        data = json.loads(text) if text is not None else source
+    except ValueError:
+        raise UserError("That file is not a report template (it is not JSON); export one from XSC Desktop.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
+        raise UserError("That file is not a report template (no \"spec\" in it); export one from XSC Desktop.")
+    spec = {**data["spec"], "description": data.get("description", data["spec"].get("description", ""))}
+    wanted = (name or str(data.get("name") or "Imported template")).strip()
+    ensure_builtin_templates()
+    return save_template(_free_name(wanted), spec)
+
+
+# ---- targets and the lead query -------------------------------------------------------------------------------
+
+@dataclass
+class SheetSource:
+    """One sheet's leads: the lander, its client, and the received-time window."""
+
+    lander_id: int
+    lander: str
+    client: str
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _lander_facts(lander_id: int) -> tuple[str, str, int]:
+    row = (Lander.select(Lander.name, Client.name.alias("client_name"), Client.id.alias("client_id"))
+           .join(Campaign).join(Client).where(Lander.id == lander_id).dicts().first())
+    if row is None:
+        raise UserError(f"There is no lander {lander_id}; `xsc-desktop landers list` shows their ids.")
+    return row["name"], row["client_name"], row["client_id"]
+
+
+def _client_landers(client_id: int) -> list[tuple[int, str]]:
+    return list(Lander.select(Lander.id, Lander.name).join(Campaign)
+                .where((Campaign.client == client_id) & (Lander.status != "archived"))
+                .order_by(Lander.name, Lander.id).tuples())
+
+
+def _stamp(value: datetime) -> str:
+    # The text form SQLite holds for a naive datetime, so comparisons stay on the index.
+    return value.isoformat(" ")
+
+
+def _where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, list[Any]]:
+    p = database.param
+    clauses = [f"l.lander_id = {p}"]
+    params: list[Any] = [source.lander_id]
+    if not filt.get("include_test"):
+        clauses.append("l.is_test = 0")
+    if filt.get("only_delivered"):
+        clauses.append("l.delivery_state = 'delivered'")
+    if source.since is not None:
+        clauses.append(f"l.received_at > {p}")
+        params.append(_stamp(source.since))
+    if source.until is not None:
+        clauses.append(f"l.received_at <= {p}")
+        params.append(_stamp(source.until))
+    return " AND ".join(clauses), params
+
+
+def _lead_columns_with_data(source: SheetSource, filt: dict[str, bool]) -> list[str]:
+    names = [c.key for c in LEAD_FIELD_CHOICES]
+    sql_names = ["captured_at" if n == "created_at" else n for n in names]
+    counts = ", ".join(f"COUNT(NULLIF(l.\"{n}\", ''))" for n in sql_names)
+    where, params = _where(source, filt)
+    row = database.execute_sql(f"SELECT {counts} FROM lead l WHERE {where}", params).fetchone()
+    return [n for n, count in zip(names, row, strict=True) if count]
+
+
+def custom_field_names(source: SheetSource | int, filt: dict[str, bool] | None = None) -> list[str]:
+    """The custom field names the lander's leads hold (in the report window), sorted."""
+    if isinstance(source, int):
+        name, client, _ = _lander_facts(source)
+        source = SheetSource(source, name, client)
+    where, params = _where(source, filt if filt is not None else {"include_test": True})
+    try:
+        rows = database.execute_sql(
+            f"SELECT DISTINCT j.key FROM lead l, json_each(l.custom) j WHERE {where} AND l.custom != '{{}}'",
+            params).fetchall()
+        names = {r[0] for r in rows}
+    except Exception:  # a database without json_each: read the JSON here
+        names = set()
+        cursor = database.execute_sql(f"SELECT l.custom FROM lead l WHERE {where} AND l.custom != '{{}}'", params)
+        for (text,) in cursor:
+            names.update(json.loads(text or "{}"))
+    return sorted(names, key=str.lower)
+
+
+def resolve_columns(spec: dict[str, Any], source: SheetSource) -> list[dict[str, Any]]:
+    """The template's columns for one sheet; the automatic (generic) layout is worked out from the data."""
+    if not spec["auto"]:
+        return spec["columns"]
+    keys = ["computed:lead_id", "computed:received_at", "computed:delivery_state"]
+    keys += _lead_columns_with_data(source, spec["filter"])
+    keys += [f"custom:{n}" for n in custom_field_names(source, spec["filter"])]
+    explicit = {c["key"]: c for c in spec["columns"]}
+    return [explicit.get(k, {"key": k, "title": ""}) for k in keys]
+
+
+# ---- cell values ----------------------------------------------------------------------------------------------
+
+# Characters an XML 1.0 document cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_STARTS = frozenset("=+-@")
+
+
+@dataclass
+class WriteStats:
+    """What the writer had to change in the data, for the run's note."""
+
+    truncated: int = 0
+    cleaned: int = 0
+    quoted: int = 0
+
+    def note(self) -> str:
+        """One sentence about changed values, or ''."""
+        parts = []
+        if self.truncated:
+            parts.append(f"{self.truncated} value{'s' if self.truncated > 1 else ''} cut to Excel's "
+                         f"{EXCEL_CELL_LIMIT:,}-character cell limit (marked \u201c[cut]\u201d)")
+        if self.cleaned:
+            parts.append(f"{self.cleaned} value{'s' if self.cleaned > 1 else ''} had characters a spreadsheet "
+                         "cannot hold removed")
+        return "; ".join(parts) + ("." if parts else "")
+
+
+TRUNCATION_MARK = " …[cut]"
+
+
+class _CellMaker:
+    """Turns raw lead values into what the sheet holds; one per sheet (styled cells belong to a worksheet)."""
+
+    def __init__(self, ws, stats: WriteStats, preview: bool = False) -> None:
+        self.ws = ws
+        self.stats = stats
+        self.preview = preview
+
+    def text(self, value: Any) -> Any:
+        """A text value made safe: XML-clean, within the cell limit, never a formula."""
+        if value is None:
+            return None
+        if value.__class__ is not str:
+            value = str(value)
+        if not value:
+            return None
+        if _NOT_XML.search(value):
+            value = _NOT_XML.sub("", value)
+            self.stats.cleaned += 1
+            if not value:
+                return None
+        if len(value) > EXCEL_CELL_LIMIT:
+            value = value[:EXCEL_CELL_LIMIT - len(TRUNCATION_MARK)] + TRUNCATION_MARK
+            self.stats.truncated += 1
+        if value[0] in _FORMULA_STARTS:
+            return self.quoted(value)
+        return value
+
+    def quoted(self, value: str) -> Any:
+        """A text cell Excel shows as typed and never evaluates, even after editing (quote prefix)."""
+        self.stats.quoted += 1
+        if self.preview or self.ws is None:
+            return value
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.ws)
+        cell._value = value
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+
+    def styled(self, number_format: str) -> Callable[[Any], Any]:
+        """A setter for one column's dated cells: one reused cell carrying the number format."""
+        if self.preview or self.ws is None:
+            return lambda v: v
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(self.ws)
+        cell.number_format = number_format
+
+        def put(value: Any) -> Any:
+            # The row is streamed to XML before the next one is built, so one cell object per column suffices.
+            cell._value = value
+            cell.data_type = "d"
+            return cell
+        return put
+
+
+def _to_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return transforms.parse_date(value)
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = transforms.parse_datetime(value)
+        if parsed is not None and parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed
+
+
+@dataclass
+class _Plan:
+    """The SQL select list and, per column, the header title, kind and value function."""
+
+    selects: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    convert: list[Callable[[tuple], Any]] = field(default_factory=list)
+    needs_custom: bool = False
+
+    def slot(self, expression: str) -> int:
+        """The index of a select expression in the row (added once)."""
+        if expression not in self.selects:
+            self.selects.append(expression)
+        return self.selects.index(expression)
+
+
+_LATEST_DELIVERY = ("(SELECT d.{col} FROM delivery d WHERE d.lead_id = l.id "
+                    "ORDER BY d.attempt DESC, d.id DESC LIMIT 1)")
+
+
+def _build_plan(columns: list[dict[str, Any]], formats: dict[str, str], source: SheetSource, now: datetime,
+                maker: _CellMaker) -> _Plan:
+    plan = _Plan()
+    text = maker.text
+    custom_index = None
+    for column in columns:
+        choice = describe_column(column["key"])
+        fmt = {**formats, **(column.get("format") or {})}
+        plan.titles.append(column.get("title") or choice.label)
+        plan.kinds.append(choice.kind)
+        key = choice.key
+        fn: Callable[[tuple], Any]
+        if key.startswith("custom:"):
+            plan.needs_custom = True
+            custom_index = plan.slot("l.custom")
+            name = key[7:]
+            fn = _custom_getter(custom_index, name, text)
+        elif key in COMPUTED:
+            fn = _computed(key, plan, fmt, source, now, maker)
+        else:
+            column_name = "captured_at" if key == "created_at" else key
+            i = plan.slot(f'l."{column_name}"')
+            fn = _field_converter(i, choice.kind, fmt, maker)
+        plan.convert.append(fn)
+    if not plan.selects:
+        plan.slot("l.id")
+    return plan
+
+
+def _custom_getter(index: int, name: str, text: Callable[[Any], Any]) -> Callable[[tuple], Any]:
+    # Custom JSON is parsed once per row and shared by every custom column (cached on the last row seen).
+    cache: dict[str, Any] = {"raw": None, "data": {}}
+
+    def get(row: tuple) -> Any:
+        raw = row[index]
+        if raw is not cache["raw"]:
+            cache["raw"] = raw
+            try:
+                cache["data"] = json.loads(raw) if raw and raw != "{}" else {}
+            except ValueError:
+                cache["data"] = {}
+        value = cache["data"].get(name)
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, ensure_ascii=False)
+        return text(value)
+    return get
+
+
+def _yes_no(fmt: dict[str, str], text: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    yes, no = fmt.get("yes") or "Yes", fmt.get("no") or "No"
+    seen: dict[Any, Any] = {}
+
+    def word(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            answer = transforms.parse_yes_no(value)
+            result = text(yes if answer else no) if answer is not None else text(value)
+            if len(seen) < 1000:
+                seen[value] = result
+            return result
+    return word
+
+
+def _field_converter(i: int, kind: str, fmt: dict[str, str], maker: _CellMaker) -> Callable[[tuple], Any]:
+    text = maker.text
+    if kind == "phone":
+        style = fmt.get("phone", "digits")
+        if style == "digits":
+            return lambda row: text(row[i])
+        step = transforms.compile_step("phone", {"format": style})
+        return lambda row: text(step(row[i], {})) if row[i] else None
+    if kind == "date":
+        put = maker.styled(to_excel_date_pattern(fmt.get("date") or DEFAULT_FORMATS["date"]))
+
+        def as_date(row: tuple) -> Any:
+            value = row[i]
+            if not value:
+                return None
+            parsed = _to_date(value)
+            return put(parsed) if parsed is not None else text(value)
+        return as_date
+    if kind == "datetime":
+        return _datetime_converter(i, fmt, maker)
+    if kind == "yesno":
+        word = _yes_no(fmt, text)
+        return lambda row: word(row[i]) if row[i] not in (None, "") else None
+    return lambda row: text(row[i])
+
+
+def _datetime_converter(i: int, fmt: dict[str, str], maker: _CellMaker) -> Callable[[tuple], Any]:
+    put = maker.styled(to_excel_date_pattern(fmt.get("datetime") or DEFAULT_FORMATS["datetime"]))
+    text = maker.text
+
+    def as_datetime(row: tuple) -> Any:
+        value = row[i]
+        if not value:
+            return None
+        parsed = _to_datetime(value)
+        return put(parsed) if parsed is not None else text(value)
+    return as_datetime
+
+
+def _computed(key: str, plan: _Plan, fmt: dict[str, str], source: SheetSource, now: datetime,
+              maker: _CellMaker) -> Callable[[tuple], Any]:
+    text = maker.text
+    if key == "computed:lead_id":
+        i = plan.slot("l.id")
+        return lambda row: row[i]
+    if key == "computed:received_at":
+        return _datetime_converter(plan.slot("l.received_at"), fmt, maker)
+    if key == "computed:delivery_state":
+        i = plan.slot("l.delivery_state")
+        return lambda row: text(row[i])
+    if key == "computed:external_id":
+        i = plan.slot("l.external_id")
+        return lambda row: text(row[i])
+    if key == "computed:is_test":
+        i = plan.slot("l.is_test")
+        word = _yes_no(fmt, text)
+        return lambda row: word(bool(row[i]))
+    if key == "computed:full_name":
+        full, first, last = plan.slot('l."full_name"'), plan.slot('l."first_name"'), plan.slot('l."last_name"')
+        return lambda row: text(row[full] or " ".join(p for p in (row[first], row[last]) if p))
+    if key == "computed:age_days":
+        i = plan.slot("l.received_at")
+
+        def age(row: tuple) -> Any:
+            received = _to_datetime(row[i]) if row[i] else None
+            return round((now - received).total_seconds() / 86400, 1) if received else None
+        return age
+    if key == "computed:outcome":
+        state, reason = plan.slot(_LATEST_DELIVERY.format(col="state")), plan.slot(_LATEST_DELIVERY.format(col="reason"))
+        return lambda row: text(f"{row[state]}: {row[reason]}" if row[reason] else row[state])
+    if key == "computed:remote_id":
+        i = plan.slot(_LATEST_DELIVERY.format(col="remote_id"))
+        return lambda row: text(row[i])
+    if key == "computed:lander":
+        return lambda row, v=text(source.lander): v
+    if key == "computed:client":
+        return lambda row, v=text(source.client): v
+    raise UserError(f"A report column called {key!r} does not exist.")
+
+
+def _lead_rows(plan: _Plan, source: SheetSource, filt: dict[str, bool], limit: int | None = None) -> Iterator[list]:
+    """Batches of raw rows, streamed from one cursor (never the whole result in memory)."""
+    where, params = _where(source, filt)
+    sql = f"SELECT {', '.join(plan.selects)} FROM lead l WHERE {where} ORDER BY l.received_at, l.id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    cursor = database.execute_sql(sql, params)
+    try:
+        while True:
+            batch = cursor.fetchmany(BATCH_ROWS)
+            if not batch:
+                return
+            yield batch
+    finally:
+        cursor.close()
+
+
+def count_leads(source: SheetSource, filt: dict[str, bool]) -> int:
+    """How many leads a sheet will hold."""
+    where, params = _where(source, filt)
+    return database.execute_sql(f"SELECT COUNT(*) FROM lead l WHERE {where}", params).fetchone()[0]
+
+
+# ---- the writer -----------------------------------------------------------------------------------------------
+
+class ReportCancelled(Exception):
+    """The operator cancelled the report; the half-written file was removed."""
+
+
+ProgressFn = Callable[[int, int], None]
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(pattern: str, source: SheetSource, taken: set[str]) -> str:
+    """A valid, unique worksheet name (31 characters, none of []:*?/\\) from the template's pattern."""
+    raw = pattern.replace("{lander}", source.lander).replace("{client}", source.client)
+    title = _SHEET_BAD.sub("-", _NOT_XML.sub("", raw)).strip("' ") or "Leads"
+    title = title[:31]
+    base, n = title, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title = base[:31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.lower())
+    return title
+
+
+_WIDTH_BY_KIND = {"date": 12, "datetime": 17, "number": 10, "phone": 15, "zip": 9}
+
+
+def _widths(titles: list[str], kinds: list[str], sample: list[list]) -> list[float]:
+    widths = []
+    for col, (title, kind) in enumerate(zip(titles, kinds, strict=True)):
+        longest = _WIDTH_BY_KIND.get(kind, 8)
+        if kind not in ("date", "datetime"):
+            for row in sample:
+                value = row[col]
+                if value is not None:
+                    longest = max(longest, len(str(value)))
+        # Bold header text is a little wider; very long text is wrapped by the reader, not the column.
+        widths.append(float(min(max(longest, len(title) * 1.1 + 2) + 2, 60)))
+    return widths
+
+
+def write_workbook(path: Path, sources: list[SheetSource], spec: dict[str, Any], *, now: datetime,
+                   progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> tuple[int, WriteStats]:
+    """Write one XLSX file with a sheet per source; returns (lead rows written, what was changed in values)."""
+    from openpyxl import Workbook
+
+    spec = normalise_spec(spec)
+    stats = WriteStats()
+    wb = Workbook(write_only=True)
+    total = sum(count_leads(s, spec["filter"]) for s in sources) if progress else 0
+    if progress:
+        progress(0, total)
+    try:
+        written = _write_sheets(wb, sources, spec, now, stats, total, progress, cancel)
+    except BaseException:
+        _discard(wb)
+        raise
+    wb.save(path)
+    return written, stats
+
+
+def _discard(wb) -> None:
+    """Finish and delete the temporary sheet files of a workbook that will not be saved."""
+    for ws in wb.worksheets:
+        try:
+            if ws._rows is not None:
+                ws._rows.close()
+            if ws._writer is not None:
+                ws._writer.close()
+                ws._writer.cleanup()
+        except Exception:  # cleaning up after a failure must not hide the failure
+            log.debug("Could not clean up a discarded sheet", exc_info=True)
+
+
+def _write_sheets(wb, sources: list[SheetSource], spec: dict[str, Any], now: datetime, stats: WriteStats, total: int,
+                  progress: ProgressFn | None, cancel: threading.Event | None) -> int:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    written = 0
+    taken: set[str] = set()
+    for source in sources:
+        ws = wb.create_sheet(sheet_title(spec["sheet_name"], source, taken))
+        maker = _CellMaker(ws, stats)
+        columns = resolve_columns(spec, source)
+        plan = _build_plan(columns, spec["formats"], source, now, maker)
+        convert = plan.convert
+        batches = _lead_rows(plan, source, spec["filter"])
+        try:
+            first = next(batches, [])
+            # Widths from the first rows, rendered by a side-effect-free twin of the plan: write-only sheets
+            # need their column widths before the first row is written.
+            measure = _build_plan(columns, spec["formats"], source, now, _CellMaker(None, WriteStats(), preview=True))
+            sample = [[fn(row) for fn in measure.convert] for row in first[:200]]
+            for col, width in enumerate(_widths(plan.titles, plan.kinds, sample), start=1):
+                ws.column_dimensions[get_column_letter(col)].width = width
+            ws.freeze_panes = "A2"
+            header = []
+            for title in plan.titles:
+                cell = WriteOnlyCell(ws, value=_NOT_XML.sub("", title)[:255])
+                cell.data_type = "s"  # a title such as "=Total" stays text
+                cell.font = bold
+                header.append(cell)
+            ws.append(header)
+            rows_here = 0
+            append = ws.append
+            batch: list = first
+            while batch:
+                for row in batch:
+                    append([fn(row) for fn in convert])
+                rows_here += len(batch)
+                written += len(batch)
+                if cancel is not None and cancel.is_set():
+                    raise ReportCancelled()
+                if progress:
+                    progress(written, max(total, written))
+                batch = next(batches, [])
+        finally:
+            batches.close()  # closes the cursor now, not whenever the generator is collected
+        last = get_column_letter(max(len(plan.titles), 1))
+        ws.auto_filter.ref = f"A1:{last}{rows_here + 1}"
+    return written
+
+
+def preview(spec: dict[str, Any], *, lander_id: int | None = None, limit: int = PREVIEW_ROWS,
+            now: datetime | None = None) -> tuple[list[str], list[list[str]]]:
+    """The header titles and the first rows as the report will show them (text), for the editor's live preview.
+
+    Without a lander, the lander with the most recent lead is used.
+    """
+    spec = normalise_spec(spec)
+    now = now or utcnow()
+    if lander_id is None:
+        found = Lead.select(Lead.lander).order_by(Lead.received_at.desc()).limit(1).scalar()
+        if found is None:
+            columns = spec["columns"] if not spec["auto"] else []
+            return [c.get("title") or describe_column(c["key"]).label for c in columns], []
+        lander_id = found
+    name, client, _ = _lander_facts(lander_id)
+    source = SheetSource(lander_id, name, client)
+    maker = _CellMaker(None, WriteStats(), preview=True)
+    columns = resolve_columns(spec, source)
+    plan = _build_plan(columns, spec["formats"], source, now, maker)
+    patterns = [{**spec["formats"], **(c.get("format") or {})}["datetime" if kind == "datetime" else "date"]
+                for c, kind in zip(columns, plan.kinds, strict=True)]
+    rows: list[list[str]] = []
+    for batch in _lead_rows(plan, source, spec["filter"], limit=limit):
+        for row in batch:
+            shown = []
+            for fn, pattern in zip(plan.convert, patterns, strict=True):
+                value = fn(row)
+                if isinstance(value, (date, datetime)):
+                    value = format_date_for_preview(value, pattern)
+                shown.append("" if value is None else str(value))
+            rows.append(shown)
+    return plan.titles, rows
+
+
+# ---- runs -----------------------------------------------------------------------------------------------------
+
+_FILE_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+
+
+def file_name(pattern: str, *, client: str, lander: str, when: datetime, template: str) -> str:
+    """A safe file name from a pattern with {client}, {lander}, {date}, {time} and {template}."""
+    pattern = pattern or DEFAULT_FILE_PATTERN
+    values = {"client": client, "lander": lander, "date": when.strftime("%Y-%m-%d"), "time": when.strftime("%H%M"),
+              "template": template}
+    try:
+        name = pattern.format(**values)
+    except (KeyError, IndexError, ValueError):
+        raise UserError(f"The file-name pattern {pattern!r} is not valid; use {{client}}, {{lander}}, {{date}}, "
+                        "{time} and {template}.") from None
+    name = _FILE_BAD.sub("-", name).strip(" .-") or "report"
+    if not name.lower().endswith(".xlsx"):
+        name += ".xlsx"
+    return name
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """UserError in one sentence when reports cannot be written into `out_dir`."""
+    if not out_dir.exists():
+        raise UserError(f"The report folder {out_dir} does not exist; create it or choose another folder.")
+    if not out_dir.is_dir():
+        raise UserError(f"The report folder {out_dir} is a file, not a folder; choose a folder.")
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise UserError(f"The report folder {out_dir} cannot be written to; fix its permissions or choose another.")
+
+
+def _free_path(path: Path) -> Path:
+    # Never overwrite an earlier report (it may have been e-mailed already): add -2, -3...
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def _write_file(final: Path, sources: list[SheetSource], spec: dict[str, Any], now: datetime,
+                progress: ProgressFn | None, cancel: threading.Event | None) -> tuple[Path, int, WriteStats]:
+    check_out_dir(final.parent)
+    final = _free_path(final)
+    partial = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        with open(partial, "wb"):
+            pass
+    except OSError as exc:
+        raise UserError(f"Cannot write into the report folder {final.parent} ({exc.strerror or exc}); "
+                        "fix its permissions or choose another folder.") from None
+    try:
+        rows, stats = write_workbook(partial, sources, spec, now=now, progress=progress, cancel=cancel)
+        os.replace(partial, final)  # a half-written file never carries the final name
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return final, rows, stats
+
+
+def _previous_cutoff(*, schedule: ReportSchedule | None, template: str, lander_id: int | None,
+                     client_id: int | None) -> datetime | None:
+    query = ReportRun.select(ReportRun.started_at).where(ReportRun.state == "done")
+    if schedule is not None:
+        query = query.where(ReportRun.schedule == schedule)
+    else:
+        query = query.where(ReportRun.template_name == template)
+    if lander_id is not None:
+        query = query.where(ReportRun.lander == lander_id)
+    else:
+        query = query.where((ReportRun.client == client_id) & ReportRun.lander.is_null())
+    return query.order_by(ReportRun.started_at.desc()).scalar()
+
+
+def run_report(*, lander_id: int | None = None, client_id: int | None = None, template: str = GENERIC,
+               out_dir: Path | str | None = None, file_pattern: str | None = None, since_last: bool | None = None,
+               schedule: ReportSchedule | None = None, slot: datetime | None = None, now: datetime | None = None,
+               progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+               default_dir: Path | None = None) -> list[ReportRun]:
+    """Generate a report for a lander or a client now; one ReportRun per file written (or failed).
+
+    A client's report is one file with a sheet per lander, or one file per lander when the file-name
+    pattern holds {lander}. A failure is recorded on the run (state failed, error in one sentence) and
+    returned, not raised; a cancelled run is recorded as cancelled and ReportCancelled is raised.
+    """
+    if (lander_id is None) == (client_id is None):
+        raise UserError("Choose either a lander or a client for the report.")
+    now = now or utcnow()
+    template_row = get_template(template)
+    spec = normalise_spec(template_row.spec)
+    if since_last is None:
+        since_last = spec["filter"]["since_last_report"]
+    if lander_id is not None:
+        lander_name, client_name, client_id = _lander_facts(lander_id)
+        groups = [(lander_id, [SheetSource(lander_id, lander_name, client_name)])]
+        pattern = file_pattern or DEFAULT_FILE_PATTERN
+    else:
+        client = Client.get_or_none(Client.id == client_id)
+        if client is None:
+            raise UserError(f"There is no client {client_id}; `xsc-desktop clients list` shows their ids.")
+        client_name = client.name
+        landers = _client_landers(client_id)
+        pattern = file_pattern or DEFAULT_CLIENT_PATTERN
+        sources = [SheetSource(lid, name, client_name) for lid, name in landers]
+        if "{lander}" in pattern:
+            groups = [(s.lander_id, [s]) for s in sources]
+        else:
+            groups = [(None, sources)]
+    folder = Path(out_dir) if out_dir else (default_dir or Path.cwd())
+    runs: list[ReportRun] = []
+    for group_lander, sources in groups:
+        since = None
+        if since_last:
+            since = _previous_cutoff(schedule=schedule, template=template_row.name, lander_id=group_lander,
+                                     client_id=client_id)
+        for source in sources:
+            source.since, source.until = since, now
+        lander_label = sources[0].lander if group_lander is not None else "all landers"
+        run = ReportRun.create(schedule=schedule, template_name=template_row.name, lander=group_lander,
+                               client=client_id, started_at=now, state="running")
+        events.publish("report.started", run_id=run.id)
+        started = time.monotonic()
+        try:
+            if not sources:
+                raise UserError(f"{client_name} has no landers to report on.")
+            name = file_name(pattern, client=client_name, lander=lander_label, when=slot or now,
+                             template=template_row.name)
+            path, rows, stats = _write_file(folder / name, sources, spec, now, progress, cancel)
+        except ReportCancelled:
+            _finish(run, started, state="cancelled", error="Cancelled by the operator; no file was left behind.")
+            raise
+        except UserError as exc:
+            _finish(run, started, state="failed", error=str(exc))
+        except OSError as exc:
+            _finish(run, started, state="failed",
+                    error=f"Writing the report failed ({exc.strerror or exc}); check the folder and disk space.")
+        except Exception as exc:  # a report must never take the scheduler down; the run says what happened
+            log.exception("Report %s failed", run.id)
+            _finish(run, started, state="failed", error=f"The report could not be written ({exc}); see the log.")
+        else:
+            _finish(run, started, state="done", rows=rows, file=str(path), error=stats.note())
+            if schedule is not None:
+                schedule.last_run_at = now
+                schedule.save(only=[ReportSchedule.last_run_at])
+        runs.append(run)
+    return runs
+
+
+def _finish(run: ReportRun, started: float, *, state: str, rows: int = 0, file: str = "", error: str = "") -> None:
+    run.finished_at = run.started_at + timedelta(seconds=time.monotonic() - started)
+    run.state, run.rows, run.file, run.error = state, rows, file, error
+    run.save()
+    target = f"lander {run.lander_id}" if run.lander_id else f"client {run.client_id}"
+    note = f"{run.template_name} for {target}: {rows} rows" + (f" → {file}" if file else "") + (
+        f" ({error})" if error else "")
+    activity.record("report", run.id, state, note=note)
+    events.publish("report.finished", run_id=run.id, state=state, rows=rows, file=file, error=error)
+    if state == "failed":
+        events.notify("Report failed", error, level="error")
+
+
+def duration_seconds(run: ReportRun) -> float | None:
+    """How long a run took, in seconds (None while running)."""
+    if run.finished_at is None or run.started_at is None:
+        return None
+    return (run.finished_at - run.started_at).total_seconds()
+
+
+def run_as_json(run: ReportRun) -> dict[str, Any]:
+    """The documented JSON shape of one run (`sheets run --json`, `sheets history --json`)."""
+    seconds = duration_seconds(run)
+    return {"id": run.id, "schedule_id": run.schedule_id, "template": run.template_name, "lander_id": run.lander_id,
+            "client_id": run.client_id, "state": run.state, "rows": run.rows, "file": run.file or None,
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "duration_s": round(seconds, 3) if seconds is not None else None, "error": run.error}
+
+
+def history(limit: int = 200, *, schedule_id: int | None = None) -> list[ReportRun]:
+    """The newest runs first."""
+    query = ReportRun.select()
+    if schedule_id is not None:
+        query = query.where(ReportRun.schedule == schedule_id)
+    return list(query.order_by(ReportRun.started_at.desc(), ReportRun.id.desc()).limit(limit))
+
+
+# ---- schedules ------------------------------------------------------------------------------------------------
+
+def _check_time(value: str) -> str:
+    parts = value.strip().split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
+        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+    raise UserError(f"A report time is written as HH:MM in UTC, not {value!r}.")
+
+
+def add_schedule(*, template: str = GENERIC, lander_id: int | None = None, client_id: int | None = None,
+                 period: str = "since_last", time_utc: str | None = None, out_dir: str | Path = "",
+                 file_pattern: str | None = None, email: bool = False, active: bool = True) -> ReportSchedule:
+    """A new report schedule for a lander or a client (05:00 UTC unless told otherwise)."""
+    from xsc_desktop import settings
+
+    values = _schedule_values(template=template, lander_id=lander_id, client_id=client_id, period=period,
+                              time_utc=time_utc or settings.get("reports.time_utc"), out_dir=out_dir,
+                              file_pattern=file_pattern, email=email)
+    row = ReportSchedule.create(active=active, **values)
+    activity.record("report_schedule", row.id, "created", note=describe_schedule(row))
+    events.publish("report.schedules_changed", schedule_id=row.id)
+    return row
+
+
+def _schedule_values(*, template: str, lander_id: int | None, client_id: int | None, period: str, time_utc: str,
+                     out_dir: str | Path, file_pattern: str | None, email: bool) -> dict[str, Any]:
+    if (lander_id is None) == (client_id is None):
+        raise UserError("A report schedule is for either a lander or a client; choose one.")
+    if lander_id is not None:
+        _lander_facts(lander_id)
+    elif Client.get_or_none(Client.id == client_id) is None:
+        raise UserError(f"There is no client {client_id}; `xsc-desktop clients list` shows their ids.")
+    if period not in PERIODS:
+        raise UserError(f"A report period is 'all' or 'since_last', not {period!r}.")
+    if not str(out_dir).strip():
+        raise UserError("A report schedule needs an output folder.")
+    pattern = file_pattern or (DEFAULT_FILE_PATTERN if lander_id is not None else DEFAULT_CLIENT_PATTERN)
+    file_name(pattern, client="c", lander="l", when=utcnow(), template="t")  # checks the pattern
+    return {"template": get_template(template), "lander": lander_id, "client": client_id, "period": period,
+            "time_utc": _check_time(time_utc), "out_dir": str(out_dir), "file_pattern": pattern, "email": bool(email)}
+
+
+def update_schedule(schedule_id: int, **changes: Any) -> ReportSchedule:
+    """Change a schedule (same arguments as `add_schedule`, plus active)."""
+    row = get_schedule(schedule_id)
+    current = {"template": row.template.name, "lander_id": row.lander_id, "client_id": row.client_id,
+               "period": row.period, "time_utc": row.time_utc, "out_dir": row.out_dir,
+               "file_pattern": row.file_pattern, "email": row.email}
+    active = changes.pop("active", row.active)
+    current.update({k: v for k, v in changes.items() if k in current})
+    for key, value in _schedule_values(**current).items():
+        setattr(row, key, value)
+    row.active = bool(active)
+    row.save()
+    activity.record("report_schedule", row.id, "edited", note=describe_schedule(row))
+    events.publish("report.schedules_changed", schedule_id=row.id)
+    return row
+
+
+def delete_schedule(schedule_id: int) -> None:
+    """Delete a schedule (its runs stay in the history)."""
+    row = get_schedule(schedule_id)
+    row.delete_instance()
+    activity.record("report_schedule", schedule_id, "deleted")
+    events.publish("report.schedules_changed", schedule_id=schedule_id)
+
+
+def get_schedule(schedule_id: int) -> ReportSchedule:
+    """The schedule with that id, or UserError."""
+    row = ReportSchedule.get_or_none(ReportSchedule.id == schedule_id)
+    if row is None:
+        raise UserError(f"There is no report schedule {schedule_id}; `xsc-desktop sheets schedule list` shows them.")
+    return row
+
+
+def list_schedules() -> list[ReportSchedule]:
+    """Every schedule, by id."""
+    return list(ReportSchedule.select().order_by(ReportSchedule.id))
+
+
+def schedule_target(row: ReportSchedule) -> str:
+    """What a schedule reports on, in words ("Houston Auto Accident (Alvarez…)" or "client Alvarez…")."""
+    if row.lander_id is not None:
+        name, client, _ = _lander_facts(row.lander_id)
+        return f"{name} ({client})"
+    return f"all landers of {row.client.name}"
+
+
+def local_time_text(time_utc: str, on: date, zone: tzinfo | None = None) -> str:
+    """A UTC schedule time as the operator's local clock shows it on a given day ("00:00 EST")."""
+    hour, minute = (int(p) for p in time_utc.split(":"))
+    moment = datetime(on.year, on.month, on.day, hour, minute, tzinfo=UTC)
+    local = moment.astimezone(zone) if zone is not None else moment.astimezone()
+    day = "" if local.date() == on else (" the day before" if local.date() < on else " the next day")
+    return f"{local:%H:%M} {local.tzname()}{day}"
+
+
+def describe_schedule(row: ReportSchedule, zone: tzinfo | None = None, today: date | None = None) -> str:
+    """One line: template, target, time in UTC and local time, folder, e-mail."""
+    today = today or utcnow().date()
+    period = "leads since the last report" if row.period == "since_last" else "all leads"
+    mail = ", e-mailed to the client" if row.email else ""
+    return (f"{row.template.name} of {schedule_target(row)}: {period}, daily at {row.time_utc} UTC "
+            f"({local_time_text(row.time_utc, today, zone)}) into {row.out_dir}{mail}")
+
+
+def schedule_as_json(row: ReportSchedule) -> dict[str, Any]:
+    """The documented JSON shape of a schedule (`sheets schedule list --json`)."""
+    return {"id": row.id, "template": row.template.name, "lander_id": row.lander_id, "client_id": row.client_id,
+            "period": row.period, "time_utc": row.time_utc, "out_dir": row.out_dir,
+            "file_pattern": row.file_pattern, "email": row.email, "active": row.active,
+            "last_run_at": row.last_run_at.isoformat() if row.last_run_at else None}
+
+
+def latest_slot(time_utc: str, now: datetime) -> datetime:
+    """The most recent time (naive UTC) at or before `now` when a schedule at `time_utc` was due."""
+    hour, minute = (int(p) for p in time_utc.split(":"))
+    slot = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return slot if slot <= now else slot - timedelta(days=1)
+
+
+def next_slot(time_utc: str, now: datetime) -> datetime:
+    """The next time (naive UTC) after `now` a schedule at `time_utc` is due."""
+    return latest_slot(time_utc, now) + timedelta(days=1)
+
+
+def _attempted(row: ReportSchedule, slot: datetime) -> bool:
+    return ReportRun.select().where((ReportRun.schedule == row) & (ReportRun.started_at >= slot)).exists()
+
+
+def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = None,
+                    progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> list[ReportRun]:
+    """Run every active schedule whose latest slot (at or before `now`, UTC) has not been attempted yet.
+
+    A failed run counts as the attempt of its slot, so a broken folder is retried at the next slot,
+    not in a loop. Returns the runs made.
+    """
+    now = now or utcnow()
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    runs: list[ReportRun] = []
+    for row in ReportSchedule.select().where(ReportSchedule.active == True).order_by(ReportSchedule.id):  # noqa: E712
+        slot = latest_slot(row.time_utc, now)
+        if _attempted(row, slot):
+            continue
+        try:
+            made = run_report(lander_id=row.lander_id, client_id=row.client_id, template=row.template.name,
+                              out_dir=row.out_dir, file_pattern=row.file_pattern,
+                              since_last=row.period == "since_last", schedule=row, slot=slot, now=now,
+                              progress=progress, cancel=cancel, default_dir=default_dir)
+        except ReportCancelled:
+            raise
+        except UserError as exc:  # the lander or client went away: record it on a run of this slot
+            run = ReportRun.create(schedule=row, template_name=row.template.name, lander=row.lander_id,
+                                   client=row.client_id, started_at=now, state="running")
+            _finish(run, time.monotonic(), state="failed", error=str(exc))
+            made = [run]
+        for run in made:
+            if run.state == "done" and row.email:
+                _email_report(row, run, slot)
+        runs.extend(made)
+    return runs
+
+
+def _email_report(row: ReportSchedule, run: ReportRun, slot: datetime) -> None:
+    """Queue the file for the client's contacts through the outbox, once per schedule and slot."""
+    client = Client.get_or_none(Client.id == run.client_id)
+    contacts = list(client.contacts or []) if client else []
+    if not contacts:
+        _append_note(run, "Not e-mailed: the client has no contacts.")
+        return
+    try:
+        from xsc_desktop import mail
+    except ImportError:
+        _append_note(run, "Not e-mailed: the outbox is not available in this version.")
+        return
+    target = run.lander.name if run.lander_id else f"all landers of {client.name}"
+    subject = f"Leads report: {target} ({slot:%Y-%m-%d})"
+    body = (f"Hello {client.name},\n\nAttached is the leads report for {target}: {run.rows} lead"
+            f"{'' if run.rows == 1 else 's'} ({'since the last report' if row.period == 'since_last' else 'all leads'})."
+            f"\n\nBest regards,\nXSC integration team\n")
+    key = f"report:{row.id}:{slot:%Y-%m-%dT%H:%M}:{run.lander_id or 'all'}"
+    mail.queue_email(kind="report", to=contacts, subject=subject, body=body, attachments=[run.file], dedupe_key=key)
+
+
+def _append_note(run: ReportRun, note: str) -> None:
+    run.error = f"{run.error} {note}".strip()
+    run.save(only=[ReportRun.error])
+
+
+def reports_job(now: datetime | None = None, **_ignored: Any) -> str:
+    """The scheduler's "reports" job: run due schedules and say what happened in one line."""
+    runs = run_due_reports(now)
+    failed = [r for r in runs if r.state != "done"]
+    rows = sum(r.rows for r in runs)
+    text = f"{len(runs) - len(failed)} report{'s' if len(runs) - len(failed) != 1 else ''} written ({rows} rows)"
+    if failed:
+        text += f", {len(failed)} failed: {failed[0].error}"
+    return text
+
+
+def register_job() -> bool:
+    """Register the daily reports job with the scheduler (at the reports.time_utc setting); False without one."""
+    try:
+        from xsc_desktop import jobs
+    except ImportError:
+        return False
+    jobs.register("reports", reports_job, daily_utc_setting="reports.time_utc")
+    return True
