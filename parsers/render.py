@@ -306,8 +306,8 @@ class CompiledSpec:
                     if m.required:
                         missing_fields.append(m.label)
                         if lenient is None:
-                            continue
-                    if not send_empty:
+                            continue  # a preview shows it empty; a real render refuses below
+                    elif not send_empty:
                         continue
             values.append((m, value))
 
