@@ -1238,37 +1238,50 @@ def _attempted(row: ReportSchedule, slot: datetime) -> bool:
 
 
 def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = None,
-                    progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> list[ReportRun]:
+                    progress: ProgressFn | None = None, cancel: threading.Event | None = None,
+                    skip_time: str | None = None, within: timedelta | None = None) -> list[ReportRun]:
     """Run every active schedule whose latest slot (at or before `now`, UTC) has not been attempted yet.
 
     A failed run counts as the attempt of its slot, so a broken folder is retried at the next slot,
-    not in a loop. Returns the runs made.
+    not in a loop. `skip_time` leaves out schedules at that time and `within` leaves out slots older than
+    that (the on-time check for schedules at other times than the daily job's). Returns the runs made; []
+    when another process is running reports right now (it runs the due ones).
     """
+    from xsc_desktop import locks
+
     now = now or utcnow()
     if now.tzinfo is not None:
         now = now.astimezone(UTC).replace(tzinfo=None)
     runs: list[ReportRun] = []
-    for row in ReportSchedule.select().where(ReportSchedule.active == True).order_by(ReportSchedule.id):  # noqa: E712
-        slot = latest_slot(row.time_utc, now)
-        if _attempted(row, slot):
-            continue
-        try:
-            made = run_report(lander_id=row.lander_id, client_id=row.client_id, template=row.template.name,
-                              out_dir=row.out_dir, file_pattern=row.file_pattern,
-                              since_last=row.period == "since_last", schedule=row, slot=slot, now=now,
-                              progress=progress, cancel=cancel, default_dir=default_dir)
-        except ReportCancelled:
-            raise
-        except UserError as exc:  # the lander or client went away: record it on a run of this slot
-            run = ReportRun.create(schedule=row, template_name=row.template.name, lander=row.lander_id,
-                                   client=row.client_id, started_at=now, state="running")
-            _finish(run, time.monotonic(), state="failed", error=str(exc))
-            made = [run]
-        for run in made:
-            if run.state == "done" and row.email:
-                _email_report(row, run, slot)
-        runs.extend(made)
+    with locks.hold("reports") as got:
+        if not got:
+            return runs
+        query = ReportSchedule.select().where(ReportSchedule.active == True)  # noqa: E712 - peewee expression
+        for row in query.order_by(ReportSchedule.id):
+            if skip_time is not None and row.time_utc == skip_time:
+                continue
+            slot = latest_slot(row.time_utc, now)
+            if (within is not None and now - slot > within) or _attempted(row, slot):
+                continue
+            runs.extend(_run_schedule(row, slot, now, default_dir, progress, cancel))
     return runs
+
+
+def _run_schedule(row: ReportSchedule, slot: datetime, now: datetime, default_dir: Path | None,
+                  progress: ProgressFn | None, cancel: threading.Event | None) -> list[ReportRun]:
+    try:
+        made = run_report(lander_id=row.lander_id, client_id=row.client_id, template=row.template.name,
+                          out_dir=row.out_dir, file_pattern=row.file_pattern, since_last=row.period == "since_last",
+                          schedule=row, slot=slot, now=now, progress=progress, cancel=cancel, default_dir=default_dir)
+    except UserError as exc:  # the lander or client went away: record it on a run of this slot
+        run = ReportRun.create(schedule=row, template_name=row.template.name, lander=row.lander_id,
+                               client=row.client_id, started_at=now, state="running")
+        _finish(run, time.monotonic(), state="failed", error=str(exc))
+        made = [run]
+    for run in made:
+        if run.state == "done" and row.email:
+            _email_report(row, run, slot)
+    return made
 
 
 def _email_report(row: ReportSchedule, run: ReportRun, slot: datetime) -> None:
@@ -1297,22 +1310,44 @@ def _append_note(run: ReportRun, note: str) -> None:
     run.save(only=[ReportRun.error])
 
 
-def reports_job(now: datetime | None = None, **_ignored: Any) -> str:
-    """The scheduler's "reports" job: run due schedules and say what happened in one line."""
-    runs = run_due_reports(now)
+def reports_job(now: datetime | None = None) -> str:
+    """The scheduler's daily "reports" job (at reports.time_utc): run every due schedule, say so in one line."""
+    return _summary(run_due_reports(now))
+
+
+def other_times_job(now: datetime | None = None) -> str:
+    """The scheduler's frequent check for schedules set to another time than reports.time_utc, run on time.
+
+    Older missed slots are left to the daily job, which follows the operator's catch-up setting.
+    """
+    from xsc_desktop import settings
+
+    return _summary(run_due_reports(now, skip_time=settings.get("reports.time_utc"),
+                                    within=timedelta(seconds=2 * OTHER_TIMES_CHECK_SECONDS)))
+
+
+def _summary(runs: list[ReportRun]) -> str:
     failed = [r for r in runs if r.state != "done"]
-    rows = sum(r.rows for r in runs)
-    text = f"{len(runs) - len(failed)} report{'s' if len(runs) - len(failed) != 1 else ''} written ({rows} rows)"
+    done = len(runs) - len(failed)
+    text = f"{done} report{'s' if done != 1 else ''} written ({sum(r.rows for r in runs)} rows)"
     if failed:
         text += f", {len(failed)} failed: {failed[0].error}"
     return text
 
 
-def register_job() -> bool:
-    """Register the daily reports job with the scheduler (at the reports.time_utc setting); False without one."""
+OTHER_TIMES_CHECK_SECONDS = 300
+
+
+def _register_jobs() -> None:
     try:
         from xsc_desktop import jobs
-    except ImportError:
-        return False
-    jobs.register("reports", reports_job, daily_utc_setting="reports.time_utc")
-    return True
+    except ImportError:  # a build without the scheduler: reports still run by hand and from the CLI
+        return
+    jobs.register("reports", reports_job, daily_utc_setting="reports.time_utc", default_time="05:00",
+                  label="Spreadsheet reports")
+    # No setting of its own: the interval falls back to default_time (seconds).
+    jobs.register("reports_other_times", other_times_job, every_seconds_setting="reports.other_times_seconds",
+                  default_time=OTHER_TIMES_CHECK_SECONDS, label="Reports at other times")
+
+
+_register_jobs()
