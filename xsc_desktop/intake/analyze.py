@@ -181,7 +181,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     request = _json_request_description(text) if extracted.format == "json" else None
     doc.kv = _key_values(doc)
     doc.samples = _samples(doc, request)
-    for rows in doc.tables + _text_tables(doc.lines):
+    for rows in doc.tables + _text_tables(doc.lines, structured=bool(doc.tables)):
         _read_field_table(doc, rows)
     if not any(f.source == "table" for f in doc.fields.values()):
         _read_field_lists(doc)
@@ -273,7 +273,7 @@ def _clean_name(raw: str) -> tuple[str, bool]:
 def _looks_like_name(s: str) -> bool:
     if not s or len(s) > 60 or s.count(" ") > 3:
         return False
-    if not re.match(r"^[A-Za-z_@$][\w .\-\[\]/:@$]*$", s):
+    if not re.match(r"^[A-Za-z_@$][\w .\-\[\]/:@$]*$", s) or ": " in s:
         return False
     return not re.search(r"[.:]\s*$", s)
 
@@ -346,8 +346,6 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
         s = re.sub(r"\*\*|__", "", s)
         m = re.match(r"^([A-Za-z_][\w .\-/\[\]()]{0,50}?)\s*(?::|=|\|)\s*(\S.*)$", s)
         if not m:
-            m = re.match(r"^([A-Za-z_][\w\-.]{0,50})\s{2,}(\S.*)$", s)
-        if not m:
             continue
         key, value = m.group(1).strip(), m.group(2).strip()
         if "://" in key or key.lower() in ("http", "https"):
@@ -378,14 +376,22 @@ def _kv_lookup(doc: _Doc, *keys: str) -> list[tuple[str, str, int]]:
 # --------------------------------------------------------------------------- tables
 
 
-def _header_roles(row: list[str]) -> dict[int, str] | None:
+def _header_roles(row: list[str], *, strict: bool = False) -> dict[int, str] | None:
+    """The role of each column when `row` is the header of a field table, else None.
+
+    `strict` (inside a table) accepts only exact header words, so a data row such as
+    "lastName | Required | Last name" never starts a new table.
+    """
     roles: dict[int, str] = {}
+    filled = [c for c in row if c.strip()]
     for i, cell in enumerate(row):
-        c = re.sub(r"\(.*?\)|[?*#:.]", "", cell).strip()
+        c = re.sub(r"\(.*?\)|[?*#:.']", "", cell).strip()
         if not c or len(c) > 40:
             continue
         key = squash(c)
         role = _ROLE_INDEX.get(key)
+        if role is None and strict:
+            continue
         if role is None:
             words = c.lower().replace("/", " ").split()
             if key.startswith(("required", "mandatory")) or (words and words[0] in ("required", "mandatory", "req")):
@@ -412,7 +418,9 @@ def _header_roles(row: list[str]) -> dict[int, str] | None:
         else:
             return None
     others = set(roles.values()) - {"name", "label"}
-    if not others:
+    if not others or len(roles) < max(2, (len(filled) + 1) // 2):
+        return None
+    if strict and len(roles) < len(filled):
         return None
     return roles
 
@@ -443,7 +451,7 @@ def _read_field_table(doc: _Doc, rows: list[list[str]]) -> None:
         j = i + 1
         while j < len(rows):
             row = rows[j]
-            if _header_roles(row) and j > i + 1:
+            if j > i + 1 and _header_roles(row, strict=True):
                 break
             j += 1
             name_cell = row[col["name"]] if col["name"] < len(row) else ""
@@ -546,17 +554,24 @@ def _add_field(doc: _Doc, f: _Field) -> None:
 _TABLE_SPLIT = re.compile(r"\t+|\s{2,}")
 
 
-def _text_tables(lines: list[str]) -> list[list[list[str]]]:
-    """Tables laid out as text: markdown pipes, tabs, or columns aligned with spaces (PDF, TXT)."""
+def _text_tables(lines: list[str], *, structured: bool = False) -> list[list[list[str]]]:
+    """Tables laid out as text: markdown pipes, tabs, or columns aligned with spaces (PDF, TXT).
+
+    With `structured` tables already read from the file, their " | " text rendering is skipped.
+    """
     tables: list[list[list[str]]] = []
     i = 0
     n = len(lines)
     while i < n:
         line = lines[i]
+        if structured and " | " in line and not line.lstrip().startswith("|"):
+            i += 1
+            continue
         if line.count("|") >= 2 and _header_roles(_pipe_cells(line)):
             rows = [_pipe_cells(line)]
+            spaced = " | " in line and not line.strip().startswith("|")
             i += 1
-            while i < n and lines[i].count("|") >= 1:
+            while i < n and lines[i].count("|") >= 1 and (not spaced or " | " in lines[i] or lines[i].rstrip().endswith(" |")):
                 cells = _pipe_cells(lines[i])
                 if not all(re.fullmatch(r":?-{2,}:?|=+", c.strip()) or not c.strip() for c in cells):
                     rows.append(cells)
@@ -603,14 +618,45 @@ def _split_crossing(cells: list[tuple[int, str]], starts: list[int]) -> list[tup
     return out
 
 
+def _assign_columns(positions: list[int], starts: list[int]) -> list[int]:
+    """Column index of each cell: in order, as close to the header starts as possible.
+
+    Proportional fonts shift PDF columns several characters either way, so "nearest start" alone can put
+    two cells in one column; keeping the order and minimising the total shift does not.
+    """
+    m, k = len(positions), len(starts)
+    if m > k:
+        return [min(range(k), key=lambda c, p=p: (abs(starts[c] - p), c)) for p in positions]
+    inf = float("inf")
+    # cost[i][j]: best total shift placing the first i cells with cell i-1 in column j-1.
+    cost = [[inf] * (k + 1) for _ in range(m + 1)]
+    back = [[0] * (k + 1) for _ in range(m + 1)]
+    cost[0] = [0.0] * (k + 1)
+    for i in range(1, m + 1):
+        best, best_j = inf, 0
+        for j in range(1, k + 1):
+            if cost[i - 1][j - 1] < best:
+                best, best_j = cost[i - 1][j - 1], j - 1
+            if best < inf:
+                cost[i][j] = best + abs(positions[i - 1] - starts[j - 1])
+                back[i][j] = best_j
+    j = min(range(1, k + 1), key=lambda c: cost[m][c]) if m else 0
+    out = []
+    for i in range(m, 0, -1):
+        out.append(j - 1)
+        j = back[i][j]
+    return out[::-1]
+
+
 def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int]:
     header_line = lines[start].expandtabs(8)
     spans = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", header_line)]
     starts = [s for s, _ in spans]
     rows = [[c for _, c in spans]]
+    roles = _header_roles(rows[0]) or {0: "name"}
+    name_col = next((k for k, r in roles.items() if r == "name"), 0)
     i = start + 1
     blanks = 0
-    name_start = starts[0]
     while i < len(lines):
         line = lines[i].expandtabs(8)
         if not line.strip():
@@ -622,21 +668,21 @@ def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int]:
         if re.fullmatch(r"[\s\-=_+|]+", line):
             i += 1
             continue
-        cells_at = _split_crossing([(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)], starts)
-        first_start, first = cells_at[0]
-        if first.endswith(":") or (blanks and len(cells_at) == 1):
+        raw_cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+        first_start, first = raw_cells[0]
+        if first.endswith(":") or (blanks and len(raw_cells) == 1) or (len(raw_cells) == 1 and len(first.split()) > 4):
             break
+        # Only a row with fewer cells than columns can hide two cells joined by a single space.
+        cells_at = _split_crossing(raw_cells, starts) if len(raw_cells) < len(starts) else raw_cells
+        if len(cells_at) > len(starts):
+            cells_at = raw_cells
+        if first_start < min(starts) - 4:
+            break  # text that starts left of the table is prose after it
         row = [""] * len(starts)
-        for pos, cell in cells_at:
-            # The nearest header start: proportional fonts shift PDF columns a few characters either way.
-            idx = min(range(len(starts)), key=lambda k: (abs(starts[k] - pos), k))
-            if row[idx] and idx + 1 < len(starts) and not row[idx + 1]:
-                idx += 1
+        for idx, (_pos, cell) in zip(_assign_columns([p for p, _ in cells_at], starts), cells_at, strict=True):
             row[idx] = (row[idx] + " " + cell).strip()
-        if first_start <= name_start + 2:
-            if not _looks_like_name(_clean_name(first)[0]) or (len(cells_at) == 1 and len(first.split()) > 3):
-                break
-        elif first_start < starts[1] - 2 if len(starts) > 1 else False:
+        name_cell = row[name_col]
+        if name_cell and not _looks_like_name(_clean_name(name_cell)[0]):
             break
         blanks = 0
         rows.append(row)
@@ -1287,7 +1333,7 @@ def _test_value_from_text(text: str) -> str:
 def _read_static_lines(doc: _Doc) -> None:
     """`CaptorraId: 310775` style lines: a setting name and the literal value the doc fixes."""
     field_low = {k.lower(): k for k in doc.fields}
-    for key, value, _line_no in doc.kv:
+    for key, value, line_no in doc.kv:
         k = key.strip()
         if not _is_identifier(k) or squash(k) in _META_KEYS or _META_RE.match(k) or _TEST_NAME.match(k):
             if not (k.lower() in field_low and squash(k) not in ("url", "method", "format")):
@@ -1307,7 +1353,7 @@ def _read_static_lines(doc: _Doc) -> None:
         maps = canonical_name(k)
         existing = doc.fields.get(field_low.get(k.lower(), ""))
         if existing is not None:
-            if existing.value == v or existing.example == v or existing.static_hint or _is_control_name(k):
+            if line_no >= 0 and (existing.value == v or existing.static_hint or _is_control_name(k)):
                 existing.value = existing.value or v
                 existing.static_hint = True
             continue
