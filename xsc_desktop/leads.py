@@ -1074,3 +1074,108 @@ def _register() -> None:
 
 
 _register()
+
+
+# ---- browsing millions of leads (the Leads page and its benchmark) -------------------------------------------
+@dataclass(frozen=True)
+class LeadFilter:
+    """What the Leads page shows: client, lander, delivery state, received between two times, a search text."""
+
+    client_id: int | None = None
+    lander_id: int | None = None
+    state: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The SQL condition and its parameters; every part can use an index."""
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.lander_id is not None:
+            parts.append("lander_id = ?")
+            params.append(self.lander_id)
+        elif self.client_id is not None:
+            parts.append("lander_id IN (SELECT l.id FROM lander l JOIN campaign c ON c.id = l.campaign_id "
+                         "WHERE c.client_id = ?)")
+            params.append(self.client_id)
+        if self.state:
+            parts.append("delivery_state = ?")
+            params.append(self.state)
+        if self.since is not None:
+            parts.append("received_at >= ?")
+            params.append(self.since.isoformat(sep=" "))
+        if self.until is not None:
+            parts.append("received_at < ?")
+            params.append(self.until.isoformat(sep=" "))
+        text = self.text.strip()
+        if text:
+            sql, values = _search_condition(text)
+            parts.append(sql)
+            params.extend(values)
+        return (" AND ".join(parts) or "1"), params
+
+
+def _prefix(column: str, value: str) -> tuple[str, list[Any]]:
+    # A range, not LIKE: SQLite uses the column's index for it whatever the collation.
+    return f"({column} >= ? AND {column} < ?)", [value, value + "\U0010ffff"]
+
+
+def _search_condition(text: str) -> tuple[str, list[Any]]:
+    """Prefix search by e-mail, phone digits or last name (each an indexed range)."""
+    if "@" in text:
+        return _prefix("email", text.lower())
+    digits = re.sub(r"\D", "", text)
+    if digits and len(digits) >= 3 and not re.search(r"[A-Za-z]", text):
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+        return _prefix("phone", digits)
+    words = text.split()
+    last = words[-1]
+    variants = sorted({last, last.lower(), last.upper(), last[:1].upper() + last[1:].lower()})
+    ors, params = [], []
+    for variant in variants:
+        sql, values = _prefix("last_name", variant)
+        ors.append(sql)
+        params.extend(values)
+    sql, values = _prefix("email", last.lower())
+    ors.append(sql)
+    params.extend(values)
+    condition = "(" + " OR ".join(ors) + ")"
+    if len(words) > 1:  # "Ana Lee": the first word narrows the indexed last-name hits
+        condition += " AND (first_name LIKE ? OR full_name LIKE ?)"
+        params.extend([words[0] + "%", words[0] + "%"])
+    return condition, params
+
+
+LIST_COLUMNS = ("id", "received_at", "lander_id", "first_name", "last_name", "full_name", "phone", "email", "state",
+                "delivery_state", "external_id")
+
+
+def count_leads(flt: LeadFilter) -> int:
+    """How many leads match (a COUNT query: never loads them)."""
+    where, params = flt.where()
+    return database.execute_sql(f'SELECT COUNT(*) FROM "lead" WHERE {where}', params).fetchone()[0]
+
+
+def lead_page(flt: LeadFilter, limit: int, *, offset: int = 0, before_id: int | None = None,
+              after_id: int | None = None) -> list[tuple]:
+    """Rows (LIST_COLUMNS) newest first: after the row with `before_id` (keyset, fast anywhere), before the row with
+    `after_id`, or at an offset (for jumps)."""
+    where, params = flt.where()
+    columns = ", ".join(LIST_COLUMNS)
+    if before_id is not None:
+        sql = f'SELECT {columns} FROM "lead" WHERE {where} AND id < ? ORDER BY id DESC LIMIT ?'
+        return list(database.execute_sql(sql, [*params, before_id, limit]))
+    if after_id is not None:
+        sql = f'SELECT {columns} FROM "lead" WHERE {where} AND id > ? ORDER BY id ASC LIMIT ?'
+        return list(reversed(list(database.execute_sql(sql, [*params, after_id, limit]))))
+    sql = f'SELECT {columns} FROM "lead" WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?'
+    return list(database.execute_sql(sql, [*params, limit, offset]))
+
+
+def lander_names() -> dict[int, tuple[str, str, int]]:
+    """Every lander's (name, client name, client id), for labelling lead rows without a join per row."""
+    sql = ("SELECT l.id, l.name, c.name, c.id FROM lander l JOIN campaign m ON m.id = l.campaign_id "
+           "JOIN client c ON c.id = m.client_id")
+    return {lander_id: (name, client, client_id) for lander_id, name, client, client_id in database.execute_sql(sql)}

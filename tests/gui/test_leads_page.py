@@ -1,0 +1,140 @@
+"""The Leads page: lazy model checked by qtmodeltester, filters and search, detail pane, resend, drops, import."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from tests.helpers.endpoint import RecordingEndpoint, Reply
+from tests.helpers.lead_world import add_leads, wire_lander
+from ui.models import leads_model
+from ui.models.leads_model import ID_ROLE, LeadsModel
+from xsc_desktop import settings
+from xsc_desktop.leads import LeadFilter
+from xsc_desktop.models import Activity, Lead
+
+
+@pytest.fixture
+def endpoint():
+    with RecordingEndpoint() as server:
+        server.answer("/leads", Reply(200, b'{"success": true, "id": "C-1"}', {"Content-Type": "application/json"}))
+        yield server
+
+
+@pytest.fixture
+def world(ctx, endpoint):
+    integration = wire_lander(endpoint.url("/leads"))
+    ids = add_leads(integration.lander_id, 700)
+    return integration, ids
+
+
+def test_lazy_model_passes_qtmodeltester_and_holds_only_pages(qtmodeltester, world, monkeypatch, inline_tasks):
+    monkeypatch.setattr(leads_model, "PAGE_ROWS", 64)
+    monkeypatch.setattr(leads_model, "CACHE_PAGES", 3)
+    model = LeadsModel()
+    model.set_filter(LeadFilter(), background=False)
+    assert model.rowCount() == 700
+    qtmodeltester.check(model)
+    ids = [model.index(r, 0).data(ID_ROLE) for r in range(700)]  # scrolling the whole table, page by page
+    assert ids == sorted(world[1], reverse=True)
+    assert model.cached_rows() <= 3 * 64
+    assert model.index(699, 0).data(ID_ROLE) == world[1][0]  # a jump back to the end (offset query)
+
+
+def test_filters_search_and_counts(qtmodeltester, world, inline_tasks):
+    integration, ids = world
+    Lead.update(delivery_state="delivered").where(Lead.id.in_(ids[:10])).execute()
+    model = LeadsModel()
+    model.set_filter(LeadFilter(state="delivered"), background=False)
+    assert model.rowCount() == 10
+    qtmodeltester.check(model)
+    model.set_filter(LeadFilter(text="test12"), background=False)  # last-name prefix, any case
+    names = {model.index(r, 3).data() for r in range(model.rowCount())}
+    assert names == {"Ana Test12"} | {f"Ana Test{n}" for n in range(120, 130)}
+    model.set_filter(LeadFilter(text="ana5@"), background=False)
+    assert model.rowCount() == 1
+    model.set_filter(LeadFilter(text="(214) 555-00"), background=False)
+    assert model.rowCount() == 100
+    model.set_filter(LeadFilter(lander_id=integration.lander_id + 1), background=False)
+    assert model.rowCount() == 0
+    qtmodeltester.check(model)
+
+
+def test_page_search_debounce_detail_and_resend(qtbot, window, world, endpoint, monkeypatch):
+    _integration, ids = world
+    settings.set("delivery.per_host_limit", 1)
+    page = window.page("leads")
+    window.show_page("leads")
+    assert page.model.rowCount() == 700
+    assert page.count_label.text() == "700 leads"
+    page.search.setText("ana699@")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=3000)
+    page.table.selectRow(0)
+    assert "Ana Test699" in page.detail.heading.text()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.resend_selected()
+    lead = Lead.get_by_id(ids[699])
+    assert lead.delivery_state == "delivered"
+    assert json.loads(endpoint.wait_for(1)[0].body)["last_name"] == "Test699"
+    assert Activity.get(Activity.subject_type == "lead", Activity.subject_id == lead.id).action == "resend"
+    page.table.selectRow(0)
+    assert page.deliveries.rowCount() == 1
+    page.detail.attempts.selectRow(0)
+    assert "C-1" in page.detail.exchange.toPlainText()
+    assert "sk-live" not in page.detail.exchange.toPlainText()  # the secret is masked in the log
+
+
+def test_resend_cancelled_sends_nothing(window, world, endpoint, monkeypatch):
+    page = window.page("leads")
+    window.show_page("leads")
+    page.table.selectRow(0)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    page.resend_selected()
+    assert endpoint.received == []
+
+
+def test_export_selection(window, world, tmp_path):
+    page = window.page("leads")
+    window.show_page("leads")
+    page.table.selectRow(0)
+    out = tmp_path / "sel.csv"
+    page.export_selection(out)
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and "Test699" in lines[1]
+
+
+def test_dropping_a_lead_file_on_a_lander_imports_it_after_mapping(qtbot, window, samples, ctx, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from xsc_desktop.landers import add_lander
+
+    lander = add_lander(client="Acme Law", campaign="Auto", name="Drop lander", url="https://landers.example/d")
+    monkeypatch.setattr("ui.pages.leads_page.MappingDialog.exec", lambda self: QDialog.DialogCode.Accepted)
+    window.handle_files([samples / "leads" / "leads.jsonl"], lander.id)
+    page = window.page("leads")
+    assert page.mapping_dialog.lander_id() == lander.id
+    assert page.mapping_dialog.mapping()["Email Address"] == "email"
+    qtbot.waitUntil(lambda: Lead.select().where(Lead.lander == lander.id).count() == 25, timeout=5000)
+
+
+def test_landers_csv_is_left_to_the_landers_import(window, samples):
+    landers_csv = next((samples / "landers").glob("*.csv"))
+    handlers = window.drop_handlers
+    assert not any(h([landers_csv], None) for h in handlers if h.__name__ == "take_lead_files")
+
+
+def test_paused_integration_banner_resumes_in_one_click(window, world):
+    integration, _ids = world
+    from xsc_desktop.delivery import pause_integration
+    from xsc_desktop.models import Integration
+
+    pause_integration(integration.id, "5 failed attempts in a row")
+    page = window.page("leads")
+    page.reload()
+    assert not page.banner.isHidden()
+    button = next(w for w in page.banner.findChildren(type(page.import_button)) if w.text() == "Resume")
+    button.click()
+    assert not Integration.get_by_id(integration.id).paused
+    assert page.banner.isHidden()

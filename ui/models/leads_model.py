@@ -1,0 +1,251 @@
+"""The Leads page's models: a lazy window over millions of leads in SQLite, and a lead's delivery attempts.
+
+LeadsModel never holds all rows: `rowCount` comes from a COUNT query, rows are read in pages of PAGE_ROWS when the
+view asks for them (keyset queries from a neighbouring cached page, an OFFSET only for a jump) and at most
+CACHE_PAGES pages are kept. A new filter is counted off the GUI thread (`run_task`); the page reads are small
+indexed queries.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from ui.workers import run_task
+from xsc_desktop.leads import LIST_COLUMNS, LeadFilter, count_leads, lander_names, lead_page
+
+COLUMNS = ("Received", "Client", "Lander", "Name", "Phone", "E-mail", "State", "Delivery", "External id")
+STATE_COLUMN = COLUMNS.index("Delivery")
+PAGE_ROWS = 256
+CACHE_PAGES = 40
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE = Qt.ItemDataRole.UserRole + 3
+
+_ID, _RECEIVED, _LANDER, _FIRST, _LAST, _FULL, _PHONE, _EMAIL, _STATE, _DELIVERY, _EXTERNAL = range(len(LIST_COLUMNS))
+
+STATE_LABELS = {"new": "new", "sending": "sending", "retry": "retrying", "delivered": "delivered",
+                "duplicate": "duplicate", "rejected": "rejected", "failed": "failed", "uncertain": "uncertain",
+                "held": "held"}
+# Chip colours per delivery state: calm for done, warm for what needs a person.
+STATE_COLOURS: dict[str, tuple[str, str]] = {
+    "new": ("#e8eaed", "#3c4043"), "sending": ("#d2e3fc", "#174ea6"), "retry": ("#feefc3", "#8a4b00"),
+    "delivered": ("#ceead6", "#0d652d"), "duplicate": ("#e9d7fe", "#5b2b9a"), "rejected": ("#fad2cf", "#a50e0e"),
+    "failed": ("#fad2cf", "#a50e0e"), "uncertain": ("#fde293", "#7a4100"), "held": ("#f1f3f4", "#5f6368"),
+}
+
+
+def _phone_text(phone: str | None) -> str:
+    if phone and len(phone) == 10 and phone.isdigit():
+        return f"({phone[:3]}) {phone[3:6]}-{phone[6:]}"
+    return phone or ""
+
+
+class LeadsModel(QAbstractTableModel):
+    """Leads matching a LeadFilter, newest first, read page by page."""
+
+    counted = Signal(int)  # rows matching the filter, after every (re)load
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._filter = LeadFilter()
+        self._count = 0
+        self._pages: OrderedDict[int, list[tuple]] = OrderedDict()
+        self._landers: dict[int, tuple[str, str, int]] = {}
+        self._generation = 0
+
+    # --- loading
+
+    @property
+    def filter(self) -> LeadFilter:
+        """The filter in force."""
+        return self._filter
+
+    def set_filter(self, flt: LeadFilter, *, background: bool = True) -> None:
+        """Show the leads matching `flt`; counted off the GUI thread unless `background` is False."""
+        self._filter = flt
+        self._generation += 1
+        generation = self._generation
+
+        def load():
+            return count_leads(flt), lead_page(flt, PAGE_ROWS), lander_names()
+
+        if background:
+            run_task(load, lambda result: self._loaded(generation, result))
+        else:
+            self._loaded(generation, load())
+
+    def reload(self, *, background: bool = True) -> None:
+        """Count and read again (after imports and deliveries)."""
+        self.set_filter(self._filter, background=background)
+
+    def _loaded(self, generation: int, result) -> None:
+        if generation != self._generation:
+            return  # a newer filter is on its way
+        count, first, landers = result
+        self.beginResetModel()
+        self._count = count
+        self._landers = landers
+        self._pages.clear()
+        if first:
+            self._pages[0] = first
+        self.endResetModel()
+        self.counted.emit(count)
+
+    def _page(self, number: int) -> list[tuple]:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page
+        before = self._pages.get(number - 1)
+        after = self._pages.get(number + 1)
+        if before:
+            page = lead_page(self._filter, PAGE_ROWS, before_id=before[-1][_ID])
+        elif after:
+            page = lead_page(self._filter, PAGE_ROWS, after_id=after[0][_ID])
+        else:
+            page = lead_page(self._filter, PAGE_ROWS, offset=number * PAGE_ROWS)
+        self._pages[number] = page
+        while len(self._pages) > CACHE_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def _row(self, row: int) -> tuple | None:
+        if row < 0 or row >= self._count:
+            return None
+        page = self._page(row // PAGE_ROWS)
+        offset = row % PAGE_ROWS
+        return page[offset] if offset < len(page) else None
+
+    # --- reading rows
+
+    def lead_id_at(self, row: int) -> int | None:
+        """The lead id shown on a row."""
+        data = self._row(row)
+        return data[_ID] if data else None
+
+    def row_of(self, lead_id: int) -> int:
+        """The row of a lead among the cached pages, or -1."""
+        for number, page in self._pages.items():
+            for offset, data in enumerate(page):
+                if data[_ID] == lead_id:
+                    return number * PAGE_ROWS + offset
+        return -1
+
+    def cached_rows(self) -> int:
+        """How many rows are held in memory now (the benchmark checks it stays small)."""
+        return sum(len(p) for p in self._pages.values())
+
+    # --- Qt
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):  # noqa: N802
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
+        if not index.isValid():
+            return None
+        if role != DISPLAY and role != ID_ROLE and role != STATE_ROLE and role != TOOLTIP:
+            return None
+        data = self._row(index.row())
+        if data is None:
+            return None
+        if role == ID_ROLE:
+            return data[_ID]
+        if role == STATE_ROLE:
+            return data[_DELIVERY]
+        column = index.column()
+        if role == TOOLTIP:
+            return f"Lead {data[_ID]}" if column == 0 else None
+        if column == 0:
+            received = data[_RECEIVED]
+            return received[:16] if isinstance(received, str) else (
+                f"{received:%Y-%m-%d %H:%M}" if isinstance(received, datetime) else "")
+        if column == 1:
+            return self._landers.get(data[_LANDER], ("", "", 0))[1]
+        if column == 2:
+            return self._landers.get(data[_LANDER], (f"lander {data[_LANDER]}", "", 0))[0]
+        if column == 3:
+            name = " ".join(p for p in (data[_FIRST], data[_LAST]) if p)
+            return name or data[_FULL] or ""
+        if column == 4:
+            return _phone_text(data[_PHONE])
+        if column == 5:
+            return data[_EMAIL] or ""
+        if column == 6:
+            return data[_STATE] or ""
+        if column == 7:
+            return STATE_LABELS.get(data[_DELIVERY], data[_DELIVERY])
+        if column == 8:
+            return data[_EXTERNAL] or ""
+        return None
+
+
+DELIVERY_COLUMNS = ("Time", "Attempt", "Outcome", "HTTP", "Latency", "Reason", "Remote id")
+
+
+class DeliveriesModel(QAbstractTableModel):
+    """A lead's delivery attempts, oldest first (a handful of rows)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list = []
+
+    def set_rows(self, rows: list) -> None:
+        """Replace the attempts shown."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int):
+        """The Delivery row on a table row."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(DELIVERY_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):  # noqa: N802
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(DELIVERY_COLUMNS):
+            return DELIVERY_COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        row = self._rows[index.row()]
+        if role == STATE_ROLE:
+            return {"accepted": "delivered", "error": "failed"}.get(row.state, row.state)
+        if role == TOOLTIP:
+            return row.response_excerpt[:500] or row.reason or None
+        if role != DISPLAY:
+            return None
+        column = index.column()
+        if column == 0:
+            return f"{row.created_at:%Y-%m-%d %H:%M:%S}" if row.created_at else ""
+        if column == 1:
+            return str(row.attempt)
+        if column == 2:
+            return row.state + (" (will retry)" if row.next_attempt_at else "")
+        if column == 3:
+            return str(row.http_status) if row.http_status else "—"
+        if column == 4:
+            return f"{row.latency_ms:.0f} ms" if row.latency_ms is not None else "—"
+        if column == 5:
+            return row.reason
+        if column == 6:
+            return row.remote_id
+        return None
