@@ -224,3 +224,7 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
     if os.environ.get("XSC_QUIT_AFTER_PAINT"):  # start-up benchmark: quit once the first paint is done
         QTimer.singleShot(0, app.quit)
     return app.exec()
+
+
+# Features whose start-up hooks (menu entries, drop handlers) register when imported.
+import ui.pages.leads_page  # noqa: E402, F401
