@@ -107,8 +107,9 @@ def test_a_missing_required_value_is_named(copy, qtbot):
     with qtbot.waitSignal(copy.preview_updated, timeout=1000):
         copy.preview.lead_combo.setCurrentIndex(3)  # the lead without a name
     problems = copy.preview.problem_texts()
-    assert any("First (first_name)" in p and "empty" in p for p in problems), problems
-    assert copy.preview.request_view.toPlainText().startswith("No request")
+    assert any("First (first_name)" in p and "would not be sent" in p for p in problems), problems
+    assert '"First": ""' in copy.preview.request_view.toPlainText()  # shown empty, keeping the request's shape
+    assert copy.preview.request_summary.text().startswith("Incomplete, would not be sent")
 
 
 def test_an_edited_lead_json_is_previewed(copy, qtbot):

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from parsers.expressions import PLACEHOLDER_RE
 from parsers.fields import FIELDS_BY_NAME
-from parsers.spec import Extract, Mapping, ResponseRule, SettingInfo, StaticField, TransformStep
+from parsers.spec import VALUE_TYPES, Extract, Mapping, ResponseRule, SettingInfo, StaticField, TransformStep
 from xsc_desktop.parsers_store import ParserSummary, ParserVersionInfo
 
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
@@ -34,7 +34,7 @@ _GREY = QBrush(QColor("#80868b"))  # "(from the integration)": a value filled el
 
 ROW_MIME = "application/x-xsc-spec-row"
 MASK = "••••"
-SOURCE_KIND_LABELS = {"field": "Lead field", "constant": "Constant", "template": "Template"}
+SOURCE_KIND_LABELS = {"field": "Lead", "constant": "Constant", "template": "Template"}
 OUTCOME_LABELS = {"accepted": "Accepted", "duplicate": "Duplicate", "rejected": "Rejected", "error": "Error"}
 
 _BASE_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -284,12 +284,13 @@ class SpecListModel(QAbstractTableModel, Generic[T]):
 class MappingsModel(SpecListModel[Mapping]):
     """The field mappings: client field ← lead field / constant / template, transforms, required, default."""
 
-    COLUMNS = ("Client field", "From", "Source", "Transforms", "Required", "Default")
+    COLUMNS = ("Client field", "From", "Source", "Transforms", "Type", "Required", "Default")
     TIPS = ("The client's field name; a dotted path nests it in JSON and XML bodies",
             "Where the value comes from: a lead field, a constant, or a template such as {first_name} {last_name}",
             "The lead field, constant text or template", "Transforms applied in order (double-click to edit)",
+            "How a JSON body writes the value: text, a number, or true/false",
             "A required field that comes out empty stops the lead from being sent", "Used when the value is empty")
-    TARGET, KIND, SOURCE, TRANSFORMS, REQUIRED, DEFAULT = range(6)
+    TARGET, KIND, SOURCE, TRANSFORMS, TYPE, REQUIRED, DEFAULT = range(7)
     CHECK_COLUMNS = frozenset({REQUIRED})
     READ_ONLY_COLUMNS = frozenset({TRANSFORMS})  # edited in the transform chain dialog
     ORDERED = True
@@ -297,15 +298,14 @@ class MappingsModel(SpecListModel[Mapping]):
     def _display(self, item: Mapping, column: int) -> Any:
         if column == self.KIND:
             return SOURCE_KIND_LABELS.get(item.kind, item.kind)
-        if column == self.SOURCE and item.kind == "field":
-            known = FIELDS_BY_NAME.get(item.source)
-            return f"{item.source}  ({known.label})" if known else (f"{item.source}  (custom)" if item.source else "")
+        if column == self.SOURCE and item.kind == "field" and item.source and item.source not in FIELDS_BY_NAME:
+            return f"{item.source} (custom)"
         if column == self.TRANSFORMS:
             return transforms_text(item.transforms)
         return self._edit_value(item, column)
 
     def _edit_value(self, item: Mapping, column: int) -> Any:
-        return (item.target, item.kind, item.source, transforms_text(item.transforms), item.required,
+        return (item.target, item.kind, item.source, transforms_text(item.transforms), item.type, item.required,
                 item.default)[column]
 
     def _set(self, item: Mapping, column: int, value: Any) -> bool:
@@ -317,6 +317,10 @@ class MappingsModel(SpecListModel[Mapping]):
             item.kind = str(value)
         elif column == self.SOURCE:
             item.source = str(value) if item.kind != "field" else str(value).strip()
+        elif column == self.TYPE:
+            if value not in VALUE_TYPES:
+                return False
+            item.type = str(value)
         elif column == self.REQUIRED:
             item.required = bool(value)
         elif column == self.DEFAULT:
@@ -329,8 +333,10 @@ class MappingsModel(SpecListModel[Mapping]):
         if role == TOOLTIP:
             if column == self.TRANSFORMS:
                 return (transforms_text(item.transforms) or "No transforms") + " — double-click to edit the chain"
-            if column == self.SOURCE and item.kind == "field" and item.source and item.source not in FIELDS_BY_NAME:
-                return "Not a canonical lead field: filled only from a lead's custom field of this name"
+            if column == self.SOURCE and item.kind == "field" and item.source:
+                known = FIELDS_BY_NAME.get(item.source)
+                return known.label if known else \
+                    "Not a canonical lead field: filled only from a lead's custom field of this name"
         return None
 
     def set_transforms(self, row: int, steps: list[TransformStep]) -> None:
@@ -568,9 +574,14 @@ class ParserListModel(QAbstractTableModel):
         if role == ROW_ROLE:
             return r
         if role == TOOLTIP:
+            lines = [f"Intake system: {r.system}"]
             if r.is_preset:
-                return "A bundled preset: read-only. Duplicate it to edit. " + r.description
-            return r.description or None
+                lines.append("A bundled preset: read-only. Duplicate it to edit.")
+            elif r.problems:
+                lines.append(f"{r.problems} problem{'s' if r.problems != 1 else ''} to fix before it can post.")
+            if r.description:
+                lines.append(r.description)
+            return "\n".join(lines)
         return None
 
 

@@ -40,6 +40,7 @@ from parsers.spec import (
     METHODS,
     SYSTEMS,
     TEST_KINDS,
+    VALUE_TYPES,
     Mapping,
     ParserSpec,
     ResponseRule,
@@ -119,7 +120,9 @@ class MappingSourceDelegate(ChoiceDelegate):
 
     def __init__(self, custom_fields, parent=None) -> None:
         kinds = [(k, label) for k, label in SOURCE_KIND_LABELS.items()]
-        super().__init__({MappingsModel.KIND: kinds}, frozenset({MappingsModel.SOURCE}), parent)
+        types = [(t, t) for t in VALUE_TYPES]
+        super().__init__({MappingsModel.KIND: kinds, MappingsModel.TYPE: types}, frozenset({MappingsModel.SOURCE}),
+                         parent)
         self.custom_fields = custom_fields  # callable → names of custom lead fields worth offering
 
     def _choices_for(self, index: QModelIndex):
@@ -411,7 +414,7 @@ class ParserEditor(QWidget):
         table.setItemDelegate(self.mapping_delegate)
         table.doubleClicked.connect(self._mapping_double_clicked)
         header = table.horizontalHeader()
-        for column, width in enumerate((130, 84, 190, 170, 70)):
+        for column, width in enumerate((108, 70, 118, 116, 54, 66)):
             header.resizeSection(column, width)
         return self.mappings_section
 
@@ -461,6 +464,8 @@ class ParserEditor(QWidget):
         settings_box = QGroupBox("Settings per integration")
         QVBoxLayout(settings_box).addWidget(self.settings_section)
         self.settings_section.table.setMinimumHeight(110)
+        for column, width in enumerate((120, 220, 150)):
+            self.settings_section.table.horizontalHeader().resizeSection(column, width)
 
         self.test_values = TestValues()
         self.test_values.changed.connect(self._changed)
@@ -517,13 +522,17 @@ class ParserEditor(QWidget):
         self.backoff_spin.setRange(0, 86400)
         self.backoff_spin.setSuffix(" s")
         self.backoff_spin.setDecimals(0)
-        self.idempotent_box = QCheckBox("Re-sending the same lead is harmless (the system dedupes or an id is sent)")
+        self.idempotent_box = QCheckBox("Re-sending the same lead is harmless")
+        self.idempotent_box.setToolTip("The client's system drops duplicates, or an external id is sent. When not "
+                                       "ticked, a lead that timed out is not sent again (it may have arrived).")
         delivery_box = QGroupBox("Timeout and retries")
         delivery_form = QFormLayout(delivery_box)
         delivery_form.addRow("Timeout", self.timeout_spin)
         delivery_form.addRow("Attempts in all", self.attempts_spin)
         delivery_form.addRow("First wait (doubles)", self.backoff_spin)
         delivery_form.addRow("", self.idempotent_box)
+        delivery_form.addRow("", hint("Tick it when the system drops duplicates or an external id is sent; "
+                                      "otherwise a lead that timed out is not sent again, as it may have arrived."))
 
         for edit in (self.test_field_edit, self.test_value_edit):
             edit.textEdited.connect(self._delivery_edited)

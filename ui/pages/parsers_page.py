@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -104,15 +107,22 @@ class ParsersPage(QWidget):
                                                 ChipDelegate(KIND_ROLE, KIND_COLOURS, parent=self.list_view))
         header = self.list_view.horizontalHeader()
         header.setSectionResizeMode(ParserListModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(ParserListModel.SYSTEM, 84)
-        header.resizeSection(ParserListModel.KIND, 70)
+        header.resizeSection(ParserListModel.KIND, 58)
+        # The system is in each row's tooltip and found by the search; the column would squeeze the names.
+        self.list_view.setColumnHidden(ParserListModel.SYSTEM, True)
         self.new_button = QPushButton("New…")
         self.new_button.setToolTip("A new parser from the generic JSON preset")
-        self.import_button = QPushButton("Import…")
-        self.export_button = QPushButton("Export…")
+        self.files_button = QToolButton()
+        self.files_button.setText("Import / export")
+        self.files_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.files_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        files_menu = QMenu(self.files_button)
+        self.import_action = files_menu.addAction("Import a parser file…", self.choose_import_file)
+        self.export_action = files_menu.addAction("Export this parser…", self.choose_export_file)
+        self.files_button.setMenu(files_menu)
         list_buttons = QHBoxLayout()
-        for button in (self.new_button, self.import_button, self.export_button):
-            list_buttons.addWidget(button)
+        list_buttons.addWidget(self.new_button)
+        list_buttons.addWidget(self.files_button, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 8, 0)
@@ -123,6 +133,8 @@ class ParsersPage(QWidget):
         # --- the editor with its header
         self.heading = QLabel("Pick a parser")
         self.heading.setStyleSheet("font-weight: 600; font-size: 15px;")
+        self.heading.setMinimumWidth(60)  # a long name is clipped rather than widening the window
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label = QLabel()
         self.state_label.setProperty("role", "hint")
         self.duplicate_button = QPushButton("Duplicate to edit")
@@ -130,9 +142,12 @@ class ParsersPage(QWidget):
         self.save_button.setToolTip("Save as a new version (Ctrl+S)")
         self.revert_button = QPushButton("Revert")
         self.revert_button.setToolTip("Drop the unsaved changes")
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.heading)
+        titles.addWidget(self.state_label)
         head = QHBoxLayout()
-        head.addWidget(self.heading)
-        head.addWidget(self.state_label, 1)
+        head.addLayout(titles, 1)
         head.addWidget(self.duplicate_button)
         head.addWidget(self.revert_button)
         head.addWidget(self.save_button)
@@ -157,7 +172,7 @@ class ParsersPage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([250, 560, 420])
+        self.splitter.setSizes([200, 620, 410])
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Parsers"))
         layout.addWidget(self.splitter, 1)
@@ -170,8 +185,6 @@ class ParsersPage(QWidget):
         self.search.textChanged.connect(self._search)
         self.list_view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.new_button.clicked.connect(self.new_parser)
-        self.import_button.clicked.connect(self.choose_import_file)
-        self.export_button.clicked.connect(self.choose_export_file)
         self.duplicate_button.clicked.connect(self.duplicate_current)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
@@ -324,8 +337,9 @@ class ParsersPage(QWidget):
 
     def _show_nothing(self) -> None:
         self.editor.setEnabled(False)
-        for button in (self.duplicate_button, self.save_button, self.revert_button, self.export_button):
+        for button in (self.duplicate_button, self.save_button, self.revert_button):
             button.setEnabled(False)
+        self.export_action.setEnabled(False)
         self.preset_note.hide()
 
     def _update_header(self) -> None:
@@ -349,7 +363,7 @@ class ParsersPage(QWidget):
         self.duplicate_button.setText("Duplicate to edit" if self._current_is_preset else "Duplicate")
         self.save_button.setEnabled(not self._current_is_preset and dirty)
         self.revert_button.setEnabled(not self._current_is_preset and dirty)
-        self.export_button.setEnabled(True)
+        self.export_action.setEnabled(True)
 
     # --- editing and preview
 

@@ -34,9 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from parsers.expressions import PLACEHOLDER_RE
-from parsers.render import OutgoingRequest, RenderError, render, sample_lead
+from parsers.render import OutgoingRequest, preview, sample_lead
 from parsers.spec import Extract, ParserSpec, Problem, ResponseRule, secrets_needed, settings_needed, validate
-from parsers.transforms import TransformError
 from ui.models.parser_models import OUTCOME_LABELS
 
 _ERROR_BRUSH = QBrush(QColor("#a50e0e"))
@@ -80,6 +79,7 @@ class PreviewResult:
     request: OutgoingRequest | None
     problems: list[Problem]
     stand_ins: list[str]
+    complete: bool = True  # False when the request shown would not be sent as it is (empty required values)
 
 
 def stand_in_values(spec: ParserSpec, settings: dict[str, str], secrets: dict[str, str]
@@ -107,19 +107,20 @@ def stand_in_values(spec: ParserSpec, settings: dict[str, str], secrets: dict[st
 
 def build_preview(spec: ParserSpec, lead: dict[str, Any], settings: dict[str, str], secrets: dict[str, str],
                   test: bool = False) -> PreviewResult:
-    """Validate `spec` and render `lead` (masked); never raises."""
+    """Validate `spec` and render `lead` (masked); never raises. Empty required fields are shown empty and
+    listed, so the request keeps its shape while the lead is incomplete."""
     problems = validate(spec)
     settings, secrets, stood_in = stand_in_values(spec, settings, secrets)
-    request = None
-    blocking = any(p.severity == "error" and ", transform" in p.where for p in problems)
-    if not blocking:
-        try:
-            request = render(spec, lead, settings, secrets, test=test).masked()
-        except RenderError as exc:
-            problems.append(Problem("lead", str(exc).removeprefix("Cannot build the request: ").rstrip(".")))
-        except (TransformError, ValueError) as exc:
-            problems.append(Problem("request", str(exc)))
-    return PreviewResult(request, problems, stood_in)
+    shown = preview(spec, lead, settings, secrets, test=test)
+    if shown.missing_fields:
+        names = ", ".join(shown.missing_fields)
+        problems.append(Problem("lead", f"required {names} {'is' if len(shown.missing_fields) == 1 else 'are'} "
+                                        "empty for this lead, so it would not be sent"))
+    if shown.missing_settings:
+        problems.append(Problem("settings", f"{', '.join(shown.missing_settings)} empty"))
+    if shown.error and not any(", transform" in p.where for p in problems):
+        problems.append(Problem("request", shown.error.removeprefix("Cannot build the request: ").rstrip(".")))
+    return PreviewResult(shown.request, problems, stood_in, shown.complete)
 
 
 def pretty_body(request: OutgoingRequest) -> str:
@@ -222,6 +223,8 @@ class PreviewPane(QWidget):
         for label, _factory in SAMPLE_LEADS:
             self.lead_combo.addItem(label)
         self.lead_combo.addItem("Edited lead")
+        self.lead_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lead_combo.setMinimumContentsLength(16)
         self.edit_lead_button = QPushButton("Edit lead…")
         self.edit_lead_button.setCheckable(True)
         self.as_test_box = QCheckBox("As a test post")
@@ -230,7 +233,6 @@ class PreviewPane(QWidget):
         top.addWidget(QLabel("Lead"))
         top.addWidget(self.lead_combo, 1)
         top.addWidget(self.edit_lead_button)
-        top.addWidget(self.as_test_box)
 
         self.lead_edit = QPlainTextEdit()
         self.lead_edit.setFont(mono)
@@ -241,7 +243,7 @@ class PreviewPane(QWidget):
         self.request_view = QPlainTextEdit()
         self.request_view.setReadOnly(True)
         self.request_view.setFont(mono)
-        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.request_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.request_view.setObjectName("request-preview")
         self.request_summary = QLabel()
         self.request_summary.setProperty("role", "hint")
@@ -257,7 +259,8 @@ class PreviewPane(QWidget):
         self.send_state = QLabel()
         self.send_state.setProperty("role", "hint")
         self.add_rule_button = QToolButton()
-        self.add_rule_button.setText("Add a rule from this answer")
+        self.add_rule_button.setText("Add a rule…")
+        self.add_rule_button.setToolTip("Add a response rule that matches this answer")
         self.add_rule_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_rule_menu = QMenu(self.add_rule_button)
         self.add_rule_button.setMenu(self.add_rule_menu)
@@ -279,7 +282,11 @@ class PreviewPane(QWidget):
         request_layout = QVBoxLayout(request_page)
         request_layout.setContentsMargins(0, 4, 0, 0)
         request_layout.addWidget(self.request_view, 1)
-        request_layout.addWidget(self.request_summary)
+        below = QHBoxLayout()
+        below.addWidget(self.request_summary, 1)
+        below.addWidget(self.as_test_box)
+        request_layout.addLayout(below)
+        self.request_summary.setWordWrap(True)
         answer_page = QWidget()
         answer_layout = QVBoxLayout(answer_page)
         answer_layout.setContentsMargins(0, 4, 0, 0)
@@ -383,7 +390,9 @@ class PreviewPane(QWidget):
                 self.request_view.verticalScrollBar().setValue(bar)  # keep the reader's place while typing
             content_type = next((v for k, v in result.request.headers.items() if k.lower() == "content-type"),
                                 "no body")
-            self.request_summary.setText(f"{len(result.request.body)} bytes · {content_type} · secrets shown as ••••")
+            self.request_summary.setText(
+                ("Incomplete, would not be sent: see the problems · " if not result.complete else "")
+                + f"{len(result.request.body)} bytes · {content_type} · secrets shown as ••••")
         else:
             self.request_view.setPlainText("No request can be built yet: see the problems below.")
             self.request_summary.setText("")
@@ -396,7 +405,7 @@ class PreviewPane(QWidget):
             item.setForeground(_ERROR_BRUSH if problem.severity == "error" else _WARNING_BRUSH)
             self.problems.addItem(item)
         if result.stand_ins:
-            item = QListWidgetItem("ⓘ No test value for " + ", ".join(result.stand_ins)
+            item = QListWidgetItem("Note: no test value for " + ", ".join(result.stand_ins)
                                    + ": the preview uses a stand-in (fill it under Auth & settings to send a test).")
             self.problems.addItem(item)
         errors = sum(1 for p in problems if p.severity == "error")
@@ -431,7 +440,7 @@ class PreviewPane(QWidget):
         style = OUTCOME_STYLE.get(outcome.kind, "")
         self.outcome_label.setText(
             f'<span style="{style} padding: 2px 8px; border-radius: 8px;">&nbsp;{OUTCOME_LABELS.get(outcome.kind, outcome.kind)}'
-            f"&nbsp;</span>&nbsp; {_esc(outcome.summary())}"
+            f"&nbsp;</span>&nbsp; {_esc(_outcome_details(outcome))}"
             + (f"<br><span style='color:#5f6368'>decided by response rule {outcome.rule}</span>" if outcome.rule else
                "<br><span style='color:#5f6368'>decided by the default reading (no rule matched)</span>"))
         lines = [attempt.error] if attempt.error else []
@@ -454,6 +463,15 @@ class PreviewPane(QWidget):
         self.outcome_label.setText(_esc(message))
         self.answer_view.clear()
         self.add_rule_button.hide()
+
+
+def _outcome_details(outcome) -> str:
+    parts = [f"remote id {outcome.remote_id}"] if outcome.remote_id else []
+    if outcome.reason:
+        parts.append(outcome.reason)
+    if outcome.retryable:
+        parts.append("would be retried" + (f" in {outcome.retry_after:g} s" if outcome.retry_after is not None else ""))
+    return " · ".join(parts)
 
 
 def _esc(text: str) -> str:
