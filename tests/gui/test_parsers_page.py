@@ -98,6 +98,12 @@ def test_a_bad_regex_in_a_rule_is_listed_as_a_problem(copy, qtbot):
         rules.setData(rules.index(0, rules.BODY), "([unclosed", EDIT)
     problems = copy.preview.problem_texts()
     assert any("response rule 1" in p and "not a valid regular expression" in p for p in problems), problems
+    item = next(copy.preview.problems.item(i) for i in range(copy.preview.problems.count())
+                if "response rule 1" in copy.preview.problems.item(i).text())
+    copy.editor.tabs.setCurrentIndex(0)
+    copy.preview.problems.itemActivated.emit(item)  # double-click: go to the rule
+    assert copy.editor.tabs.currentWidget() is copy.editor.rules_section
+    assert copy.editor.rules_section.current_row() == 0
     with qtbot.waitSignal(copy.preview_updated, timeout=1000):
         rules.setData(rules.index(0, rules.BODY), "ok", EDIT)
     assert not any("regular expression" in p for p in copy.preview.problem_texts())

@@ -8,6 +8,7 @@ re-renders its preview from `spec()` then. Test values (what the preview and "Se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -706,6 +707,34 @@ class ParserEditor(QWidget):
         dialog = TransformChainDialog(mapping.transforms, mapping.target, sample, lead, self.read_only, self)
         if dialog.exec() == TransformChainDialog.DialogCode.Accepted and not self.read_only:
             self.mappings_model.set_transforms(row, dialog.steps())
+
+
+    def go_to(self, where: str) -> bool:
+        """Show the part of the editor a validation problem names ("mapping 3 (First)", "endpoint URL"...)."""
+        match = re.match(r"(mapping|static field|response rule) (\d+)", where)
+        if match:
+            section = {"mapping": self.mappings_section, "static field": self.static_section,
+                       "response rule": self.rules_section}[match.group(1)]
+            self.tabs.setCurrentWidget(section)
+            section.select(int(match.group(2)) - 1)
+            section.table.setFocus()
+            return True
+        head = where.split(" ")[0].lower()
+        targets = {"name": self.name_edit, "system": self.system_combo, "method": self.method_combo,
+                   "body": self.format_combo, "xml": self.xml_root_edit, "endpoint": self.url_edit,
+                   "test": self.test_url_edit if where.startswith("test URL") else self.test_kind_combo,
+                   "header": self.headers_section.table, "auth": self.auth_combo, "timeout": self.timeout_spin,
+                   "retry": self.attempts_spin, "settings": self.test_values}
+        widget = targets.get(head)
+        if widget is None:
+            return False
+        tab = widget
+        while tab is not None and self.tabs.indexOf(tab) < 0:
+            tab = tab.parentWidget()
+        if tab is not None:
+            self.tabs.setCurrentWidget(tab)
+        widget.setFocus()
+        return True
 
 
 class _ChipEditingDelegate(ChoiceDelegate):

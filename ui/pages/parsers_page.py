@@ -192,6 +192,7 @@ class ParsersPage(QWidget):
         self.preview.lead_changed.connect(self.schedule_preview)
         self.preview.test_toggled.connect(lambda _on: self.schedule_preview())
         self.preview.send_button.clicked.connect(self.send_test)
+        self.preview.problem_activated.connect(self.editor.go_to)
         self.preview.add_rule_menu.aboutToShow.connect(self._fill_rule_menu)
         for shortcut, slot in ((QKeySequence.StandardKey.Save, self.save),
                                (QKeySequence.StandardKey.Find, lambda: (self.search.setFocus(), self.search.selectAll()))):
@@ -205,6 +206,7 @@ class ParsersPage(QWidget):
         previous_guard = app.close_guard
         app.close_guard = lambda: self.confirm_leave() and (previous_guard() if previous_guard else True)
         self._last_attempt = None
+        self._test_serial = 0  # an answer that comes back after the operator moved to another parser is dropped
         self._show_nothing()
 
     def _history_tab(self) -> QWidget:
@@ -315,6 +317,7 @@ class ParsersPage(QWidget):
         self._load_history()
         self._load_spec(spec, read_only=is_preset)
         self._last_attempt = None
+        self.preview.send_button.setEnabled(True)
 
     def _load_spec(self, spec: ParserSpec, read_only: bool) -> None:
         self._saved_json = spec.to_json()
@@ -545,7 +548,12 @@ class ParsersPage(QWidget):
             self.preview.show_send_problem(f"The parser has a problem to fix first: {exc}.")
             return
         self.preview.show_sending(request.masked().url)
-        run_task(lambda: posting.post(request, spec), self._test_done, self._test_failed)
+        self._test_serial += 1
+        serial, name = self._test_serial, self._current_name
+        run_task(lambda: posting.post(request, spec),
+                 lambda attempt: self._test_done(attempt) if (serial, name) == (self._test_serial, self._current_name)
+                 else None,
+                 self._test_failed)
 
     def _test_done(self, attempt) -> None:
         self._last_attempt = attempt

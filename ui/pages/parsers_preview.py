@@ -212,6 +212,7 @@ class PreviewPane(QWidget):
 
     lead_changed = Signal()
     test_toggled = Signal(bool)
+    problem_activated = Signal(str)  # the problem's "where" (e.g. "mapping 3 (First)")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -324,6 +325,8 @@ class PreviewPane(QWidget):
         self.edit_lead_button.toggled.connect(self._toggle_lead_edit)
         self.lead_edit.textChanged.connect(self._lead_typed)
         self.as_test_box.toggled.connect(self.test_toggled)
+        self.problems.itemActivated.connect(
+            lambda item: self.problem_activated.emit(item.data(Qt.ItemDataRole.UserRole) or ""))
 
     # --- the lead
 
@@ -403,6 +406,8 @@ class PreviewPane(QWidget):
         for problem in problems:
             item = QListWidgetItem(("✖ " if problem.severity == "error" else "⚠ ") + str(problem))
             item.setForeground(_ERROR_BRUSH if problem.severity == "error" else _WARNING_BRUSH)
+            item.setData(Qt.ItemDataRole.UserRole, problem.where)
+            item.setToolTip("Double-click to go there")
             self.problems.addItem(item)
         if result.stand_ins:
             item = QListWidgetItem("Note: no test value for " + ", ".join(result.stand_ins)
