@@ -343,18 +343,23 @@ class LanderDetail(QWidget):
         self.facts.setWordWrap(True)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.leads_line = QLabel()  # the lander's lead counts, read off the GUI thread
+        self.leads_line.setWordWrap(True)
+        self._counts_for: int | None = None
         self.history = QListWidget()
         self.history.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.facts)
+        layout.addWidget(self.leads_line)
         layout.addWidget(QLabel("History"))
         layout.addWidget(self.history, 1)
 
     def show_lander(self, row: LanderRow | None) -> None:
         """Show one lander, or the empty hint."""
         self.history.clear()
+        self._show_lead_counts(row)
         if row is None:
             self.heading.setText("Select a lander to see its details.")
             self.facts.clear()
@@ -378,6 +383,23 @@ class LanderDetail(QWidget):
             move = f"{entry.from_state} → {entry.to_state}" if entry.from_state or entry.to_state else entry.action
             note = f" — {entry.note}" if entry.note else ""
             self.history.addItem(f"{entry.at:%Y-%m-%d %H:%M}  {entry.actor}: {move}{note}")
+
+    def _show_lead_counts(self, row: LanderRow | None) -> None:
+        """Leads received today, delivered, failed and pending, from one grouped query on a worker."""
+        from xsc_desktop.leads import lander_counts
+
+        self._counts_for = row.id if row is not None else None
+        self.leads_line.clear()
+        if row is None:
+            return
+        lander_id = row.id
+        run_task(lambda: lander_counts(lander_id), lambda counts: self._lead_counts_loaded(lander_id, counts))
+
+    def _lead_counts_loaded(self, lander_id: int, counts: dict[str, int]) -> None:
+        if lander_id != self._counts_for:
+            return  # another lander was selected meanwhile
+        self.leads_line.setText(f"<b>Leads</b>: {counts['today']} received today · {counts['delivered']} delivered · "
+                                f"{counts['failed']} failed · {counts['pending']} pending")
 
 
 def _esc(text: str) -> str:
