@@ -108,9 +108,11 @@ def test_export_selection(window, world, tmp_path):
 def test_dropping_a_lead_file_on_a_lander_imports_it_after_mapping(qtbot, window, samples, ctx, monkeypatch):
     from PySide6.QtWidgets import QDialog
 
-    from xsc_desktop.landers import add_lander
+    from xsc_desktop.models import Campaign, Client, Lander
 
-    lander = add_lander(client="Acme Law", campaign="Auto", name="Drop lander", url="https://landers.example/d")
+    # Made through the models, so no lander event starts the board's reload timer after the test.
+    campaign = Campaign.create(client=Client.create(name="Acme Law"), name="Auto")
+    lander = Lander.create(campaign=campaign, name="Drop lander", url="https://landers.example/d")
     monkeypatch.setattr("ui.pages.leads_page.MappingDialog.exec", lambda self: QDialog.DialogCode.Accepted)
     window.handle_files([samples / "leads" / "leads.jsonl"], lander.id)
     page = window.page("leads")
@@ -138,3 +140,14 @@ def test_paused_integration_banner_resumes_in_one_click(window, world):
     button.click()
     assert not Integration.get_by_id(integration.id).paused
     assert page.banner.isHidden()
+
+
+def test_lander_detail_shows_lead_counts(window, world):
+    integration, ids = world
+    Lead.update(delivery_state="delivered").where(Lead.id.in_(ids[:5])).execute()
+    Lead.update(delivery_state="failed").where(Lead.id.in_(ids[5:7])).execute()
+    board = window.page("landers")
+    board.reload()
+    assert board.select_lander(integration.lander_id)
+    text = board.detail.leads_line.text()
+    assert "700 received today" in text and "5 delivered" in text and "2 failed" in text and "693 pending" in text

@@ -176,9 +176,18 @@ class LeadsPage(QWidget):
         self._refresh_banner()
 
     def _refresh(self) -> None:
+        if not self.isVisible():
+            self._stale = True  # a hidden page (another page shown, window in the tray) reads again when shown
+            return
+        self._stale = False
         self.model.reload()
         self._refresh_banner()
         self._show_detail()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self._refresh()
 
     def _fill_filters(self, landers: dict[int, tuple[str, str, int]]) -> None:
         current_client = self.client_filter.currentData()
