@@ -302,3 +302,52 @@ def test_every_model_passes_the_model_tester(copy, qtmodeltester):
                   editor.headers_model, editor.rules_model, editor.settings_model):
         assert model.rowCount() > 0, type(model).__name__
         qtmodeltester.check(model)
+
+
+def test_cells_are_edited_through_their_editors(copy, qtbot):
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    table = copy.editor.mappings_section.table
+    model = copy.editor.mappings_model
+    copy.editor.tabs.setCurrentWidget(copy.editor.mappings_section)
+    row = _mapping_row(copy, "Keyword")
+    index = model.index(row, model.SOURCE)
+    table.setCurrentIndex(index)
+    table.edit(index)
+    combo = table.viewport().findChild(QComboBox)
+    assert combo is not None and combo.isEditable()
+    combo.setCurrentIndex(combo.findData("case_type"))
+    with qtbot.waitSignal(copy.preview_updated, timeout=1000):
+        qtbot.keyClick(combo, Qt.Key.Key_Return)
+    assert model.item_at(row).source == "case_type"
+    assert '"Keyword": "Auto Accident"' in copy.preview.request_view.toPlainText()
+
+    index = model.index(row, model.TARGET)
+    table.setCurrentIndex(index)
+    table.edit(index)
+    line = table.viewport().findChild(QLineEdit)
+    line.selectAll()
+    qtbot.keyClicks(line, "CaseType")
+    with qtbot.waitSignal(copy.preview_updated, timeout=1000):
+        qtbot.keyClick(line, Qt.Key.Key_Return)
+    assert '"CaseType": "Auto Accident"' in copy.preview.request_view.toPlainText()
+
+
+def test_auth_secrets_are_masked_in_the_editor_and_the_preview(copy, qtbot):
+    from PySide6.QtWidgets import QLineEdit
+
+    editor = copy.editor
+    editor.tabs.setCurrentIndex(3)
+    editor.auth_combo.setCurrentIndex(editor.auth_combo.findData("api_key"))
+    for edit, text in ((editor.auth_secret_edit, "ApiKey"), (editor.auth_name_edit, "X-Api-Key")):
+        edit.setText(text)
+        edit.textEdited.emit(text)
+    secret_edit = editor.test_values._secrets["ApiKey"]
+    assert secret_edit.echoMode() == QLineEdit.EchoMode.Password
+    with qtbot.waitSignal(copy.preview_updated, timeout=1000):
+        qtbot.keyClicks(secret_edit, "live-key-998")
+    text = copy.preview.request_view.toPlainText()
+    assert "X-Api-Key: ••••" in text and "live-key-998" not in text
+    editor.test_values.reveal.setChecked(True)
+    assert secret_edit.echoMode() == QLineEdit.EchoMode.Normal
+    assert "live-key-998" not in copy.editor.spec().to_json()  # the value never enters the parser
