@@ -51,7 +51,7 @@ def test_filters_search_and_counts(qtmodeltester, world, inline_tasks):
     assert model.rowCount() == 10
     qtmodeltester.check(model)
     model.set_filter(LeadFilter(text="test12"), background=False)  # last-name prefix, any case
-    names = {model.index(r, 3).data() for r in range(model.rowCount())}
+    names = {model.index(r, 2).data() for r in range(model.rowCount())}
     assert names == {"Ana Test12"} | {f"Ana Test{n}" for n in range(120, 130)}
     model.set_filter(LeadFilter(text="ana5@"), background=False)
     assert model.rowCount() == 1

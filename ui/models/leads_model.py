@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from ui.workers import run_task
 from xsc_desktop.leads import LIST_COLUMNS, LeadFilter, count_leads, lander_names, lead_page
 
-COLUMNS = ("Received", "Client", "Lander", "Name", "Phone", "E-mail", "State", "Delivery", "External id")
+COLUMNS = ("Received", "Delivery", "Name", "Phone", "E-mail", "Lander", "Client", "State", "External id")
 STATE_COLUMN = COLUMNS.index("Delivery")
 PAGE_ROWS = 256
 CACHE_PAGES = 40
@@ -173,20 +173,20 @@ class LeadsModel(QAbstractTableModel):
             return received[:16] if isinstance(received, str) else (
                 f"{received:%Y-%m-%d %H:%M}" if isinstance(received, datetime) else "")
         if column == 1:
-            return self._landers.get(data[_LANDER], ("", "", 0))[1]
+            return STATE_LABELS.get(data[_DELIVERY], data[_DELIVERY])
         if column == 2:
-            return self._landers.get(data[_LANDER], (f"lander {data[_LANDER]}", "", 0))[0]
-        if column == 3:
             name = " ".join(p for p in (data[_FIRST], data[_LAST]) if p)
             return name or data[_FULL] or ""
-        if column == 4:
+        if column == 3:
             return _phone_text(data[_PHONE])
-        if column == 5:
+        if column == 4:
             return data[_EMAIL] or ""
+        if column == 5:
+            return self._landers.get(data[_LANDER], (f"lander {data[_LANDER]}", "", 0))[0]
         if column == 6:
-            return data[_STATE] or ""
+            return self._landers.get(data[_LANDER], ("", "", 0))[1]
         if column == 7:
-            return STATE_LABELS.get(data[_DELIVERY], data[_DELIVERY])
+            return data[_STATE] or ""
         if column == 8:
             return data[_EXTERNAL] or ""
         return None

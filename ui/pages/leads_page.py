@@ -115,7 +115,7 @@ class LeadsPage(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((120, 130, 150, 150, 115, 200, 50, 100, 110)):
+        for column, width in enumerate((118, 100, 150, 112, 210, 150, 130, 48, 100)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.empty_label = hint("No leads here. Import a lead file (drop it on this page or on a lander's row), "
