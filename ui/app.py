@@ -228,3 +228,4 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
 
 # Features whose start-up hooks (menu entries, drop handlers) register when imported.
 import ui.pages.leads_page  # noqa: E402, F401
+import ui.pages.spreadsheets_page  # noqa: E402, F401

@@ -77,7 +77,7 @@ COMPUTED: dict[str, ColumnChoice] = {c.key: c for c in (
     ColumnChoice("computed:lead_id", "Lead id", "number", "Computed"),
     ColumnChoice("computed:received_at", "Received (UTC)", "datetime", "Computed"),
     ColumnChoice("computed:delivery_state", "Delivery state", "text", "Computed"),
-    ColumnChoice("computed:full_name", "Full name", "text", "Computed"),
+    ColumnChoice("computed:full_name", "Full name (or first + last)", "text", "Computed"),
     ColumnChoice("computed:age_days", "Age of lead (days)", "number", "Computed"),
     ColumnChoice("computed:outcome", "Delivery outcome", "text", "Computed"),
     ColumnChoice("computed:remote_id", "Remote id", "text", "Computed"),
