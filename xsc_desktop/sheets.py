@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 GENERIC = "Generic"
 TEMPLATE_FORMAT = "xsc-report-template"
 EXCEL_CELL_LIMIT = 32767
+SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet; more leads go on in continuation sheets
 BATCH_ROWS = 2000
 PREVIEW_ROWS = 20
 DEFAULT_FILE_PATTERN = "{client}-{lander}-{date}.xlsx"
@@ -837,54 +838,89 @@ def _discard(wb) -> None:
 
 def _write_sheets(wb, sources: list[SheetSource], spec: dict[str, Any], now: datetime, stats: WriteStats, total: int,
                   progress: ProgressFn | None, cancel: threading.Event | None) -> int:
+    written = 0
+    taken: set[str] = set()
+    for source in sources:
+        written = _write_source(wb, source, spec, now, stats, taken, written, total, progress, cancel)
+    return written
+
+
+def _write_source(wb, source: SheetSource, spec: dict[str, Any], now: datetime, stats: WriteStats, taken: set[str],
+                  written: int, total: int, progress: ProgressFn | None, cancel: threading.Event | None) -> int:
+    """Write one lander's leads (one sheet, or more past Excel's row limit); returns the running row count."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
-    written = 0
-    taken: set[str] = set()
-    for source in sources:
-        ws = wb.create_sheet(sheet_title(spec["sheet_name"], source, taken))
-        maker = _CellMaker(ws, stats)
-        columns = resolve_columns(spec, source)
-        plan = _build_plan(columns, spec["formats"], source, now, maker)
-        convert = plan.convert
-        batches = _lead_rows(plan, source, spec["filter"])
-        try:
-            first = next(batches, [])
-            # Widths from the first rows, rendered by a side-effect-free twin of the plan: write-only sheets
-            # need their column widths before the first row is written.
-            measure = _build_plan(columns, spec["formats"], source, now, _CellMaker(None, WriteStats(), preview=True))
-            sample = [[fn(row) for fn in measure.convert] for row in first[:200]]
-            for col, width in enumerate(_widths(plan.titles, plan.kinds, sample), start=1):
-                ws.column_dimensions[get_column_letter(col)].width = width
-            ws.freeze_panes = "A2"
-            header = []
-            for title in plan.titles:
-                cell = WriteOnlyCell(ws, value=_NOT_XML.sub("", title)[:255])
-                cell.data_type = "s"  # a title such as "=Total" stays text
-                cell.font = bold
-                header.append(cell)
-            ws.append(header)
-            rows_here = 0
-            append = ws.append
-            batch: list = first
+    per_sheet = SHEET_ROW_LIMIT - 1  # the header takes one row
+    columns = resolve_columns(spec, source)
+    title = sheet_title(spec["sheet_name"], source, taken)
+    widths: list[float] = []
+
+    def start_sheet(name: str):
+        ws = wb.create_sheet(name)
+        plan = _build_plan(columns, spec["formats"], source, now, _CellMaker(ws, stats))
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+        ws.freeze_panes = "A2"
+        header = []
+        for text in plan.titles:
+            cell = WriteOnlyCell(ws, value=_NOT_XML.sub("", text)[:255])
+            cell.data_type = "s"  # a title such as "=Total" stays text
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        return ws, plan.convert
+
+    def close_sheet(ws, rows: int) -> None:
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{rows + 1}"
+
+    probe = _build_plan(columns, spec["formats"], source, now, _CellMaker(None, WriteStats(), preview=True))
+    batches = _lead_rows(probe, source, spec["filter"])
+    try:
+        first = next(batches, [])
+        # Widths from the first rows, rendered by the side-effect-free probe plan: write-only sheets need
+        # their column widths before the first row is written.
+        sample = [[fn(row) for fn in probe.convert] for row in first[:200]]
+        widths = _widths(probe.titles, probe.kinds, sample)
+        ws, convert = start_sheet(title)
+        sheet_number, rows_here = 1, 0
+        batch: list = first
+        while batch:
             while batch:
-                for row in batch:
+                if rows_here == per_sheet:  # Excel's row limit: go on in a continuation sheet
+                    close_sheet(ws, rows_here)
+                    sheet_number += 1
+                    ws, convert = start_sheet(_continuation_title(title, sheet_number, taken))
+                    rows_here = 0
+                part, batch = batch[:per_sheet - rows_here], batch[per_sheet - rows_here:]
+                append = ws.append
+                for row in part:
                     append([fn(row) for fn in convert])
-                rows_here += len(batch)
-                written += len(batch)
-                if cancel is not None and cancel.is_set():
-                    raise ReportCancelled()
-                if progress:
-                    progress(written, max(total, written))
-                batch = next(batches, [])
-        finally:
-            batches.close()  # closes the cursor now, not whenever the generator is collected
-        last = get_column_letter(max(len(plan.titles), 1))
-        ws.auto_filter.ref = f"A1:{last}{rows_here + 1}"
+                rows_here += len(part)
+                written += len(part)
+            if cancel is not None and cancel.is_set():
+                raise ReportCancelled()
+            if progress:
+                progress(written, max(total, written))
+            batch = next(batches, [])
+    finally:
+        batches.close()  # closes the cursor now, not whenever the generator is collected
+    close_sheet(ws, rows_here)
     return written
+
+
+def _continuation_title(title: str, number: int, taken: set[str]) -> str:
+    suffix = f" ({number})"
+    name = title[:31 - len(suffix)] + suffix
+    n = number
+    while name.lower() in taken:
+        n += 100
+        suffix = f" ({n})"
+        name = title[:31 - len(suffix)] + suffix
+    taken.add(name.lower())
+    return name
 
 
 def preview(spec: dict[str, Any], *, lander_id: int | None = None, limit: int = PREVIEW_ROWS,
@@ -1143,10 +1179,14 @@ def _schedule_values(*, template: str, lander_id: int | None, client_id: int | N
         raise UserError(f"A report period is 'all' or 'since_last', not {period!r}.")
     if not str(out_dir).strip():
         raise UserError("A report schedule needs an output folder.")
+    folder = Path(str(out_dir).strip()).expanduser()
+    if not folder.is_absolute():
+        # The app and the headless daemon start in different folders: a relative path would mean two places.
+        raise UserError(f"Write the report folder as a full path (such as {Path.home() / 'Reports'}), not {out_dir!r}.")
     pattern = file_pattern or (DEFAULT_FILE_PATTERN if lander_id is not None else DEFAULT_CLIENT_PATTERN)
     file_name(pattern, client="c", lander="l", when=utcnow(), template="t")  # checks the pattern
     return {"template": get_template(template), "lander": lander_id, "client": client_id, "period": period,
-            "time_utc": _check_time(time_utc), "out_dir": str(out_dir), "file_pattern": pattern, "email": bool(email)}
+            "time_utc": _check_time(time_utc), "out_dir": str(folder), "file_pattern": pattern, "email": bool(email)}
 
 
 def update_schedule(schedule_id: int, **changes: Any) -> ReportSchedule:
@@ -1204,13 +1244,19 @@ def local_time_text(time_utc: str, on: date, zone: tzinfo | None = None) -> str:
     return f"{local:%H:%M} {local.tzname()}{day}"
 
 
+def time_label(time_utc: str, on: date, zone: tzinfo | None = None) -> str:
+    """"05:00 UTC (00:00 EST)", or "05:00 UTC" when the operator's clock is on UTC."""
+    local = local_time_text(time_utc, on, zone)
+    return f"{time_utc} UTC" if local.split()[1:] == ["UTC"] else f"{time_utc} UTC ({local})"
+
+
 def describe_schedule(row: ReportSchedule, zone: tzinfo | None = None, today: date | None = None) -> str:
     """One line: template, target, time in UTC and local time, folder, e-mail."""
     today = today or utcnow().date()
     period = "leads since the last report" if row.period == "since_last" else "all leads"
     mail = ", e-mailed to the client" if row.email else ""
-    return (f"{row.template.name} of {schedule_target(row)}: {period}, daily at {row.time_utc} UTC "
-            f"({local_time_text(row.time_utc, today, zone)}) into {row.out_dir}{mail}")
+    return (f"{row.template.name} of {schedule_target(row)}: {period}, daily at "
+            f"{time_label(row.time_utc, today, zone)} into {row.out_dir}{mail}")
 
 
 def schedule_as_json(row: ReportSchedule) -> dict[str, Any]:

@@ -32,13 +32,15 @@ def page(window, lander):
     return page
 
 
-def test_page_loads_templates_schedules_history_and_models_pass_the_tester(page, lander, tmp_path, qtmodeltester):
+def test_page_loads_templates_schedules_history_and_models_pass_the_tester(page, lander, tmp_path, qtmodeltester,
+                                                                          monkeypatch):
+    monkeypatch.setenv("XSC_TIMEZONE", "America/New_York")
     sheets.add_schedule(lander_id=lander.id, out_dir=tmp_path)
     sheets.run_report(lander_id=lander.id, out_dir=tmp_path)
     page.reload()
     assert [page.templates_model.row_at(i)["name"] for i in range(2)] == ["Generic", "Intake summary"]
     schedule = page.schedules_model.row_at(0)
-    assert schedule["time_label"].startswith("05:00 UTC (") and schedule["target"] == "Whitfield & Osei — Denver Comp"
+    assert schedule["time_label"].startswith("05:00 UTC (0") and schedule["target"] == "Whitfield & Osei — Denver Comp"
     assert page.runs_model.row_at(0)["state"] == "done" and page.runs_model.row_at(0)["rows"] == 3
     page.templates_view.selectRow(1)
     assert page.preview_model.rowCount() == 3

@@ -374,3 +374,26 @@ def test_file_names_are_safe():
     assert sheets.file_name("{client}/{lander}:{date}", client="A|B", lander="C?", when=when,
                             template="T") == "A-B-C-2026-11-20.xlsx"
     assert sheets.file_name("{template} {time}.XLSX", client="", lander="", when=when, template="T") == "T 0500.XLSX"
+
+
+def test_more_leads_than_a_sheet_holds_go_on_in_continuation_sheets(lander, out, monkeypatch):
+    monkeypatch.setattr(sheets, "SHEET_ROW_LIMIT", 5)  # 4 leads a sheet
+    monkeypatch.setattr(sheets, "BATCH_ROWS", 3)  # batches that straddle the sheet boundary
+    lead_rows.insert(lead_rows.generate(10, lander.id, start=datetime(2026, 11, 1)))
+    [run] = sheets.run_report(lander_id=lander.id, out_dir=out, now=NOW)
+    wb = load_workbook(run.file)
+    assert wb.sheetnames == ["Houston Auto", "Houston Auto (2)", "Houston Auto (3)"]
+    assert [ws.max_row for ws in wb.worksheets] == [5, 5, 3]
+    assert [ws.auto_filter.ref[-1] for ws in wb.worksheets] == ["5", "5", "3"]
+    ids = [ws.cell(r, 1).value for ws in wb.worksheets for r in range(2, ws.max_row + 1)]
+    assert ids == sorted(ids) and len(set(ids)) == 10 and run.rows == 10
+    assert all(ws.cell(1, 1).value == "Lead id" and ws.freeze_panes == "A2" for ws in wb.worksheets)
+
+
+def test_a_relative_folder_is_refused_and_local_time_shown(lander):
+    with pytest.raises(UserError, match="full path"):
+        sheets.add_schedule(lander_id=lander.id, out_dir="reports")
+    assert sheets.time_label("05:00", date(2026, 7, 1), ZoneInfo("America/New_York")) == "05:00 UTC (01:00 EDT)"
+    assert sheets.time_label("05:00", date(2026, 7, 1), ZoneInfo("UTC")) == "05:00 UTC"
+    assert sheets.local_time_text("02:00", date(2026, 7, 1), ZoneInfo("America/Los_Angeles")) == \
+        "19:00 PDT the day before"

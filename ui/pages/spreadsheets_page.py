@@ -74,9 +74,8 @@ def load_overview(history_limit: int = 300) -> dict[str, Any]:
         data = sheets.schedule_as_json(row)
         target = (lander_names.get(row.lander_id, f"lander {row.lander_id}") if row.lander_id
                   else f"{clients.get(row.client_id, row.client_id)} (all landers)")
-        local = sheets.local_time_text(row.time_utc, today, zone)
         data.update(target=target, period_label="since last report" if row.period == "since_last" else "all",
-                    time_label=f"{row.time_utc} UTC ({local})", email_label="yes" if row.email else "",
+                    time_label=sheets.time_label(row.time_utc, today, zone), email_label="yes" if row.email else "",
                     state="active" if row.active else "paused", state_label="Active" if row.active else "Paused",
                     last_run=row.last_run_at.strftime("%Y-%m-%d %H:%M") if row.last_run_at else "never")
         schedules.append(data)
