@@ -1280,7 +1280,9 @@ def next_slot(time_utc: str, now: datetime) -> datetime:
 
 
 def _attempted(row: ReportSchedule, slot: datetime) -> bool:
-    return ReportRun.select().where((ReportRun.schedule == row) & (ReportRun.started_at >= slot)).exists()
+    # Done and failed runs use up their slot (a failure waits for the next one); a cancelled one does not.
+    return ReportRun.select().where((ReportRun.schedule == row) & (ReportRun.started_at >= slot)
+                                    & (ReportRun.state != "cancelled")).exists()
 
 
 def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = None,
@@ -1309,7 +1311,12 @@ def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = N
             slot = latest_slot(row.time_utc, now)
             if (within is not None and now - slot > within) or _attempted(row, slot):
                 continue
-            runs.extend(_run_schedule(row, slot, now, default_dir, progress, cancel))
+            try:
+                runs.extend(_run_schedule(row, slot, now, default_dir, progress, cancel))
+            except ReportCancelled:  # quitting: the cancelled run is recorded; its slot stays open
+                runs.append(ReportRun.select().where(ReportRun.schedule == row)
+                            .order_by(ReportRun.id.desc()).first())
+                break
     return runs
 
 
@@ -1358,7 +1365,7 @@ def _append_note(run: ReportRun, note: str) -> None:
 
 def reports_job(now: datetime | None = None) -> str:
     """The scheduler's daily "reports" job (at reports.time_utc): run every due schedule, say so in one line."""
-    return _summary(run_due_reports(now))
+    return _summary(run_due_reports(now, cancel=_stop_event()))
 
 
 def other_times_job(now: datetime | None = None) -> str:
@@ -1368,16 +1375,27 @@ def other_times_job(now: datetime | None = None) -> str:
     """
     from xsc_desktop import settings
 
-    return _summary(run_due_reports(now, skip_time=settings.get("reports.time_utc"),
+    return _summary(run_due_reports(now, skip_time=settings.get("reports.time_utc"), cancel=_stop_event(),
                                     within=timedelta(seconds=2 * OTHER_TIMES_CHECK_SECONDS)))
 
 
+def _stop_event() -> threading.Event | None:
+    # Quitting sets the scheduler's stop event: a long report stops at its next batch instead of holding the exit.
+    try:
+        from xsc_desktop import jobs
+    except ImportError:
+        return None
+    return jobs.current_stop_event()
+
+
 def _summary(runs: list[ReportRun]) -> str:
-    failed = [r for r in runs if r.state != "done"]
-    done = len(runs) - len(failed)
+    failed = [r for r in runs if r.state == "failed"]
+    done = sum(1 for r in runs if r.state == "done")
     text = f"{done} report{'s' if done != 1 else ''} written ({sum(r.rows for r in runs)} rows)"
     if failed:
         text += f", {len(failed)} failed: {failed[0].error}"
+    if any(r.state == "cancelled" for r in runs):
+        text += "; stopped by quitting, the rest wait for the next check"
     return text
 
 

@@ -397,3 +397,15 @@ def test_a_relative_folder_is_refused_and_local_time_shown(lander):
     assert sheets.time_label("05:00", date(2026, 7, 1), ZoneInfo("UTC")) == "05:00 UTC"
     assert sheets.local_time_text("02:00", date(2026, 7, 1), ZoneInfo("America/Los_Angeles")) == \
         "19:00 PDT the day before"
+
+
+def test_a_schedule_stopped_by_quitting_runs_again_at_the_next_check(lander, out):
+    add_lead(lander.id, 1, first_name="A", received_at="2026-01-01 00:00:00")
+    sheets.add_schedule(lander_id=lander.id, out_dir=out)
+    stop = threading.Event()
+    stop.set()
+    [cancelled] = sheets.run_due_reports(datetime(2026, 11, 20, 5, 0), cancel=stop)
+    assert cancelled.state == "cancelled" and list(out.iterdir()) == []
+    assert sheets._summary([cancelled]).endswith("stopped by quitting, the rest wait for the next check")
+    [done] = sheets.run_due_reports(datetime(2026, 11, 20, 5, 1))
+    assert done.state == "done" and done.rows == 1
