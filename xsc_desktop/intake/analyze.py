@@ -183,8 +183,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     doc.samples = _samples(doc, request)
     for rows in doc.tables + _text_tables(doc.lines, structured=bool(doc.tables)):
         _read_field_table(doc, rows)
-    if not any(f.source == "table" for f in doc.fields.values()):
-        _read_field_lists(doc)
+    _read_field_lists(doc)
     for form in extracted.forms:
         _read_form(doc, form)
 
@@ -466,8 +465,8 @@ def _read_field_table(doc: _Doc, rows: list[list[str]]) -> None:
             name, marked = _clean_name(name_cell)
             if not _looks_like_name(name) or squash(name) in _ROLE_INDEX and squash(name) in ("field", "name", "fieldname"):
                 continue
-            if sum(1 for c in row if c.strip()) == 1 and len(row) > 2 and " " in name:
-                continue  # a section heading inside the table
+            if sum(1 for c in row if c.strip()) == 1 and len(header) >= 2 and (" " in name or name_cell.strip().endswith(":")):
+                continue  # a section heading or a sentence below the table
             get = {r: (row[idx].strip() if idx < len(row) else "") for r, idx in col.items()}
             f = _Field(name=name, source="table")
             req = None
@@ -670,8 +669,10 @@ def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int]:
             continue
         raw_cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
         first_start, first = raw_cells[0]
-        if first.endswith(":") or (blanks and len(raw_cells) == 1) or (len(raw_cells) == 1 and len(first.split()) > 4):
+        if first.endswith(":") or (blanks and len(raw_cells) == 1) or (len(raw_cells) == 1 and " " in first):
             break
+        if len(raw_cells) >= 2 and _header_roles([c for _, c in raw_cells], strict=True):
+            break  # the next table's header
         # Only a row with fewer cells than columns can hide two cells joined by a single space.
         cells_at = _split_crossing(raw_cells, starts) if len(raw_cells) < len(starts) else raw_cells
         if len(cells_at) > len(starts):
@@ -1183,6 +1184,13 @@ def _read_headers(doc: _Doc, request: dict | None) -> None:
                 continue
             doc.statics.setdefault(hk, _Static(hk, hv, "header", "sample"))
     text_low = doc.text.lower()
+    # "Send the header X-Api-Key: abc" — a header written inside a sentence.
+    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*:[*_]*\s*((?:Bearer|Basic|Token)\s+[^\s\"'`]+|"
+                         r"[A-Za-z0-9][^\s\"'`]*)",
+                         doc.text, re.I):
+        name, value = m.group(1), _clean_value(m.group(2)).rstrip(".,;")
+        if value and not _is_placeholder(value) and not any(k.lower() == name.lower() for k in doc.statics):
+            doc.statics[name] = _Static(name, value, "header", "line")
     for key, value, _line in doc.kv:
         k = key.strip()
         if not _HEADER_NAME.match(k.replace(" ", "-")) or squash(k) in ("token", "apikey") and not (
@@ -1219,7 +1227,7 @@ def _apply_required_prose(doc: _Doc) -> None:
     patterns = [
         r"(?:following|these)\s+(?:fields?|parameters?|values?)\s+(?:are|is)\s+(?:required|mandatory)\s*[:\-–]?\s*([^\n]+)",
         r"(?:required|mandatory)\s+(?:fields?|parameters?|values?)\s*(?:are|is|:|-|–)\s*([^\n]+)",
-        r"(?:^|\n)\s*([\w`'\",.\s/-]{3,200}?)\s+(?:are|is)\s+(?:required|mandatory)\b",
+        r"(?:^|\n)[^\S\n]*([\w`'\",./ -]{3,200}?)[^\S\n]+(?:are|is)[^\S\n]+(?:required|mandatory)\b",
         r"(?:must|need to|should)\s+(?:include|send|contain|provide|have)\s*[:\-]?\s*([^\n.]+)",
         r"(?:^|\n)[ \t]*(?:[-*•][ \t]*)?(?:\*\*)?(?:required|mandatory)(?:\*\*)?[ \t]*[:\-–][ \t]*([^\n]+)",
     ]
@@ -1232,9 +1240,9 @@ def _apply_required_prose(doc: _Doc) -> None:
                 t = re.sub(r"^(?:the|a|an|both|either|fields?)\s+", "", t, flags=re.I).strip()
                 if t.lower() in names_low:
                     required.add(names_low[t.lower()])
-                else:
-                    # "first and last name" style: match a field by its canonical meaning
-                    first = t.split(" ")[0].lower() if t else ""
+                elif t and len(t.split()) <= 3:
+                    # "First (the lead's first name)": the name is the first word of a short item
+                    first = t.split(" ")[0].lower()
                     if first in names_low:
                         required.add(names_low[first])
     optional: set[str] = set()
@@ -1372,8 +1380,13 @@ _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
     re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
                r"[^.\n]{0,20}?\b(?:always\s+|value\s+|to\s+|:\s*)[`'\"]?([\w.-]+)[`'\"]?", re.I),
-    re.compile(r"\b(?:set|pass|send)\s+[`'\"]?([A-Za-z_]+_[\w.-]*|[a-z]+[A-Z][\w.-]*)[`'\"]?\s+(?:to|=|as)\s+"
-               r"[`'\"]?([\w.-]+)[`'\"]?(?=[\s.,;]|$)(?![^.\n]*\btest)", 0),
+    # "Always send VendorId = 455", "Include aff_id=A79 with each lead"
+    re.compile(r"\b(?i:set|pass|send|include|add|use)\s+[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s*=\s*"
+               r"[`'\"]?([\w.@:/-]+)[`'\"]?(?=[\s,;]|\.?$|\.\s)(?![^.\n]*\btest)", 0),
+    # "Set source_id to 41", "Set Referrer to 1a2b-..." (a name that is not a plain lower-case word)
+    re.compile(r"\b(?i:set|pass|send|use)\s+[`'\"]?([A-Za-z]+_[\w.-]*|_[\w.-]+|[a-z]+[A-Z][\w.-]*|"
+               r"[A-Z][A-Za-z0-9]*|[a-z]+)[`'\"]?\s+(?i:to|as)\s+"
+               r"[`'\"]?([\w.@:/-]+)[`'\"]?(?=[\s,;]|\.?$|\.\s)(?![^.\n]*\btest)", 0),
 )
 
 
@@ -1385,6 +1398,9 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
     for pattern in _PROSE_NAMED:
         found += [(m.group(1), m.group(2)) for m in pattern.finditer(doc.text)]
     for name, value in found:
+        value = value.rstrip(".")
+        if re.fullmatch(r"[a-z]+", name) and not _is_control_name(name) and name not in doc.fields:
+            continue  # "send leads to ..." — a plain word is a setting only when it names one
         if _TEST_NAME.match(name) or (test and name.lower() == test["name"].lower()):
             continue
         if squash(name) in _META_KEYS or value.lower() in ("true", "false", "required", "optional", "the", "a"):
@@ -1678,7 +1694,7 @@ def _pick_format(doc: _Doc, system: str, endpoint: str | None, method: str, requ
                      r"\bjson\b.*\b(?:body|post)", low):
             votes["json"] += 2
         if re.search(r"x-www-form-urlencoded|url-?encoded|form[- ]encoded|form post|form data|\bform fields\b|"
-                     r"name[/ ]value pairs|key[/ ]value pairs|standard http post|\bhttp post\b", low):
+                     r"name[/ ]value pairs|key[/ ]value pairs|standard http post", low):
             votes["form"] += 2
         if re.search(r"text/xml|application/xml|\bxml (?:body|payload|document|post|format|request)|\bas xml\b|"
                      r"\bin xml\b|\bsoap\b", low):
