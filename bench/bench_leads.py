@@ -217,6 +217,7 @@ def bench_instant(folder: Path, count: int) -> list[tuple]:
     from xsc_desktop import delivery, settings
     from xsc_desktop.leads import lead_for_render
     from xsc_desktop.models import Integration, Lead
+    from xsc_desktop.posting import post
 
     open_db(folder / "instant")
     rows = []
@@ -225,23 +226,39 @@ def bench_instant(folder: Path, count: int) -> list[tuple]:
         lander = wire(url)
         add_leads(lander, count)
         integration = Integration.get(Integration.lander == lander)
-        compiled = compile_spec(ParserSpec.from_dict(integration.parser.spec))
+        spec = ParserSpec.from_dict(integration.parser.spec)
+        compiled = compile_spec(spec)
         bodies = [compiled.render(lead_for_render(lead), integration.settings, {})
                   for lead in Lead.select().where(Lead.lander == lander)]
-        session = requests.Session()
-        started = time.perf_counter()
-        for request in bodies:
-            response = session.post(request.url, data=request.body, headers=request.headers, timeout=10)
-            response.content  # noqa: B018 - read the answer, as delivery does
-        bare = time.perf_counter() - started
-        session.close()
-        for limit in (1, int(settings.DEFS["delivery.per_host_limit"].default)):
-            settings.set("delivery.per_host_limit", limit)
-            Lead.update(delivery_state="new").where(Lead.lander == lander).execute()
+        limits = (1, int(settings.DEFS["delivery.per_host_limit"].default))
+        best: dict[str, float] = {}
+        # Alternate the runs and keep each one's best of three: the machine is shared, and a burst of someone
+        # else's work should not decide the comparison.
+        for _round in range(3):
+            session = requests.Session()
             started = time.perf_counter()
-            report = delivery.deliver_once(limit=count)
-            ours = time.perf_counter() - started
-            assert report.outcomes.get("accepted") == count, report.summary()
+            for request in bodies:
+                response = session.post(request.url, data=request.body, headers=request.headers, timeout=10)
+                response.content  # noqa: B018 - read the answer, as delivery does
+            best["bare"] = min(best.get("bare", 1e9), time.perf_counter() - started)
+            session.close()
+            started = time.perf_counter()
+            for request in bodies:
+                post(request, spec)
+            best["post"] = min(best.get("post", 1e9), time.perf_counter() - started)
+            for limit in limits:
+                settings.set("delivery.per_host_limit", limit)
+                Lead.update(delivery_state="new").where(Lead.lander == lander).execute()
+                started = time.perf_counter()
+                report = delivery.deliver_once(limit=count)
+                took = time.perf_counter() - started
+                assert report.outcomes.get("accepted") == count, report.summary()
+                best[str(limit)] = min(best.get(str(limit), 1e9), took)
+        bare = best["bare"]
+        rows.append(("posting.post loop (the HTTP path alone, no database)", count, f"{best['post']:.2f} s",
+                     f"{count / best['post']:,.0f}/s", f"{bare / best['post']:.0%}", ""))
+        for limit in limits:
+            ours = best[str(limit)]
             rows.append((f"deliver_once, per_host_limit {limit}", count, f"{ours:.2f} s", f"{count / ours:,.0f}/s",
                          f"{bare / ours:.0%}", "ok" if bare / ours >= 0.8 else "MISSED"))
     finally:
