@@ -89,7 +89,7 @@ _STATIC_HINT = re.compile(
     re.I,
 )
 _LEAD_HINT = re.compile(
-    r"\b(the lead'?s?|lead's|the (?:person|consumer|customer|claimant|client|caller|prospect|user|applicant)'?s?|"
+    r"\b(the lead'?s?|lead's|the (?:person|consumer|customer|claimant|client|caller|prospect|user|applicant)'s|"
     r"from the (?:form|lead|lander)|entered by|submitted by|visitor'?s?|of the lead)\b",
     re.I,
 )
@@ -167,6 +167,8 @@ class _Doc:
     warnings: list[str] = field(default_factory=list)
     order: int = 0
     form_post: bool = False
+    text_tables: list[list[list[str]]] = field(default_factory=list)
+    table_spans: list[tuple[int, int]] = field(default_factory=list)  # line ranges of field tables in the text
 
 
 # --------------------------------------------------------------------------- entry point
@@ -179,9 +181,10 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     doc.warnings.extend(extracted.warnings)
 
     request = _json_request_description(text) if extracted.format == "json" else None
+    doc.text_tables = _text_tables(doc.lines, structured=bool(doc.tables), spans=doc.table_spans)
     doc.kv = _key_values(doc)
     doc.samples = _samples(doc, request)
-    for rows in doc.tables + _text_tables(doc.lines, structured=bool(doc.tables)):
+    for rows in doc.tables + doc.text_tables:
         _read_field_table(doc, rows)
     _read_field_lists(doc)
     for form in extracted.forms:
@@ -339,14 +342,26 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
+    """Every "label: value" the doc states: colon lines, two-cell table rows, two-column aligned lines."""
     pairs: list[tuple[str, str, int]] = []
+    in_table = set()
+    for a, b in doc.table_spans:
+        in_table.update(range(a, b))
     for i, line in enumerate(doc.lines):
         s = line.strip().lstrip("-*•>#").strip()
         s = re.sub(r"\*\*|__", "", s)
         m = re.match(r"^([A-Za-z_][\w .\-/\[\]()]{0,50}?)\s*(?::|=|\|)\s*(\S.*)$", s)
-        if not m:
-            continue
+        if line.lstrip().startswith("|") or (not m and i not in in_table):
+            # "| Endpoint | https://... |" and "Endpoint     https://..." (a two-column settings block)
+            cells = [c for c in (_pipe_cells(line) if line.lstrip().startswith("|") else _TABLE_SPLIT.split(s)) if c.strip()]
+            if len(cells) == 2 and _looks_like_name(cells[0].rstrip(":")) and i not in in_table:
+                m = re.match(r"^(.*)\x00(.*)$", cells[0].rstrip(": ") + "\x00" + cells[1].strip())
+            elif line.lstrip().startswith("|"):
+                continue
+        if not m or (" | " in m.group(2) and m.group(2).count("|") >= 2):
+            continue  # a table row rendered as text, read with its table
         key, value = m.group(1).strip(), m.group(2).strip()
+        key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", key, flags=re.I)
         if "://" in key or key.lower() in ("http", "https"):
             continue
         inner = re.match(r"^((?:x-[\w-]+)|authorization|api-?key)\s*:\s*(\S.*)$", value, re.I)
@@ -360,7 +375,9 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
         for row in rows:
             cells = [c for c in row if c.strip()]
             if len(cells) == 2 and _looks_like_name(cells[0].rstrip(":")) and len(cells[1]) < 300:
-                pairs.append((cells[0].strip().rstrip(":").strip(), cells[1].strip(), -1))
+                key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", cells[0].strip().rstrip(":").strip(),
+                             flags=re.I)
+                pairs.append((key, cells[1].strip(), -1))
                 inner = re.match(r"^((?:x-[\w-]+)|authorization|api-?key)\s*:\s*(\S.*)$", cells[1].strip(), re.I)
                 if inner:
                     pairs.append((inner.group(1), inner.group(2).strip(), -1))
@@ -447,6 +464,8 @@ def _read_field_table(doc: _Doc, rows: list[list[str]]) -> None:
             continue
         header = rows[i]
         col = {role: idx for idx, role in roles.items()}
+        # "Parameter | Value (| Notes)": a table of settings, every concrete value in it is fixed by the doc.
+        value_table = "value" in col and not {"required", "type", "example"} & set(col)
         j = i + 1
         while j < len(rows):
             row = rows[j]
@@ -480,7 +499,12 @@ def _read_field_table(doc: _Doc, rows: list[list[str]]) -> None:
                 f.label = get["label"]
             f.example = _clean_value(get.get("example", ""))
             if "value" in col and get.get("value"):
-                f.value = _clean_value(get["value"])
+                raw_value = _clean_value(get["value"])
+                # "{first_name}", "lead's first name": the column describes where the value comes from.
+                if _is_placeholder(raw_value) or len(raw_value.split()) >= 3 or _LEAD_HINT.search(raw_value):
+                    f.description = (f.description + " " + raw_value).strip()
+                else:
+                    f.value = raw_value
             if not f.example:
                 f.example = _example_from_text(f.description)
             if req is None:
@@ -488,7 +512,8 @@ def _read_field_table(doc: _Doc, rows: list[list[str]]) -> None:
             if marked and req is None:
                 req = True
             f.required = req
-            f.static_hint = bool(_STATIC_HINT.search(f.description + " " + get.get("required", "")))
+            f.static_hint = bool(_STATIC_HINT.search(f.description + " " + get.get("required", ""))) or (
+                value_table and bool(f.value) and not _LEAD_HINT.search(f.description))
             fixed = _value_from_hint(f.description)
             if fixed and (not f.example or f.example == fixed) and not f.value:
                 f.value = fixed
@@ -553,15 +578,19 @@ def _add_field(doc: _Doc, f: _Field) -> None:
 _TABLE_SPLIT = re.compile(r"\t+|\s{2,}")
 
 
-def _text_tables(lines: list[str], *, structured: bool = False) -> list[list[list[str]]]:
+def _text_tables(lines: list[str], *, structured: bool = False,
+                 spans: list[tuple[int, int]] | None = None) -> list[list[list[str]]]:
     """Tables laid out as text: markdown pipes, tabs, or columns aligned with spaces (PDF, TXT).
 
-    With `structured` tables already read from the file, their " | " text rendering is skipped.
+    With `structured` tables already read from the file, their " | " text rendering is skipped. The line
+    range of each table found is added to `spans`.
     """
     tables: list[list[list[str]]] = []
     i = 0
     n = len(lines)
+    spans = spans if spans is not None else []
     while i < n:
+        start = i
         line = lines[i]
         if structured and " | " in line and not line.lstrip().startswith("|"):
             i += 1
@@ -576,11 +605,13 @@ def _text_tables(lines: list[str], *, structured: bool = False) -> list[list[lis
                     rows.append(cells)
                 i += 1
             tables.append(rows)
+            spans.append((start, i))
             continue
         cells = [c for c in _TABLE_SPLIT.split(line.strip()) if c]
         if len(cells) >= 2 and _header_roles(cells):
             table, i = _aligned_table(lines, i)
             tables.append(table)
+            spans.append((start, i))
             continue
         i += 1
     return tables
@@ -1115,6 +1146,14 @@ def _read_request_samples(doc: _Doc, fmt: str) -> None:
         else:
             continue
         for name, value in pairs:
+            typed = _TYPED_VALUE.match(value or "")
+            if typed:
+                # A schema-like sample ("first_name": "string, required") describes, it gives no example.
+                req = _required_from_text(value)
+                _add_field(doc, _Field(name=name, required=req, type=typed.group(1), description=value,
+                                       source="sample"))
+                table_names.setdefault(name.lower(), name)
+                continue
             short = name.rsplit(".", 1)[-1]
             # A table that lists "from_first" while the sample nests it: name it by its dotted path.
             if "." in name and short.lower() in table_names and name.lower() not in table_names:
@@ -1136,13 +1175,27 @@ def _read_request_samples(doc: _Doc, fmt: str) -> None:
                 continue
             f = _Field(name=name, example=value if not _is_placeholder(value) else "", source="sample")
             # With a field table present, extra keys in the sample that carry fixed values are settings.
-            if has_table and not _is_placeholder(value) and _lead_meaning(name) is None:
+            if has_table and _looks_like_setting_value(value) and _lead_meaning(name) is None:
                 f.value = value
                 f.static_hint = True
             elif _is_control_name(name) and _lead_meaning(name) is None:
                 f.value = value
             _add_field(doc, f)
             table_names[name.lower()] = name
+
+
+_TYPED_VALUE = re.compile(r"^\s*<?\s*(string|str|text|varchar|int|integer|number|numeric|decimal|float|bool|boolean|"
+                          r"date|datetime|email|phone|url|enum)\b[^\n]{0,80}$", re.I)
+
+
+def _looks_like_setting_value(value: str) -> bool:
+    """An id, code, key or constant (`4471`, `CreateLead`, `HV-XSC`, a GUID), not lead data like a name or answer."""
+    v = (value or "").strip()
+    if not v or _is_placeholder(v) or re.search(r"\s", v) or "@" in v:
+        return False
+    if v.lower() in ("yes", "no", "y", "n", "true", "false", "1", "0", "on", "off"):
+        return False
+    return bool(re.search(r"\d", v) or re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+|[A-Z][A-Z0-9_-]{2,}", v))
 
 
 def _read_url_query(doc: _Doc, endpoint_raw: str, fmt: str) -> None:
@@ -1361,7 +1414,8 @@ def _read_static_lines(doc: _Doc) -> None:
         maps = canonical_name(k)
         existing = doc.fields.get(field_low.get(k.lower(), ""))
         if existing is not None:
-            if line_no >= 0 and (existing.value == v or existing.static_hint or _is_control_name(k)):
+            if line_no >= 0 and (existing.value == v or existing.static_hint or _is_control_name(k)) and (
+                    not existing.example or existing.example == v or _is_placeholder(existing.example)):
                 existing.value = existing.value or v
                 existing.static_hint = True
             continue
