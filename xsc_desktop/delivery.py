@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from xsc_desktop import activity, events, locks, settings
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, Secret, database, utcnow
+from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, database, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +56,10 @@ def _naive_utc(moment: datetime | None) -> datetime:
 
 # ---- an integration's inputs ---------------------------------------------------------------------------------
 def integration_inputs(integration: Integration) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(settings, secrets) of an integration. Read from the models directly until integrations.py offers this."""
-    try:
-        from xsc_desktop import integrations as wiring  # the queue engineer's module, when it has landed
-    except ImportError:
-        wiring = None
-    reader = getattr(wiring, "settings_and_secrets", None) if wiring else None
-    if reader is not None:
-        return reader(integration)
-    secrets = {row.name: row.value for row in Secret.select().where(Secret.scope == f"integration:{integration.id}")}
-    return dict(integration.settings or {}), secrets
+    """(settings, secrets) an integration renders with (the parser's secrets overridden by the integration's)."""
+    from xsc_desktop import integrations
+
+    return integrations.settings_for(integration), integrations.secrets_for(integration)
 
 
 @dataclass
@@ -487,21 +481,15 @@ def _alert_operator(integration: Integration, name: str, reason: str) -> None:
     address = str(settings.get("operator.email") or "").strip()
     if not address:
         return
-    try:
-        from xsc_desktop import mail
-    except ImportError:
-        log.warning("The outbox is not available; the pause alert for %s was not e-mailed", name)
-        return
-    queue_email = getattr(mail, "queue_email", None)
-    if queue_email is None:
-        return
+    from xsc_desktop import mail
+
     subject = f"Deliveries paused: {name}"
     body = (f"Deliveries of {name} were paused after repeated failures.\n\nReason: {reason}\n\n"
             "New leads wait; none is lost. Fix the cause, then press Resume on the Leads page "
             f"(or run `xsc-desktop deliver --resume {integration.id}`).\n")
     try:
-        queue_email(to=[address], subject=subject, body=body, kind="alert",
-                    dedupe_key=f"breaker:{integration.id}:{utcnow():%Y%m%d%H%M%S}")
+        mail.queue_email(to=[address], subject=subject, body=body, kind="alert",
+                         dedupe_key=f"breaker:{integration.id}:{utcnow():%Y%m%d%H%M%S}")
     except Exception:
         log.exception("Could not queue the pause alert e-mail")
 

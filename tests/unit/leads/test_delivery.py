@@ -11,7 +11,7 @@ import pytest
 from tests.helpers.endpoint import Reply
 from tests.helpers.lead_world import API_KEY, add_leads, wire_lander
 from xsc_desktop import delivery, events, settings
-from xsc_desktop.models import Activity, Delivery, Integration, Lead
+from xsc_desktop.models import Activity, Delivery, Email, Integration, Lead
 
 NOW = datetime(2026, 11, 28, 9, 0, 0)
 OK = Reply(200, b'{"success": true, "lead_id": "R-77"}', {"Content-Type": "application/json"})
@@ -151,6 +151,8 @@ def test_breaker_pauses_after_consecutive_failures_and_tells_the_operator(ctx, e
     assert paused.paused and "3 failed attempts" in paused.paused_reason
     assert told and told[0]["title"] == "Deliveries paused"
     assert Activity.get(Activity.subject_type == "integration", Activity.action == "paused")
+    alert = Email.get(Email.kind == "alert")
+    assert alert.to == ["ops@example.com"] and "paused" in alert.subject and API_KEY not in alert.body
     assert delivery.deliver_once(NOW + timedelta(hours=1)).attempts == 0  # paused: nothing goes out
     endpoint.answer("/leads", OK)
     delivery.resume_integration(integration.id)
