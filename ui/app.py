@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
@@ -30,6 +30,13 @@ NO_DISPLAY = ("No display found: run `xvfb-run -a .venv/bin/xsc-desktop` for a v
 
 # Features that start with the window (the scheduler, ...) register here: fn(window) -> optional stop function.
 STARTUP_HOOKS: list[Callable[[MainWindow], Callable[[], None] | None]] = []
+
+# Modules whose import registers STARTUP_HOOKS (menu entries, drop handlers, the scheduler). They are imported
+# after the window's first paint, so list a feature here instead of importing it at the top of this module.
+FEATURE_MODULES: tuple[str, ...] = (
+    "ui.pages.leads_page",
+    "ui.pages.spreadsheets_page",
+)
 
 
 def has_display() -> bool:
@@ -153,18 +160,33 @@ def bring_forward(window: MainWindow) -> None:
 
 def open_context(data_dir: str | None, database_url: str | None) -> Context:
     """Resolve the data dir, open the database (migrating it) and seed demo data into an empty one."""
-    from xsc_desktop import demo
-
     ctx = Context.create(data_dir, database_url)
-    ctx.open_database()
-    if demo.is_empty() and not os.environ.get("XSC_NO_DEMO"):
-        demo.seed()
+    open_database(ctx)
     return ctx
 
 
+def open_database(ctx: Context) -> None:
+    """Open the context's database, seeding demo data on the very first start."""
+    ctx.open_database()
+    from xsc_desktop import demo
+
+    if not os.environ.get("XSC_NO_DEMO") and demo.is_empty():
+        demo.seed()
+
+
 def create_window(ctx: Context, app: QApplication) -> MainWindow:
-    """The main window with its tray, notifications and start-up hooks, not yet shown."""
+    """The main window on an open database, with its tray, start-up hooks and first page; not yet shown."""
     window = MainWindow(ctx)
+    finish_start(window, app)
+    return window
+
+
+def finish_start(window: MainWindow, app: QApplication) -> None:
+    """Everything after the first paint: the tray, start-up hooks (scheduler) and the first page."""
+    import importlib
+
+    for module in FEATURE_MODULES:
+        importlib.import_module(module)
     tray = build_tray(window, app)
     window.notifications.tray = tray
     window.tray = tray
@@ -183,7 +205,7 @@ def create_window(ctx: Context, app: QApplication) -> MainWindow:
         window.bridge.close()
 
     window.shutdown = shutdown  # type: ignore[attr-defined]
-    return window
+    window.start()
 
 
 def run(data_dir: str | None = None, database_url: str | None = None) -> int:
@@ -205,27 +227,88 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
     if instance.another_is_running():
         print(f"{APP_NAME} is already running on {ctx.data_dir}; its window was brought forward.")
         return 0
-    try:
-        ctx = open_context(str(ctx.data_dir), database_url)
-    except UserError as exc:
-        print(f"xsc-desktop: {exc}", file=sys.stderr)
-        QMessageBox.critical(None, APP_NAME, str(exc))
-        return 1
     instance.listen()
-    reporter = CrashReporter(ctx.log_path)
+    reporter = CrashReporter(None)
     reporter.install()
-    window = create_window(ctx, app)
+    # Paint the window first; the database, tray, scheduler and the board follow on the next turn of the loop.
+    window = MainWindow(ctx)
     instance.raise_requested.connect(lambda: bring_forward(window))
-    app.setQuitOnLastWindowClosed(window.tray is None)
     window.quit_requested = app.quit
-    app.aboutToQuit.connect(window.save_layout)
-    app.aboutToQuit.connect(window.shutdown)
+    failed: list[str] = []
+
+    def continue_start() -> None:
+        try:
+            open_database(ctx)
+        except UserError as exc:
+            failed.append(str(exc))
+            QMessageBox.critical(window, APP_NAME, str(exc))
+            app.exit(1)
+            return
+        reporter.log_path = ctx.log_path
+        finish_start(window, app)
+        app.setQuitOnLastWindowClosed(window.tray is None)
+        app.aboutToQuit.connect(window.save_layout)
+        app.aboutToQuit.connect(window.shutdown)
+        if os.environ.get("XSC_QUIT_AFTER_PAINT"):  # start-up benchmark and smoke test
+            _quit_after_board_paint(window, app, first_paint)
+
+    first_paint = _FirstPaint(window.navigation.viewport(), continue_start)
     window.show()
-    if os.environ.get("XSC_QUIT_AFTER_PAINT"):  # start-up benchmark: quit once the first paint is done
-        QTimer.singleShot(0, app.quit)
-    return app.exec()
+    code = app.exec()
+    if failed:
+        print(f"xsc-desktop: {failed[0]}", file=sys.stderr)
+    return code
 
 
-# Features whose start-up hooks (menu entries, drop handlers) register when imported.
-import ui.pages.leads_page  # noqa: E402, F401
-import ui.pages.spreadsheets_page  # noqa: E402, F401
+class _FirstPaint(QObject):
+    """Calls `then` once, right after the watched widget's first paint, and remembers when that was."""
+
+    def __init__(self, widget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.then = then
+        self.painted_at: float | None = None
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.painted_at is None and event.type() == QEvent.Type.Paint:
+            import time
+
+            self.painted_at = time.time()
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.then)
+        return False
+
+
+class _BoardPaintProbe(QObject):
+    """Prints when the window first painted and when the board painted its rows, then quits (start-up benchmark)."""
+
+    def __init__(self, window: MainWindow, app: QApplication, first_paint: _FirstPaint) -> None:
+        super().__init__(window)
+        self.window, self.app, self.first_paint = window, app, first_paint
+        self.loaded = False
+        board = window.page("landers")
+        board.loaded.connect(self._loaded)
+        board.table.viewport().installEventFilter(self)
+        board.empty_label.installEventFilter(self)
+
+    def _loaded(self, _count: int) -> None:
+        self.loaded = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.loaded and event.type() == QEvent.Type.Paint:
+            self.loaded = False
+            QTimer.singleShot(0, self._report)
+        return False
+
+    def _report(self) -> None:
+        import time
+
+        rss_kb = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS")), 0)
+        rows = self.window.page("landers").model.rowCount()
+        print(f"PAINTED {self.first_paint.painted_at:.6f} BOARD {time.time():.6f} rows={rows} rss_mb={rss_kb / 1024:.1f}",
+              flush=True)
+        self.app.quit()
+
+
+def _quit_after_board_paint(window: MainWindow, app: QApplication, first_paint: _FirstPaint) -> None:
+    window._paint_probe = _BoardPaintProbe(window, app, first_paint)  # type: ignore[attr-defined]

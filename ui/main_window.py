@@ -6,6 +6,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
@@ -29,7 +30,9 @@ from ui.bridge import EventBridge
 from ui.notifications import NotificationCenter
 from ui.widgets import hint, page_title
 from xsc_desktop import APP_NAME
-from xsc_desktop.context import Context
+
+if TYPE_CHECKING:
+    from xsc_desktop.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +120,15 @@ class MainWindow(QMainWindow):
         self.bridge.event.connect(self._on_event)
 
         self._build_menus()
-        self.navigation.currentRowChanged.connect(self._show_page_at)
         self._settings = QSettings(str(ctx.data_dir / "window.ini"), QSettings.Format.IniFormat)
         self._restore_layout()
-        self.navigation.setCurrentRow(0)
+
+    def start(self) -> None:
+        """Build and show the first page (after the database is open); until then the navigation is inert."""
+        self.navigation.currentRowChanged.connect(self._show_page_at)
+        row = max(self.navigation.currentRow(), 0)
+        self.navigation.setCurrentRow(row)
+        self._show_page_at(row)
 
     # --- pages
 

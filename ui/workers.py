@@ -63,9 +63,17 @@ class _Task(QRunnable):
             if not isinstance(exc, Exception):
                 raise
             log.debug("Background task failed:\n%s", traceback.format_exc())
-            self.relay.failed.emit(exc)
+            self._deliver(self.relay.failed, exc)
         else:
-            self.relay.done.emit(result)
+            self._deliver(self.relay.done, result)
+
+    @staticmethod
+    def _deliver(signal, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The window went away while the task ran (quitting): nobody is left to tell.
+            log.debug("Background task finished after its receiver was deleted")
 
 
 # Relays live until their signal has been delivered on the GUI thread.

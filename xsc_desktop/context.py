@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xsc_desktop import db
-from xsc_desktop.logs import setup_logging
 from xsc_desktop.paths import resolve_data_dir
 
 
@@ -24,11 +22,15 @@ class Context:
     def create(cls, data_dir: str | None = None, database_url: str | None = None) -> Context:
         """Resolve --data-dir / XSC_DATA_DIR and --database / XSC_DATABASE_URL."""
         path = resolve_data_dir(data_dir)
-        url = database_url or os.environ.get("XSC_DATABASE_URL") or db.database_url_for(path)
+        url = database_url or os.environ.get("XSC_DATABASE_URL") or f"sqlite:///{path / 'xsc-desktop.sqlite3'}"
         return cls(data_dir=path, database_url=url)
 
     def open_database(self):
         """Connect (migrating forward when needed) and start logging; safe to call again."""
+        # Imported here so the window can paint before peewee and the models are loaded.
+        from xsc_desktop import db
+        from xsc_desktop.logs import setup_logging
+
         if self.log_path is None:
             self.log_path = setup_logging(self.data_dir)
         if not self._opened:

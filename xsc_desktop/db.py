@@ -37,7 +37,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def database_url_for(data_dir: Path) -> str:
-    """The default database of a data dir: a SQLite file inside it."""
+    """The default database of a data dir: a SQLite file inside it (as Context.create names it)."""
     return f"sqlite:///{data_dir / 'xsc-desktop.sqlite3'}"
 
 

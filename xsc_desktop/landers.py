@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from peewee import JOIN, fn
@@ -239,8 +239,8 @@ class LanderRow:
     status: str
     flags: list[str]
     flag_note: str
-    handed_over_at: datetime | None
-    updated_at: datetime
+    handed_over_at: str | None  # stored ISO text, "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
+    updated_at: str
     missing_info: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -249,13 +249,17 @@ class LanderRow:
             "id": self.id, "client": self.client, "client_id": self.client_id, "campaign": self.campaign,
             "name": self.name, "url": self.url, "status": self.status, "flags": self.flags,
             "flag_note": self.flag_note, "new_client": self.new_client,
-            "handed_over_at": self.handed_over_at.isoformat() if self.handed_over_at else None,
-            "updated_at": self.updated_at.isoformat(), "missing_info": self.missing_info,
+            "handed_over_at": self.handed_over_at.replace(" ", "T") if self.handed_over_at else None,
+            "updated_at": self.updated_at.replace(" ", "T"), "missing_info": self.missing_info,
         }
 
 
 def list_landers(status: str | None = None, client_id: int | None = None) -> list[LanderRow]:
-    """Landers with their client and campaign in one flat query (fast enough for tens of thousands), newest first."""
+    """Landers with their client and campaign in one flat query, newest change first.
+
+    Read through the raw cursor with times kept as their stored ISO text: building model objects or datetimes
+    for tens of thousands of rows would cost more than the rest of start-up.
+    """
     query = (Lander.select(Lander.id, Client.name, Client.id, Client.is_new, Campaign.name, Lander.name, Lander.url,
                            Lander.status, Lander.flags, Lander.flag_note, Lander.handed_over_at, Lander.updated_at,
                            Lander.missing_info)
@@ -265,9 +269,13 @@ def list_landers(status: str | None = None, client_id: int | None = None) -> lis
         query = query.where(Lander.status == status_from_text(status))
     if client_id:
         query = query.where(Client.id == client_id)
+    sql, params = query.sql()
+    loads = json.loads
     return [
         LanderRow(id=i, client=cname, client_id=cid, new_client=bool(new), campaign=pname, name=name, url=url,
-                  status=st, flags=[f for f in (flags or "").split(";") if f], flag_note=note or "",
-                  handed_over_at=handed, updated_at=updated, missing_info=missing or [])
-        for (i, cname, cid, new, pname, name, url, st, flags, note, handed, updated, missing) in query.tuples()
+                  status=st, flags=flags.split(";") if flags else [], flag_note=note or "",
+                  handed_over_at=str(handed) if handed else None, updated_at=str(updated),
+                  missing_info=loads(missing) if missing and missing != "[]" else [])
+        for (i, cname, cid, new, pname, name, url, st, flags, note, handed, updated, missing)
+        in database.execute_sql(sql, params)
     ]

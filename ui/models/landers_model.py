@@ -6,8 +6,6 @@ QSortFilterProxyModel calling back into Python per row is an order of magnitude 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
@@ -28,8 +26,8 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
 
 
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+def _when(value: str | None) -> str:
+    return value[:16] if value else ""
 
 
 def _flags_text(row: LanderRow) -> str:
@@ -87,7 +85,7 @@ class LandersModel(QAbstractTableModel):
     def _key(self, column: int):
         rows = self._rows
         if column == 6:
-            return lambda i: rows[i].handed_over_at or datetime.min
+            return lambda i: rows[i].handed_over_at or ""
         if column == 7:
             return lambda i: rows[i].updated_at
         if column == STATUS_COLUMN:

@@ -373,7 +373,7 @@ class LanderDetail(QWidget):
             f"<b>URL</b>: <a href=\"{_esc(row.url)}\">{_esc(row.url)}</a>",
             f"<b>Status</b>: {STATUS_LABELS.get(row.status, row.status)}",
             f"<b>Custom scripts</b>: {_esc(flags)}" + (f" — {_esc(row.flag_note)}" if row.flag_note else ""),
-            f"<b>Handed over</b>: {row.handed_over_at:%Y-%m-%d %H:%M}" if row.handed_over_at else "<b>Handed over</b>: not yet",
+            f"<b>Handed over</b>: {row.handed_over_at[:16] if row.handed_over_at else 'not yet'} (UTC)",
         ]
         if row.missing_info:
             lines.append("<b>Missing</b>: " + _esc("; ".join(row.missing_info)))

@@ -1,0 +1,1 @@
+"""Benchmarks: run by hand, print tables; never part of the test suite."""
