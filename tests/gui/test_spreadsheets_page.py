@@ -27,9 +27,14 @@ def lander(ctx):
 
 @pytest.fixture
 def page(window, lander):
+    from PySide6.QtCore import QTimer
+
     page = window.page("spreadsheets")
     window.show_page("spreadsheets")
-    return page
+    yield page
+    # Debounce timers started by this test's events must not fire into the next test's database.
+    for timer in window.findChildren(QTimer):
+        timer.stop()
 
 
 def test_page_loads_templates_schedules_history_and_models_pass_the_tester(page, lander, tmp_path, qtmodeltester,
@@ -199,3 +204,24 @@ def _horizontal():
     from PySide6.QtCore import Qt
 
     return Qt.Orientation.Horizontal
+
+
+def test_reload_never_asks_and_survives_the_edited_template_vanishing(page):
+    page.duplicate_template()
+    page.sheet_name.setText("Edited")
+    assert page.dirty
+    page.reload()  # same template still there: the edits stay
+    assert page.dirty and page.sheet_name.text() == "Edited"
+    sheets.delete_template("Generic copy")
+    page.reload()
+    assert page._current_name == "Generic" and not page.dirty
+    assert page.selected_template()["name"] == "Generic"
+
+
+def test_a_hidden_page_loads_when_shown_again(window, page, lander, tmp_path):
+    window.show_page("landers")
+    sheets.run_report(lander_id=lander.id, out_dir=tmp_path)
+    page.reload()
+    assert page.runs_model.rowCount() == 0  # not on screen: nothing loaded yet
+    window.show_page("spreadsheets")
+    assert page.runs_model.rowCount() == 1

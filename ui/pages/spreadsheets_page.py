@@ -163,6 +163,9 @@ class SpreadsheetsPage(QWidget):
         self.default_dir = app.ctx.data_dir / "reports"
         self.zone = None
         self._templates: list[dict[str, Any]] = []
+        self._stale = True
+        self._landers: list[tuple[int, str]] = []
+        self._clients: list[tuple[int, str]] = []
         self._cancel: threading.Event | None = None
         self._progress = _ProgressRelay(self)
         self._progress.changed.connect(self._on_progress)
@@ -465,8 +468,17 @@ class SpreadsheetsPage(QWidget):
     # ---- loading
 
     def reload(self) -> None:
-        """Load templates, schedules, runs and targets off the GUI thread."""
+        """Load templates, schedules, runs and targets off the GUI thread (when the page is on screen)."""
+        if not self.isVisible():
+            self._stale = True  # loaded when shown again: a hidden page need not follow every event
+            return
+        self._stale = False
         run_task(load_overview, self._loaded, lambda exc: self._say(f"Could not load reports: {exc}", error=True))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     def _loaded(self, data: dict[str, Any]) -> None:
         self.zone = data["zone"]
@@ -487,8 +499,17 @@ class SpreadsheetsPage(QWidget):
         self.target_template.setCurrentText(keep if keep in names else sheets.GENERIC)
         self.target_template.blockSignals(False)
         row = self.templates_model.find("name", selected) if selected else -1
+        # Reselect without the "discard changes?" question: a reload is not the operator picking a template.
+        selection = self.templates_view.selectionModel()
+        selection.blockSignals(True)
         self.templates_view.selectRow(row if row >= 0 else 0)
-        if row >= 0 and not self.dirty:
+        selection.blockSignals(False)
+        self.templates_view.viewport().update()
+        if row < 0:
+            self.dirty = False  # the edited template is gone (deleted elsewhere); show the first one
+            first = self.templates_model.row_at(0)
+            self._show_template(first["name"] if first else None, force=True)
+        elif not self.dirty:
             self._show_template(selected, force=True)
         self._update_buttons()
         self.loaded.emit()
