@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from typing import Any
 
@@ -98,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("xsc-desktop: stopped.", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader (`| head`) went away; the output was not wanted any more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _flag_values(argv: list[str]) -> set[str]:

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from peewee import fn
+
 from xsc_desktop import activity, events
 from xsc_desktop.errors import UserError
 from xsc_desktop.landers import check_url, get_or_create_campaign, get_or_create_client, parse_flags, status_from_text
-from xsc_desktop.models import Activity, Lander, database, utcnow
+from xsc_desktop.models import Lander, database, utcnow
 from xsc_desktop.textfiles import read_csv_rows
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -94,9 +96,16 @@ def import_landers(path: str | Path) -> ImportReport:
         raise UserError(f"{path.name} has no {', '.join(missing)} column; the first row must name the columns "
                         "client, campaign, lander, url (status and flags are optional).")
     known_urls = {url for (url,) in Lander.select(Lander.url).tuples()}
-    created_ids: list[int] = []
+    # Clients and campaigns are looked up in memory: a file repeats the same few thousands of times.
+    campaign_ids: dict[tuple[str, str], int] = {}
     width = max(columns.values()) + 1
+    now = str(utcnow())  # the text peewee stores for a DateTimeField
+    batch: list[tuple] = []
+    insert = ("insert into lander (campaign_id, name, url, status, flags, flag_note, missing_info, handed_over_at, "
+              "created_at, updated_at) values (?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)")
     with database.atomic():
+        first_new_id = (Lander.select(fn.MAX(Lander.id)).scalar() or 0) + 1
+        cursor = database.cursor()
         for line, row in rows:
             if not any(cell.strip() for cell in row):
                 continue
@@ -117,20 +126,26 @@ def import_landers(path: str | Path) -> ImportReport:
                 report.already_known += 1
                 continue
             is_new = cell.get("new_client", "").lower() in {"1", "yes", "y", "true", "new"}
-            client = get_or_create_client(cell["client"], is_new=is_new)
-            campaign = get_or_create_campaign(client, cell["campaign"])
-            now = utcnow()
-            lander = Lander.create(campaign=campaign, name=cell["name"], url=url, status=status, flags=";".join(flags),
-                                   flag_note=note, handed_over_at=None if status == "in_production" else now,
-                                   created_at=now, updated_at=now)
+            key = (cell["client"].lower(), cell["campaign"].lower())
+            campaign_id = campaign_ids.get(key)
+            if campaign_id is None or is_new:
+                client = get_or_create_client(cell["client"], is_new=is_new)
+                campaign_id = campaign_ids[key] = get_or_create_campaign(client, cell["campaign"]).id
+            batch.append((campaign_id, cell["name"], url, status, ";".join(flags), note,
+                          None if status == "in_production" else now, now, now))
             known_urls.add(url)
-            created_ids.append(lander.id)
             report.created += 1
-        actor = activity.current_actor()
-        rows_for_log = [{"subject_type": "lander", "subject_id": i, "action": "created", "to_state": "",
-                         "note": f"imported from {path.name}", "actor": actor, "at": utcnow()} for i in created_ids]
-        for start in range(0, len(rows_for_log), 500):
-            Activity.insert_many(rows_for_log[start:start + 500]).execute()
+            if len(batch) >= 5000:
+                cursor.executemany(insert, batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(insert, batch)
+        # One "created" Activity row per new lander: the new ids are those above the largest id before the import.
+        database.execute_sql(
+            "insert into activity (at, actor, subject_type, subject_id, action, from_state, to_state, note) "
+            "select ?, ?, 'lander', id, 'created', '', status, ? from lander where id >= ?",
+            (now, activity.current_actor(), f"imported from {path.name}", first_new_id))
+        created_ids = [i for (i,) in Lander.select(Lander.id).where(Lander.id >= first_new_id).tuples()]
         activity.record("lander", None, "imported", note=f"{path.name}: {report.summary()}")
     if created_ids:
         events.publish("lander.imported", lander_ids=created_ids)
