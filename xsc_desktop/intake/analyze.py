@@ -304,13 +304,31 @@ def _has_control_parent(name: str) -> bool:
 
 def _lead_meaning(name: str) -> str | None:
     """The canonical field a posted name stands for, unless it sits under a setting object."""
-    return None if _has_control_parent(name) else canonical_name(name)
+    if _has_control_parent(name):
+        return None
+    return canonical_name(name) or _distinctive_meaning(name)
+
+
+# Words that name one lead field wherever they appear in a name ("trusted_form_cert_id", "EmailAddr").
+_DISTINCTIVE = (
+    ("trustedform", "trustedform_cert_url"), ("jornaya", "jornaya_leadid"), ("leadidtoken", "jornaya_leadid"),
+    ("useragent", "user_agent"), ("ipaddress", "ip_address"), ("tcpatext", "tcpa_text"),
+    ("tcpalanguage", "tcpa_text"), ("tcpa", "tcpa_consent"), ("dateofbirth", "date_of_birth"),
+    ("birthdate", "date_of_birth"), ("zipcode", "zip"), ("postalcode", "zip"), ("email", "email"),
+)
+
+
+def _distinctive_meaning(name: str) -> str | None:
+    key = squash(name.rsplit(".", 1)[-1])
+    return next((target for word, target in _DISTINCTIVE if word in key), None)
 
 
 def _is_control_name(name: str) -> bool:
     """A name that carries a setting of the integration (key, campaign, vendor, operation), not lead data."""
     if _has_control_parent(name):
         return True
+    if _distinctive_meaning(name):
+        return False
     last = name.rsplit(".", 1)[-1]
     toks = _tokens(last)
     if not toks:
@@ -526,7 +544,8 @@ def _value_from_hint(text: str) -> str:
     """The fixed value a description names: "Always send XSC", "Use 'CreateLead'", "Fixed value: 12"."""
     m = re.search(r"\b(?:always(?:\s+(?:send|use|pass|set(?:\s+to)?|be|equals?))?|use(?: the value)?|set to|"
                   r"fixed(?: value)?\s*[:=]?|constant\s*[:=]?|hard-?coded(?: to)?\s*[:=]?|must be)\s+"
-                  r"[\"'`“]?([A-Za-z0-9][\w.@:/-]*)[\"'`”]?\s*\.?$", text or "", re.I)
+                  r"[\"'`“]?([A-Za-z0-9][\w.@:/-]*)[\"'`”]?\s*(?:(?:for|on|in|with)\b[^.]*|\([^)]*\))?\.?$",
+                  text or "", re.I)
     if not m:
         return ""
     value = m.group(1)
@@ -1307,6 +1326,23 @@ def _apply_required_prose(doc: _Doc) -> None:
             t = token.strip().strip("`'\".*:() ")
             if t.lower() in names_low:
                 optional.add(names_low[t.lower()])
+    # Any sentence that says "required" (and not "optional") makes the field names it spells out required:
+    # "The First and Last fields are required, as is Primary."
+    table_lines = set()
+    for a, b in doc.table_spans:
+        table_lines.update(range(a, b))
+    exact = {k.rsplit(".", 1)[-1]: k for k in doc.fields}
+    for i, line in enumerate(doc.lines):
+        if i in table_lines or " | " in line or line.lstrip().startswith("|"):
+            continue
+        for sentence in re.split(r"(?<=[.!?;])\s+", line):
+            low = sentence.lower()
+            if not re.search(r"\b(required|mandatory)\b", low) or re.search(
+                    r"\b(not required|not mandatory|optional|if required|when required|unless)\b", low):
+                continue
+            for short, full in exact.items():
+                if re.search(rf"(?<![\w.-]){re.escape(short)}(?![\w-])", sentence):
+                    required.add(full)
     all_required = re.search(r"\ball (?:of the |the )?(?:fields?|parameters?) (?:are|is) (?:required|mandatory)\b", text, re.I)
     star_rule = re.search(r"(?:marked|flagged|with) (?:an? )?(?:\*|asterisk)[^.\n]*(?:are|is) (?:required|mandatory)"
                           r"|\*\s*(?:=|denotes|means|indicates)\s*(?:a )?(?:required|mandatory)", text, re.I)
@@ -1434,9 +1470,12 @@ _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
     re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
                r"[^.\n]{0,20}?\b(?:always\s+|value\s+|to\s+|:\s*)[`'\"]?([\w.-]+)[`'\"]?", re.I),
+    # "Source is always XSC", "campaign_id must always be 4471", "Operation is fixed to CreateLead"
+    re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must|should)\s+(?:always\s+(?:be\s+)?|be\s+always\s+|"
+               r"fixed\s+(?:to|at|as)\s+|set\s+to\s+)[`'\"]?([\w.@-]*[\w@])[`'\"]?(?=[\s,;).]|$)", 0),
     # "Always send VendorId = 455", "Include aff_id=A79 with each lead"
     re.compile(r"\b(?i:set|pass|send|include|add|use)\s+[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s*=\s*"
-               r"[`'\"]?([\w.@:/-]+)[`'\"]?(?=[\s,;]|\.?$|\.\s)(?![^.\n]*\btest)", 0),
+               r"[`'\"]?([\w.@:/-]+)[`'\"]?(?=[\s,;)]|\.?$|\.\s)(?![^.\n]*\btest)", 0),
     # "Set source_id to 41", "Set Referrer to 1a2b-..." (a name that is not a plain lower-case word)
     re.compile(r"\b(?i:set|pass|send|use)\s+[`'\"]?([A-Za-z]+_[\w.-]*|_[\w.-]+|[a-z]+[A-Z][\w.-]*|"
                r"[A-Z][A-Za-z0-9]*|[a-z]+)[`'\"]?\s+(?i:to|as)\s+"
@@ -1797,6 +1836,9 @@ def _maps_to(f: _Field) -> str | None:
         hit = canonical_name(f.label.strip(" ?:*"))
         if hit:
             return hit
+    hit = _distinctive_meaning(name)
+    if hit:
+        return hit
     last = name.rsplit(".", 1)[-1]
     toks = _tokens(last)
     while len(toks) > 1 and toks[-1] in ("flag", "yn", "ind", "indicator", "value", "answer", "text", "field",

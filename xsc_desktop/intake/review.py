@@ -1,0 +1,333 @@
+"""Reviewing a posting doc before it becomes a parser: what the review shows, and applying the edited draft.
+
+`read_for_review(path, ...)` takes a file in through `store.intake_file` and returns a `Review`: the doc's
+text with secret values masked, the draft, and where each extracted value sits in the text (`Mark`s), so
+the window only has to build widgets. `apply_reviewed(doc_id, draft, lander_id)` saves the operator's
+edited draft on the doc and hands it to `store.apply`. `docs_overview()` lists the stored docs with their
+client and lander names and a state. No Qt here: the CLI and tests use the same functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk",
+           "generic")
+METHODS = ("POST", "GET", "PUT")
+FIELD_TYPES = ("string", "number", "boolean", "date", "datetime", "email", "phone", "state", "zip", "choice", "url")
+BODY_FORMATS = ("json", "form", "xml", "query")
+LOCATIONS = ("body", "query", "header")
+
+# Words a doc uses for each body format, for finding the format in the text.
+_FORMAT_WORDS = {
+    "json": r"JSON|application/json",
+    "form": r"x-www-form-urlencoded|form[- ]?(?:data|post|encoded)?",
+    "xml": r"XML|text/xml|application/xml",
+    "query": r"query[- ]?string|GET",
+}
+
+STATE_UNREADABLE = "unreadable"
+STATE_APPLIED = "applied"
+STATE_TO_REVIEW = "to_review"
+STATE_LABELS = {STATE_UNREADABLE: "Unreadable", STATE_APPLIED: "Applied", STATE_TO_REVIEW: "To review"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One extracted value found in the doc's text: [start, end) and what it is.
+
+    `kind` is endpoint, method, format, field, example, static, test; `key` names the draft item it belongs
+    to ("endpoint", "method", "format", "field:3", "static:1", "test"), so a click on a draft value can
+    find its place in the text.
+    """
+
+    start: int
+    end: int
+    kind: str
+    key: str
+
+
+@dataclass
+class Review:
+    """Everything the review dialog shows for one posting doc."""
+
+    doc_id: int
+    name: str
+    format: str
+    received_at: datetime | None
+    text: str  # secret values replaced by bullets of the same length, so marks still line up
+    draft: dict[str, Any] | None
+    lander_id: int | None
+    error: str = ""
+    duplicate: bool = False
+    path: str = ""  # the stored copy ("" when the file was refused before reading)
+    marks: list[Mark] = field(default_factory=list)
+    landers: list[tuple[int, str]] = field(default_factory=list)  # (id, "client / campaign / lander")
+
+
+@dataclass
+class DocRow:
+    """One stored posting doc as the lists show it (no text, no secrets)."""
+
+    id: int
+    name: str
+    received_at: datetime | None
+    format: str
+    client: str
+    lander: str
+    lander_id: int | None
+    system: str
+    state: str
+    error: str
+    unmapped: int = 0
+
+    @property
+    def state_text(self) -> str:
+        """The state in the operators' words; an unreadable doc shows its one sentence."""
+        if self.state == STATE_UNREADABLE:
+            return f"Unreadable: {self.error}"
+        if self.state == STATE_TO_REVIEW and self.unmapped:
+            return f"To review ({self.unmapped} unmapped)"
+        return STATE_LABELS.get(self.state, self.state)
+
+
+# ---- locating extracted values in the text ---------------------------------------------------------------------
+def secret_values(draft: dict | None) -> list[str]:
+    """The secret values of a draft (static values flagged secret, bearer tokens), longest first."""
+    values = []
+    for item in (draft or {}).get("static") or []:
+        value = str(item.get("value") or "")
+        if not value:
+            continue
+        if item.get("secret"):
+            values.append(value)
+            token = re.sub(r"^bearer\s+", "", value, flags=re.I)
+            if token != value:
+                values.append(token)
+    return sorted(set(v for v in values if len(v) >= 3), key=len, reverse=True)
+
+
+def mask_text(text: str, draft: dict | None) -> str:
+    """The text with every secret value replaced by bullets of the same length (positions stay put)."""
+    for value in secret_values(draft):
+        text = text.replace(value, "•" * len(value))
+    return text
+
+
+def _find_word(text: str, word: str, start: int = 0, flags: int = 0) -> re.Match | None:
+    if not word:
+        return None
+    # Word edges only where the word itself starts/ends with a word character ("X-Api-Key", "lp_test").
+    left = r"(?<![\w.])" if word[0].isalnum() or word[0] == "_" else ""
+    right = r"(?![\w])" if word[-1].isalnum() or word[-1] == "_" else ""
+    return re.compile(left + re.escape(word) + right, flags).search(text, start)
+
+
+def _find_name(text: str, name: str) -> re.Match | None:
+    """A field name as the doc writes it: exact first, then case-blind, then its last dotted part."""
+    found = _find_word(text, name) or _find_word(text, name, flags=re.I)
+    if found is None and "." in name:
+        found = _find_word(text, name.rsplit(".", 1)[1])
+    return found
+
+
+def locate(text: str, draft: dict | None) -> list[Mark]:
+    """Where the draft's endpoint, method, format, fields (and their examples), static values and test switch
+    appear in the text; values not found are simply not marked."""
+    if not draft or not text:
+        return []
+    marks: list[Mark] = []
+    endpoint = draft.get("endpoint") or ""
+    anchor = 0
+    if endpoint:
+        at = text.find(endpoint)
+        if at < 0:
+            at = text.find(endpoint.split("?", 1)[0])
+            length = len(endpoint.split("?", 1)[0])
+        else:
+            length = len(endpoint)
+        if at >= 0:
+            marks.append(Mark(at, at + length, "endpoint", "endpoint"))
+            anchor = max(0, at - 400)
+    method = draft.get("method") or ""
+    if method:
+        # The method stated nearest the endpoint, else anywhere.
+        found = _find_word(text, method, anchor) or _find_word(text, method)
+        if found:
+            marks.append(Mark(found.start(), found.end(), "method", "method"))
+    fmt = draft.get("format") or ""
+    if fmt in _FORMAT_WORDS:
+        found = re.compile(r"(?<!\w)(?:" + _FORMAT_WORDS[fmt] + r")(?!\w)", re.I).search(text, anchor) or \
+            re.compile(r"(?<!\w)(?:" + _FORMAT_WORDS[fmt] + r")(?!\w)", re.I).search(text)
+        if found:
+            marks.append(Mark(found.start(), found.end(), "format", "format"))
+    for i, f in enumerate(draft.get("fields") or []):
+        found = _find_name(text, str(f.get("name") or ""))
+        if not found:
+            continue
+        marks.append(Mark(found.start(), found.end(), "field", f"field:{i}"))
+        example = str(f.get("example") or "")
+        if len(example) >= 2:
+            # The example on the same line (a table row) or shortly after (a sample payload).
+            line_end = text.find("\n", found.end())
+            window_end = len(text) if line_end < 0 else min(len(text), max(line_end, found.end() + 200))
+            at = text.find(example, found.end(), window_end)
+            if at >= 0:
+                marks.append(Mark(at, at + len(example), "example", f"field:{i}"))
+    for i, s in enumerate(draft.get("static") or []):
+        name = str(s.get("name") or "")
+        found = _find_name(text, name) if name else None
+        if found:
+            marks.append(Mark(found.start(), found.end(), "static", f"static:{i}"))
+        value = str(s.get("value") or "")
+        if s.get("secret"):
+            value = "•" * len(value)  # the text shown has its secrets masked
+            bare = re.sub(r"^bearer\s+", "", str(s.get("value") or ""), flags=re.I)
+            if bare and bare != s.get("value") and "•" * len(value) not in text:
+                value = "•" * len(bare)
+        if len(value) >= 2:
+            at = text.find(value, found.end() if found else 0)
+            if at < 0:
+                at = text.find(value)
+            if at >= 0:
+                marks.append(Mark(at, at + len(value), "static", f"static:{i}"))
+    test = draft.get("test")
+    if test and test.get("name"):
+        found = _find_word(text, str(test["name"]))
+        if found:
+            marks.append(Mark(found.start(), found.end(), "test", "test"))
+    marks.sort(key=lambda m: (m.start, m.end))
+    return marks
+
+
+def unmapped_fields(draft: dict | None) -> list[str]:
+    """Names of the draft's fields with no lead field to fill them."""
+    return [str(f.get("name")) for f in (draft or {}).get("fields") or [] if not f.get("maps_to")]
+
+
+# ---- taking a doc in for review --------------------------------------------------------------------------------
+def lander_choices() -> list[tuple[int, str]]:
+    """Every lander not archived as (id, "client / campaign / lander"), sorted by that label."""
+    from xsc_desktop.models import Campaign, Client, Lander
+
+    rows = (Lander.select(Lander.id, Client.name, Campaign.name, Lander.name)
+            .join(Campaign).join(Client).where(Lander.status != "archived").tuples())
+    return sorted(((i, f"{c} / {p} / {n}") for i, c, p, n in rows), key=lambda r: r[1].lower())
+
+
+def review_of(doc, *, duplicate: bool = False) -> Review:  # noqa: ANN001 - a models.PostingDoc
+    """The Review of a stored doc (its saved draft, masked text and marks)."""
+    draft = doc.draft if isinstance(doc.draft, dict) else None
+    text = mask_text(doc.text or "", draft)
+    return Review(doc_id=doc.id, name=doc.original_name, format=doc.format or "", received_at=doc.received_at,
+                  text=text, draft=draft, lander_id=doc.lander_id, error=doc.error or "", duplicate=duplicate,
+                  path=doc.path or "", marks=locate(text, draft), landers=lander_choices())
+
+
+def read_for_review(path: str | Path, data_dir: Path, *, lander_id: int | None = None,
+                    now: datetime | None = None) -> Review:
+    """Take one file in (stored even when unreadable) and return what the review shows.
+
+    A file that cannot even be opened raises `IntakeError` (nothing to store); every other problem comes back
+    as `Review.error`, one sentence.
+    """
+    from xsc_desktop import events
+    from xsc_desktop.intake.store import intake_file
+
+    result = intake_file(path, data_dir, lander_id=lander_id, now=now)
+    review = review_of(result.doc, duplicate=result.duplicate)
+    events.publish("posting_doc.changed", doc_id=result.doc.id, lander_id=result.doc.lander_id)
+    return review
+
+
+def load_review(doc_id: int) -> Review:
+    """The Review of a stored doc by id (opening it again from a list)."""
+    from xsc_desktop.errors import UserError
+    from xsc_desktop.models import PostingDoc
+
+    doc = PostingDoc.get_or_none(PostingDoc.id == doc_id)
+    if doc is None:
+        raise UserError(f"Posting doc {doc_id} is no longer stored; drop the file again.")
+    return review_of(doc)
+
+
+def clean_draft(draft: dict[str, Any]) -> dict[str, Any]:
+    """The edited draft tidied for saving: names trimmed, empty rows dropped, enums checked."""
+    out = dict(draft)
+    out["endpoint"] = str(out.get("endpoint") or "").strip()
+    out["method"] = str(out.get("method") or "POST").upper()
+    out["format"] = out.get("format") if out.get("format") in BODY_FORMATS else "json"
+    out["system"] = out.get("system") if out.get("system") in SYSTEMS else "generic"
+    out["fields"] = [{**f, "name": str(f.get("name") or "").strip(), "maps_to": f.get("maps_to") or None}
+                     for f in out.get("fields") or [] if str(f.get("name") or "").strip()]
+    out["static"] = [{**s, "name": str(s.get("name") or "").strip(), "value": str(s.get("value") or ""),
+                      "location": s.get("location") if s.get("location") in LOCATIONS else "body",
+                      "secret": bool(s.get("secret"))}
+                     for s in out.get("static") or [] if str(s.get("name") or "").strip()]
+    test = out.get("test")
+    out["test"] = ({"name": str(test.get("name")).strip(), "value": str(test.get("value") or "")}
+                   if test and str(test.get("name") or "").strip() else None)
+    return out
+
+
+def apply_reviewed(doc_id: int, draft: dict[str, Any], lander_id: int | None, *,
+                   now: datetime | None = None) -> dict[str, Any]:
+    """Save the reviewed draft on the doc, then create/update the parser and the lander's integration from it.
+
+    Returns `store.apply`'s summary (secrets named, never shown). The doc remembers it was applied.
+    """
+    from xsc_desktop import events
+    from xsc_desktop.errors import UserError
+    from xsc_desktop.intake.store import apply
+    from xsc_desktop.models import PostingDoc, database, utcnow
+
+    doc = PostingDoc.get_or_none(PostingDoc.id == doc_id)
+    if doc is None:
+        raise UserError(f"Posting doc {doc_id} is no longer stored; drop the file again.")
+    reviewed = clean_draft(draft)
+    reviewed.pop("applied", None)
+    stamp = now or utcnow()
+    with database.atomic():
+        doc.draft = reviewed
+        doc.save()
+        summary = apply(doc, lander_id, now=stamp)
+        doc = PostingDoc.get_by_id(doc_id)
+        doc.draft = {**reviewed, "applied": {"at": stamp.isoformat(timespec="seconds"), "parser": summary["parser"],
+                                             "version": summary["version"], "lander_id": lander_id or doc.lander_id}}
+        doc.save()
+    events.publish("lander.changed", lander_id=doc.lander_id)
+    events.publish("posting_doc.changed", doc_id=doc.id, lander_id=doc.lander_id)
+    return summary
+
+
+# ---- the lists -------------------------------------------------------------------------------------------------
+def docs_overview(lander_id: int | None = None) -> list[DocRow]:
+    """Stored posting docs, newest first, with client and lander names and a state (no text is read)."""
+    from peewee import JOIN
+
+    from xsc_desktop.models import Client, Lander, PostingDoc
+
+    query = (PostingDoc.select(PostingDoc.id, PostingDoc.original_name, PostingDoc.received_at, PostingDoc.format,
+                               PostingDoc.error, PostingDoc.draft, PostingDoc.lander, Client.name, Lander.name)
+             .join(Client, JOIN.LEFT_OUTER, on=(PostingDoc.client == Client.id))
+             .switch(PostingDoc).join(Lander, JOIN.LEFT_OUTER, on=(PostingDoc.lander == Lander.id))
+             .order_by(PostingDoc.received_at.desc(), PostingDoc.id.desc()))
+    if lander_id is not None:
+        query = query.where(PostingDoc.lander == lander_id)
+    rows = []
+    for doc_id, name, received_at, fmt, error, draft, doc_lander, client, lander in query.tuples():
+        draft = draft if isinstance(draft, dict) else {}
+        if error:
+            state = STATE_UNREADABLE
+        elif draft.get("applied"):
+            state = STATE_APPLIED
+        else:
+            state = STATE_TO_REVIEW
+        rows.append(DocRow(id=doc_id, name=name, received_at=received_at, format=fmt or "", client=client or "",
+                           lander=lander or "", lander_id=doc_lander, system=draft.get("system") or "", state=state,
+                           error=error or "", unmapped=len(unmapped_fields(draft))))
+    return rows
