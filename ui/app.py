@@ -36,6 +36,7 @@ STARTUP_HOOKS: list[Callable[[MainWindow], Callable[[], None] | None]] = []
 FEATURE_MODULES: tuple[str, ...] = (
     "ui.pages.leads_page",
     "ui.pages.spreadsheets_page",
+    "ui.posting_docs",
 )
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs.lander_dialog import LanderDialog
+from ui.dialogs.posting_docs_list import LanderPostingDocs
 from ui.models.landers_model import STATUS_COLUMN, STATUS_ROLE, LandersModel
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
@@ -189,6 +190,8 @@ class LandersPage(QWidget):
     def _on_event(self, topic: str, payload: dict) -> None:
         if topic in ("lander.changed", "lander.imported", "task.changed", "queue.finished"):
             self._reload_timer.start()
+        elif topic == "posting_doc.changed":
+            self.detail.posting_docs.refresh()
 
     # --- selection and detail
 
@@ -348,11 +351,13 @@ class LanderDetail(QWidget):
         self._counts_for: int | None = None
         self.history = QListWidget()
         self.history.setWordWrap(True)
+        self.posting_docs = LanderPostingDocs()  # double-click opens a doc's review
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.facts)
         layout.addWidget(self.leads_line)
+        layout.addWidget(self.posting_docs)
         layout.addWidget(QLabel("History"))
         layout.addWidget(self.history, 1)
 
@@ -360,6 +365,7 @@ class LanderDetail(QWidget):
         """Show one lander, or the empty hint."""
         self.history.clear()
         self._show_lead_counts(row)
+        self.posting_docs.show_lander(row.id if row is not None else None)
         if row is None:
             self.heading.setText("Select a lander to see its details.")
             self.facts.clear()

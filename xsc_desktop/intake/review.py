@@ -152,10 +152,10 @@ def locate(text: str, draft: dict | None) -> list[Mark]:
             length = len(endpoint)
         if at >= 0:
             marks.append(Mark(at, at + length, "endpoint", "endpoint"))
-            anchor = max(0, at - 400)
+            anchor = at
     method = draft.get("method") or ""
     if method:
-        # The method stated nearest the endpoint, else anywhere.
+        # The method stated after the endpoint (where docs put it), else anywhere.
         found = _find_word(text, method, anchor) or _find_word(text, method)
         if found:
             marks.append(Mark(found.start(), found.end(), "method", "method"))
