@@ -56,7 +56,8 @@ _ROLE_WORDS = {
              "attribute", "column", "columnname", "property", "element", "postfield", "fieldid", "apiname",
              "apifield", "fieldkey", "tag", "xmltag", "xmlelement", "node", "jsonkey", "jsonfield", "postname",
              "postkey", "postvariable", "postingfield", "apifieldname", "systemname", "fieldcode", "parametername",
-             "keyname", "formfield", "inputname", "datafield", "fieldapiname", "apiparameter", "apikeyname"),
+             "keyname", "formfield", "inputname", "datafield", "fieldapiname", "apiparameter", "apikeyname",
+             "path", "jsonpath", "fieldpath", "keypath", "xpath", "elementpath", "jsonproperty", "propertyname"),
     "label": ("label", "displayname", "fieldlabel", "question", "caption", "friendlyname", "title"),
     "required": ("required", "req", "mandatory", "requiredfield", "isrequired", "requiredyn", "reqd",
                  "requiredoptional", "mandatoryoptional", "mo", "ro", "reqopt", "requirement", "needed",
@@ -473,7 +474,34 @@ def _parse_required(cell: str, header: str) -> bool | None:
     return (not val) if inverted else val
 
 
-def _read_field_table(doc: _Doc, rows: list[list[str]]) -> None:
+def _sideways_blocks(rows: list[list[str]]) -> list[list[list[str]]]:
+    """Field tables laid out sideways (one column per field, header words down the first column), transposed."""
+    blocks: list[list[list[str]]] = []
+    run: list[list[str]] = []
+    for row in rows + [[]]:
+        first = re.sub(r"\(.*?\)|[?*#:.']", "", row[0]).strip() if row else ""
+        if len(row) >= 3 and _ROLE_INDEX.get(squash(first)):
+            run.append(row)
+            continue
+        if len(run) >= 2:
+            roles = {_ROLE_INDEX[squash(re.sub(r"\(.*?\)|[?*#:.']", "", r[0]).strip())] for r in run}
+            across = [c for c in run[0][1:] if c.strip()]
+            # A normal header row has header words across it; a sideways one has field names.
+            header_words = sum(1 for c in across if _ROLE_INDEX.get(squash(re.sub(r"\(.*?\)|[?*#:.']", "", c))))
+            if "name" in roles and len(roles) >= 2 and header_words < len(across) / 2:
+                width = max(len(r) for r in run)
+                padded = [r + [""] * (width - len(r)) for r in run]
+                blocks.append([list(col) for col in zip(*padded, strict=True)])
+        run = []
+    return blocks
+
+
+def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True) -> None:
+    blocks = _sideways_blocks(rows) if sideways else []
+    if blocks:
+        for block in blocks:
+            _read_field_table(doc, block, sideways=False)
+        return
     i = 0
     while i < len(rows):
         roles = _header_roles(rows[i])
@@ -750,8 +778,14 @@ _LIST_ITEM = re.compile(
 
 
 def _read_field_lists(doc: _Doc) -> None:
-    """Bulleted field lists: `- first_name (required): the lead's first name`."""
+    """Bulleted field lists: `- first_name (required): the lead's first name`.
+
+    Items count under a "Fields:" heading, when marked required/optional or with `*`, or in a run of three
+    or more items that mostly look like posted names (a numbered list in an e-mail).
+    """
     in_fields = False
+    section_required: bool | None = None
+    listed = _field_like_list_lines(doc.lines)
     for _i, line in enumerate(doc.lines):
         low = line.strip().lower()
         if re.match(r"^(#+\s*)?(fields?|parameters?|field list|request fields|body fields|post fields|"
@@ -768,9 +802,9 @@ def _read_field_lists(doc: _Doc) -> None:
                     section_required = low.lstrip("# ").startswith("required")
             continue
         name, star, paren, rest = m.group(1), m.group(2), m.group(3) or "", m.group(4) or ""
-        if not in_fields and not paren and not star:
+        if not in_fields and not paren and not star and _i not in listed:
             continue
-        if squash(name) in _META_KEYS and not in_fields:
+        if squash(name) in _META_KEYS and not in_fields and (_i not in listed or canonical_name(name) is None):
             continue
         req = _parse_required(paren, "") if paren else None
         if req is None:
@@ -789,6 +823,25 @@ def _read_field_lists(doc: _Doc) -> None:
             f.value = _clean_value(rest)
             f.description = ""
         _add_field(doc, f)
+
+
+def _field_like_list_lines(lines: list[str]) -> set[int]:
+    """Line numbers of list items in runs of 3+ whose names mostly look like posted field names."""
+    runs: list[list[tuple[int, str]]] = [[]]
+    for i, line in enumerate(lines):
+        m = _LIST_ITEM.match(line)
+        if m:
+            runs[-1].append((i, m.group(1)))
+        elif line.strip():
+            runs.append([])
+    found: set[int] = set()
+    for run in runs:
+        if len(run) < 3:
+            continue
+        fieldish = sum(1 for _, name in run if "_" in name or re.search(r"[a-z][A-Z]", name) or canonical_name(name))
+        if fieldish >= 0.6 * len(run):
+            found.update(i for i, _ in run)
+    return found
 
 
 # --------------------------------------------------------------------------- HTML forms
@@ -1333,8 +1386,8 @@ def _apply_required_prose(doc: _Doc) -> None:
         table_lines.update(range(a, b))
     exact = {k.rsplit(".", 1)[-1]: k for k in doc.fields}
     for i, line in enumerate(doc.lines):
-        if i in table_lines or " | " in line or line.lstrip().startswith("|"):
-            continue
+        if i in table_lines or " | " in line or line.lstrip().startswith(("|", "{", "<", "curl")) or '":' in line:
+            continue  # table rows and code are read elsewhere
         for sentence in re.split(r"(?<=[.!?;])\s+", line):
             low = sentence.lower()
             if not re.search(r"\b(required|mandatory)\b", low) or re.search(
@@ -1466,6 +1519,10 @@ _PROSE_STATIC = (
     re.compile(r"\b(?:send|pass|include|add|post)\b[^.\n]{0,60}?[\s:]([\"'`]?)([A-Za-z0-9][\w.-]*\d[\w.-]*|[A-Z][A-Z0-9_-]{2,})\1"
                r"\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?", re.I),
 )
+_PROSE_VALUE_AS = re.compile(
+    # "Our API key is KSL-77f1e2 (send it as api_key)"
+    r"\b(?:is|:)\s+[`'\"]?([A-Za-z0-9][\w.-]*\d[\w.-]*|[A-Z][A-Z0-9_-]{2,})[`'\"]?[\s,;(-]*"
+    r"(?:send|pass|post|use)\s+(?:it|this|that)\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)", re.I)
 _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
     re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
@@ -1490,6 +1547,7 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
         found += [(m.group(3), m.group(2)) for m in pattern.finditer(doc.text)]
     for pattern in _PROSE_NAMED:
         found += [(m.group(1), m.group(2)) for m in pattern.finditer(doc.text)]
+    found += [(m.group(2), m.group(1)) for m in _PROSE_VALUE_AS.finditer(doc.text)]
     for name, value in found:
         value = value.rstrip(".")
         if re.fullmatch(r"[a-z]+", name) and not _is_control_name(name) and name not in doc.fields:
@@ -1815,6 +1873,10 @@ def _pick_format(doc: _Doc, system: str, endpoint: str | None, method: str, requ
 # --------------------------------------------------------------------------- maps_to and types
 
 
+_VAGUE_WORDS = {"name", "type", "id", "date", "case", "ref", "reference", "source", "url", "st", "ua", "s1", "mail",
+                "note", "created", "received", "submitted", "browser", "website", "vendor", "fault", "consent",
+                "datetime", "timestamp", "primary", "secondary", "cell", "tel", "region", "province", "street",
+                "town", "attorney", "injury", "tort", "optin", "disclosure", "represented", "comment", "message"}
 _SAFE_WORDS = {"email": "email", "e-mail": "email", "zip": "zip", "zipcode": "zip", "postal": "zip",
                "city": "city", "county": "county", "dob": "date_of_birth", "birth": "date_of_birth",
                "trustedform": "trustedform_cert_url", "jornaya": "jornaya_leadid", "tcpa": "tcpa_consent"}
@@ -1862,14 +1924,12 @@ def _maps_to(f: _Field) -> str | None:
         if joined in SYNONYMS or squash(joined) in SYNONYMS:
             return SYNONYMS[squash(joined)]
         return None if toks[-1] != "type" else None
-    # Drop leading qualifiers: "claimant_first_name" → "first name", "ContactEmail" → "email".
+    # Drop leading qualifiers: "claimant_first_name" → "first name", "ContactEmail" → "email",
+    # "was_injured" → "injured"; a lone vague word ("name", "type", "date", "id") is not enough.
     for k in range(1, len(toks)):
         tail = toks[k:]
         hit = SYNONYMS.get("".join(tail))
-        if hit and (len(tail) > 1 or tail[0] in ("email", "phone", "zip", "city", "state", "county", "address",
-                                                     "dob", "zipcode", "cellphone", "mobile", "notes", "comments",
-                                                     "details", "description", "summary", "message", "zipcode",
-                                                     "postalcode", "birthdate", "dob", "ip", "useragent")):
+        if hit and (len(tail) > 1 or tail[0] not in _VAGUE_WORDS):
             return hit
     # Then the description, for multi-word phrases only ("The claimant's first name").
     desc = (f.description or "").lower()

@@ -192,3 +192,69 @@ def test_unmapped_fields_are_null_and_warned():
 def test_empty_text_gives_an_empty_draft_with_warnings():
     result = run("")
     assert result["fields"] == [] and result["endpoint"] is None and result["warnings"]
+
+
+def test_settings_stated_in_sentences():
+    text = ("URL: https://a.example/api/leads\nFields:\n- first_name (required)\n\n"
+            "Always send VendorId = 455.\nSet source_code to ID-3 on every post.\n"
+            "Our API key is KSL-77f1e2 (send it as api_key).\nSource is always XSC.\n")
+    got = {k: v["value"] for k, v in statics(run(text)).items()}
+    assert got == {"VendorId": "455", "source_code": "ID-3", "api_key": "KSL-77f1e2", "Source": "XSC"}
+
+
+def test_header_inside_a_sentence_and_behind_a_header_label():
+    result = run("Endpoint: https://a.example/api\nSend the header x-api-key: ice_8_key with every post.\n")
+    assert statics(result)["x-api-key"] == {"name": "x-api-key", "value": "ice_8_key", "location": "header",
+                                            "secret": True}
+    table = [["Setting", "Value"], ["Endpoint", "https://a.example/api"], ["Header X-Token", "t0k"]]
+    assert statics(run("doc", tables=[table]))["X-Token"]["location"] == "header"
+
+
+def test_required_named_in_a_sentence():
+    text = ("URL: https://a.example/api\n| Field | Type |\n|---|---|\n| First | text |\n| Last | text |\n"
+            "| Primary | text |\n| Email | text |\n\nThe First and Last fields are required, as is Primary. "
+            "Email is optional.\n")
+    got = fields(run(text, fmt="md"))
+    assert [got[n]["required"] for n in ("First", "Last", "Primary", "Email")] == [True, True, True, False]
+
+
+def test_settings_table_with_values_and_static_markers():
+    table = [["Name", "Req/Opt", "Notes", "Sample"], ["First", "Req", "First name", "Jo"],
+             ["CaptorraId", "Static", "Provided by the client", "485913"]]
+    result = run("URL: https://captorraapi.captorra.com/api/captorraapi/create", tables=[table])
+    assert set(fields(result)) == {"First"} and statics(result)["CaptorraId"]["value"] == "485913"
+    mapping = [["Parameter", "Value", "Description"], ["fname", "{first_name}", "the lead's first name"],
+               ["list_id", "8812", "fixed"], ["src", "XSC", "our source"]]
+    result = run("URL: https://a.example/api", tables=[mapping])
+    assert set(fields(result)) == {"fname"} and fields(result)["fname"]["maps_to"] == "first_name"
+    assert {k: v["value"] for k, v in statics(result).items()} == {"list_id": "8812", "src": "XSC"}
+
+
+def test_schema_like_sample_gives_names_and_required_not_examples():
+    text = ('URL: https://a.example/api\nRequest body schema:\n{"first_name": "string, required", '
+            '"notes": "string", "vendor_id": "87"}\n')
+    result = run(text)
+    got = fields(result)
+    assert got["first_name"]["required"] is True and got["first_name"]["example"] == ""
+    assert got["notes"]["required"] is False
+    assert statics(result)["vendor_id"]["value"] == "87"
+
+
+def test_sideways_table_and_numbered_list():
+    sideways = [["Field", "firstName", "phoneNumber", "notes"], ["Required", "Yes", "Yes", "No"],
+                ["Example", "Ana", "5595550123", ""]]
+    got = fields(run("URL: https://a.example/api", tables=[sideways]))
+    assert {n: f["required"] for n, f in got.items()} == {"firstName": True, "phoneNumber": True, "notes": False}
+    listed = run("Post to https://a.example/api\n\n1. first_name (required)\n2. phone\n3. email\n4. implant_date\n")
+    assert set(fields(listed)) == {"first_name", "phone", "email", "implant_date"}
+
+
+def test_distinctive_words_map_names_that_end_in_id():
+    text = ("URL: https://a.example/api\n| Field | Required |\n|---|---|\n| trusted_form_cert_id | Yes |\n"
+            "| jornaya_token_id | No |\n| was_injured | Yes |\n| campaign_id | Yes |\n")
+    result = run(text, fmt="md")
+    got = fields(result)
+    assert got["trusted_form_cert_id"]["maps_to"] == "trustedform_cert_url"
+    assert got["jornaya_token_id"]["maps_to"] == "jornaya_leadid"
+    assert got["was_injured"]["maps_to"] == "injured"
+    assert "campaign_id" in statics(result)
