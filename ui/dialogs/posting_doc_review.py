@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -138,8 +139,9 @@ class PostingDocReviewDialog(QDialog):
         self.text_view = QPlainTextEdit()
         self.text_view.setObjectName("postingDocText")
         self.text_view.setReadOnly(True)
-        # Tables in the text keep their columns lined up when lines do not wrap.
-        self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # Tables in the text keep their columns lined up only when lines do not wrap; prose reads better wrapped.
+        self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap if _has_tables(review.text)
+                                       else QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.text_view.setPlainText(review.text)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.TypeWriter)
@@ -202,7 +204,7 @@ class PostingDocReviewDialog(QDialog):
         header = self.fields_view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(DraftFieldsModel.MAPS_TO_COLUMN, QHeaderView.ResizeMode.Stretch)
-        self.fields_view.setColumnWidth(0, 170)
+        self.fields_view.setColumnWidth(0, 190)
         self.fields_view.setColumnWidth(1, 70)
         self.fields_view.setColumnWidth(2, 80)
         self.fields_view.setColumnWidth(3, 140)
@@ -396,10 +398,22 @@ class PostingDocReviewDialog(QDialog):
     def attention_items(self) -> list[str]:
         """The plain lines of the attention box: unmapped fields first, then the analysis's warnings."""
         lines = [f"{name} is not mapped to a lead field" for name in unmapped_fields(self.draft)]
-        if not self.draft.get("endpoint"):
+        if self._endpoint_line_needed():
             lines.append("No endpoint: enter the address the client gave")
-        lines += [str(w) for w in self.draft.get("warnings") or []]
+        lines += self._warnings()
         return lines
+
+    def _endpoint_line_needed(self) -> bool:
+        # The analysis usually says so already; one sentence about it is enough.
+        return not self.draft.get("endpoint") and not any(
+            "url" in w.lower() or "endpoint" in w.lower() for w in self._warnings())
+
+    def _warnings(self) -> list[str]:
+        """The analysis's warnings, less the ones the unmapped-fields line already says (it lists the same names
+        as links)."""
+        unmapped = unmapped_fields(self.draft)
+        return [str(w) for w in self.draft.get("warnings") or []
+                if not (unmapped and "lead field" in str(w) and all(name in str(w) for name in unmapped))]
 
     def _fill_attention(self) -> None:
         parts = []
@@ -409,10 +423,10 @@ class PostingDocReviewDialog(QDialog):
                               for i, f in unmapped)
             parts.append(f"<b>Not mapped to a lead field</b> ({len(unmapped)}): {links} — pick the lead field in "
                          "the table, or leave them to read custom fields of the same name.")
-        if not self.draft.get("endpoint"):
+        if self._endpoint_line_needed():
             parts.append("<b>No endpoint</b>: enter the address the client gave.")
-        for warning in self.draft.get("warnings") or []:
-            parts.append("• " + html.escape(str(warning)))
+        for warning in self._warnings():
+            parts.append("• " + html.escape(warning))
         self.attention_label.setText("<br>".join(parts))
         self.attention.setVisible(bool(parts))
 
@@ -485,6 +499,15 @@ class PostingDocReviewDialog(QDialog):
     def _open_original(self) -> None:
         if self.review.path and self.main_window is not None:
             self.main_window.open_path(Path(self.review.path))
+
+
+def _has_tables(text: str) -> bool:
+    """Whether the text holds column-aligned rows (runs of spaces or pipes between cells) worth not wrapping."""
+    rows = sum(1 for line in text[:20000].splitlines() if _TABLE_ROW.search(line))
+    return rows >= 3
+
+
+_TABLE_ROW = re.compile(r"\S {2,}\S.* {2,}\S|\S \| \S.* \| \S|\t\S.*\t")
 
 
 # ---- small builders --------------------------------------------------------------------------------------------

@@ -104,21 +104,27 @@ class LanderPostingDocs(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = PostingDocsModel(self)
+        self.model = PostingDocsModel(self, compact=True)
         self.table = _docs_table(self.model)
         self.table.setObjectName("landerPostingDocs")
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for column in (2, 3):  # format and lander are plain here: the pane is about one lander
+        # The pane is narrow and about one lander: the doc's name and its state say enough (the rest in tooltips
+        # and in File > Posting docs…).
+        for column in (1, 2, 3):
             self.table.hideColumn(column)
+        self.table.horizontalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(1, 120)
-        self.table.setColumnWidth(4, 150)
-        self.table.setMaximumHeight(120)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setMaximumHeight(4 * 26 + 4)
+        self.table.setToolTip("Double-click a posting doc to review it")
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.empty = hint("No posting doc yet — drop one on this lander's row.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Posting docs"))
+        title = QLabel("Posting docs")
+        title.setStyleSheet("padding-top: 6px;")
+        layout.addWidget(title)
         layout.addWidget(self.table)
         layout.addWidget(self.empty)
         self.lander_id: int | None = None

@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from xsc_desktop.intake.review import DocRow
+from xsc_desktop.intake.review import STATE_LABELS, DocRow
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 EDIT = Qt.ItemDataRole.EditRole
@@ -49,9 +49,10 @@ class PostingDocsModel(QAbstractTableModel):
     COLUMNS = ("Posting doc", "Received (UTC)", "Format", "Client / lander", "State")
     STATE_COLUMN = 4
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, *, compact: bool = False) -> None:
         super().__init__(parent)
         self._rows: list[DocRow] = []
+        self.compact = compact  # short state words, for the narrow lander pane
 
     def set_rows(self, rows: list[DocRow]) -> None:
         """Show these docs."""
@@ -89,11 +90,13 @@ class PostingDocsModel(QAbstractTableModel):
             if column == 3:
                 return " / ".join(p for p in (doc.client, doc.lander) if p) or "no lander yet"
             if column == 4:
-                return doc.state_text if doc.state != "unreadable" else "Unreadable"
+                if self.compact or doc.state == "unreadable":
+                    return STATE_LABELS.get(doc.state, doc.state)
+                return doc.state_text
             return None
         if role == TOOLTIP:
-            if column == 4 and doc.error:
-                return doc.error
+            if column == 4:
+                return doc.error or doc.state_text
             if column == 0 and doc.system:
                 return f"{doc.name} — {doc.system}"
             return None
