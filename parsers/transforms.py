@@ -30,9 +30,13 @@ def normalise_phone(text: Any) -> str | None:
     """A US phone number as 10 digits ("(214) 555-0100", "+1 214.555.0100" → "2145550100"); None if not one."""
     if text is None:
         return None
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)  # a spreadsheet cell read as a number
     raw = str(text).strip()
     if not raw:
         return None
+    if raw.endswith(".0") and raw[:-2].isdigit():
+        raw = raw[:-2]
     digits = _NON_DIGITS.sub("", raw)
     if len(digits) > 10:
         digits = _NON_DIGITS.sub("", _EXTENSION.sub("", raw))  # "214-555-0100 ext. 9"
@@ -194,7 +198,11 @@ def parse_yes_no(value: Any) -> bool | None:
 
 def zip5(value: Any) -> str:
     """The 5-digit ZIP of "75201-1234", "752011234" or 7520 (leading zero lost by a spreadsheet → "07520")."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     raw = "" if value is None else str(value).strip()
+    if raw.endswith(".0") and raw[:-2].isdigit():
+        raw = raw[:-2]
     digits = _NON_DIGITS.sub("", raw.split("-")[0]) if "-" in raw else _NON_DIGITS.sub("", raw)
     if len(digits) in (9, 5):
         return digits[:5]

@@ -25,7 +25,7 @@ from parsers.transforms import (
     ("2145550100", "2145550100"), ("(214) 555-0100", "2145550100"), ("214.555.0100", "2145550100"),
     ("+1 214-555-0100", "2145550100"), ("1 (214) 555 0100", "2145550100"), ("214-555-0100 x123", "2145550100"),
     ("214-555-0100 ext. 9", "2145550100"), (2145550100, "2145550100"),
-    ("555-0100", None), ("", None), (None, None), ("+44 20 7946 0958", None), ("not a phone", None),
+    (2145550100.0, "2145550100"), ("2145550100.0", "2145550100"), ("555-0100", None), ("", None), (None, None), ("+44 20 7946 0958", None), ("not a phone", None),
 ])
 def test_normalise_phone(text, expected):
     assert normalise_phone(text) == expected
@@ -103,7 +103,7 @@ def test_yesno_styles(args, yes, no):
     ("trim", {}, "  a \n b  ", "a b"), ("truncate", {"length": 3}, "abcdef", "abc"),
     ("truncate", {"length": 4, "ellipsis": True}, "abcdef", "abc…"), ("truncate", {"length": 9}, "abc", "abc"),
     ("zip5", {}, "75201-1234", "75201"), ("zip5", {}, "752011234", "75201"), ("zip5", {}, "7520", "07520"),
-    ("zip5", {}, "K1A 0B1", "K1A 0B1"), ("digits", {}, "a1-2b3", "123"),
+    ("zip5", {}, "K1A 0B1", "K1A 0B1"), ("zip5", {}, "7520.0", "07520"), ("digits", {}, "a1-2b3", "123"),
     ("lookup", {"map": {"Auto Accident": "GUID-1"}}, " auto accident ", "GUID-1"),
     ("lookup", {"map": {"Auto Accident": "GUID-1"}}, "Slip", "Slip"),
     ("lookup", {"map": {"Auto Accident": "GUID-1"}, "fallback": "GUID-0"}, "Slip", "GUID-0"),
