@@ -24,6 +24,7 @@ from xsc_desktop.errors import UserError
 
 
 def register(sub) -> None:
+    """Add `parsers` and its actions to the CLI."""
     p = sub.add_parser("parsers", help="list, show, import, export, preview and test-send parsers")
     ps = p.add_subparsers(dest="parsers_command", metavar="ACTION", required=True)
 
@@ -66,6 +67,7 @@ def register(sub) -> None:
 
 # ---- handlers -----------------------------------------------------------------------------------------------
 def list_cmd(args, ctx) -> int:
+    """`parsers list [--json]`: saved parsers then presets; JSON is a list of ParserSummary.to_dict()."""
     from xsc_desktop.parsers_store import list_parsers
 
     ctx.open_database()
@@ -81,6 +83,7 @@ def list_cmd(args, ctx) -> int:
 
 
 def show_cmd(args, ctx) -> int:
+    """`parsers show NAME [--json]`: the spec (secret values masked), settings needed, problems, versions."""
     from parsers.render import MASK
     from parsers.spec import secrets_needed, settings_needed, validate
     from xsc_desktop.parsers_store import get_parser, get_summary, history, parser_secrets
@@ -133,6 +136,7 @@ def show_cmd(args, ctx) -> int:
 
 
 def import_cmd(args, ctx) -> int:
+    """`parsers import FILE.json [--name NAME]`: save the file as a parser (a malformed file saves nothing)."""
     from parsers.spec import errors
     from xsc_desktop.parsers_store import get_parser, import_parser
 
@@ -145,6 +149,7 @@ def import_cmd(args, ctx) -> int:
 
 
 def export_cmd(args, ctx) -> int:
+    """`parsers export NAME [-o FILE] [--with-secrets]`: the parser as JSON."""
     from xsc_desktop.parsers_store import export_parser
 
     ctx.open_database()
@@ -162,6 +167,7 @@ def export_cmd(args, ctx) -> int:
 
 
 def preview_cmd(args, ctx) -> int:
+    """`parsers preview NAME --lead LEAD.json`: the exact request, secrets masked; JSON keys method, url, headers, body."""
     ctx.open_database()
     spec, request = _render(args, test=args.test)
     if args.json:
@@ -178,6 +184,7 @@ def preview_cmd(args, ctx) -> int:
 
 
 def test_cmd(args, ctx) -> int:
+    """`parsers test NAME --lead LEAD.json`: send it (test mode unless --live), print the outcome; exit 1 unless accepted."""
     from parsers.spec import errors
     from xsc_desktop.posting import post
 
