@@ -1283,7 +1283,7 @@ def _read_url_query(doc: _Doc, endpoint_raw: str, fmt: str) -> None:
         if _norm(raw) != base or "?" not in raw or raw in seen:
             continue
         seen.add(raw)
-        for name, value in parse_qsl(urlsplit(raw).query, keep_blank_values=True):
+        for name, value in parse_qsl(_urlsplit(raw).query, keep_blank_values=True):
             if name in doc.statics:
                 continue
             existing = doc.fields.get(name)
@@ -1619,8 +1619,16 @@ def _fill_placeholders(doc: _Doc, statics: list[_Static]) -> None:
 # --------------------------------------------------------------------------- URLs, system, method, format
 
 
+def _urlsplit(url: str):  # noqa: ANN202 - urllib's SplitResult
+    """urlsplit that takes any text: a malformed URL ("http://[bad") splits as empty."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def _norm(url: str) -> str:
-    s = urlsplit(url.strip())
+    s = _urlsplit(url.strip())
     return f"{s.scheme.lower()}://{s.netloc.lower()}{s.path.rstrip('/')}"
 
 
@@ -1684,7 +1692,7 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
                 score -= 3  # a URL inside a field table row is an example value
             add(m.group(0), score, reason)
     for _key, u in found.items():
-        parts = urlsplit(u.raw)
+        parts = _urlsplit(u.raw)
         path = parts.path.lower()
         host = parts.netloc.lower()
         if re.search(r"/(api|post|posts|lead|leads|intake|create|submit|webhook|import|inbox_leads|opportunities|"
@@ -1722,7 +1730,7 @@ def _system_of_host(host: str, path: str) -> str | None:
 def _detect_system(doc: _Doc, urls: dict[str, _Url]) -> str:
     votes: dict[str, float] = {}
     for u in urls.values():
-        parts = urlsplit(u.raw)
+        parts = _urlsplit(u.raw)
         sys_ = _system_of_host(parts.netloc.lower(), parts.path.lower())
         if sys_:
             votes[sys_] = votes.get(sys_, 0) + 3 + max(u.score, 0) / 4

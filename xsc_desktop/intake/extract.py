@@ -11,7 +11,9 @@ import codecs
 import csv
 import io
 import json
+import logging
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -19,6 +21,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from xsc_desktop.errors import UserError
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A DOCX/XLSX whose members unpack beyond this is treated as a ZIP bomb and never opened.
@@ -105,10 +109,20 @@ def extract_bytes(data: bytes, name: str = "", _depth: int = 0) -> Extracted:
         raise IntakeError(f"{name or 'The file'} is empty; ask the client to send the posting doc again.")
     fmt = detect_format(data, name)
     reader = _READERS[fmt]
-    if fmt == "eml":
-        result = reader(data, name, _depth)
-    else:
-        result = reader(data, name)
+    try:
+        with warnings.catch_warnings():
+            # Readers warn about files they repair; the operator only needs the outcome.
+            warnings.simplefilter("ignore")
+            result = reader(data, name, _depth) if fmt == "eml" else reader(data, name)
+    except IntakeError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise IntakeError(f"{name or 'The file'} is too complex to read; ask the client for a simpler copy.") from exc
+    except Exception as exc:  # a damaged file can break a reader in ways no list of exceptions covers
+        log.warning("reading %s failed", name, exc_info=True)
+        raise IntakeError(
+            f"{name or 'The file'} is damaged and cannot be read as {fmt.upper()}; ask the client to send it again."
+        ) from exc
     result.format = fmt
     claimed = _EXTENSION_FORMAT.get(Path(name).suffix.lower()) if name else None
     if claimed and claimed != fmt and {claimed, fmt} not in ({"txt", "md"}, {"txt", "csv"}, {"md", "csv"}):
@@ -184,7 +198,7 @@ def _zip_kind(data: bytes, name: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except Exception as exc:  # zipfile raises BadZipFile, NotImplementedError, ValueError... on damaged archives
         raise IntakeError(f"{name or 'The file'} is a damaged ZIP/Office file; ask the client to send it again.") from exc
     if "word/document.xml" in names:
         return "docx"
@@ -287,13 +301,11 @@ def _table_text(rows: list[list[str]]) -> str:
 
 
 def _read_pdf(data: bytes, name: str) -> Extracted:
-    import logging
-
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    # pypdf logs every repaired cross-reference; those are not the operator's concern.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf logs every repair it makes (cross-references, fonts); those are not the operator's concern.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     label = name or "The PDF"
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -343,7 +355,7 @@ def _open_office_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except Exception as exc:  # see _zip_kind
         raise IntakeError(f"{label} is damaged or truncated; ask the client to send it again.") from exc
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
@@ -362,7 +374,7 @@ def _read_member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
         return archive.read(member)
     except KeyError:
         return b""
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # zlib.error, BadZipFile (bad CRC), EOFError, NotImplementedError ...
         raise IntakeError(f"{name or 'The file'} is damaged or truncated; ask the client to send it again.") from exc
 
 

@@ -9,6 +9,7 @@ client and lander names and a state. No Qt here: the CLI and tests use the same 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -236,12 +237,36 @@ def read_for_review(path: str | Path, data_dir: Path, *, lander_id: int | None =
     as `Review.error`, one sentence.
     """
     from xsc_desktop import events
-    from xsc_desktop.intake.store import intake_file
+    from xsc_desktop.intake.extract import MAX_FILE_BYTES
+    from xsc_desktop.intake.store import intake_bytes, intake_file
 
-    result = intake_file(path, data_dir, lander_id=lander_id, now=now)
+    path = Path(path)
+    try:
+        small = path.is_file() and path.stat().st_size <= MAX_FILE_BYTES
+    except OSError:
+        small = False
+    if not small:
+        result = intake_file(path, data_dir, lander_id=lander_id, now=now)  # refusals and oversize files
+    else:
+        data = path.read_bytes()
+        reviewed = _reviewed_draft(hashlib.sha256(data).hexdigest())
+        result = intake_bytes(data, path.name, data_dir, lander_id=lander_id, now=now)
+        if reviewed is not None and not result.error:
+            # The same file again: the operator's reviewed draft stays, not a fresh analysis over it.
+            result.doc.draft = reviewed
+            result.doc.save()
     review = review_of(result.doc, duplicate=result.duplicate)
     events.publish("posting_doc.changed", doc_id=result.doc.id, lander_id=result.doc.lander_id)
     return review
+
+
+def _reviewed_draft(sha256: str) -> dict[str, Any] | None:
+    """The draft of an already stored doc when an operator applied it (so it holds their edits), else None."""
+    from xsc_desktop.models import PostingDoc
+
+    row = PostingDoc.select(PostingDoc.draft).where(PostingDoc.sha256 == sha256).first()
+    draft = row.draft if row is not None else None
+    return draft if isinstance(draft, dict) and draft.get("applied") else None
 
 
 def load_review(doc_id: int) -> Review:

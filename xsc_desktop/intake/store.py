@@ -9,6 +9,7 @@ lander's integration settings.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 from xsc_desktop.intake.extract import _EXTENSION_FORMAT, MAX_FILE_BYTES, IntakeError, extract_bytes
 
 DOCS_FOLDER = "postingdocs"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,7 +87,10 @@ def intake_bytes(data: bytes, name: str, data_dir: Path, *, lander_id: int | Non
         analysis = analyze(extracted, name)
     except IntakeError as exc:
         error = str(exc)
-        fmt = _EXTENSION_FORMAT.get(Path(name).suffix.lower(), "")
+        fmt = fmt or _EXTENSION_FORMAT.get(Path(name).suffix.lower(), "")
+    except Exception:  # an analysis bug must not lose the doc: keep the text, say what to do
+        log.exception("analysing posting doc %s failed", name)
+        error = f"{name} was read but could not be analysed; enter the fields by hand from its text."
     return _save(digest, name, data, len(data), data_dir, lander_id, now, error=error, fmt=fmt, text=text,
                  analysis=analysis)
 

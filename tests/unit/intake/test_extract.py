@@ -212,3 +212,28 @@ def test_file_over_50_mb_refused_without_reading(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(IntakeError, match="Cannot open nothing.pdf"):
         extract_file(tmp_path / "nothing.pdf")
+
+
+def test_damaged_copies_of_every_fixture_never_crash():
+    import random
+    from pathlib import Path
+
+    from xsc_desktop.intake.analyze import analyze
+
+    rnd = random.Random(5)
+    folder = Path(__file__).resolve().parents[2] / "fixtures" / "postingdocs"
+    docs = [p for p in sorted(folder.iterdir()) if not p.name.endswith((".expected.json", ".py"))]
+    assert len(docs) >= 12
+    for path in docs:
+        data = path.read_bytes()
+        damaged = [data[: len(data) // 2], data[: len(data) - 7]]
+        for _ in range(3):
+            copy = bytearray(data)
+            for _ in range(8):
+                copy[rnd.randrange(len(copy))] = rnd.randrange(256)
+            damaged.append(bytes(copy))
+        for blob in damaged:
+            try:
+                analyze(extract_bytes(blob, path.name), path.name)
+            except IntakeError as exc:
+                assert one_sentence(str(exc)), (path.name, str(exc))

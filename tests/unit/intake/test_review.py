@@ -90,3 +90,16 @@ def test_apply_reviewed_without_a_lander_says_so_and_changes_nothing(ctx):
     with pytest.raises(UserError, match="Pick the lander"):
         apply_reviewed(review.doc_id, {**review.draft, "endpoint": "https://changed.example/"}, None)
     assert load_review(review.doc_id).draft["endpoint"] == review.draft["endpoint"]
+
+
+def test_the_same_file_again_keeps_the_reviewed_draft(ctx, lander):
+    from xsc_desktop.intake.review import apply_reviewed, read_for_review
+
+    path = SAMPLES / "s01_captorra_basic.txt"
+    review = read_for_review(path, ctx.data_dir, lander_id=lander.id)
+    draft = review.draft
+    next(f for f in draft["fields"] if f["name"] == "Details")["maps_to"] = "case_type"
+    apply_reviewed(review.doc_id, draft, lander.id)
+    again = read_for_review(path, ctx.data_dir)
+    assert again.duplicate and again.doc_id == review.doc_id
+    assert next(f for f in again.draft["fields"] if f["name"] == "Details")["maps_to"] == "case_type"
