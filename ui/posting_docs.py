@@ -145,18 +145,33 @@ class PostingDocIntake(QObject):
         super().__init__(window)
         self.window = window
         self.dialogs: list = []
+        self.waiting: list = []  # reviews of dropped docs not shown yet: one review at a time keeps it calm
         self.list_dialog = None
 
     def take(self, paths: list[Path], lander_id: int | None = None) -> IntakeRun:
-        """Read these posting docs on a worker and open a review for each readable one."""
+        """Read these posting docs on a worker and open their reviews one after another."""
         run = IntakeRun(self.window, paths, lander_id)
-        run.review_ready.connect(lambda review: self.open_review(review, lander_id))
+        run.review_ready.connect(lambda review: self._queue_review(review, lander_id))
         run.finished.connect(self._tell_failures)
         run.start()
         return run
 
+    def _queue_review(self, review, lander_id: int | None) -> None:  # noqa: ANN001 - a Review
+        if lander_id is not None and review.lander_id is None:
+            review.lander_id = lander_id
+        if self.dialogs:
+            self.waiting.append(review)
+            self.window.status_message(f"{len(self.waiting)} more posting doc{'s' if len(self.waiting) > 1 else ''} "
+                                       "waiting for review.", 8000)
+        else:
+            self.open_review(review)
+
+    def _next_waiting(self) -> None:
+        if self.waiting and not self.dialogs:
+            self.open_review(self.waiting.pop(0))
+
     def open_review(self, review, lander_id: int | None = None):  # noqa: ANN001 - a Review
-        """Show the review dialog of a read doc (non-modal, so several can be open)."""
+        """Show the review dialog of a read doc (non-modal: the window stays usable beside it)."""
         from ui.dialogs.posting_doc_review import PostingDocReviewDialog
 
         if lander_id is not None and review.lander_id is None:
@@ -164,11 +179,16 @@ class PostingDocIntake(QObject):
         dialog = PostingDocReviewDialog(review, self.window, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.dialogs.append(dialog)
-        dialog.destroyed.connect(lambda _o=None, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
+        dialog.finished.connect(lambda _r, d=dialog: self._closed(d))
         dialog.show()
         _bring_forward(dialog)
         self.review_opened.emit(dialog)
         return dialog
+
+    def _closed(self, dialog) -> None:  # noqa: ANN001
+        if dialog in self.dialogs:
+            self.dialogs.remove(dialog)
+        self._next_waiting()
 
     def open_stored(self, doc_id: int) -> None:
         """Open the review of a stored doc (from a list); an unreadable one is told in its sentence."""

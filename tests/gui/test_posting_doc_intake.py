@@ -119,16 +119,33 @@ def test_every_fixture_format_opens_a_review_with_highlights(qtbot, window):
             FIXTURES / "f02_law_ruler.docx", FIXTURES / "f04_clio_grow.eml", FIXTURES / "f08_generic_xml.html",
             FIXTURES / "f07_intakedesk.csv", FIXTURES / "f11_bare_payload.json"]
     intake = window.posting_doc_intake
-    opened = []
-    intake.review_opened.connect(opened.append)
-    with qtbot.waitSignal(intake.review_opened, timeout=10000, check_params_cb=lambda _d: len(opened) == len(docs)):
-        window.handle_files(docs)
-    for dialog in opened:
+    seen = []
+
+    def check_and_close(dialog) -> None:
         keys = {key for key, _text in dialog.highlighted()}
-        assert any(k.startswith("field:") for k in keys), dialog.review.name
         secrets = [s["value"] for s in dialog.draft["static"] if s["secret"] and s["value"]]
-        assert not any(secret in dialog.text_view.toPlainText() for secret in secrets), dialog.review.name
+        seen.append((dialog.review.name, any(k.startswith("field:") for k in keys),
+                     any(secret in dialog.text_view.toPlainText() for secret in secrets), len(intake.dialogs)))
+        dialog.close()
+
+    intake.review_opened.connect(check_and_close)
+    with qtbot.waitSignal(intake.review_opened, timeout=10000, check_params_cb=lambda _d: len(seen) == len(docs)):
+        window.handle_files(docs)
+    assert [name for name, *_ in seen] == [d.name for d in docs]
+    assert all(highlighted and not secret_shown and alone == 1 for _n, highlighted, secret_shown, alone in seen)
     assert "7 posting docs read" in window.statusBar().currentMessage()
+
+
+def test_several_docs_are_reviewed_one_after_another(qtbot, window):
+    intake = window.posting_doc_intake
+    docs = [SAMPLES / "postingdocs" / "s01_captorra_basic.txt", SAMPLES / "postingdocs" / "s03_form_html.html"]
+    with qtbot.waitSignal(intake.review_opened, timeout=10000) as first:
+        window.handle_files(docs)
+    qtbot.waitUntil(lambda: len(intake.waiting) == 1)
+    assert [d.review.name for d in intake.dialogs] == ["s01_captorra_basic.txt"]
+    with qtbot.waitSignal(intake.review_opened) as second:
+        first.args[0].close_button.click()
+    assert second.args[0].review.name == "s03_form_html.html" and intake.waiting == []
 
 
 def test_corrupt_file_gets_one_sentence_and_is_stored(qtbot, window, tmp_path):
