@@ -2016,6 +2016,10 @@ def _response_rules(doc: _Doc) -> list[dict]:
                             rkey = next((k for k in s.body if squash(k) in ("reason", "message", "msg", "error")), None)
                             if rkey:
                                 extra["reason"] = {"kind": "json_path", "expr": f"$.{rkey}"}
+                                said = _scalar_text(s.body[rkey])
+                                if word == "rejected" and re.search(r"duplicate|already exists", said, re.I):
+                                    # The sample failure is a duplicate: say so before the general rejection.
+                                    rule("duplicate", json_path=f"$.{rkey}", equals=said, reason=extra["reason"])
                         rule(word, json_path=f"$.{key}", equals=_scalar_text(value), **extra)
                     break
         elif s.kind == "xml":
@@ -2026,11 +2030,16 @@ def _response_rules(doc: _Doc) -> list[dict]:
                     if word:
                         rule(word, xpath=f".//{tag}", equals=child.text.strip())
                     break
-    for m in re.finditer(r"(?im)^.*\b(success|accepted|failure|failed|rejected|duplicate|error)\b[^\n]*?['\"`]([A-Za-z][\w |:]{1,30})['\"`]", doc.text):
-        word = _outcome_word(m.group(2).lower()) or _outcome_word(m.group(1).lower())
-        token = m.group(2).split(":")[0].split("|")[0].strip()
-        if word and token:
-            rule(word, body_regex=f"^\\s*{re.escape(token)}")
+    # Plain-text answers: 'accepted' or 'rejected: <reason>', OK|12345, ERR|DUPLICATE, SUCCESS 123.
+    for line in doc.lines:
+        if "{" in line or re.search(r"<[A-Za-z][\w:.-]*>[^<]*</", line) or not _RESPONSE_CONTEXT.search(line):
+            continue
+        for m in re.finditer(r"(?:['\"`]|\b)(OK|ERR|ERROR|SUCCESS|FAIL(?:ED|URE)?|ACCEPTED|REJECTED|DUPLICATE|"
+                             r"accepted|rejected|success|duplicate|error|failed)(?=[|:]|\s\d|['\"`])", line):
+            token = m.group(1)
+            word = _outcome_word(token.lower()) or ("rejected" if token.upper().startswith("ERR") else "")
+            if word:
+                rule(word, body_regex=f"^\\s*{re.escape(token)}\\b")
     return rules
 
 

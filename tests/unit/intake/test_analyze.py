@@ -258,3 +258,23 @@ def test_distinctive_words_map_names_that_end_in_id():
     assert got["jornaya_token_id"]["maps_to"] == "jornaya_leadid"
     assert got["was_injured"]["maps_to"] == "injured"
     assert "campaign_id" in statics(result)
+
+
+def test_plain_text_answers_become_body_rules():
+    result = run("URL: https://a.example/api\nAnswers: 'accepted' or 'rejected: <reason>'; also OK|123 or ERR|DUPLICATE.\n")
+    rules = {(r["outcome"], r["body_regex"]) for r in result["response_rules"]}
+    assert rules == {("accepted", r"^\s*accepted\b"), ("rejected", r"^\s*rejected\b"), ("accepted", r"^\s*OK\b"),
+                     ("rejected", r"^\s*ERR\b")}
+
+
+def test_suggested_rules_are_valid_parser_rules():
+    from parsers.spec import ResponseRule
+
+    text = ('URL: https://a.example/api\nSuccess: {"result": "success", "lead_id": "9"}\n'
+            'Failure: {"result": "failed", "msg": "Duplicate"}\n'
+            "Response: <PostResponse><Response>ACCEPTED</Response></PostResponse>\n")
+    rules = [ResponseRule.from_dict(r) for r in run(text)["response_rules"]]
+    assert [(r.outcome, r.json_path or r.xpath, r.equals) for r in rules] == [
+        ("accepted", "$.result", "success"), ("duplicate", "$.msg", "Duplicate"), ("rejected", "$.result", "failed"),
+        ("accepted", ".//Response", "ACCEPTED")]
+    assert rules[0].remote_id.expr == "$.lead_id" and rules[2].reason.expr == "$.msg"
