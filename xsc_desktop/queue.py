@@ -559,8 +559,9 @@ def run(now: datetime | None = None, *, tz: tzinfo | None = None, task_ids: Iter
         if tasks:
             _run_tasks(tasks, result, stop, deadline or window_end(now, tz))
         if send_mail and not (stop is not None and stop.is_set()):
-            keys = [f"confirmation:task:{t.id}" for t in tasks]
-            ids = [e.id for e in Email.select(Email.id).where(Email.dedupe_key.in_(keys))] if keys else []
+            # This run's confirmations and any a killed run left queued (the outbox sends each row once).
+            ids = [e.id for e in Email.select(Email.id).where((Email.kind == "confirmation")
+                                                               & (Email.state == "queued"))]
             if ids:
                 result.emails_sent = mail.send_pending(only_ids=ids).sent
     if result.total:

@@ -1,0 +1,44 @@
+"""`xsc-desktop daemon`: the scheduled jobs without a window, until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("daemon", help="run the scheduled jobs (gather, queue run, deliveries, reports, e-mail) "
+                       "without a window until stopped")
+    p.set_defaults(handler=run_cmd)
+
+
+def run_cmd(args, ctx) -> int:
+    import signal
+    import threading
+
+    from xsc_desktop import events, jobs
+
+    ctx.open_database()
+    stopped = threading.Event()
+
+    def on_signal(signum, _frame) -> None:
+        stopped.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    # Without a tray, notifications are printed (and logged) so a service manager's journal keeps them.
+    unsubscribe = events.subscribe("notify", lambda _t, p: print(f"[{p.get('level', 'info')}] {p.get('title')}: "
+                                                                   f"{p.get('message')}", flush=True))
+    scheduler = jobs.Scheduler(headless=True)
+    scheduler.start()
+    print("Scheduler running: " + ", ".join(f"{i.name} next {jobs.show_time(i.next_run)}"
+                                            for i in scheduler.describe()) + ". Stop with Ctrl+C or SIGTERM.",
+          flush=True)
+    try:
+        while not stopped.wait(0.5):
+            if not scheduler.is_alive():
+                break
+    finally:
+        print("Stopping: waiting for a running job to reach a safe point...", flush=True)
+        scheduler.stop(timeout=120)
+        unsubscribe()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    print("Stopped.", flush=True)
+    return 0
