@@ -273,3 +273,23 @@ def test_unmapped_fields_and_warnings_come_first_and_apply_needs_a_lander(qtbot,
     dialog.fields_model.setData(dialog.fields_model.index(0, dialog.fields_model.MAPS_TO_COLUMN), None)
     name = dialog.draft["fields"][0]["name"]
     assert f"{name} is not mapped to a lead field" == dialog.attention_items()[0]
+
+
+def test_apply_with_something_missing_keeps_the_review_open_to_fix_it(qtbot, window, lander):
+    dialog = _opened(window, qtbot, [FIXTURES / "f12_no_url_prose.txt"], lander.id)
+    aff = next(i for i, s in enumerate(dialog.draft["static"]) if s["name"] == "aff_id")
+    value = dialog.draft["static"][aff]["value"]
+    assert value in dialog.text_view.toPlainText()
+    dialog.static_model.setData(dialog.static_model.index(aff, 3), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    assert value not in dialog.text_view.toPlainText()  # flagged secret: masked in the doc's text as well
+    assert any(key == f"static:{aff}" and text == "•" * len(value) for key, text in dialog.highlighted())
+
+    with qtbot.waitSignal(dialog.applied, timeout=10000) as applied:
+        dialog.apply_button.click()
+    assert applied.args[0]["missing"] == ["endpoint"]
+    assert dialog.isVisible() and "still missing: endpoint" in dialog.outcome_label.text()
+    dialog.endpoint_edit.setText("https://bellweather.example/leads")
+    dialog.endpoint_edit.textEdited.emit("https://bellweather.example/leads")
+    with qtbot.waitSignal(dialog.applied, timeout=10000) as again:
+        dialog.apply_button.click()
+    assert again.args[0]["missing"] == [] and again.args[0]["secrets"] == ["aff_id"]

@@ -51,6 +51,7 @@ from xsc_desktop.intake.review import (
     Mark,
     Review,
     locate,
+    mask_text,
     unmapped_fields,
 )
 
@@ -367,6 +368,13 @@ class PostingDocReviewDialog(QDialog):
         self._draft_changed()
 
     def _draft_changed(self) -> None:
+        masked = mask_text(self.review.text, self.draft)
+        if masked != self.review.text:
+            # A value just flagged secret disappears from the text too (bullets of the same length).
+            self.review.text = masked
+            scroll = self.text_view.verticalScrollBar().value()
+            self.text_view.setPlainText(masked)
+            self.text_view.verticalScrollBar().setValue(scroll)
         # Names may have changed or rows moved: find every value again (a few ms even for long docs).
         self.marks = locate(self.review.text, self.draft)
         self._paint_marks()
@@ -480,10 +488,16 @@ class PostingDocReviewDialog(QDialog):
 
     def _applied(self, summary: dict) -> None:
         text = "Applied: " + summary.get("summary", "")
-        self._say(text, "ok")
         if self.main_window is not None:
             self.main_window.status_message(text, 10000)
         self.applied.emit(summary)
+        if summary.get("missing"):
+            # Stay open: the operator can add what is missing here and Apply again.
+            self.apply_button.setEnabled(True)
+            self._say(f"{text}. Add the missing values as static values and Apply again, or fill them in on the "
+                      "Parsers page.", "warn")
+            return
+        self._say(text, "ok")
         self.accept()
 
     def _apply_failed(self, exc: Exception) -> None:
@@ -491,7 +505,7 @@ class PostingDocReviewDialog(QDialog):
         self._say(str(exc), "error")
 
     def _say(self, text: str, tone: str) -> None:
-        colours = {"ok": "#0d652d", "error": "#a50e0e", "hint": "#5f6368"}
+        colours = {"ok": "#0d652d", "error": "#a50e0e", "hint": "#5f6368", "warn": "#8a4b00"}
         self.outcome_label.setProperty("tone", tone)
         self.outcome_label.setStyleSheet(f"color: {colours.get(tone, '#202124')};")
         self.outcome_label.setText(text)
