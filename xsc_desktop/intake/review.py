@@ -119,20 +119,43 @@ def mask_text(text: str, draft: dict | None) -> str:
     return text
 
 
-def _find_word(text: str, word: str, start: int = 0, flags: int = 0) -> re.Match | None:
-    if not word:
-        return None
+def _word_pattern(word: str, flags: int = 0) -> re.Pattern:
     # Word edges only where the word itself starts/ends with a word character ("X-Api-Key", "lp_test").
     left = r"(?<![\w.])" if word[0].isalnum() or word[0] == "_" else ""
     right = r"(?![\w])" if word[-1].isalnum() or word[-1] == "_" else ""
-    return re.compile(left + re.escape(word) + right, flags).search(text, start)
+    return re.compile(left + re.escape(word) + right, flags)
+
+
+def _find_word(text: str, word: str, start: int = 0, flags: int = 0) -> re.Match | None:
+    return _word_pattern(word, flags).search(text, start) if word else None
+
+
+# What may stand before a name that opens its own line: indentation, bullets, quotes, pipes, numbering.
+_LINE_OPENING = re.compile(r"[\s\-*•\"'|>#\d.)]*")
+
+
+def _find_line_opening(text: str, word: str, flags: int = 0) -> re.Match | None:
+    """The word where it opens a line (a table row, a list item, a JSON key), else its first appearance: the
+    first appearance is often a column heading or a sentence naming several fields."""
+    first = None
+    for count, found in enumerate(_word_pattern(word, flags).finditer(text)):
+        if first is None:
+            first = found
+        line_start = text.rfind("\n", 0, found.start()) + 1
+        if _LINE_OPENING.fullmatch(text, line_start, found.start()):
+            return found
+        if count >= 50:
+            break
+    return first
 
 
 def _find_name(text: str, name: str) -> re.Match | None:
     """A field name as the doc writes it: exact first, then case-blind, then its last dotted part."""
-    found = _find_word(text, name) or _find_word(text, name, flags=re.I)
+    if not name:
+        return None
+    found = _find_line_opening(text, name) or _find_line_opening(text, name, re.I)
     if found is None and "." in name:
-        found = _find_word(text, name.rsplit(".", 1)[1])
+        found = _find_line_opening(text, name.rsplit(".", 1)[1])
     return found
 
 

@@ -103,3 +103,13 @@ def test_the_same_file_again_keeps_the_reviewed_draft(ctx, lander):
     again = read_for_review(path, ctx.data_dir)
     assert again.duplicate and again.doc_id == review.doc_id
     assert next(f for f in again.draft["fields"] if f["name"] == "Details")["maps_to"] == "case_type"
+
+
+def test_a_field_is_marked_on_its_own_row_not_in_the_column_headings(ctx):
+    from xsc_desktop.intake.review import read_for_review
+
+    review = read_for_review(SAMPLES / "s04_fields_xlsx.xlsx", ctx.data_dir)
+    index = next(i for i, f in enumerate(review.draft["fields"]) if f["name"] == "Comments")
+    mark = next(m for m in review.marks if m.key == f"field:{index}")
+    line_start = review.text.rfind("\n", 0, mark.start) + 1
+    assert mark.start == line_start  # "Comments | N | text", not "... | Sample Value | Comments"
