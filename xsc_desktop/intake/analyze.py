@@ -269,6 +269,11 @@ def _clean_name(raw: str) -> tuple[str, bool]:
     inner = re.fullmatch(r"(.+?)\s*[(\[]\s*([A-Za-z_][\w.\-\[\]]*)\s*[)\]]", s)
     if inner and " " in inner.group(1):
         s = inner.group(2)
+    else:
+        # "first_name (string)", "phone [10 digits]": the identifier first, a note after it.
+        lead = re.fullmatch(r"([A-Za-z_][\w.\-]*(?:\[\])?)\s*[(\[][^)\]]*[)\]]", s)
+        if lead:
+            s = lead.group(1)
     s = re.sub(r"\s+", " ", s).strip(" *")
     return s, marked
 
@@ -1432,7 +1437,8 @@ def _find_test(doc: _Doc) -> dict | None:
             continue  # "Test: send a lead named Test" is prose, not a switch
         score = 3 if re.search(r"\btest", line[: m.start() - text.rfind("\n", 0, m.start())], re.I) else 2
         candidates.append((score, name, value))
-    for m in re.finditer(r"\b(?:set|send|pass|add|include|use|with)\s+[\"'`]?([A-Za-z_]*test\w*)[\"'`]?\s+"
+    for m in re.finditer(r"\b(?:set|send|pass|add|include|use|with)\s+(?:the\s+)?(?:(?:field|parameter|param|flag|value)\s+)?"
+                         r"[\"'`]?([A-Za-z_]*test\w*)[\"'`]?\s+"
                          r"(?:to|=|as|of|equal to|with (?:a )?value(?: of)?)\s+[\"'`]?([A-Za-z0-9]+)", text, re.I):
         if _TEST_NAME.match(m.group(1)):
             candidates.append((3, m.group(1), m.group(2)))
@@ -1485,6 +1491,9 @@ def _read_static_lines(doc: _Doc) -> None:
     field_low = {k.lower(): k for k in doc.fields}
     for key, value, line_no in doc.kv:
         k = key.strip()
+        named = re.fullmatch(r".+?\s*\(\s*([A-Za-z_][\w.-]*)\s*\)", k)
+        if named:
+            k = named.group(1)  # "API key (apikey): abc" names the parameter in brackets
         if not _is_identifier(k) or squash(k) in _META_KEYS or _META_RE.match(k) or _TEST_NAME.match(k):
             if not (k.lower() in field_low and squash(k) not in ("url", "method", "format")):
                 continue
@@ -1668,6 +1677,12 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
             add(form.action, 6, "it is where the form posts")
     for i, line in enumerate(doc.lines):
         for m in _URL_RE.finditer(line):
+            url = m.group(0)
+            nxt = doc.lines[i + 1].strip() if i + 1 < len(doc.lines) else ""
+            # A long URL that a PDF or e-mail wrapped onto the next line.
+            if (m.end() >= len(line.rstrip()) and re.search(r"[/?&=_-]$", url) and
+                    re.fullmatch(r"[\w\-./?=&%{}]+", nxt or " ") and not nxt.endswith(":")):
+                url += nxt
             before = line[: m.start()].lower()
             after = line[m.end():].lower()
             prev = doc.lines[i - 1].lower() if i else ""
@@ -1690,7 +1705,7 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
                 score -= 3
             if line.strip().startswith("|") or line.count(" | ") >= 2 and not re.search(r"url|endpoint", before):
                 score -= 3  # a URL inside a field table row is an example value
-            add(m.group(0), score, reason)
+            add(url, score, reason)
     for _key, u in found.items():
         parts = _urlsplit(u.raw)
         path = parts.path.lower()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -134,29 +135,59 @@ def _find_word(text: str, word: str, start: int = 0, flags: int = 0) -> re.Match
 _LINE_OPENING = re.compile(r"[\s\-*•\"'|>#\d.)]*")
 
 
-def _find_line_opening(text: str, word: str, flags: int = 0) -> re.Match | None:
-    """The word where it opens a line (a table row, a list item, a JSON key), else its first appearance: the
-    first appearance is often a column heading or a sentence naming several fields."""
-    first = None
-    for count, found in enumerate(_word_pattern(word, flags).finditer(text)):
-        if first is None:
-            first = found
-        line_start = text.rfind("\n", 0, found.start()) + 1
-        if _LINE_OPENING.fullmatch(text, line_start, found.start()):
-            return found
-        if count >= 50:
-            break
-    return first
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
-def _find_name(text: str, name: str) -> re.Match | None:
-    """A field name as the doc writes it: exact first, then case-blind, then its last dotted part."""
-    if not name:
-        return None
-    found = _find_line_opening(text, name) or _find_line_opening(text, name, re.I)
-    if found is None and "." in name:
-        found = _find_line_opening(text, name.rsplit(".", 1)[1])
-    return found
+def _occurrences(haystack: str, word: str, limit: int = 50) -> Iterator[int]:
+    """Offsets of `word` in `haystack` standing as a word of its own (str.find, not a regex: a long doc with
+    hundreds of fields is searched again on every edit)."""
+    n, size = len(word), len(haystack)
+    check_left, check_right = _is_word_char(word[0]), _is_word_char(word[-1])
+    found = tries = 0
+    at = haystack.find(word)
+    while at >= 0 and found < limit and tries < 5000:
+        tries += 1
+        before = haystack[at - 1] if at else ""
+        after = haystack[at + n] if at + n < size else ""
+        if not (check_left and before and (_is_word_char(before) or before == ".")) and \
+                not (check_right and after and _is_word_char(after)):
+            found += 1
+            yield at
+        at = haystack.find(word, at + 1)
+
+
+class _Searchable:
+    """The text once, with its lower-case twin for case-blind searches (when lowering keeps every offset)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = text.lower()
+        self.lower = lowered if len(lowered) == len(text) else None
+
+    def line_opening(self, word: str, case_blind: bool = False) -> tuple[int, int] | None:
+        """The word where it opens a line (a table row, a list item, a JSON key), else its first appearance: the
+        first appearance is often a column heading or a sentence naming several fields."""
+        if case_blind and self.lower is None:
+            return None
+        haystack, needle = (self.lower, word.lower()) if case_blind else (self.text, word)
+        first = None
+        for at in _occurrences(haystack, needle):
+            if first is None:
+                first = at
+            line_start = self.text.rfind("\n", 0, at) + 1
+            if _LINE_OPENING.fullmatch(self.text, line_start, at):
+                return at, at + len(word)
+        return (first, first + len(word)) if first is not None else None
+
+    def name(self, name: str) -> tuple[int, int] | None:
+        """A field name as the doc writes it: exact first, then case-blind, then its last dotted part."""
+        if not name:
+            return None
+        found = self.line_opening(name) or self.line_opening(name, case_blind=True)
+        if found is None and "." in name:
+            found = self.line_opening(name.rsplit(".", 1)[1])
+        return found
 
 
 def locate(text: str, draft: dict | None) -> list[Mark]:
@@ -189,24 +220,26 @@ def locate(text: str, draft: dict | None) -> list[Mark]:
             re.compile(r"(?<!\w)(?:" + _FORMAT_WORDS[fmt] + r")(?!\w)", re.I).search(text)
         if found:
             marks.append(Mark(found.start(), found.end(), "format", "format"))
+    searchable = _Searchable(text)
     for i, f in enumerate(draft.get("fields") or []):
-        found = _find_name(text, str(f.get("name") or ""))
+        found = searchable.name(str(f.get("name") or ""))
         if not found:
             continue
-        marks.append(Mark(found.start(), found.end(), "field", f"field:{i}"))
+        start, end = found
+        marks.append(Mark(start, end, "field", f"field:{i}"))
         example = str(f.get("example") or "")
         if len(example) >= 2:
             # The example on the same line (a table row) or shortly after (a sample payload).
-            line_end = text.find("\n", found.end())
-            window_end = len(text) if line_end < 0 else min(len(text), max(line_end, found.end() + 200))
-            at = text.find(example, found.end(), window_end)
+            line_end = text.find("\n", end)
+            window_end = len(text) if line_end < 0 else min(len(text), max(line_end, end + 200))
+            at = text.find(example, end, window_end)
             if at >= 0:
                 marks.append(Mark(at, at + len(example), "example", f"field:{i}"))
     for i, s in enumerate(draft.get("static") or []):
         name = str(s.get("name") or "")
-        found = _find_name(text, name) if name else None
+        found = searchable.name(name)
         if found:
-            marks.append(Mark(found.start(), found.end(), "static", f"static:{i}"))
+            marks.append(Mark(found[0], found[1], "static", f"static:{i}"))
         value = str(s.get("value") or "")
         if s.get("secret"):
             value = "•" * len(value)  # the text shown has its secrets masked
@@ -214,7 +247,7 @@ def locate(text: str, draft: dict | None) -> list[Mark]:
             if bare and bare != s.get("value") and "•" * len(value) not in text:
                 value = "•" * len(bare)
         if len(value) >= 2:
-            at = text.find(value, found.end() if found else 0)
+            at = text.find(value, found[1] if found else 0)
             if at < 0:
                 at = text.find(value)
             if at >= 0:

@@ -278,3 +278,14 @@ def test_suggested_rules_are_valid_parser_rules():
         ("accepted", "$.result", "success"), ("duplicate", "$.msg", "Duplicate"), ("rejected", "$.result", "failed"),
         ("accepted", ".//Response", "ACCEPTED")]
     assert rules[0].remote_id.expr == "$.lead_id" and rules[2].reason.expr == "$.msg"
+
+
+def test_wrapped_url_names_with_notes_and_labelled_keys():
+    text = ("Post JSON to https://firm.secure.force.com/services/apexrest/litify_pm/api/v1/intake/\ncreate\n"
+            "API key (apikey): 9f8e7d\nTo test, set the field IsTest to 1.\n"
+            "| Field | Required |\n|---|---|\n| first_name (string) | yes |\n| phone [10 digits] | yes |\n")
+    result = run(text, fmt="md")
+    assert result["endpoint"] == "https://firm.secure.force.com/services/apexrest/litify_pm/api/v1/intake/create"
+    assert statics(result)["apikey"]["value"] == "9f8e7d"
+    assert result["test"] == {"name": "IsTest", "value": "1"}
+    assert set(fields(result)) == {"first_name", "phone"}
