@@ -46,6 +46,7 @@ def _cases(folder: Path) -> list[tuple[str, Path]]:
     made = {
         "3-page PDF (generated)": ("three.pdf", make_pdf([_page(n) for n in range(1, 4)])),
         "5-page PDF (generated)": ("five.pdf", make_pdf([_page(n) for n in range(1, 6)])),
+        "50-page PDF, 600 fields": ("fifty.pdf", make_pdf([_page(n) for n in range(1, 51)])),
         "DOCX, 30 fields": ("doc.docx", make_docx(["Endpoint: https://api.firm.example/v2/leads", "Method: POST",
                                                    rows, PROSE * 20])),
         "XLSX, 30 fields": ("doc.xlsx", make_xlsx({"Spec": [["URL", "https://api.firm.example/v2/leads"], [], *rows]})),
@@ -125,11 +126,13 @@ def main() -> None:
         print(f"{'first drop (cold imports)':<26} {cases[0][1].stat().st_size / 1024:>6.0f}KB {cold_built:>9.3f}s "
               f"{cold_painted:>8.3f}s {cold_painted:>7.3f}s {1.0:>6.1f}s  {'ok' if cold_painted < 1.0 else 'SLOW'}")
         for label, path in cases:
+            # The 1 s target is for typical 2–5 page docs; a 50-page one is held to the analysis target of 3 s.
+            target = 3.0 if label.startswith("50-page") else 1.0
             built, painted = zip(*(_one_drop(app, window, path) for _ in range(RUNS)), strict=True)
             median, worst = statistics.median(painted), max(painted)
-            verdict = "ok" if worst < 1.0 else "SLOW"
+            verdict = "ok" if worst < target else "SLOW"
             print(f"{label:<26} {path.stat().st_size / 1024:>6.0f}KB {statistics.median(built):>9.3f}s "
-                  f"{median:>8.3f}s {worst:>7.3f}s {1.0:>6.1f}s  {verdict}")
+                  f"{median:>8.3f}s {worst:>7.3f}s {target:>6.1f}s  {verdict}")
         print(f"(median and worst of {RUNS} drops each, real worker pool, offscreen; the machine is shared, "
               "so figures are noisy)")
         window.shutdown()
