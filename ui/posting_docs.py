@@ -221,11 +221,12 @@ class PostingDocIntake(QObject):
         box.open()
         self.problem_shown.emit(box)
 
-    def choose_files(self) -> None:
-        """File > Import posting doc…: pick files and take them in (for the lander selected on the board)."""
+    def choose_files(self, lander_id: int | None = None) -> None:
+        """File > Import posting doc…: pick files and take them in (for the given lander, else the one selected on
+        the board)."""
         paths, _ = QFileDialog.getOpenFileNames(self.window, "Import posting doc", str(Path.home()), FILE_FILTER)
         if paths:
-            self.take([Path(p) for p in paths], _selected_lander(self.window))
+            self.take([Path(p) for p in paths], lander_id if lander_id is not None else _selected_lander(self.window))
 
     def show_list(self):
         """File > Posting docs…: the list of every stored doc (one window, brought forward when open)."""
@@ -238,6 +239,19 @@ class PostingDocIntake(QObject):
         _bring_forward(self.list_dialog)
         self.list_dialog.reload()
         return self.list_dialog
+
+
+class ImportForLanderAction:
+    """The board's context-menu entry: import a posting doc for the lander under the mouse."""
+
+    text = "Import posting doc for this lander…"
+
+    def __init__(self, intake: PostingDocIntake) -> None:
+        self.intake = intake
+
+    def run(self, lander_row) -> None:  # noqa: ANN001 - a landers.LanderRow
+        """Pick the files and take them in for this lander."""
+        self.intake.choose_files(lander_row.id)
 
 
 def _bring_forward(widget) -> None:  # noqa: ANN001
@@ -268,7 +282,7 @@ def install(window) -> None:  # noqa: ANN001
         before = getattr(window, "file_menu_separator", None)
         import_action = QAction("Import &posting doc…", window)
         import_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
-        import_action.triggered.connect(intake.choose_files)
+        import_action.triggered.connect(lambda: intake.choose_files())
         list_action = QAction("Posting &docs…", window)
         list_action.triggered.connect(intake.show_list)
         menu.insertAction(before, import_action)
@@ -276,6 +290,7 @@ def install(window) -> None:  # noqa: ANN001
         window.import_posting_doc_action = import_action
         window.posting_docs_action = list_action
 
+    window.lander_actions.append(ImportForLanderAction(intake))
     rerouting = {"on": False}
 
     def take_posting_docs(paths: list[Path], lander_id: int | None) -> bool:

@@ -293,3 +293,15 @@ def test_apply_with_something_missing_keeps_the_review_open_to_fix_it(qtbot, win
     with qtbot.waitSignal(dialog.applied, timeout=10000) as again:
         dialog.apply_button.click()
     assert again.args[0]["missing"] == [] and again.args[0]["secrets"] == ["aff_id"]
+
+
+def test_board_menu_imports_a_posting_doc_for_the_lander(qtbot, window, lander, monkeypatch):
+    [action] = [a for a in window.lander_actions if a.text == "Import posting doc for this lander…"]
+    doc = SAMPLES / "postingdocs" / "s03_form_html.html"
+    monkeypatch.setattr("ui.posting_docs.QFileDialog.getOpenFileNames", lambda *_a: ([str(doc)], ""))
+    board = window.page("landers")
+    board.reload()
+    row = board.model.row_at(board.model.row_of(lander.id))
+    with qtbot.waitSignal(window.posting_doc_intake.review_opened, timeout=10000) as opened:
+        action.run(row)
+    assert opened.args[0].lander_id() == lander.id and opened.args[0].review.name == doc.name

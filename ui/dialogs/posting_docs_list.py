@@ -58,7 +58,7 @@ class PostingDocsDialog(QDialog):
         self.open_button = QPushButton("Open review")
         self.open_button.clicked.connect(lambda: self.open_row(self.table.currentIndex().row()))
         import_button = QPushButton("Import posting doc…")
-        import_button.clicked.connect(intake.choose_files)
+        import_button.clicked.connect(lambda: intake.choose_files())
         close_button = QPushButton("Close")
         close_button.clicked.connect(self.close)
         buttons = QHBoxLayout()

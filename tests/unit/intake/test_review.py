@@ -113,3 +113,31 @@ def test_a_field_is_marked_on_its_own_row_not_in_the_column_headings(ctx):
     mark = next(m for m in review.marks if m.key == f"field:{index}")
     line_start = review.text.rfind("\n", 0, mark.start) + 1
     assert mark.start == line_start  # "Comments | N | text", not "... | Sample Value | Comments"
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("scan.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "OCR is not supported"),
+    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "save it as DOCX"),
+    ("cut.xlsx", b"PK\x03\x04 cut off", "damaged"),
+    ("empty.txt", b"   \n", "empty"),
+])
+def test_bad_files_come_back_as_one_sentence_each_and_are_listed(ctx, tmp_path, name, content, words):
+    from xsc_desktop.intake.review import STATE_UNREADABLE, docs_overview, read_for_review
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    review = read_for_review(path, ctx.data_dir)
+    assert words in review.error and review.error.endswith(".") and review.draft is None
+    [row] = docs_overview()
+    assert (row.name, row.state) == (name, STATE_UNREADABLE)
+
+
+def test_a_file_over_50_mb_is_refused_unread_and_listed(ctx, tmp_path):
+    from xsc_desktop.intake.review import STATE_UNREADABLE, docs_overview, read_for_review
+
+    big = tmp_path / "huge.pdf"
+    with big.open("wb") as stream:  # sparse: nothing is written to disk
+        stream.truncate(51 * 1024 * 1024)
+    review = read_for_review(big, ctx.data_dir)
+    assert "50 MB" in review.error and review.path == ""
+    assert docs_overview()[0].state == STATE_UNREADABLE
