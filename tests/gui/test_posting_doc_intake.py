@@ -305,3 +305,14 @@ def test_board_menu_imports_a_posting_doc_for_the_lander(qtbot, window, lander, 
     with qtbot.waitSignal(window.posting_doc_intake.review_opened, timeout=10000) as opened:
         action.run(row)
     assert opened.args[0].lander_id() == lander.id and opened.args[0].review.name == doc.name
+
+
+def test_a_warning_quoting_a_secret_shows_it_masked(qtbot, window):
+    from xsc_desktop.intake.review import load_review
+
+    dialog = _opened(window, qtbot, [FIXTURES / "f01_lead_docket_formjson.md"])
+    review = load_review(dialog.review.doc_id)
+    key = next(s["value"] for s in review.draft["static"] if s["secret"])
+    review.draft["warnings"] = [f"Also seen: https://firm.example/post?apikey={key}."]
+    second = window.posting_doc_intake.open_review(review)
+    assert key not in second.attention_label.text() and "apikey=" + "•" * len(key) in second.attention_label.text()

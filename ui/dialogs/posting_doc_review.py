@@ -420,7 +420,8 @@ class PostingDocReviewDialog(QDialog):
         """The analysis's warnings, less the ones the unmapped-fields line already says (it lists the same names
         as links)."""
         unmapped = unmapped_fields(self.draft)
-        return [str(w) for w in self.draft.get("warnings") or []
+        # A warning may quote a URL carrying a key: secrets are masked there as in the text.
+        return [mask_text(str(w), self.draft) for w in self.draft.get("warnings") or []
                 if not (unmapped and "lead field" in str(w) and all(name in str(w) for name in unmapped))]
 
     def _fill_attention(self) -> None:
