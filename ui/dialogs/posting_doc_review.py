@@ -222,6 +222,8 @@ class PostingDocReviewDialog(QDialog):
         self.static_view.setColumnWidth(0, 170)
         self.static_view.setColumnWidth(2, 70)
         self.static_view.setColumnWidth(3, 60)
+        # Room for a header and four values before it scrolls: keys and ids are what operators check most.
+        self.static_view.setMinimumHeight(5 * 26 + 6)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
