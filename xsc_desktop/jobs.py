@@ -623,11 +623,13 @@ def _show(moment: datetime, tz: tzinfo | None) -> str:
 
 
 def show_time(moment: datetime | None, tz: tzinfo | None = None, now: datetime | None = None) -> str:
-    """A next-run time as a person reads it: "15:00", "tomorrow 08:00", "Mon 05:00" (operator's zone)."""
+    """A next-run time as a person reads it: "now", "15:00", "tomorrow 08:00", "Mon 05:00" (operator's zone)."""
     if moment is None:
         return "—"
     tz = tz if tz is not None else operator_zone()
     now = _aware(now or datetime.now(UTC))
+    if moment <= now + timedelta(seconds=59):
+        return "now"
     local = moment.astimezone(tz) if tz is not None else moment.astimezone()
     days = (local.date() - _local_date(now, tz)).days
     if days <= 0:

@@ -1,0 +1,234 @@
+"""The Queue and Outbox pages, the Settings e-mail tools and the scheduler's GUI side, with real servers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.helpers.endpoint import RecordingEndpoint, Reply
+from tests.helpers.smtp import SmtpServer, use_smtp
+from xsc_desktop import clients, events, integrations, landers, queue
+from xsc_desktop.models import Client, Email, Lander, Task
+
+ACCEPT = Reply(200, b'{"success": true, "id": "R-9"}', {"Content-Type": "application/json"})
+
+
+@pytest.fixture
+def endpoint():
+    with RecordingEndpoint() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_server(ctx):
+    with SmtpServer() as server:
+        use_smtp(server)
+        yield server
+
+
+def add_lander(name, *, flags=(), new_client=False, client="Smith Law"):
+    lander = landers.add_lander(client=client, campaign="Auto Accident", name=name,
+                                url=f"https://lp.example/{name.replace(' ', '-').lower()}", status="ready",
+                                flags=list(flags), new_client=new_client)
+    clients.set_client(Client.get(Client.name == client).id, contacts=["intake@smith.example"])
+    return lander
+
+
+def wire(lander, url):
+    integrations.set_integration(lander.id, parser="generic_json", settings={"endpoint": url})
+
+
+def queue_page(window, qtbot):
+    page = window.show_page("queue")
+    qtbot.waitUntil(lambda: page.date_filter.count() > 0, timeout=5000)
+    return page
+
+
+def select(page, task_id):
+    row = page.model.row_of(task_id)
+    assert row >= 0
+    page.table.selectRow(row)
+    return page.model.row_at(row)
+
+
+def test_queue_model_passes_the_model_tester(ctx, qtmodeltester, endpoint):
+    from ui.models.queue_model import QueueModel
+
+    wire(add_lander("Auto TX"), endpoint.url("/a"))
+    add_lander("Meso", flags=["dq"], new_client=True, client="Jones LLP")
+    queue.gather()
+    model = QueueModel()
+    model.set_rows(queue.list_tasks())
+    qtmodeltester.check(model)
+    assert model.row_at(0).kind == "new_client"
+
+
+def test_outbox_model_passes_the_model_tester(ctx, qtmodeltester):
+    from ui.pages.outbox_page import OutboxModel, load_outbox
+    from xsc_desktop import mail
+
+    mail.queue_email(kind="alert", to=["a@b.example"], subject="s", body="b")
+    model = OutboxModel()
+    model.set_rows(load_outbox())
+    qtmodeltester.check(model)
+
+
+def test_gather_run_and_live_states(window, qtbot, endpoint, smtp_server):
+    ready = add_lander("Auto TX")
+    wire(ready, endpoint.url("/a"))
+    endpoint.answer("/a", ACCEPT)
+    add_lander("Meso", flags=["rightsignature"], new_client=True, client="Jones LLP")
+    page = queue_page(window, qtbot)
+    assert page.model.rowCount() == 0
+
+    with qtbot.waitSignal(page.action_finished, timeout=10000) as gathered:
+        page.gather_button.click()
+    assert "1 to integrate" in gathered.args[0]
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    assert [page.model.row_at(r).kind for r in range(3)] == ["new_client", "integrate", "custom_script"]
+
+    integrate_task = Task.get(Task.kind == "integrate")
+    seen = []
+    events.subscribe("task.changed", lambda t, p: seen.append(p["status"]))
+    with qtbot.waitSignal(page.action_finished, timeout=20000) as finished:
+        page.run_button.click()
+    assert "1 done, 0 failed" in finished.args[0]
+    qtbot.waitUntil(lambda: page.model.row_at(page.model.row_of(integrate_task.id)).status == "done", timeout=5000)
+    assert "running" in seen and seen[-1] == "done"
+    select(page, integrate_task.id)
+    qtbot.waitUntil(lambda: "accepted" in page.log_view.toPlainText(), timeout=5000)
+    assert "POST " + endpoint.url("/a") in page.log_view.toPlainText()
+    assert Lander.get_by_id(ready.id).status == "integrated"
+    assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_task_events_from_another_thread_patch_the_row(window, qtbot, endpoint):
+    wire(add_lander("Auto TX"), endpoint.url("/a"))
+    queue.gather()
+    page = queue_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    task = page.model.row_at(0)
+    thread = threading.Thread(target=lambda: events.publish("task.changed", task_id=task.id, status="running",
+                                                            attempts=1, reason=""))
+    thread.start()
+    thread.join(5)
+    qtbot.waitUntil(lambda: page.model.row_at(0).status == "running", timeout=5000)
+    assert page.model.row_at(0).attempts == 1
+
+
+def test_skip_retry_and_tick_off(window, qtbot, endpoint, smtp_server):
+    lander = add_lander("Auto TX", flags=["reroute"])
+    wire(lander, endpoint.url("/a"))
+    endpoint.answer("/a", ACCEPT)
+    queue.gather()
+    page = queue_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5000)
+    integrate_task = Task.get(Task.kind == "integrate")
+    script = Task.get(Task.kind == "custom_script")
+
+    select(page, integrate_task.id)
+    assert page.skip_button.isEnabled() and not page.tick_button.isEnabled()
+    with qtbot.waitSignal(page.action_finished, timeout=5000):
+        page.skip_selected("client on holiday")
+    assert Task.get_by_id(integrate_task.id).status == "skipped"
+    assert Lander.get_by_id(lander.id).status == "ready"
+    qtbot.waitUntil(lambda: page.model.row_at(page.model.row_of(integrate_task.id)).status == "skipped", timeout=5000)
+    select(page, integrate_task.id)
+    assert page.retry_button.isEnabled()
+    with qtbot.waitSignal(page.action_finished, timeout=20000):
+        page.retry_selected()
+    assert Task.get_by_id(integrate_task.id).status == "done"
+
+    select(page, script.id)
+    assert page.tick_button.isEnabled()
+    with qtbot.waitSignal(page.action_finished, timeout=5000):
+        page.tick_selected("script deployed")
+    assert Task.get_by_id(script.id).status == "done"
+
+
+def test_outbox_page_shows_reason_and_resends(window, qtbot, smtp_server):
+    from xsc_desktop import mail
+
+    smtp_server.fail_next(550, "No such user")
+    email = mail.queue_email(kind="confirmation", to=["ghost@firm.example"], subject="Integration confirmed: X",
+                             body="Hello", dedupe_key="confirmation:task:99")
+    mail.send_pending()
+    page = window.show_page("outbox")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    assert page.model.row_at(0)["state"] == "failed" and "refused" in page.model.row_at(0)["last_error"]
+    page.table.selectRow(0)
+    assert "Hello" in page.message_view.toPlainText() and page.resend_button.isEnabled()
+    with qtbot.waitSignal(page.action_finished, timeout=10000) as done:
+        page.resend_button.click()
+    assert "1 sent" in done.args[0]
+    assert Email.get_by_id(email.id).state == "sent"
+    assert smtp_server.wait_for(1)[0].recipients == ["ghost@firm.example"]
+
+
+def test_settings_test_email_and_template_preview(window, qtbot, smtp_server):
+    page = window.show_page("settings")
+    page.reload()
+    tools = page.mail_tools
+    page.set_value("mail.confirmation_subject", "Live: {lander} {nope}")
+    assert "Subject: Live: Auto Accident TX {nope}" in tools.preview.toPlainText()
+    assert "{nope}" in tools.warning.text()
+    page.set_value("mail.confirmation_subject", "Integration confirmed: {lander}")
+    assert tools.warning.text() == ""
+    tools.test_to.setText("me@agency.example")
+    tools.test_button.click()
+    qtbot.waitUntil(lambda: tools.test_result.text().startswith("Sent"), timeout=10000)
+    assert smtp_server.wait_for(1)[0].recipients == ["me@agency.example"]
+
+
+def test_scheduler_gui_side(window, qtbot, monkeypatch):
+    from ui import scheduling
+    from xsc_desktop import jobs
+
+    assert window.scheduler is not None and window.close_guard == window.scheduler_control.close_guard
+    assert not window.scheduler.is_alive()  # never started under pytest unless asked
+    window.scheduler_control.activate(start_thread=False)
+    qtbot.waitUntil(lambda: window.scheduler_label.text().startswith("Next:"), timeout=5000)
+    assert "gather" in window.scheduler_label.text()
+    assert window.scheduler_control.close_guard() is True  # nothing running: close without asking
+    now = datetime.now(UTC)
+    infos = [jobs.JobInfo("gather", "Gather", "daily_local", now + timedelta(hours=2)),
+             jobs.JobInfo("deliver", "Deliver", "interval", now)]
+    assert scheduling.next_runs_text(infos, paused=False).startswith("Next: gather ")
+    assert scheduling.next_runs_text(infos, paused=True) == "Scheduler paused"
+    window.scheduler_control.toggle_pause()
+    qtbot.waitUntil(lambda: window.scheduler_label.text() == "Scheduler paused", timeout=5000)
+    window.scheduler_control.toggle_pause()
+    qtbot.waitUntil(lambda: window.scheduler_label.text().startswith("Next:"), timeout=5000)
+
+
+def test_close_guard_asks_while_a_job_runs(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    control = window.scheduler_control
+    monkeypatch.setattr(type(window.scheduler), "running_job", property(lambda self: "run_queue"))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    assert control.close_guard() is False
+    assert "is running" in asked[0]
+
+
+def test_the_page_never_waits_on_the_run(window, qtbot, endpoint, smtp_server):
+    """With real worker threads, the GUI keeps answering while the run waits on a slow endpoint."""
+    from ui import workers
+
+    workers.set_runner(None)
+    for i in range(3):
+        wire(add_lander(f"L{i}"), endpoint.url(f"/s{i}"))
+        endpoint.answer(f"/s{i}", Reply(200, b'{"success": true}', {"Content-Type": "application/json"}, delay=0.5))
+    queue.gather()
+    page = queue_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    page.run_button.click()
+    assert not page.run_button.isEnabled()  # returned at once: the run is in a worker
+    qtbot.waitUntil(lambda: page.progress.isVisible(), timeout=10000)
+    with qtbot.waitSignal(page.action_finished, timeout=30000):
+        pass
+    assert {page.model.row_at(r).status for r in range(3)} == {"done"}
+    assert workers.wait_for_tasks(10000)

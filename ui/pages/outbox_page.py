@@ -1,0 +1,266 @@
+"""The Outbox page: every e-mail the app sends with its state and reason; open one, resend by hand, send now."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.widgets import ChipDelegate, hint, page_title, show_error
+from ui.workers import run_task
+from xsc_desktop import mail
+
+COLUMNS = ("Created", "Kind", "To", "Subject", "State", "Attempts", "Reason", "Sent")
+STATE_COLUMN = COLUMNS.index("State")
+STATE_LABELS = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed"}
+STATE_COLOURS: dict[str, tuple[str, str]] = {
+    "queued": ("#e8eaed", "#3c4043"),
+    "sending": ("#d2e3fc", "#174ea6"),
+    "sent": ("#ceead6", "#0d652d"),
+    "failed": ("#fad2cf", "#a50e0e"),
+}
+KIND_LABELS = {"confirmation": "Confirmation", "report": "Report", "alert": "Alert", "test": "Test"}
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
+STATE_ROLE = Qt.ItemDataRole.UserRole + 3
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+class OutboxModel(QAbstractTableModel):
+    """Outbox rows (mail.email_json dicts plus the body), newest first."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict] = []
+
+    def set_rows(self, rows: list[dict]) -> None:
+        """Replace every row."""
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def row_at(self, row: int) -> dict | None:
+        """The message on `row`, or None."""
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, email_id: int) -> int:
+        """The row of a message, or -1."""
+        return next((n for n, r in enumerate(self._rows) if r["id"] == email_id), -1)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == DISPLAY:
+            return (_when(row["created"]), KIND_LABELS.get(row["kind"], row["kind"]), ", ".join(row["to"]),
+                    row["subject"], STATE_LABELS.get(row["state"], row["state"]), str(row["attempts"]),
+                    row["last_error"], _when(row["sent"]))[column]
+        if role == STATE_ROLE:
+            return row["state"]
+        if role == ROW_ROLE:
+            return row
+        if role == TOOLTIP and column == COLUMNS.index("Reason") and row["last_error"]:
+            return row["last_error"]
+        return None
+
+
+def load_outbox(limit: int = 1000) -> list[dict]:
+    """Outbox rows for the page (a quick query)."""
+    return [{**mail.email_json(e), "created": e.created_at, "sent": e.sent_at, "body": e.body}
+            for e in mail.list_outbox(limit)]
+
+
+class OutboxPage(QWidget):
+    """Messages with their state and reason, the selected one's text, Resend and Send queued now."""
+
+    title = "Outbox"
+    loaded = Signal(int)
+    action_finished = Signal(str)
+
+    def __init__(self, app, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.model = OutboxModel(self)
+        self._selected_id: int | None = None
+        self._loading = False
+        self._again = False
+
+        self.send_button = QPushButton("Send queued now")
+        self.resend_button = QPushButton("Resend")
+        self.resend_button.setToolTip("Send the selected message again (it was sent, or failed).")
+        self.summary = QLabel("")
+        self.summary.setProperty("role", "hint")
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.resend_button)
+        bar.addWidget(self.send_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setItemDelegateForColumn(STATE_COLUMN, ChipDelegate(STATE_ROLE, STATE_COLOURS, parent=self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COLUMNS.index("Subject"), QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 130), (1, 100), (2, 220), (STATE_COLUMN, 90), (5, 84), (6, 240), (7, 130)):
+            self.table.setColumnWidth(column, width)
+
+        self.message_view = QPlainTextEdit()
+        self.message_view.setReadOnly(True)
+        self.message_view.setPlaceholderText("Select a message to read it.")
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("outbox-splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.message_view)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Outbox"))
+        layout.addWidget(hint("Every message is written here before it is sent and is sent once; failures are "
+                              "retried with growing pauses and show their reason."))
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(300)
+        self._reload_timer.timeout.connect(self.reload)
+        self.send_button.clicked.connect(self.send_now)
+        self.resend_button.clicked.connect(self.resend_selected)
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _old: self._selected(current.row()))
+        app.bridge.event.connect(self._on_event)
+        self._update_buttons()
+
+    def reload(self) -> None:
+        """Read the outbox in a worker."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        run_task(load_outbox, self._loaded, self._failed_load)
+
+    def _loaded(self, rows: list[dict]) -> None:
+        self._loading = False
+        self.model.set_rows(rows)
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["state"]] = counts.get(r["state"], 0) + 1
+        self.summary.setText(", ".join(f"{n} {STATE_LABELS.get(s, s).lower()}" for s, n in sorted(counts.items()))
+                             or "The outbox is empty.")
+        if self._selected_id is not None:
+            row = self.model.row_of(self._selected_id)
+            if row >= 0:
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                self._show(self.model.row_at(row))
+        self._update_buttons()
+        self.loaded.emit(len(rows))
+        if self._again:
+            self._again = False
+            self._reload_timer.start()
+
+    def _failed_load(self, exc: Exception) -> None:
+        self._loading = False
+        self.app.status_message(f"The outbox could not be read: {exc}", 10000)
+
+    def _on_event(self, topic: str, payload: dict) -> None:
+        if topic == "email.changed":
+            self._reload_timer.start()
+
+    def selected(self) -> dict | None:
+        """The selected message, or None."""
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def _selected(self, row: int) -> None:
+        message = self.model.row_at(row)
+        self._selected_id = message["id"] if message else None
+        self._show(message)
+        self._update_buttons()
+
+    def _show(self, message: dict | None) -> None:
+        if message is None:
+            self.message_view.clear()
+            return
+        lines = [f"To: {', '.join(message['to'])}", f"Subject: {message['subject']}",
+                 f"State: {STATE_LABELS.get(message['state'], message['state'])}"
+                 + (f" — {message['last_error']}" if message["last_error"] else "")]
+        if message["attachments"]:
+            lines.append("Attachments: " + ", ".join(message["attachments"]))
+        self.message_view.setPlainText("\n".join(lines) + "\n\n" + message["body"])
+
+    def _update_buttons(self) -> None:
+        message = self.selected()
+        self.resend_button.setEnabled(message is not None and message["state"] in ("sent", "failed"))
+
+    def _act(self, fn, text) -> None:
+        def done(result) -> None:
+            line = text(result)
+            self.app.status_message(line, 8000)
+            self.action_finished.emit(line)
+            self._reload_timer.start()
+
+        def failed(exc: Exception) -> None:
+            show_error(self, "Outbox", exc)
+            self.action_finished.emit(str(exc))
+
+        run_task(fn, done, failed)
+
+    def send_now(self) -> None:
+        """Send the queued messages that are due."""
+        self._act(mail.send_pending, lambda summary: f"Outbox: {summary.line()}.")
+
+    def resend_selected(self) -> None:
+        """Resend the selected message now."""
+        message = self.selected()
+        if message is None:
+            return
+        email_id = message["id"]
+
+        def resend():
+            mail.resend(email_id)
+            return mail.send_pending(only_ids=[email_id])
+
+        self._act(resend, lambda summary: f"Message {email_id}: {summary.line()}.")

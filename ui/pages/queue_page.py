@@ -1,0 +1,398 @@
+"""The Queue page: the to-do list with each task's state live, its attempt log, and the person's actions.
+
+Gather now, Run queue now, Run this task, Retry, Skip with reason, Tick off (custom scripts, new clients);
+next-run times and a progress bar. Every database read and every action runs in a worker; task events from the
+queue run (on its own threads) reach this page through the window's event bridge and patch rows in place.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.models.queue_model import COLUMNS, STATUS_COLUMN, STATUS_ROLE, TASK_COLOURS, QueueModel, format_log
+from ui.widgets import ChipDelegate, hint, page_title, show_error
+from ui.workers import run_task
+from xsc_desktop import queue
+
+ALL_DATES = "All dates"
+
+
+class QueuePage(QWidget):
+    """The integration queue: what is on the list, what happened to each task, and what to do next."""
+
+    title = "Queue"
+    loaded = Signal(int)  # tasks shown, after every reload
+    action_finished = Signal(str)  # a line saying what an action did
+
+    def __init__(self, app, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.model = QueueModel(self)
+        self._selected_id: int | None = None
+        self._loading = False
+        self._reload_again = False
+        self._log_busy = False
+        self._running = False
+
+        self.date_filter = QComboBox()
+        self.date_filter.setMinimumWidth(130)
+        self.gather_button = QPushButton("Gather now")
+        self.gather_button.setToolTip("Build the to-do list of the next run from the landers in Ready.")
+        self.run_button = QPushButton("Run queue now")
+        self.run_button.setToolTip("Send the TEST lead of every pending integration now.")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%v of %m")
+        self.progress.hide()
+        self.next_runs = QLabel("")
+        self.next_runs.setProperty("role", "hint")
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Run date"))
+        bar.addWidget(self.date_filter)
+        bar.addWidget(self.gather_button)
+        bar.addWidget(self.run_button)
+        bar.addWidget(self.progress)
+        bar.addStretch(1)
+        bar.addWidget(self.next_runs)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setItemDelegateForColumn(STATUS_COLUMN, ChipDelegate(STATUS_ROLE, TASK_COLOURS, parent=self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COLUMNS.index("Reason"), QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 56), (1, 110), (2, 160), (3, 200), (STATUS_COLUMN, 100), (5, 84), (7, 96),
+                              (8, 130)):
+            self.table.setColumnWidth(column, width)
+
+        self.task_title = QLabel("Select a task to see its attempt log.")
+        self.task_title.setWordWrap(True)
+        self.run_task_button = QPushButton("Run this task")
+        self.retry_button = QPushButton("Retry")
+        self.skip_button = QPushButton("Skip…")
+        self.tick_button = QPushButton("Tick off")
+        self.tick_button.setToolTip("Mark a custom script or new-client item done.")
+        actions = QHBoxLayout()
+        actions.addWidget(self.task_title, 1)
+        for button in (self.run_task_button, self.retry_button, self.skip_button, self.tick_button):
+            actions.addWidget(button)
+        self.log_view = QPlainTextEdit()
+        self.log_view.setReadOnly(True)
+        self.log_view.setPlaceholderText("The attempt log of the selected task: the request sent (secrets masked) "
+                                         "and each answer.")
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addLayout(actions)
+        lower_layout.addWidget(self.log_view, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("queue-splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(page_title("Queue"))
+        layout.addWidget(hint("At the gather time the landers in Ready become the next run's to-do list; at the run "
+                              "time each integration gets a clearly labelled TEST lead, and accepted ones e-mail "
+                              "the client. New clients come first."))
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        # Events come in bursts during a run: coalesce reloads and log refreshes.
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(250)
+        self._reload_timer.timeout.connect(self.reload)
+        self._log_timer = QTimer(self)
+        self._log_timer.setSingleShot(True)
+        self._log_timer.setInterval(300)
+        self._log_timer.timeout.connect(self._load_log)
+        self._next_timer = QTimer(self)
+        self._next_timer.setInterval(30_000)
+        self._next_timer.timeout.connect(self._load_next_runs)
+        self._next_timer.start()
+
+        self.gather_button.clicked.connect(self.gather_now)
+        self.run_button.clicked.connect(self.run_queue_now)
+        self.run_task_button.clicked.connect(self.run_selected)
+        self.retry_button.clicked.connect(self.retry_selected)
+        self.skip_button.clicked.connect(self.skip_selected)
+        self.tick_button.clicked.connect(self.tick_selected)
+        self.date_filter.activated.connect(lambda _i: self.reload())
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _old: self._selected(current.row()))
+        app.bridge.event.connect(self._on_event)
+        self._update_buttons()
+
+    # ---- loading
+    def selected_date(self) -> str | None:
+        """The run date shown, or None for all dates."""
+        data = self.date_filter.currentData()
+        return data or None
+
+    def reload(self) -> None:
+        """Reload the dates and tasks in a worker (a second call while loading reloads once more afterwards)."""
+        if self._loading:
+            self._reload_again = True
+            return
+        self._loading = True
+        wanted = self.selected_date()
+        first = self.date_filter.count() == 0
+
+        def load():
+            dates = queue.dates()
+            date = wanted
+            if first and dates:
+                upcoming = queue.planned_date().isoformat()
+                date = upcoming if upcoming in dates else dates[0]
+            return dates, date, queue.list_tasks(date, with_log=False)
+
+        run_task(load, self._loaded, self._load_failed)
+        self._load_next_runs()
+
+    def _loaded(self, result) -> None:
+        dates, date, rows = result
+        self._loading = False
+        self.date_filter.blockSignals(True)
+        self.date_filter.clear()
+        self.date_filter.addItem(ALL_DATES, "")
+        for d in dates:
+            self.date_filter.addItem(d, d)
+        index = self.date_filter.findData(date or "")
+        self.date_filter.setCurrentIndex(max(index, 0))
+        self.date_filter.blockSignals(False)
+        self.model.set_rows(rows)
+        self._reselect()
+        self.loaded.emit(len(rows))
+        if self._reload_again:
+            self._reload_again = False
+            self._reload_timer.start()
+
+    def _load_failed(self, exc: Exception) -> None:
+        self._loading = False
+        self.app.status_message(f"The queue could not be read: {exc}", 10000)
+
+    def _reselect(self) -> None:
+        if self._selected_id is None:
+            self._update_buttons()
+            return
+        row = self.model.row_of(self._selected_id)
+        if row >= 0:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self._update_buttons()
+
+    def _load_next_runs(self) -> None:
+        scheduler = getattr(self.app, "scheduler", None)
+        from ui.scheduling import next_runs_text
+        from xsc_desktop import jobs
+
+        def compute() -> str:
+            if scheduler is not None:
+                return next_runs_text(scheduler.describe(), scheduler.paused)
+            return next_runs_text(jobs.describe(), False)
+
+        run_task(compute, self.next_runs.setText, lambda _exc: None)
+
+    # ---- selection and the attempt log
+    def selected_task(self):
+        """The selected TaskRow, or None."""
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def _selected(self, row: int) -> None:
+        task = self.model.row_at(row)
+        self._selected_id = task.id if task else None
+        self._update_buttons()
+        if task is None:
+            self.task_title.setText("Select a task to see its attempt log.")
+            self.log_view.clear()
+            return
+        self.task_title.setText(f"Task {task.id}: {queue.KIND_LABELS.get(task.kind, task.kind)} — {task.client} / "
+                                f"{task.campaign} / {task.lander}" + (f"  ·  test ref {task.test_ref}"
+                                                                      if task.test_ref else ""))
+        self._load_log()
+
+    def _load_log(self) -> None:
+        task_id = self._selected_id
+        if task_id is None:
+            return
+        if self._log_busy:
+            self._log_timer.start()
+            return
+        self._log_busy = True
+
+        def load():
+            rows = queue.list_tasks(task_ids=[task_id])
+            return task_id, (rows[0] if rows else None)
+
+        def show(result) -> None:
+            self._log_busy = False
+            shown_id, row = result
+            if shown_id != self._selected_id:
+                return
+            text = format_log(row.log) if row else "The task is gone."
+            if row and row.kind != "integrate":
+                text = (row.reason or "") + ("\n\n" + text if row.log else "")
+            self.log_view.setPlainText(text)
+
+        def failed(exc: Exception) -> None:
+            self._log_busy = False
+            self.log_view.setPlainText(f"The attempt log could not be read: {exc}")
+
+        run_task(load, show, failed)
+
+    def _update_buttons(self) -> None:
+        task = self.selected_task()
+        integrate = task is not None and task.kind == "integrate"
+        status = task.status if task else ""
+        self.run_task_button.setEnabled(integrate and status == "pending" and not self._running)
+        self.retry_button.setEnabled(task is not None and status in ("failed", "skipped") and not self._running)
+        self.skip_button.setEnabled(task is not None and status in ("pending", "failed"))
+        self.tick_button.setEnabled(task is not None and not integrate and status in ("pending", "failed"))
+        self.run_button.setEnabled(not self._running)
+
+    # ---- live events
+    def _on_event(self, topic: str, payload: dict) -> None:
+        if topic == "task.changed":
+            task_id = payload.get("task_id")
+            if not self.model.update_task(task_id, status=payload.get("status"), attempts=payload.get("attempts"),
+                                          reason=payload.get("reason")):
+                self._reload_timer.start()
+            if task_id == self._selected_id:
+                self._update_buttons()
+                self._log_timer.start()
+        elif topic == "queue.progress":
+            self.progress.setMaximum(max(1, int(payload.get("total") or 1)))
+            self.progress.setValue(int(payload.get("done") or 0))
+            self.progress.show()
+        elif topic == "queue.finished":
+            self.progress.hide()
+            self._reload_timer.start()
+        elif topic in ("queue.gathered", "job.changed"):
+            self._reload_timer.start()
+
+    # ---- actions
+    def _busy(self, running: bool) -> None:
+        self._running = running
+        self._update_buttons()
+
+    def _act(self, fn, done_text, *, long: bool = False) -> None:
+        if long:
+            self._busy(True)
+
+        def done(result) -> None:
+            if long:
+                self._busy(False)
+            text = done_text(result)
+            self.app.status_message(text, 8000)
+            self.action_finished.emit(text)
+            self._reload_timer.start()
+
+        def failed(exc: Exception) -> None:
+            if long:
+                self._busy(False)
+            show_error(self, "Queue", exc)
+            self.action_finished.emit(str(exc))
+
+        run_task(fn, done, failed)
+
+    def gather_now(self) -> None:
+        """Gather the to-do list of the next run now."""
+        scheduler = getattr(self.app, "scheduler", None)
+
+        def gather():
+            if scheduler is not None and "gather" in scheduler.jobs:
+                row = scheduler.run_now("gather")
+                if row is None:
+                    raise RuntimeError("Another scheduled job is running; try again in a moment.")
+                return row.detail
+            return queue.gather().summary()
+
+        self._act(gather, lambda detail: f"To-do list gathered: {detail}.")
+
+    def _stop_event(self):
+        scheduler = getattr(self.app, "scheduler", None)
+        return scheduler.stop_event if scheduler is not None else None
+
+    def run_queue_now(self) -> None:
+        """Run every pending integration now."""
+        stop = self._stop_event()
+        self.progress.setValue(0)
+        self._act(lambda: queue.run(include_future=True, stop=stop), self._run_text, long=True)
+
+    def run_selected(self) -> None:
+        """Run the selected integrate task now."""
+        task = self.selected_task()
+        if task is None:
+            return
+        stop = self._stop_event()
+        self._act(lambda: queue.run(task_ids=[task.id], stop=stop), self._run_text, long=True)
+
+    @staticmethod
+    def _run_text(result) -> str:
+        if result.busy:
+            return "Another queue run is in progress; it shows here as it goes."
+        return f"Queue run: {result.summary()}; {result.emails_sent} confirmation(s) sent."
+
+    def retry_selected(self) -> None:
+        """Put the selected failed or skipped task back on the list and run it (integrations)."""
+        task = self.selected_task()
+        if task is None:
+            return
+        stop = self._stop_event()
+
+        def retry():
+            queue.retry(task.id)
+            if task.kind == "integrate":
+                return queue.run(task_ids=[task.id], stop=stop)
+            return None
+
+        self._act(retry, lambda r: self._run_text(r) if r is not None else f"Task {task.id} is pending again.",
+                  long=task.kind == "integrate")
+
+    def skip_selected(self, reason: str | None = None) -> None:
+        """Skip the selected task; asks for the reason unless given."""
+        task = self.selected_task()
+        if task is None:
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, "Skip task", f"Why is task {task.id} ({task.lander}) skipped?")
+            if not ok:
+                return
+        if not reason.strip():
+            show_error(self, "Skip task", "Say why the task is skipped; the reason is kept with it.")
+            return
+        self._act(lambda: queue.skip(task.id, reason), lambda _t: f"Task {task.id} skipped.")
+
+    def tick_selected(self, note: str = "") -> None:
+        """Tick off the selected custom-script or new-client item."""
+        task = self.selected_task()
+        if task is None:
+            return
+        self._act(lambda: queue.tick_off(task.id, note), lambda _t: f"Task {task.id} ticked off.")

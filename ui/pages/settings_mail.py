@@ -1,0 +1,93 @@
+"""E-mail tools on the Settings page: "Send test e-mail" in the SMTP group and a live preview of the confirmation
+template (with its placeholders and a warning for unknown ones) in the templates group."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+
+from ui.widgets import show_error
+from ui.workers import run_task
+from xsc_desktop import mail, settings
+
+
+class MailTools:
+    """Adds the test-e-mail row and the template preview to a SettingsPage."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        smtp_box = page.group_boxes.get("smtp")
+        templates_box = page.group_boxes.get("mail")
+        self.test_to = QLineEdit()
+        self.test_to.setPlaceholderText("your@address")
+        self.test_button = QPushButton("Send test e-mail")
+        self.test_button.setToolTip("Saves the settings, then sends one message with them.")
+        self.test_result = QLabel("")
+        self.test_result.setWordWrap(True)
+        if smtp_box is not None:
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(self.test_to, 1)
+            line.addWidget(self.test_button)
+            form = smtp_box.layout()
+            if isinstance(form, QFormLayout):
+                form.addRow("Test to", row)
+                form.addRow("", self.test_result)
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.preview.setMinimumHeight(160)
+        self.placeholders = QLabel("Placeholders: " + ", ".join("{" + k + "}" for k in mail.CONFIRMATION_PLACEHOLDERS))
+        self.placeholders.setProperty("role", "hint")
+        self.placeholders.setWordWrap(True)
+        self.warning = QLabel("")
+        self.warning.setStyleSheet("color: #a50e0e;")
+        if templates_box is not None and isinstance(templates_box.layout(), QFormLayout):
+            form = templates_box.layout()
+            form.addRow("", self.placeholders)
+            form.addRow("Preview", self.preview)
+            form.addRow("", self.warning)
+        self.test_button.clicked.connect(self.send_test)
+        for key in ("mail.confirmation_subject", "mail.confirmation_body"):
+            editor = page.editors.get(key)
+            signal = getattr(editor, "textChanged", None)
+            if signal is not None:
+                signal.connect(self.update_preview)
+        self.update_preview()
+
+    def _template(self, key: str) -> str:
+        try:
+            return str(self.page.value_of(key))
+        except KeyError:
+            return str(settings.get(key))
+
+    def update_preview(self) -> None:
+        """Render the confirmation as the form holds it, with made-up values (pure text work, instant)."""
+        subject_tpl = self._template("mail.confirmation_subject")
+        body_tpl = self._template("mail.confirmation_body")
+        subject, body = mail.preview_confirmation(subject_tpl, body_tpl)
+        self.preview.setPlainText(f"Subject: {subject}\n\n{body}")
+        unknown = mail.unknown_placeholders(subject_tpl + "\n" + body_tpl)
+        self.warning.setText(("Unknown placeholders stay as written: " + ", ".join("{" + u + "}" for u in unknown))
+                             if unknown else "")
+
+    def send_test(self) -> None:
+        """Save the settings, then send a test message in a worker and say how it went."""
+        to = self.test_to.text().strip() or str(settings.get("operator.email") or "")
+        if not to:
+            show_error(self.page, "Send test e-mail", "Type the address to send the test e-mail to.")
+            return
+        self.page.save()
+        if self.page.problem.text():
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Sending...")
+
+        def done(email) -> None:
+            self.test_button.setEnabled(True)
+            self.test_result.setText(f"Sent to {', '.join(email.to)}.")
+
+        def failed(exc: Exception) -> None:
+            self.test_button.setEnabled(True)
+            self.test_result.setText(str(exc))
+
+        run_task(lambda: mail.send_test(to), done, failed)
