@@ -37,6 +37,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "ui.pages.leads_page",
     "ui.pages.spreadsheets_page",
     "ui.posting_docs",
+    "ui.scheduling",
 )
 
 

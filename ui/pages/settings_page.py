@@ -79,6 +79,9 @@ class SettingsPage(QWidget):
         layout.addLayout(buttons)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.reload)
+        from ui.pages.settings_mail import MailTools
+
+        self.mail_tools = MailTools(self)  # Send test e-mail, confirmation template preview
 
     def _editor(self, d: SettingDef) -> QWidget:
         if d.choices:
