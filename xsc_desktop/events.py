@@ -19,8 +19,8 @@ _lock = threading.Lock()
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 # Topics in use, for the reader: lander.changed, lander.imported, task.changed, queue.finished, lead.imported,
-# delivery.changed, integration.paused, email.changed, report.finished, job.changed, notify (a message for
-# the tray: {"title", "message", "level"}).
+# delivery.changed, integration.paused, email.changed, report.finished, job.changed, posting_doc.changed,
+# notify (a message for the tray: {"title", "message", "level"}).
 
 
 def subscribe(topic: str, handler: Handler) -> Callable[[], None]:
