@@ -11,6 +11,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -137,3 +139,29 @@ def test_sigkill_mid_run_loses_no_task_and_sends_no_duplicate(ctx, data_dir, end
     assert len(smtp_server.received) == 4
     assert sorted(m.subject for m in smtp_server.received) == sorted(
         f"Integration confirmed: Lander {i} (Auto Accident)" for i in range(4))
+
+
+def test_daemon_runs_the_jobs_and_stops_on_sigterm(ctx, data_dir):
+    from xsc_desktop import settings
+    from xsc_desktop.models import JobRun
+
+    settings.set("jobs.catch_up", "skip")  # the slots missed earlier today are recorded, not run
+    cmd = [sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(data_dir), "daemon"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "XSC_NO_DEMO": "1"})
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("Scheduler running:"), first + proc.stderr.read()
+        assert "gather next" in first and "run_queue next" in first
+        deadline = time.monotonic() + 30
+        poll = threading.Event()  # never set: a timed wait between looks at the database
+        while not JobRun.select().where(JobRun.job == "outbox").exists():  # the interval job's first bucket
+            assert time.monotonic() < deadline, "the daemon ran no job"
+            assert proc.poll() is None, proc.stderr.read()
+            poll.wait(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.rstrip().endswith("Stopped.")
+
