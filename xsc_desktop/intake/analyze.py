@@ -212,6 +212,11 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     _fill_placeholders(doc, statics)
     rules = _response_rules(doc)
 
+    if fmt == "json":
+        # Rails-style nesting ("inbox_lead[from_first]") in a JSON doc is the dotted path of the body.
+        for f in fields:
+            if re.fullmatch(r"[A-Za-z_]\w*(\[[A-Za-z_]\w*\])+", f.name):
+                f.name = re.sub(r"\[([A-Za-z_]\w*)\]", r".\1", f.name)
     out_fields = []
     unmapped = []
     for f in fields:
@@ -271,7 +276,7 @@ def _clean_name(raw: str) -> tuple[str, bool]:
         s = inner.group(2)
     else:
         # "first_name (string)", "phone [10 digits]": the identifier first, a note after it.
-        lead = re.fullmatch(r"([A-Za-z_][\w.\-]*(?:\[\])?)\s*[(\[][^)\]]*[)\]]", s)
+        lead = re.fullmatch(r"([A-Za-z_][\w.\-]*(?:\[\w*\])*)(?:\s*\([^)]*\)|\s+\[[^\]]*\])", s)
         if lead:
             s = lead.group(1)
     s = re.sub(r"\s+", " ", s).strip(" *")
@@ -396,8 +401,13 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
             value = parts[0] if parts else value
         pairs.append((key, value, i))
     for rows in doc.tables:
+        seen_header = False
         for row in rows:
             cells = [c for c in row if c.strip()]
+            seen_header = seen_header or bool(_header_roles(row))
+            # Above a field table, a settings row may carry a note in a third cell: "URL | https://... | live".
+            if len(cells) == 3 and not seen_header and not _header_roles(row):
+                cells = cells[:2]
             if len(cells) == 2 and _looks_like_name(cells[0].rstrip(":")) and len(cells[1]) < 300:
                 key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", cells[0].strip().rstrip(":").strip(),
                              flags=re.I)
@@ -1911,7 +1921,7 @@ _STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI
 
 
 def _maps_to(f: _Field) -> str | None:
-    name = f.name
+    name = re.sub(r"\[([A-Za-z_]\w*)\]", r".\1", f.name)  # "inbox_lead[from_first]" reads as a dotted path
     if _has_control_parent(name):
         return None
     hit = canonical_name(name)

@@ -289,3 +289,11 @@ def test_wrapped_url_names_with_notes_and_labelled_keys():
     assert statics(result)["apikey"]["value"] == "9f8e7d"
     assert result["test"] == {"name": "IsTest", "value": "1"}
     assert set(fields(result)) == {"first_name", "phone"}
+
+
+def test_bracket_nesting_in_a_json_doc_becomes_dotted():
+    text = ("POST https://grow.clio.com/inbox_leads (JSON)\n| Field | Required |\n|---|---|\n"
+            "| inbox_lead[from_first] | yes |\n| inbox_lead[from_email] | no |\n")
+    got = fields(run(text, fmt="md"))
+    assert got["inbox_lead.from_first"]["maps_to"] == "first_name"
+    assert got["inbox_lead.from_email"]["maps_to"] == "email"
