@@ -365,11 +365,14 @@ def recover_interrupted() -> int:
 
 
 def send_pending(now: datetime | None = None, *, only_ids: Iterable[int] | None = None,
-                 config: SmtpConfig | None = None) -> SendSummary:
-    """Send the queued messages that are due (all of them, or `only_ids`); returns the counts."""
+                 config: SmtpConfig | None = None, wait: bool = False) -> SendSummary:
+    """Send the queued messages that are due (all of them, or `only_ids`); returns the counts.
+
+    Another sender at work (the outbox job, another process) makes this return at once, unless `wait`.
+    """
     now_naive = _naive(now)
     summary = SendSummary()
-    with locks.hold("outbox", blocking=False) as got:
+    with locks.hold("outbox", blocking=wait) as got:
         if not got:
             summary.skipped_reason = "another sender is working on the outbox"
             return summary

@@ -563,7 +563,7 @@ def run(now: datetime | None = None, *, tz: tzinfo | None = None, task_ids: Iter
             ids = [e.id for e in Email.select(Email.id).where((Email.kind == "confirmation")
                                                                & (Email.state == "queued"))]
             if ids:
-                result.emails_sent = mail.send_pending(only_ids=ids).sent
+                result.emails_sent = mail.send_pending(only_ids=ids, wait=True).sent
     if result.total:
         events.publish("queue.finished", **result.as_json())
         level = "warning" if result.failed else "info"
