@@ -165,10 +165,15 @@ class SchedulerControl(QObject):
     # ---- quitting
     def close_guard(self) -> bool:
         """Asked before the window closes without a tray: stop a running job (at a safe point) and quit?"""
+        from xsc_desktop import queue
+
         running = self.scheduler.running_job
-        if running is None:
+        if running is None and not queue.running():
             return True
-        label = self.scheduler.jobs[running].label if running in self.scheduler.jobs else running
+        if running is None:
+            label = "The queue run"
+        else:
+            label = self.scheduler.jobs[running].label if running in self.scheduler.jobs else running
         answer = QMessageBox.question(self.window, "A job is running",
                                       f"{label} is running. Stop it at a safe point and quit? Tasks not started "
                                       "stay on the list for the next run.")
@@ -210,9 +215,14 @@ def start_with_window(window) -> Callable[[], None]:
         control.activate()
 
     def stop() -> None:
+        from xsc_desktop import queue
+
         control.timer.stop()
         if not scheduler.stop(timeout=120):
             log.warning("The scheduler did not stop within 2 minutes")
+        # A run started from the window (Run queue now) shares the stop event: wait for its safe point too.
+        if not queue.wait_until_idle(120):
+            log.warning("The queue run did not stop within 2 minutes")
 
     return stop
 

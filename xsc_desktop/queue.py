@@ -540,12 +540,39 @@ def recover_interrupted() -> int:
     return count
 
 
+_runs = threading.Condition()
+_active_runs = [0]
+
+
+def running() -> bool:
+    """Whether a queue run is in progress in this process (the window asks before quitting)."""
+    with _runs:
+        return _active_runs[0] > 0
+
+
+def wait_until_idle(timeout: float | None = None) -> bool:
+    """Wait for this process's queue runs to end (after their stop event was set); True when none is left."""
+    with _runs:
+        return _runs.wait_for(lambda: _active_runs[0] == 0, timeout)
+
+
 def run(now: datetime | None = None, *, tz: tzinfo | None = None, task_ids: Iterable[int] | None = None,
         include_future: bool = False, stop: threading.Event | None = None,
         deadline: datetime | None = None, send_mail: bool = True) -> RunResult:
     """Run the pending integrate tasks (those planned for today or earlier, or all with `include_future`, or just
     `task_ids`), then send the confirmations; see the module docstring for the guarantees."""
-    now = _aware(now)
+    with _runs:
+        _active_runs[0] += 1
+    try:
+        return _run(_aware(now), tz, task_ids, include_future, stop, deadline, send_mail)
+    finally:
+        with _runs:
+            _active_runs[0] -= 1
+            _runs.notify_all()
+
+
+def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, include_future: bool,
+         stop: threading.Event | None, deadline: datetime | None, send_mail: bool) -> RunResult:
     stop = stop if stop is not None else jobs.current_stop_event()
     result = RunResult()
     with locks.hold("queue-run") as got:

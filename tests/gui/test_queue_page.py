@@ -232,3 +232,33 @@ def test_the_page_never_waits_on_the_run(window, qtbot, endpoint, smtp_server):
         pass
     assert {page.model.row_at(r).status for r in range(3)} == {"done"}
     assert workers.wait_for_tasks(10000)
+
+
+def test_missed_run_question_runs_the_slot_on_yes(window, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from xsc_desktop import jobs
+    from xsc_desktop.models import JobRun
+
+    ran = []
+    window.scheduler._jobs = {"gather": jobs.JobDef("gather", lambda now: ran.append(now) or "gathered",
+                                                    daily_local_setting="queue.gather_time")}
+    events.publish("job.missed", job="gather", label="Gather the to-do list", slot="2026-11-27T15:00+00:00",
+                   planned_at="2026-11-27T15:00:00+00:00")
+    qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in window.findChildren(QMessageBox)),
+                    timeout=5000)
+    box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert "Gather the to-do list was due" in box.text()
+    box.done(QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(lambda: len(ran) == 1, timeout=5000)
+    assert JobRun.get(JobRun.slot == "2026-11-27T15:00+00:00").state == "done"
+
+
+def test_close_guard_asks_while_a_queue_run_from_the_window_runs(window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(queue, "running", lambda: True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    assert window.scheduler_control.close_guard() is True
+    assert asked[0].startswith("The queue run is running")

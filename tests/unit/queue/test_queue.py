@@ -207,3 +207,25 @@ def test_stop_leaves_unstarted_tasks_pending(make_lander, integrate, endpoint):
 @pytest.mark.parametrize("when, expected", [(datetime(2026, 11, 28, 8, 0, tzinfo=NY), "2026-11-28T14:00:00+00:00")])
 def test_window_end_is_the_deadline(ctx, when, expected):
     assert queue.window_end(when.astimezone(UTC), NY).isoformat() == expected
+
+
+def test_stop_mid_run_finishes_the_post_in_flight_and_leaves_the_rest(make_lander, integrate, endpoint, smtp_server):
+    from xsc_desktop import settings
+
+    settings.set("queue.per_host_limit", 1)
+    for i in range(3):
+        integrate(make_lander(f"L{i}"), endpoint.url(f"/p{i}"))
+        endpoint.answer(f"/p{i}", Reply(200, b'{"success": true}', {"Content-Type": "application/json"}, delay=0.3))
+    queue.gather(GATHER_AT, tz=NY)
+    stop = threading.Event()
+    got = {}
+    thread = threading.Thread(target=lambda: got.setdefault("r", queue.run(RUN_AT, tz=NY, stop=stop)))
+    thread.start()
+    endpoint.wait_for(1)
+    assert queue.running()
+    stop.set()
+    assert queue.wait_until_idle(10)
+    thread.join(10)
+    statuses = sorted(t.status for t in Task.select())
+    assert statuses == ["done", "pending", "pending"] and got["r"].pending == 2
+    assert not queue.running()
