@@ -439,13 +439,17 @@ def _docx_paragraph(para: ElementTree.Element, links: dict[str, str]) -> str:
                 shown = "".join(parts[start:])
                 if target.startswith(("http://", "https://")) and target not in shown:
                     parts.append(f" <{target}>")
-            elif tag in (f"{_W}tbl",):
+            elif tag in (f"{_W}tbl", f"{_W}pPr"):
                 continue
             else:
                 walk(child)
 
     walk(para)
-    return "".join(parts)
+    text = "".join(parts)
+    # Word keeps list numbering out of the text; mark list items so they read as a list.
+    if para.find(f"{_W}pPr/{_W}numPr") is not None and text.strip():
+        text = "- " + text
+    return text
 
 
 def _docx_table(table: ElementTree.Element, links: dict[str, str], out: list[list[list[str]]]) -> list[list[str]]:

@@ -75,10 +75,14 @@ _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def make_docx(blocks: list[str | list[list[str]]], *, links: dict[str, str] | None = None) -> bytes:
-    """A DOCX whose body holds paragraphs (str) and tables (rows of cells), in order."""
+    """A DOCX whose body holds paragraphs (str; "• text" makes a Word list item) and tables (rows of cells)."""
     body = []
     for block in blocks:
-        if isinstance(block, str):
+        if isinstance(block, str) and block.startswith("• "):
+            # A Word list item: numbering lives in the paragraph properties, not in the text.
+            body.append(f'<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+                        f'<w:r><w:t xml:space="preserve">{escape(block[2:])}</w:t></w:r></w:p>')
+        elif isinstance(block, str):
             runs = []
             for i, part in enumerate(block.split("\t")):
                 if i:

@@ -297,3 +297,14 @@ def test_bracket_nesting_in_a_json_doc_becomes_dotted():
     got = fields(run(text, fmt="md"))
     assert got["inbox_lead.from_first"]["maps_to"] == "first_name"
     assert got["inbox_lead.from_email"]["maps_to"] == "email"
+
+
+def test_tab_separated_and_pipe_tables_without_outer_pipes():
+    tabbed = "URL: https://a.example/api\n\nField\tRequired\tExample\nfirst_name\tYes\tAmy\nnotes\tNo\t\n"
+    got = fields(run(tabbed))
+    assert {n: f["required"] for n, f in got.items()} == {"first_name": True, "notes": False}
+    piped = ("URL: https://a.example/api\n\nField | Required | Example\n--- | --- | ---\nfirst_name | yes | Amy\n"
+             "zip | no | 02134\n")
+    got = fields(run(piped, fmt="md"))
+    assert {n: (f["required"], f["example"]) for n, f in got.items()} == {"first_name": (True, "Amy"),
+                                                                        "zip": (False, "02134")}

@@ -237,3 +237,8 @@ def test_damaged_copies_of_every_fixture_never_crash():
                 analyze(extract_bytes(blob, path.name), path.name)
             except IntakeError as exc:
                 assert one_sentence(str(exc)), (path.name, str(exc))
+
+
+def test_docx_list_items_read_as_a_list():
+    got = extract_bytes(make_docx(["Fields:", "• first_name (required)", "• phone"]), "list.docx")
+    assert got.text.splitlines() == ["Fields:", "- first_name (required)", "- phone"]
