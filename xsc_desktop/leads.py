@@ -940,6 +940,24 @@ def pull_feed(lander_id: int, *, session=None, now: datetime | None = None, max_
     return report
 
 
+def set_feed(lander_id: int, url: str | None, *, actor: str | None = None) -> Lander:
+    """Give a lander a lead feed URL (or take it away with None); a new URL starts from the feed's beginning,
+    which is harmless: leads already stored are recognised by their external id."""
+    from urllib.parse import urlsplit
+
+    from xsc_desktop import activity
+
+    lander = _check_lander(lander_id)
+    url = (url or "").strip() or None
+    if url is not None and urlsplit(url).scheme not in ("http", "https"):
+        raise UserError(f"{url!r} is not a web address; a feed URL starts with https:// (or http://).")
+    if url != lander.feed_url:
+        Lander.update(feed_url=url, feed_cursor=None, updated_at=utcnow()).where(Lander.id == lander.id).execute()
+        activity.record("lander", lander.id, "feed set" if url else "feed removed", note=url or "", actor=actor)
+        events.publish("lander.changed", lander_id=lander.id)
+    return Lander.get_by_id(lander.id)
+
+
 def pull_all_feeds(now: datetime | None = None) -> list[ImportReport]:
     """One poll of every lander that has a feed URL (the scheduler's job); failures are reported, not raised."""
     reports = []

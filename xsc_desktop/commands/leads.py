@@ -24,6 +24,12 @@ def register(sub) -> None:
     pull.add_argument("--json", action="store_true")
     pull.set_defaults(handler=pull_cmd)
 
+    feed = ls.add_parser("feed", help="set (or with --remove, clear) a lander's lead feed URL")
+    feed.add_argument("--lander", type=int, required=True, metavar="ID")
+    feed.add_argument("--url", help="the feed URL, answering [...] or {\"leads\": [...], \"next\": cursor}")
+    feed.add_argument("--remove", action="store_true", help="stop pulling this lander's feed")
+    feed.set_defaults(handler=feed_cmd)
+
     lst = ls.add_parser("list", help="list leads, newest first")
     lst.add_argument("--lander", type=int, metavar="ID")
     lst.add_argument("--state", choices=STATES, metavar="STATE", help="delivery state: " + ", ".join(STATES))
@@ -109,6 +115,18 @@ def pull_cmd(args, ctx) -> int:
         for r in reports:
             print(f"Lander {r.lander_id}: {r.summary()}")
     return 1 if any(r.error for r in reports) else 0
+
+
+def feed_cmd(args, ctx) -> int:
+    from xsc_desktop.errors import UsageError
+    from xsc_desktop.leads import set_feed
+
+    if bool(args.url) == bool(args.remove):
+        raise UsageError("Give either --url URL or --remove.")
+    ctx.open_database()
+    lander = set_feed(args.lander, None if args.remove else args.url)
+    print(f"Lander {lander.id} feed: {lander.feed_url or 'none'}.")
+    return 0
 
 
 def list_cmd(args, ctx) -> int:

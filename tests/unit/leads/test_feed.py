@@ -128,3 +128,15 @@ def test_plain_array_polled_twice_stores_each_lead_once(feed_lander):
         assert Lead.select().count() == 2
     finally:
         server.close()
+
+
+def test_set_feed_checks_the_url_and_resets_the_cursor(feed_lander, cli):
+    from xsc_desktop.errors import UserError
+
+    Lander.update(feed_cursor="9").where(Lander.id == feed_lander.id).execute()
+    lander = leads.set_feed(feed_lander.id, "https://landers.example/feed.json")
+    assert (lander.feed_url, lander.feed_cursor) == ("https://landers.example/feed.json", None)
+    with pytest.raises(UserError, match="not a web address"):
+        leads.set_feed(feed_lander.id, "ftp://x")
+    done = cli("leads", "feed", "--lander", str(feed_lander.id), "--remove")
+    assert done.returncode == 0 and "feed: none" in done.stdout
