@@ -596,7 +596,9 @@ def next_run(job: JobDef, now: datetime, tz: tzinfo | None) -> datetime:
         return max(now, _aware(last.started_at) + timedelta(seconds=interval_seconds(job)))
     if _taken(slot):
         return planned_slot(job, now, tz, day_offset=1).at
-    return max(slot.at, now) if slot.at <= now else slot.at
+    if now - slot.at > MISSED_AFTER and _setting("jobs.catch_up") == "skip":
+        return planned_slot(job, now, tz, day_offset=1).at  # today's missed slot will be skipped
+    return max(slot.at, now)
 
 
 def describe(jobs: dict[str, JobDef] | None = None, now: datetime | None = None,

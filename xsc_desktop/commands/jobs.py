@@ -23,8 +23,9 @@ def list_cmd(args, ctx) -> int:
         return 0
     if settings.get("jobs.paused"):
         print("The scheduler is paused (settings set jobs.paused no resumes it).")
+    width = max((len(i.name) for i in infos), default=8)
     for i in infos:
-        last = f"last {i.last_state} {i.last_slot}" + (f": {i.last_detail}" if i.last_detail else "") \
-            if i.last_state else "never ran"
-        print(f"{i.name:<12} next {jobs.show_time(i.next_run):<16} {last}")
+        last = (f"last {i.last_state} {i.last_slot}" + (f": {i.last_detail}" if i.last_detail else "")
+                if i.last_state else "never ran")
+        print(f"{i.name:<{width}}  next {jobs.show_time(i.next_run):<16} {last}")
     return 0

@@ -238,3 +238,10 @@ def test_interrupted_run_is_recovered(registry, calls):
     assert sched.recover_interrupted() == 1
     sched.tick(first=True)
     assert names(calls) == ["run"]
+
+
+def test_next_run_of_a_missed_slot_follows_catch_up(registry):
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 10, 0))
+    assert sched.next_runs()["run"] == ny(2026, 11, 28, 8, 0)  # skip (the fixture's choice): tomorrow
+    settings.set("jobs.catch_up", "run")
+    assert sched.next_runs()["run"] == ny(2026, 11, 27, 10, 0)  # run: now
