@@ -646,7 +646,7 @@ def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true, and a header can hold anything
         return float(int(value))
     try:
         when = parsedate_to_datetime(value)

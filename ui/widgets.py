@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ui.theme import STATUS_COLOURS
+from xsc_desktop.errors import UserError
 
 
 class ChipDelegate(QStyledItemDelegate):
@@ -61,6 +64,16 @@ def hint(text: str) -> QLabel:
     return label
 
 
+def error_sentence(error: BaseException | str) -> str:
+    """The sentence to show for an error: a UserError's own text; anything else is logged with its traceback
+    and summed up, since its raw text means nothing to an operator (and might carry a URL with a key)."""
+    if isinstance(error, str | UserError):
+        return str(error)
+    logging.getLogger("ui").error("Unexpected error", exc_info=(type(error), error, error.__traceback__))
+    return (f"Something unexpected went wrong ({type(error).__name__}); nothing was lost. "
+            "Try again, and if it happens again send the log file (Help > Open log folder) to the developers.")
+
+
 def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> None:
-    """Tell the operator in one plain sentence what happened (the core's UserError text is already that)."""
-    QMessageBox.warning(parent, title, str(error))
+    """Tell the operator in one plain sentence what happened and what to do."""
+    QMessageBox.warning(parent, title, error_sentence(error))

@@ -7,7 +7,7 @@ PostgreSQL for teams of operators can come later without touching the services.
 from __future__ import annotations
 
 import logging
-import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,7 +104,12 @@ def connect(url: str) -> Database:
         path = sqlite_path(url)
         if version > 0 and path and path.exists():
             backup = path.with_name(f"{path.name}.v{version}.bak")
-            shutil.copy2(path, backup)
+            # SQLite's backup API, not a file copy: committed pages still in the -wal file must be in the backup.
+            target = sqlite3.connect(backup)
+            try:
+                db.connection().backup(target)
+            finally:
+                target.close()
             log.info("Backed up the database to %s before migrating", backup)
         try:
             for step in range(version, SCHEMA_VERSION):

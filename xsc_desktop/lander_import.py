@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from xsc_desktop import activity, events
 from xsc_desktop.errors import UserError
 from xsc_desktop.landers import check_url, get_or_create_campaign, get_or_create_client, parse_flags, status_from_text
 from xsc_desktop.models import Lander, database, utcnow
-from xsc_desktop.textfiles import read_csv_rows
+from xsc_desktop.textfiles import read_csv_rows, sniff_dialect, text_io
 
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -62,12 +63,21 @@ def _match_header(header: list[str]) -> dict[str, int]:
 
 
 def looks_like_landers_csv(path: Path) -> bool:
-    """Whether a file is a CSV whose first row names the lander columns (for routing dropped files)."""
+    """Whether a file is a CSV whose first row names the lander columns (for routing dropped files).
+
+    Reads only the head of the file: routing runs on the GUI thread and a dropped file may be hundreds of MB.
+    """
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         return False
     try:
-        _, header = next(read_csv_rows(path))
-    except (StopIteration, UserError, OSError):
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return False
+    stream = text_io(head)
+    try:
+        header = next(csv.reader(stream, sniff_dialect(stream)), [])
+    except csv.Error:
         return False
     columns = _match_header(header)
     return all(c in columns for c in REQUIRED)

@@ -38,6 +38,10 @@ class SecretMaskingFilter(logging.Filter):
         if _secrets:
             record.msg = mask(record.getMessage())
             record.args = None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = mask(record.exc_text)
         return True
 
 

@@ -23,6 +23,7 @@ from peewee import (
 )
 
 from parsers.fields import FIELD_NAMES
+from xsc_desktop.logs import register_secret
 
 database = DatabaseProxy()
 
@@ -40,6 +41,18 @@ class JSONField(TextField):
 
     def python_value(self, value: str | None) -> Any:
         return None if value is None else json.loads(value)
+
+
+class SecretField(TextField):
+    """A secret value: every value written or read is handed to the log filter, so no log line can show it."""
+
+    def db_value(self, value: Any) -> Any:
+        register_secret(value)
+        return super().db_value(value)
+
+    def python_value(self, value: Any) -> Any:
+        register_secret(value)
+        return super().python_value(value)
 
 
 class BaseModel(Model):
@@ -155,9 +168,9 @@ class Integration(BaseModel):
 class Secret(BaseModel):
     """A secret value (API key, token, password), kept apart from settings and never logged or exported."""
 
-    scope = CharField()  # "integration:<id>", "smtp", ...
+    scope = CharField()  # "integration:<id>", "parser:<name>", "settings"
     name = CharField()
-    value = TextField()
+    value = SecretField()
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:

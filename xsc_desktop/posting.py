@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -151,7 +151,13 @@ def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: r
 
     elapsed = clock() - started
     outcome = classify(spec, status, answer_headers, kept, elapsed)
-    return Attempt(status=status, headers=answer_headers, body_excerpt=decode_body(kept, answer_headers.get("Content-Type", "")),
+    # A client may echo what we sent ("Invalid key ... ?key=..."): nothing kept from the answer shows a secret.
+    if secrets:
+        outcome = replace(outcome, reason=mask_text(outcome.reason, secrets), remote_id=mask_text(outcome.remote_id,
+                                                                                                  secrets))
+        answer_headers = {name: mask_text(value, secrets) for name, value in answer_headers.items()}
+    excerpt = mask_text(decode_body(kept, answer_headers.get("Content-Type", "")), secrets)
+    return Attempt(status=status, headers=answer_headers, body_excerpt=excerpt,
                    elapsed=elapsed, outcome=outcome, body_bytes=total, truncated=truncated,
                    url=mask_text(url, secrets), redirects=redirects)
 

@@ -39,15 +39,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from parsers.spec import BODY_FORMATS, LOCATIONS, METHODS, SYSTEMS
 from ui.models.posting_doc_models import EDIT, SECRET_ROLE, DraftFieldsModel, StaticValuesModel
-from ui.widgets import hint
+from ui.widgets import error_sentence, hint
 from ui.workers import run_task
 from xsc_desktop.intake.review import (
-    BODY_FORMATS,
     FIELD_TYPES,
-    LOCATIONS,
-    METHODS,
-    SYSTEMS,
     Mark,
     Review,
     locate,
@@ -505,7 +502,7 @@ class PostingDocReviewDialog(QDialog):
 
     def _apply_failed(self, exc: Exception) -> None:
         self.apply_button.setEnabled(self.lander_id() is not None)
-        self._say(str(exc), "error")
+        self._say(error_sentence(exc), "error")
 
     def _say(self, text: str, tone: str) -> None:
         colours = {"ok": "#0d652d", "error": "#a50e0e", "hint": "#5f6368", "warn": "#8a4b00"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -374,15 +375,15 @@ class LanderDetail(QWidget):
         flags = ", ".join(FLAGS.get(f, f) for f in row.flags) or "none"
         new_mark = ' <span style="color:#b06000">★ new client</span>' if row.new_client else ""
         lines = [
-            f"<b>Client</b>: {_esc(row.client)}{new_mark}",
-            f"<b>Campaign</b>: {_esc(row.campaign)}",
-            f"<b>URL</b>: <a href=\"{_esc(row.url)}\">{_esc(row.url)}</a>",
+            f"<b>Client</b>: {html.escape(row.client)}{new_mark}",
+            f"<b>Campaign</b>: {html.escape(row.campaign)}",
+            f"<b>URL</b>: <a href=\"{html.escape(row.url)}\">{html.escape(row.url)}</a>",
             f"<b>Status</b>: {STATUS_LABELS.get(row.status, row.status)}",
-            f"<b>Custom scripts</b>: {_esc(flags)}" + (f" — {_esc(row.flag_note)}" if row.flag_note else ""),
+            f"<b>Custom scripts</b>: {html.escape(flags)}" + (f" — {html.escape(row.flag_note)}" if row.flag_note else ""),
             f"<b>Handed over</b>: {row.handed_over_at[:16] if row.handed_over_at else 'not yet'} (UTC)",
         ]
         if row.missing_info:
-            lines.append("<b>Missing</b>: " + _esc("; ".join(row.missing_info)))
+            lines.append("<b>Missing</b>: " + html.escape("; ".join(row.missing_info)))
         self.facts.setText("<br>".join(lines))
         self.facts.setOpenExternalLinks(True)
         for entry in activity.history("lander", row.id, limit=100):
@@ -407,6 +408,3 @@ class LanderDetail(QWidget):
         self.leads_line.setText(f"<b>Leads</b>: {counts['today']} received today · {counts['delivered']} delivered · "
                                 f"{counts['failed']} failed · {counts['pending']} pending")
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -254,14 +254,17 @@ class TestValues(QGroupBox):
         layout.addWidget(self.reveal)
         self._settings: dict[str, QLineEdit] = {}
         self._secrets: dict[str, QLineEdit] = {}
-        self._values: dict[tuple[str, str], str] = {}  # remembered across parsers and rebuilds
+        # Remembered per parser (a key typed for one client must never be posted to another's endpoint).
+        self._values: dict[tuple[str, str, str], str] = {}
+        self._parser = ""
 
     def rebuild(self, spec: ParserSpec) -> None:
         """Show one field per needed setting and secret (keeping what was typed)."""
         wanted = ([("setting", n) for n in settings_needed(spec)] + [("secret", n) for n in secrets_needed(spec)])
         current = [("setting", n) for n in self._settings] + [("secret", n) for n in self._secrets]
-        if wanted == current:
+        if wanted == current and spec.name == self._parser:
             return
+        self._parser = spec.name
         examples = {s.name: s.example for s in spec.settings}
         labels = {s.name: s.label for s in spec.settings}
         while self.form.rowCount():
@@ -269,7 +272,7 @@ class TestValues(QGroupBox):
         self._settings, self._secrets = {}, {}
         for kind, name in wanted:
             # Never prefilled with the example: a test post must go where the operator says, not to an example.
-            edit = QLineEdit(self._values.get((kind, name), ""))
+            edit = QLineEdit(self._values.get((spec.name, kind, name), ""))
             example = f" (e.g. {examples[name]})" if examples.get(name) else ""
             edit.setPlaceholderText((labels.get(name) or ("the secret value" if kind == "secret" else name)) + example)
             if kind == "secret":
@@ -277,12 +280,12 @@ class TestValues(QGroupBox):
                 self._secrets[name] = edit
             else:
                 self._settings[name] = edit
-            edit.textChanged.connect(lambda text, k=(kind, name): self._typed(k, text))
+            edit.textChanged.connect(lambda text, k=(spec.name, kind, name): self._typed(k, text))
             self.form.addRow(f"{name}{' (secret)' if kind == 'secret' else ''}", edit)
         self.empty.setVisible(not wanted)
         self.reveal.setVisible(bool(self._secrets))
 
-    def _typed(self, key: tuple[str, str], text: str) -> None:
+    def _typed(self, key: tuple[str, str, str], text: str) -> None:
         self._values[key] = text
         self.changed.emit()
 

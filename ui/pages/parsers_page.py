@@ -38,7 +38,7 @@ from parsers.spec import ParserSpec
 from ui.models.parser_models import KIND_ROLE, HistoryModel, ParserListModel
 from ui.pages.parsers_editor import ParserEditor
 from ui.pages.parsers_preview import PreviewPane, build_preview, suggest_rule
-from ui.widgets import ChipDelegate, hint, page_title, show_error
+from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import parsers_store
 from xsc_desktop.errors import UserError
@@ -550,10 +550,17 @@ class ParsersPage(QWidget):
         self.preview.show_sending(request.masked().url)
         self._test_serial += 1
         serial, name = self._test_serial, self._current_name
-        run_task(lambda: posting.post(request, spec),
-                 lambda attempt: self._test_done(attempt) if (serial, name) == (self._test_serial, self._current_name)
-                 else None,
-                 self._test_failed)
+        def send():
+            try:
+                return posting.post(request, spec)
+            finally:
+                posting.close_thread_session()  # pool threads are reused for other work: no idle sockets left
+
+        def still_current() -> bool:
+            return (serial, name) == (self._test_serial, self._current_name)
+
+        run_task(send, lambda attempt: self._test_done(attempt) if still_current() else None,
+                 lambda exc: self._test_failed(exc) if still_current() else None)
 
     def _test_done(self, attempt) -> None:
         self._last_attempt = attempt
@@ -561,7 +568,7 @@ class ParsersPage(QWidget):
         self.test_finished.emit(attempt)
 
     def _test_failed(self, exc: Exception) -> None:
-        self.preview.show_send_problem(f"The test post failed unexpectedly: {exc}")
+        self.preview.show_send_problem(error_sentence(exc))
         self.test_finished.emit(None)
 
     def _fill_rule_menu(self) -> None:

@@ -7,6 +7,7 @@ few tens of milliseconds after the last keystroke; only "Send test" goes to a wo
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ def suggest_rule(status: int | None, body: str, outcome: str) -> ResponseRule:
             if key is not None and not isinstance(document[key], (dict, list)):
                 value = document[key]
                 rule.json_path = f"$.{key}"
-                rule.equals = json.dumps(value) if isinstance(value, bool) else str(value)
+                rule.equals = json.dumps(value) if value is None or isinstance(value, bool) else str(value)
                 break
         for id_key in ("lead_id", "leadid", "id", "opportunityid", "intakeid", "record_id", "recordid"):
             key = keys.get(id_key)
@@ -445,7 +446,7 @@ class PreviewPane(QWidget):
         style = OUTCOME_STYLE.get(outcome.kind, "")
         self.outcome_label.setText(
             f'<span style="{style} padding: 2px 8px; border-radius: 8px;">&nbsp;{OUTCOME_LABELS.get(outcome.kind, outcome.kind)}'
-            f"&nbsp;</span>&nbsp; {_esc(_outcome_details(outcome))}"
+            f"&nbsp;</span>&nbsp; {html.escape(_outcome_details(outcome))}"
             + (f"<br><span style='color:#5f6368'>decided by response rule {outcome.rule}</span>" if outcome.rule else
                "<br><span style='color:#5f6368'>decided by the default reading (no rule matched)</span>"))
         lines = [attempt.error] if attempt.error else []
@@ -465,7 +466,7 @@ class PreviewPane(QWidget):
         self.views.setCurrentIndex(1)
         self.send_button.setEnabled(True)
         self.send_state.setText("Not sent.")
-        self.outcome_label.setText(_esc(message))
+        self.outcome_label.setText(html.escape(message))
         self.answer_view.clear()
         self.add_rule_button.hide()
 
@@ -478,6 +479,3 @@ def _outcome_details(outcome) -> str:
         parts.append("would be retried" + (f" in {outcome.retry_after:g} s" if outcome.retry_after is not None else ""))
     return " · ".join(parts)
 
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

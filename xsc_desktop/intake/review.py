@@ -17,12 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk",
-           "generic")
-METHODS = ("POST", "GET", "PUT")
+from parsers.spec import BODY_FORMATS, LOCATIONS, SYSTEMS
+
 FIELD_TYPES = ("string", "number", "boolean", "date", "datetime", "email", "phone", "state", "zip", "choice", "url")
-BODY_FORMATS = ("json", "form", "xml", "query")
-LOCATIONS = ("body", "query", "header")
 
 # Words a doc uses for each body format, for finding the format in the text.
 _FORMAT_WORDS = {

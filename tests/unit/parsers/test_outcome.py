@@ -174,6 +174,9 @@ def test_retry_after_forms():
     assert parse_retry_after("Sat, 28 Nov 2026 08:00:30 GMT", NOW) == 30.0
     assert parse_retry_after("Sat, 28 Nov 2026 07:00:00 GMT", NOW) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after("") is None
+    # A header decoded as latin-1 can hold "²", which str.isdigit() accepts and int() refuses.
+    assert parse_retry_after("²") is None
+    assert classify(None, 429, {"Retry-After": "²"}, b"").kind == "error"
 
 
 def test_decode_body_prefers_the_declared_charset_then_utf8_then_cp1252():

@@ -159,3 +159,13 @@ def test_tls_certificates_are_verified(tmp_path):
         thread.join(5)
     assert attempt.status is None and attempt.outcome.kind == "error" and not attempt.outcome.retryable
     assert "TLS certificate" in attempt.error
+
+
+def test_a_secret_echoed_back_by_the_client_is_masked_in_reason_headers_and_body(endpoint):
+    endpoint.answer("/echo", status=401, headers={"X-Echo": "key=S3CR3T-KEY", "Content-Type": "application/json"},
+                    body=b'{"success": false, "message": "Invalid key in /echo?key=S3CR3T-KEY"}')
+    spec = _spec(endpoint.url("/echo"), static=[{"name": "key", "location": "query", "secret": True}])
+    attempt = post(render(spec, {"first_name": "Ann"}, {}, {"key": "S3CR3T-KEY"}), spec)
+    assert attempt.outcome.kind == "rejected" and "Invalid key" in attempt.outcome.reason
+    assert "S3CR3T-KEY" not in repr(attempt.to_dict())
+    assert "S3CR3T-KEY" not in attempt.outcome.reason + attempt.body_excerpt + repr(attempt.headers)
