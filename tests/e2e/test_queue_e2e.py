@@ -165,3 +165,23 @@ def test_daemon_runs_the_jobs_and_stops_on_sigterm(ctx, data_dir):
     assert proc.returncode == 0, err
     assert out.rstrip().endswith("Stopped.")
 
+
+
+def test_a_second_queue_run_on_the_same_database_waits_its_turn(ctx, data_dir, endpoint):
+    from xsc_desktop import integrations
+
+    lander = add_lander("Slow")
+    integrations.set_integration(lander.id, parser="generic_json", settings={"endpoint": endpoint.url("/slow")})
+    endpoint.answer("/slow", Reply(200, b'{"success": true}', {"Content-Type": "application/json"}, delay=60))
+    cmd = [sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(data_dir)]
+    env = {**os.environ, "XSC_NO_DEMO": "1"}
+    subprocess.run([*cmd, "queue", "gather"], check=True, capture_output=True, env=env, cwd=REPO, timeout=60)
+    first = subprocess.Popen([*cmd, "queue", "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    try:
+        endpoint.wait_for(1, timeout=60)
+        second = subprocess.run([*cmd, "queue", "run"], capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
+        assert second.returncode == 1 and "Another queue run is in progress" in second.stderr
+        assert len(endpoint.received) == 1
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)

@@ -245,3 +245,12 @@ def test_next_run_of_a_missed_slot_follows_catch_up(registry):
     assert sched.next_runs()["run"] == ny(2026, 11, 28, 8, 0)  # skip (the fixture's choice): tomorrow
     settings.set("jobs.catch_up", "run")
     assert sched.next_runs()["run"] == ny(2026, 11, 27, 10, 0)  # run: now
+
+
+def test_a_wall_clock_jump_is_noticed_but_sleep_is_not(registry):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 9, 0))
+    assert sched._clock_jumped() is False  # first look
+    clock.advance(minutes=30)  # time passing (both clocks move)
+    assert sched._clock_jumped() is False
+    clock.set(ny(2026, 11, 27, 7, 0))  # the wall clock set back two hours
+    assert sched._clock_jumped() is True
