@@ -891,8 +891,11 @@ def _json_request_description(text: str) -> dict | None:
     url_key = next((keys[k] for k in ("url", "endpoint", "uri", "post_url", "posturl", "api_url") if k in keys), None)
     body_key = next((keys[k] for k in ("body", "payload", "data", "json", "params", "fields", "sample", "request")
                      if k in keys), None)
-    if url_key and isinstance(data[url_key], str) or body_key and isinstance(data.get(body_key), dict) and (
-            "method" in keys or "headers" in keys):
+    # A request description names where to send and what: a URL with a body, method or headers beside it.
+    # A payload that merely holds a "url" (the landing page) is not one.
+    describes = "method" in keys or "headers" in keys
+    if (url_key and isinstance(data[url_key], str) and data[url_key].startswith("http") and (body_key or describes)) or (
+            body_key and isinstance(data.get(body_key), (dict, list, str)) and describes):
         headers = data.get(keys.get("headers", ""), {}) if "headers" in keys else {}
         return {
             "url": data.get(url_key, "") if url_key else "",
@@ -1657,6 +1660,7 @@ class _Url:
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
     count: int = 0
+    is_value: bool = False  # appears as a value inside a sample body (a landing page, a certificate)
 
 
 def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _Url]:
@@ -1710,12 +1714,18 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
             if re.search(r"\b(test|sandbox|staging|qa|uat|dev)\b", label) and not re.search(r"\bproduction|live\b", label):
                 score -= 5
             if re.search(r"\b(documentation|docs|support|help|website|privacy|terms|portal|login|dashboard|"
-                         r"unsubscribe|example of|landing page|your site|logo|more info|see|visit|contact)\b",
+                         r"unsubscribe|example of|landing page|your site|logo|more info|see|visit|contact|"
+                         r"deprecated|legacy|old|previous|no longer|retired|not for)\b",
                          before[-60:] + " " + after[:30]):
                 score -= 3
             if line.strip().startswith("|") or line.count(" | ") >= 2 and not re.search(r"url|endpoint", before):
                 score -= 3  # a URL inside a field table row is an example value
             add(url, score, reason)
+    for value in _sample_values(doc):
+        u = found.get(_norm(value)) if value.startswith("http") else None
+        if u is not None:
+            u.is_value = True
+            u.score -= 8
     for _key, u in found.items():
         parts = _urlsplit(u.raw)
         path = parts.path.lower()
@@ -1732,6 +1742,22 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
         if _system_of_host(host, path):
             u.score += 2
     return found
+
+
+def _sample_values(doc: _Doc) -> list[str]:
+    """The literal values inside the sample request bodies."""
+    values: list[str] = []
+    for s in doc.samples:
+        if s.role != "request" or s.body is None:
+            continue
+        if s.kind == "json" and isinstance(s.body, (dict, list)):
+            body = s.body[0] if isinstance(s.body, list) and s.body else s.body
+            values += [_scalar_text(v) for _, v in _flatten_json(body if isinstance(body, dict) else {})]
+        elif s.kind == "xml":
+            values += [v for _, v in _flatten_xml(s.body)]  # type: ignore[arg-type]
+        elif s.kind in ("form", "query") and isinstance(s.body, list):
+            values += [v for _, v in s.body]
+    return values
 
 
 def _system_of_host(host: str, path: str) -> str | None:
@@ -1789,7 +1815,10 @@ def _pick_endpoint(doc: _Doc, urls: dict[str, _Url], system: str) -> tuple[str |
     if not urls:
         doc.warnings.append("The doc gives no URL; ask the client for the posting endpoint.")
         return None, ""
-    ranked = sorted(urls.values(), key=lambda u: (-u.score, -u.count))
+    ranked = sorted((u for u in urls.values() if not u.is_value), key=lambda u: (-u.score, -u.count))
+    if not ranked:
+        doc.warnings.append("The doc gives no posting URL (only example values); ask the client for the endpoint.")
+        return None, ""
     best = ranked[0]
     if best.score < 0 and not any(r for r in best.reasons):
         doc.warnings.append(f"No URL in the doc looks like a posting endpoint; {best.raw} is a guess — check it.")

@@ -308,3 +308,14 @@ def test_tab_separated_and_pipe_tables_without_outer_pipes():
     got = fields(run(piped, fmt="md"))
     assert {n: (f["required"], f["example"]) for n, f in got.items()} == {"first_name": (True, "Amy"),
                                                                         "zip": (False, "02134")}
+
+
+def test_json_payload_with_a_url_field_is_a_payload():
+    payload = '{\n  "first_name": "Amy",\n  "url": "https://lander.example/auto",\n  "campaign_id": "C-7"\n}'
+    result = analyze(Extracted(text=payload, format="json"), "p.json")
+    assert set(fields(result)) == {"first_name", "url"} and fields(result)["url"]["maps_to"] == "landing_page_url"
+    assert result["endpoint"] is None
+    assert statics(result)["campaign_id"]["value"] == "C-7"
+    described = '{"url": "https://a.example/api", "method": "POST", "body": {"first_name": "Amy"}}'
+    result = analyze(Extracted(text=described, format="json"), "r.json")
+    assert result["endpoint"] == "https://a.example/api" and set(fields(result)) == {"first_name"}
