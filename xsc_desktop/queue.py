@@ -584,7 +584,10 @@ def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, inclu
         result.total = len(tasks)
         result.tasks = [t.id for t in tasks]
         if tasks:
-            _run_tasks(tasks, result, stop, deadline or window_end(now, tz))
+            # The window is measured on the monotonic clock from the run's own `now`: an injected time (tests) or a
+            # wall-clock jump cannot stretch or cut it.
+            window = ((deadline or window_end(now, tz)) - now).total_seconds()
+            _run_tasks(tasks, result, stop, time.monotonic() + max(0.0, window))
         if send_mail and not (stop is not None and stop.is_set()):
             # This run's confirmations and any a killed run left queued (the outbox sends each row once).
             ids = [e.id for e in Email.select(Email.id).where((Email.kind == "confirmation")
@@ -599,7 +602,7 @@ def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, inclu
     return result
 
 
-def _run_tasks(tasks: list[Task], result: RunResult, stop: threading.Event | None, deadline: datetime) -> None:
+def _run_tasks(tasks: list[Task], result: RunResult, stop: threading.Event | None, deadline: float) -> None:
     prepared = [_prepare(task) for task in tasks]
     ready = [j for j in prepared if not j.problem]
     progress = {"done": 0, "total": len(prepared)}
@@ -687,7 +690,7 @@ def _fail_lander(task: Task, reason: str) -> None:
         landers.set_status(lander.id, "failed", note=f"task {task.id}: {reason}", actor="queue")
 
 
-def _attempt(job: _Job, deadline: datetime) -> tuple[str, float | None]:
+def _attempt(job: _Job, deadline: float) -> tuple[str, float | None]:
     """Post the test lead once; returns (status, seconds until a retry or None when the task is settled)."""
     from parsers.render import mask_text
     from xsc_desktop import posting
@@ -722,7 +725,7 @@ def _attempt(job: _Job, deadline: datetime) -> tuple[str, float | None]:
         return "done", None
     delay = job.spec.retry.delay(job.attempt, outcome.retry_after)
     can_retry = (outcome.retryable and job.attempt < max(1, job.spec.retry.max_attempts)
-                 and datetime.now(UTC) + timedelta(seconds=delay) < deadline)
+                 and time.monotonic() + delay < deadline)
     with _tx():
         task = Task.get_by_id(job.task_id)
         _log_entry(task, entry)

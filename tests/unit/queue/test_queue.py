@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -229,3 +229,14 @@ def test_stop_mid_run_finishes_the_post_in_flight_and_leaves_the_rest(make_lande
     statuses = sorted(t.status for t in Task.select())
     assert statuses == ["done", "pending", "pending"] and got["r"].pending == 2
     assert not queue.running()
+
+
+def test_no_retry_past_the_window(make_lander, integrate, endpoint, smtp_server):
+    lander = make_lander()
+    integrate(lander, endpoint.url("/f"), backoff=0.05)
+    endpoint.answer("/f", Reply(503, b"Service Unavailable"), ACCEPT)
+    queue.gather(GATHER_AT, tz=NY)
+    result = queue.run(RUN_AT, tz=NY, deadline=RUN_AT + timedelta(seconds=0.01))
+    task = Task.get(Task.kind == "integrate")
+    assert (result.failed, task.attempts, task.status) == (1, 1, "failed")
+    assert task.log[0]["status"] == 503 and "next_try_in_s" not in task.log[0]
