@@ -57,3 +57,13 @@ def run_cli(*args: str, data_dir: Path, env: dict | None = None, timeout: float 
 def cli(data_dir: Path):
     """Call the CLI in a subprocess: cli("landers", "list", "--json")."""
     return lambda *args, **kw: run_cli(*args, data_dir=data_dir, **kw)
+
+
+@pytest.fixture(autouse=True)
+def _background_work_finishes():
+    """After each test, wait for pool threads: a task outliving its test would touch objects already deleted."""
+    yield
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        assert QThreadPool.globalInstance().waitForDone(30000), "a background task was still running after 30 s"
