@@ -204,3 +204,52 @@ def test_missing_setting_fails_the_lead_without_sending(ctx, endpoint):
     assert states([lead]) == ["failed"]
     assert "endpoint" in Delivery.get(Delivery.lead == lead).reason
     assert endpoint.received == []
+
+
+def test_per_host_limit_is_never_exceeded_and_is_used(ctx):
+    """A server that holds each request until a second one is in flight: with a limit of 2, requests come in pairs
+    (a lower limit would time out at the barrier), and never three at once."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    settings.set("delivery.per_host_limit", 2)
+    barrier = threading.Barrier(2, timeout=10)
+    lock = threading.Lock()
+    seen = {"now": 0, "max": 0, "broken": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                seen["now"] += 1
+                seen["max"] = max(seen["max"], seen["now"])
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                seen["broken"] += 1
+            with lock:
+                seen["now"] -= 1
+            body = b'{"success": true}'
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        integration = wire_lander(f"http://127.0.0.1:{server.server_address[1]}/leads")
+        ids = add_leads(integration.lander_id, 6)
+        delivery.deliver_once(NOW)
+    finally:
+        barrier.abort()
+        server.shutdown()
+        server.server_close()
+    assert states(ids) == ["delivered"] * 6
+    assert seen["max"] == 2 and seen["broken"] == 0
