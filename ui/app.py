@@ -38,6 +38,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "ui.pages.spreadsheets_page",
     "ui.posting_docs",
     "ui.scheduling",
+    "ui.dialogs.integration_dialog",
 )
 
 
@@ -173,7 +174,7 @@ def open_database(ctx: Context) -> None:
     from xsc_desktop import demo
 
     if not os.environ.get("XSC_NO_DEMO") and demo.is_empty():
-        demo.seed()
+        demo.seed(data_dir=ctx.data_dir)
 
 
 def create_window(ctx: Context, app: QApplication) -> MainWindow:

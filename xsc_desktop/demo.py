@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from xsc_desktop import activity
 from xsc_desktop.landers import STATUSES
-from xsc_desktop.models import Campaign, Client, Lander, database, utcnow
+from xsc_desktop.models import Campaign, Client, Integration, Lander, database, utcnow
 
 DEMO_CLIENTS = (
     ("Alvarez Accident Lawyers", ["intake@alvarez-law.example"], "captorra", False),
@@ -23,13 +24,29 @@ DEMO_CAMPAIGNS = (
 CITIES = ("houston", "dallas", "phoenix", "atlanta", "miami", "denver", "tampa", "austin", "reno", "boise")
 
 
+# Per intake system: the preset and believable per-lander settings and secrets (all on .example hosts).
+DEMO_INTEGRATIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
+    "captorra": ("captorra", {"CaptorraId": "482913", "Referrer": "0d9e8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"}, {}),
+    "lead_docket": ("lead_docket", {"firm": "harborinjury", "form_id": "17"}, {"apikey": "ld_demo_3f9a81c2"}),
+    "law_ruler": ("law_ruler", {"firm": "whitfieldosei", "LeadProvider": "XSC"}, {"Key": "lr_demo_77c0e1"}),
+    "clio_grow": ("clio_grow", {}, {"inbox_lead_token": "cg_demo_5b2e9d41a7"}),
+    "litify": ("litify", {"firm": "martintrial"}, {}),
+}
+FIRST = ("Ana", "Liam", "Omar", "Zoë", "Mary-Kate", "Aisha", "Tuan", "Chris", "Renée", "Jamal", "Priya", "Diego")
+LAST = ("Lopez", "Müller", "Haddad", "García", "O'Brien", "Park", "Okafor", "Nguyen", "Smith", "Rossi")
+STATES = ("TX", "FL", "GA", "CA", "NY", "AZ", "CO", "NV")
+# Demo leads are already settled (never "new"), so nothing tries to post them to the .example hosts.
+LEAD_STATES = ("delivered",) * 14 + ("duplicate", "rejected", "failed", "held")
+
+
 def is_empty() -> bool:
     """Whether the database has no clients and no landers yet."""
     return not Client.select().exists() and not Lander.select().exists()
 
 
-def seed(rng_seed: int = 7) -> int:
-    """Fill an empty database with demo clients, campaigns and landers; returns how many landers were made."""
+def seed(rng_seed: int = 7, data_dir: Path | None = None) -> int:
+    """Fill an empty database with demo clients, campaigns, landers, integrations and leads; returns how many
+    landers were made. With the data dir, wired landers also get a posting doc and a client a report schedule."""
     rng = random.Random(rng_seed)
     now = utcnow()
     made = 0
@@ -58,4 +75,75 @@ def seed(rng_seed: int = 7) -> int:
             )
             activity.record("lander", lander.id, "created", to_state=status, note="demo data", actor="demo")
             made += 1
+    _seed_integrations_and_leads(rng, data_dir)
     return made
+
+
+def _posting_doc(lander: Lander, preset: str, values: dict[str, str], secrets: dict[str, str]) -> bytes:
+    from parsers.presets import preset as load_preset
+
+    spec = load_preset(preset)
+    lines = [f"{lander.campaign.client.name} - posting instructions for {lander.name}", "",
+             f"Endpoint: {spec.url}", f"Method: {spec.method}", f"Format: {spec.body_format.upper()}"]
+    lines += [f"{name}: {value}" for name, value in {**values, **secrets}.items()]
+    lines += ["", "Field            Required  Example"]
+    lines += [f"{m.target:<16} {'Yes' if m.required else 'No':<9} {m.source}" for m in spec.mappings[:8]]
+    return "\n".join(lines).encode()
+
+
+def _seed_integrations_and_leads(rng: random.Random, data_dir: Path | None) -> None:
+    """Integrations for landers past `ready`, a few hundred settled leads with their attempts, the outbox and a
+    report schedule, so every page has something true-looking to show."""
+    from xsc_desktop import integrations, sheets
+    from xsc_desktop.models import Delivery, Email, Lead
+
+    now = utcnow()
+    wired = (Lander.select().join(Campaign).join(Client)
+             .where(Lander.status.in_(["queued", "integrated", "confirmed", "failed", "ready"])).order_by(Lander.id))
+    for n, lander in enumerate(wired):
+        if lander.status == "ready" and n % 2:
+            continue  # left without a parser: the 15:00 gather will say what is missing
+        preset, values, secrets = DEMO_INTEGRATIONS[lander.campaign.client.intake_system]
+        integrations.set_integration(lander, parser=preset, settings=values, secrets=secrets)
+        if data_dir is not None:
+            from xsc_desktop.intake.store import intake_bytes
+
+            intake_bytes(_posting_doc(lander, preset, values, secrets), f"Posting instructions - {lander.name}.txt",
+                         data_dir, lander_id=lander.id)
+    delivering = [i for i in Integration.select().join(Lander).where(Lander.status.in_(["integrated", "confirmed"]))]
+    with database.atomic():
+        for integration in delivering:
+            lander = integration.lander
+            for k in range(rng.randint(6, 24)):
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                received = now - timedelta(minutes=rng.randint(5, 60 * 24 * 10))
+                state = rng.choice(LEAD_STATES)
+                phone = "" if state == "held" else f"{rng.randint(201, 989)}555{rng.randint(1000, 9999)}"
+                lead = Lead.create(
+                    lander=lander, external_id=f"D{lander.id:03d}{k:04d}", captured_at=received, received_at=received,
+                    first_name=first, last_name=last, email=f"{first[:3].lower()}.{last[:3].lower()}{k}@example.com",
+                    phone=phone or None, state=rng.choice(STATES), zip=f"{rng.randint(1000, 99999):05d}",
+                    case_type=lander.campaign.case_type, description="Rear-ended at a light" if k % 3 else "",
+                    source=rng.choice(["google", "facebook", "tiktok"]), delivery_state=state,
+                    problems="no phone number" if state == "held" else "")
+                if state == "held":
+                    continue
+                outcome = {"delivered": "accepted"}.get(state, state if state != "failed" else "error")
+                Delivery.create(
+                    lead=lead, integration=integration, attempt=1, state=outcome,
+                    http_status={"accepted": 200, "duplicate": 409, "rejected": 422}.get(outcome, 503),
+                    reason={"duplicate": "Duplicate lead", "rejected": "Failed email validation",
+                            "error": "Service unavailable; gave up after 5 attempts"}.get(outcome, ""),
+                    remote_id=f"R{rng.randint(100000, 999999)}" if outcome == "accepted" else "",
+                    latency_ms=rng.uniform(80, 900), request_masked="(demo data: no request was sent)",
+                    response_excerpt='{"success": true}' if outcome == "accepted" else "", created_at=received)
+        for lander in Lander.select().where(Lander.status == "confirmed").limit(3):
+            client = lander.campaign.client
+            Email.create(dedupe_key=f"demo-confirmation-{lander.id}", kind="confirmation", to=client.contacts,
+                         subject=f"Integration confirmed: {lander.name} ({lander.campaign.name})",
+                         body=f"Hello {client.name},\n\nYour lander {lander.name} is integrated. (demo data)\n",
+                         state="sent", attempts=1, created_at=now - timedelta(days=2), sent_at=now - timedelta(days=2))
+    sheets.ensure_builtin_templates()
+    harbor = Client.get_or_none(Client.name == "Harbor Injury, LLP")
+    if harbor is not None and data_dir is not None:
+        sheets.add_schedule(client_id=harbor.id, email=True, out_dir=data_dir / "reports")

@@ -16,6 +16,6 @@ def demo_cmd(args, ctx) -> int:
     if not demo.is_empty():
         raise UserError("The database already holds clients or landers; demo data goes only into an empty one "
                         "(use --data-dir with a new folder).")
-    made = demo.seed()
+    made = demo.seed(data_dir=ctx.data_dir)
     print(f"Seeded demo data: {len(demo.DEMO_CLIENTS)} clients and {made} landers.")
     return 0
