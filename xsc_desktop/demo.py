@@ -24,13 +24,14 @@ DEMO_CAMPAIGNS = (
 CITIES = ("houston", "dallas", "phoenix", "atlanta", "miami", "denver", "tampa", "austin", "reno", "boise")
 
 
-# Per intake system: the preset and believable per-lander settings and secrets (all on .example hosts).
-DEMO_INTEGRATIONS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
-    "captorra": ("captorra", {"CaptorraId": "482913", "Referrer": "0d9e8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b"}, {}),
-    "lead_docket": ("lead_docket", {"firm": "harborinjury", "form_id": "17"}, {"apikey": "ld_demo_3f9a81c2"}),
-    "law_ruler": ("law_ruler", {"firm": "whitfieldosei", "LeadProvider": "XSC"}, {"Key": "lr_demo_77c0e1"}),
-    "clio_grow": ("clio_grow", {}, {"inbox_lead_token": "cg_demo_5b2e9d41a7"}),
-    "litify": ("litify", {"firm": "martintrial"}, {}),
+# Demo integrations post only to .example hosts (which never resolve), so a demo queue run can never reach a
+# real intake system: every one uses a generic preset with the firm's made-up endpoint.
+DEMO_ENDPOINTS: dict[str, str] = {
+    "captorra": "https://intake.alvarez-law.example/api/leads",
+    "lead_docket": "https://harborinjury.leads.example/opportunities/formjson/17",
+    "law_ruler": "https://whitfield-osei.example/api-legalcrmapp",
+    "clio_grow": "https://pryorfamily.example/inbox_leads",
+    "litify": "https://martintrial.example/services/intake/create",
 }
 FIRST = ("Ana", "Liam", "Omar", "Zoë", "Mary-Kate", "Aisha", "Tuan", "Chris", "Renée", "Jamal", "Priya", "Diego")
 LAST = ("Lopez", "Müller", "Haddad", "García", "O'Brien", "Park", "Okafor", "Nguyen", "Smith", "Rossi")
@@ -79,15 +80,11 @@ def seed(rng_seed: int = 7, data_dir: Path | None = None) -> int:
     return made
 
 
-def _posting_doc(lander: Lander, preset: str, values: dict[str, str], secrets: dict[str, str]) -> bytes:
-    from parsers.presets import preset as load_preset
-
-    spec = load_preset(preset)
+def _posting_doc(lander: Lander, endpoint: str) -> bytes:
     lines = [f"{lander.campaign.client.name} - posting instructions for {lander.name}", "",
-             f"Endpoint: {spec.url}", f"Method: {spec.method}", f"Format: {spec.body_format.upper()}"]
-    lines += [f"{name}: {value}" for name, value in {**values, **secrets}.items()]
-    lines += ["", "Field            Required  Example"]
-    lines += [f"{m.target:<16} {'Yes' if m.required else 'No':<9} {m.source}" for m in spec.mappings[:8]]
+             f"Endpoint: {endpoint}", "Method: POST", "Format: JSON", "", "Field            Required  Example",
+             "first_name       Yes       Jane", "last_name        Yes       Doe", "phone            Yes       5125550100",
+             "email            No        jane@example.com", "state            No        TX", "notes            No"]
     return "\n".join(lines).encode()
 
 
@@ -103,12 +100,12 @@ def _seed_integrations_and_leads(rng: random.Random, data_dir: Path | None) -> N
     for n, lander in enumerate(wired):
         if lander.status == "ready" and n % 2:
             continue  # left without a parser: the 15:00 gather will say what is missing
-        preset, values, secrets = DEMO_INTEGRATIONS[lander.campaign.client.intake_system]
-        integrations.set_integration(lander, parser=preset, settings=values, secrets=secrets)
+        values = {"endpoint": DEMO_ENDPOINTS[lander.campaign.client.intake_system]}
+        integrations.set_integration(lander, parser="generic_json", settings=values)
         if data_dir is not None:
             from xsc_desktop.intake.store import intake_bytes
 
-            intake_bytes(_posting_doc(lander, preset, values, secrets), f"Posting instructions - {lander.name}.txt",
+            intake_bytes(_posting_doc(lander, values["endpoint"]), f"Posting instructions - {lander.name}.txt",
                          data_dir, lander_id=lander.id)
     delivering = [i for i in Integration.select().join(Lander).where(Lander.status.in_(["integrated", "confirmed"]))]
     with database.atomic():
@@ -146,4 +143,6 @@ def _seed_integrations_and_leads(rng: random.Random, data_dir: Path | None) -> N
     sheets.ensure_builtin_templates()
     harbor = Client.get_or_none(Client.name == "Harbor Injury, LLP")
     if harbor is not None and data_dir is not None:
-        sheets.add_schedule(client_id=harbor.id, email=True, out_dir=data_dir / "reports")
+        folder = data_dir / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        sheets.add_schedule(client_id=harbor.id, out_dir=folder)
