@@ -476,7 +476,7 @@ def _header_roles(row: list[str], *, strict: bool = False) -> dict[int, str] | N
 
 
 def _parse_required(cell: str, header: str) -> bool | None:
-    c = cell.strip().lower().rstrip(".")
+    c = cell.strip().lower().rstrip(".*!").strip()
     inverted = squash(header) in ("optional",)
     if c in _YES or c.startswith(("yes", "required", "mandatory", "y ")):
         val = True
@@ -1914,6 +1914,10 @@ def _pick_format(doc: _Doc, system: str, endpoint: str | None, method: str, requ
             votes["xml"] += 2
         if re.search(r"query ?string|url parameters|query parameters|in the url|get request|http get|\bvia get\b", low):
             votes["query"] += 2
+        # A bare mention ("XML lead posting spec") is a weak hint, for docs that say nothing more.
+        for word in ("json", "xml"):
+            if re.search(rf"\b{word}\b", low):
+                votes[word] += 0.75
     if method == "GET":
         votes["query"] += 4
     if doc.form_post:
