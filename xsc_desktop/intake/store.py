@@ -146,6 +146,22 @@ def list_docs(lander_id: int | None = None) -> list[dict]:
     return rows
 
 
+def get_doc(doc_id: int):  # noqa: ANN201 - a models.PostingDoc
+    """The stored posting doc with that id, or IntakeError."""
+    from xsc_desktop.models import PostingDoc
+
+    doc = PostingDoc.get_or_none(PostingDoc.id == doc_id)
+    if doc is None:
+        raise IntakeError(f"There is no posting doc {doc_id}; drop the file again to store it.")
+    return doc
+
+
+def save_draft(doc, draft: dict) -> None:  # noqa: ANN001 - a models.PostingDoc
+    """Keep the operator's edits of a draft (review dialog) before applying it."""
+    doc.draft = draft
+    doc.save()
+
+
 def copy_out(doc, folder: Path) -> Path:  # noqa: ANN001 - a models.PostingDoc
     """Copy a stored doc back out under its original name (for "Open original")."""
     target = Path(folder) / doc.original_name
@@ -330,6 +346,11 @@ def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> 
                         note=f"{doc.original_name} → parser {name} v{parser.version}; settings "
                              f"{', '.join(setup.settings) or 'none'}; secrets {', '.join(setup.secrets) or 'none'}")
     missing = setup.missing
+    # A lander waiting for this information is ready again once nothing is missing.
+    if not missing and lander.status == "needs_info":
+        from xsc_desktop.landers import set_status
+
+        set_status(lander.id, "ready", note=f"posting doc {doc.original_name} applied")
     summary = (f"parser {name} v{parser.version} ({'created' if created else 'updated'}), integration "
                f"{integration.id} for lander {lander.id}" + (f"; still missing: {', '.join(missing)}" if missing else
                                                              "; complete for the next gather"))

@@ -104,3 +104,17 @@ def test_apply_needs_a_lander_and_a_draft(ctx, lander):
     bad = intake_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "scan.png", ctx.data_dir).doc
     with pytest.raises(IntakeError, match="no draft to apply"):
         apply(bad, lander.id)
+
+
+def test_apply_moves_a_lander_waiting_for_info_back_to_ready(ctx, lander):
+    from xsc_desktop.intake.store import get_doc, save_draft
+    from xsc_desktop.landers import get_lander, set_status
+
+    set_status(lander.id, "ready")
+    set_status(lander.id, "needs_info", missing_info=["posting doc"])
+    doc = get_doc(intake_file(FIXTURES / "f09_captorra.pdf", ctx.data_dir, lander_id=lander.id).doc.id)
+    save_draft(doc, {**doc.draft, "fields": doc.draft["fields"][:3]})
+    applied = apply(get_doc(doc.id))
+    assert applied["missing"] == [] and get_lander(lander.id).status == "ready"
+    with pytest.raises(IntakeError, match="no posting doc 999"):
+        get_doc(999)
