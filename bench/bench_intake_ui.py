@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tests.unit.intake.postingdoc_makers import make_docx, make_pdf, make_xlsx, table_lines  # noqa: E402
 
-SAMPLES = Path("/work/shared/samples/postingdocs")
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "postingdocs"
 FIXTURES = REPO / "tests" / "fixtures" / "postingdocs"
 PROSE = ("Leads must be posted in real time. Duplicate leads within 30 days are rejected. The firm reviews every "
          "lead within one business hour; please do not resend a lead that was accepted.")

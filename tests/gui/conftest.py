@@ -27,4 +27,36 @@ def window(qtbot, ctx, inline_tasks):
     win.show()
     qtbot.waitExposed(win)
     yield win
+    close_window(win)
+
+
+def close_window(win) -> None:
+    """Shut a window down so nothing of it runs into the next test: timers stopped, tasks done, widget deleted."""
+    from PySide6.QtCore import QThreadPool, QTimer
+
+    for timer in win.findChildren(QTimer):
+        timer.stop()
+    QThreadPool.globalInstance().waitForDone(30000)
     win.shutdown()
+    win.close()  # qtbot deletes it
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch):
+    """Record QMessageBox's static dialogs instead of blocking on them: [(kind, title, text)]. A test that expects
+    a message checks this list; one that does not is never left waiting on a hidden modal box."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str, str]] = []
+
+    def recorder(kind: str, answer):
+        def box(parent, title, text, *args, **kwargs):
+            shown.append((kind, title, text))
+            return answer
+        return box
+
+    no = QMessageBox.StandardButton.No
+    ok = QMessageBox.StandardButton.Ok
+    for kind, answer in (("warning", ok), ("critical", ok), ("information", ok), ("question", no)):
+        monkeypatch.setattr(QMessageBox, kind, staticmethod(recorder(kind, answer)))
+    return shown

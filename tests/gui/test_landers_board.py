@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from tests.gui.conftest import close_window
 from ui.dialogs.lander_dialog import LanderDialog
 from ui.models.landers_model import COLUMNS, ROW_ROLE, LandersModel
 from xsc_desktop import activity, demo, landers
@@ -154,11 +155,11 @@ def test_window_remembers_its_geometry(qtbot, ctx, inline_tasks):
     qtbot.addWidget(first)
     first.resize(640, 470)
     first.save_layout()
-    first.shutdown()
+    close_window(first)
     second = create_window(ctx, QApplication.instance())
     qtbot.addWidget(second)
     assert (second.size().width(), second.size().height()) == (640, 470)
-    second.shutdown()
+    close_window(second)
 
 
 def test_settings_page_refuses_a_bad_value_and_saves_good_ones(window):

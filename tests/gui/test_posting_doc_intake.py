@@ -9,7 +9,10 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QComboBox, QMessageBox
 
-SAMPLES = Path("/work/shared/samples")
+from tests.conftest import SAMPLES as SHARED_SAMPLES
+from tests.gui.conftest import close_window
+
+SAMPLES = SHARED_SAMPLES
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "postingdocs"
 
 
@@ -189,7 +192,7 @@ def test_drop_is_read_on_a_worker_and_the_review_follows(qtbot, ctx):
         assert blocker.args[0].draft["endpoint"] == "https://api.greenelegal.example/v1/leads"
         qtbot.waitUntil(lambda: workers.wait_for_tasks(5000))
     finally:
-        window.shutdown()
+        close_window(window)
 
 
 def test_lead_files_and_landers_csvs_are_left_to_their_handlers(window, samples, tmp_path):

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-SAMPLES = Path("/work/shared/samples/postingdocs")
+from tests.conftest import SAMPLES as SHARED_SAMPLES
+
+SAMPLES = SHARED_SAMPLES / "postingdocs"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "postingdocs"
 
 
