@@ -216,22 +216,29 @@ def test_close_guard_asks_while_a_job_runs(window, monkeypatch):
 
 def test_the_page_never_waits_on_the_run(window, qtbot, endpoint, smtp_server):
     """With real worker threads, the GUI keeps answering while the run waits on a slow endpoint."""
+    from PySide6.QtWidgets import QApplication
+
     from ui import workers
 
-    workers.set_runner(None)
     for i in range(3):
         wire(add_lander(f"L{i}"), endpoint.url(f"/s{i}"))
         endpoint.answer(f"/s{i}", Reply(200, b'{"success": true}', {"Content-Type": "application/json"}, delay=0.5))
     queue.gather()
     page = queue_page(window, qtbot)
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
-    page.run_button.click()
-    assert not page.run_button.isEnabled()  # returned at once: the run is in a worker
-    qtbot.waitUntil(lambda: page.progress.isVisible(), timeout=10000)
-    with qtbot.waitSignal(page.action_finished, timeout=30000):
-        pass
-    assert {page.model.row_at(r).status for r in range(3)} == {"done"}
-    assert workers.wait_for_tasks(10000)
+    workers.set_runner(None)
+    try:
+        page.run_button.click()
+        assert not page.run_button.isEnabled()  # returned at once: the run is in a worker
+        qtbot.waitUntil(lambda: page.progress.isVisible(), timeout=10000)
+        with qtbot.waitSignal(page.action_finished, timeout=30000):
+            pass
+        assert {page.model.row_at(r).status for r in range(3)} == {"done"}
+    finally:
+        # Every page reload the run set off (the board hears lander changes too) must land before teardown.
+        workers.set_runner(workers.run_inline)
+        assert workers.wait_for_tasks(10000)
+        QApplication.processEvents()
 
 
 def test_missed_run_question_runs_the_slot_on_yes(window, qtbot):
@@ -262,3 +269,40 @@ def test_close_guard_asks_while_a_queue_run_from_the_window_runs(window, monkeyp
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
     assert window.scheduler_control.close_guard() is True
     assert asked[0].startswith("The queue run is running")
+
+
+def test_integration_dialog_fills_what_gather_needs(window, qtbot):
+    from ui.dialogs.integration_dialog import IntegrationAction, IntegrationDialog, load_state
+    from xsc_desktop.landers import list_landers
+
+    lander = add_lander("Auto TX")
+    assert any(isinstance(a, IntegrationAction) for a in window.lander_actions)
+    dialog = IntegrationDialog(load_state(lander.id), window)
+    qtbot.addWidget(dialog)
+    assert "no parser" in dialog.missing.text()
+    dialog.parser.setCurrentIndex(dialog.parser.findData("lead_docket"))
+    assert set(dialog.setting_edits) == {"firm", "form_id"} and set(dialog.secret_edits) == {"apikey"}
+    dialog.setting_edits["firm"].setText("smith")
+    dialog.setting_edits["form_id"].setText("12")
+    dialog.secret_edits["apikey"].setText("sk-dialog-1")
+    dialog.sample.setPlainText('{"first_name": "Ann"}')
+    dialog.save()
+    assert dialog.result() == IntegrationDialog.DialogCode.Accepted
+    assert integrations.missing_info(lander) == []
+    shown = integrations.view(lander.id)
+    assert shown.secrets == {"apikey": "••••••••"} and shown.sample_lead == {"first_name": "Ann"}
+
+    again = IntegrationDialog(load_state(lander.id), window)
+    qtbot.addWidget(again)
+    assert again.secret_edits["apikey"].text() == "" and "set" in again.secret_edits["apikey"].placeholderText()
+    again.sample.setPlainText("[1, 2]")
+    again.save()
+    assert "one JSON object" in again.problem.text()
+    again.sample.setPlainText('{"first_name": "Ann"}')
+    again.save()  # an empty secret field keeps the secret
+    assert integrations.secrets_for(integrations.get_integration(lander.id)) == {"apikey": "sk-dialog-1"}
+    row = next(r for r in list_landers() if r.id == lander.id)
+    action = next(a for a in window.lander_actions if isinstance(a, IntegrationAction))
+    action.run(row)
+    qtbot.waitUntil(lambda: action.dialog is not None and action.dialog.isVisible(), timeout=5000)
+    action.dialog.reject()
