@@ -306,3 +306,19 @@ def test_integration_dialog_fills_what_gather_needs(window, qtbot):
     action.run(row)
     qtbot.waitUntil(lambda: action.dialog is not None and action.dialog.isVisible(), timeout=5000)
     action.dialog.reject()
+
+
+def test_tray_menu_gets_the_scheduler_entries_above_quit(window, qtbot):
+    from PySide6.QtWidgets import QMenu
+
+    from ui.scheduling import add_tray_entries
+
+    menu = QMenu()
+    menu.addAction("Open XSC Desktop")
+    window.tray_menu = menu
+    window.tray_quit_separator = menu.addSeparator()
+    menu.addAction("Quit")
+    add_tray_entries(window, window.scheduler_control)
+    texts = [a.text() for a in menu.actions()]
+    assert texts == ["Open XSC Desktop", "Gather now", "Run queue now", "Pause scheduler", "", "Quit"]
+    window.tray_menu = None
