@@ -87,23 +87,10 @@ def write_csv(path: Path, rows: int) -> None:
                              "Rear-ended at a light", "11/20/2026 2:03 PM", "google", "green"])
 
 
-def bench_import(rows: int, folder: Path) -> list[tuple]:
-    from xsc_desktop import leads
-
-    path = folder / "leads.csv"
-    write_csv(path, rows)
-    size = path.stat().st_size / 1e6
-    ctx = open_db(folder / "app")
-    lander = make_lander()
-    started = time.perf_counter()
-    report = leads.import_file(path, lander)
-    ours = time.perf_counter() - started
-    assert report.imported == rows, report.summary()
+def _bare_import(path: Path, ctx, bare_db: Path) -> float:
+    """Seconds for the csv module + one sqlite3 executemany of the same rows into the same table and indexes."""
     schema = [sql for (sql,) in sqlite3.connect(ctx.data_dir / "xsc-desktop.sqlite3").execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name = 'lead' AND sql IS NOT NULL")]
-
-    # The bare baseline: the same rows, read with the csv module, into the same table, one executemany.
-    bare_db = folder / "bare.sqlite3"
     con = sqlite3.connect(bare_db)
     con.execute("PRAGMA journal_mode=wal")
     con.execute("PRAGMA synchronous=normal")
@@ -121,8 +108,27 @@ def bench_import(rows: int, folder: Path) -> list[tuple]:
                   for r in reader]
     with con:
         con.executemany(sql, params)
-    bare = time.perf_counter() - started
+    took = time.perf_counter() - started
     con.close()
+    return took
+
+
+def bench_import(rows: int, folder: Path) -> list[tuple]:
+    from xsc_desktop import leads
+
+    path = folder / "leads.csv"
+    write_csv(path, rows)
+    size = path.stat().st_size / 1e6
+    ours = bare = 1e9
+    # Alternate the two and keep each one's best of two rounds: the machine is shared.
+    for round_number in range(2):
+        ctx = open_db(folder / f"app{round_number}")
+        lander = make_lander()
+        started = time.perf_counter()
+        report = leads.import_file(path, lander)
+        ours = min(ours, time.perf_counter() - started)
+        assert report.imported == rows, report.summary()
+        bare = min(bare, _bare_import(path, ctx, folder / f"bare{round_number}.sqlite3"))
     return [("leads.import_file", rows, f"{size:.1f} MB", f"{ours:.2f} s", f"{rows / ours:,.0f}/s", ""),
             ("bare csv + sqlite3.executemany", rows, f"{size:.1f} MB", f"{bare:.2f} s", f"{rows / bare:,.0f}/s",
              ""),

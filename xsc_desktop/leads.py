@@ -587,6 +587,8 @@ class RowNormaliser:
             text = text[:MAX_VALUE_CHARS]
         if not text:
             return None
+        if kind == "text" or kind == "url":  # most columns: nothing to normalise
+            return text
         if kind == "phone":
             phone = normalise_phone(text)
             if phone is None:
@@ -645,6 +647,10 @@ def _check_lander(lander_id: int) -> Lander:
     return lander
 
 
+# The custom fields as the JSONField stores them (same text as json.dumps with these options, built once).
+_CUSTOM_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 class _Writer:
     """Buffers normalised rows and writes them in batches, with the duplicate rule applied per batch."""
 
@@ -685,8 +691,9 @@ class _Writer:
             params = []
             for _line, r in batch:
                 captured = r.get("captured_at")
+                custom = _CUSTOM_JSON(r["custom"]) if r["custom"] else "{}"
                 params.append((self.lander_id, r["external_id"], captured.isoformat(sep=" ") if captured else None,
-                               now_text, json.dumps(r["custom"], ensure_ascii=False, sort_keys=True), 0,
+                               now_text, custom, 0,
                                r.get("duplicate_of"), r["problems"], r["delivery_state"],
                                *map(r["lead"].get, fields)))
             cursor = database.cursor()
