@@ -240,3 +240,30 @@ def test_no_retry_past_the_window(make_lander, integrate, endpoint, smtp_server)
     task = Task.get(Task.kind == "integrate")
     assert (result.failed, task.attempts, task.status) == (1, 1, "failed")
     assert task.log[0]["status"] == 503 and "next_try_in_s" not in task.log[0]
+
+
+def test_different_hosts_run_side_by_side(make_lander, integrate, endpoint, smtp_server):
+    from tests.helpers.endpoint import RecordingEndpoint
+    from xsc_desktop import settings
+
+    settings.set("queue.per_host_limit", 1)
+    live, peak, lock = [0], [0], threading.Lock()
+    both = threading.Barrier(2, timeout=5)
+
+    def counting(path):
+        with lock:
+            live[0] += 1
+            peak[0] = max(peak[0], live[0])
+        both.wait()  # only returns when the other host's post is in flight at the same time
+        with lock:
+            live[0] -= 1
+        return ACCEPT
+
+    with RecordingEndpoint() as other:
+        endpoint._next_reply = counting
+        other._next_reply = counting
+        integrate(make_lander("A"), endpoint.url("/a"))
+        integrate(make_lander("B"), other.url("/b"))
+        queue.gather(GATHER_AT, tz=NY)
+        result = queue.run(RUN_AT, tz=NY)
+    assert result.done == 2 and peak[0] == 2
