@@ -119,20 +119,25 @@ def bench_import(rows: int, folder: Path) -> list[tuple]:
     path = folder / "leads.csv"
     write_csv(path, rows)
     size = path.stat().st_size / 1e6
-    ours = bare = 1e9
-    # Alternate the two and keep each one's best of two rounds: the machine is shared.
+    ours = bare = ours_cpu = bare_cpu = 1e9
+    # Alternate the two and keep each one's best of two rounds: the machine is shared. CPU time is shown too,
+    # as the steadier figure when others load the machine.
     for round_number in range(2):
         ctx = open_db(folder / f"app{round_number}")
         lander = make_lander()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = leads.import_file(path, lander)
         ours = min(ours, time.perf_counter() - started)
+        ours_cpu = min(ours_cpu, time.process_time() - cpu)
         assert report.imported == rows, report.summary()
+        cpu = time.process_time()
         bare = min(bare, _bare_import(path, ctx, folder / f"bare{round_number}.sqlite3"))
-    return [("leads.import_file", rows, f"{size:.1f} MB", f"{ours:.2f} s", f"{rows / ours:,.0f}/s", ""),
-            ("bare csv + sqlite3.executemany", rows, f"{size:.1f} MB", f"{bare:.2f} s", f"{rows / bare:,.0f}/s",
-             ""),
-            ("ratio (target >= 40%, < 10 s)", "", "", "", f"{bare / ours:.0%}",
+        bare_cpu = min(bare_cpu, time.process_time() - cpu)
+    return [("leads.import_file", rows, f"{size:.1f} MB", f"{ours:.2f} s", f"{ours_cpu:.2f} s",
+             f"{rows / ours:,.0f}/s", ""),
+            ("bare csv + sqlite3.executemany", rows, f"{size:.1f} MB", f"{bare:.2f} s", f"{bare_cpu:.2f} s",
+             f"{rows / bare:,.0f}/s", ""),
+            ("ratio (target >= 40%, < 10 s)", "", "", "", f"cpu {bare_cpu / ours_cpu:.0%}", f"{bare / ours:.0%}",
              "ok" if bare / ours >= 0.4 and ours < 10 else "MISSED")]
 
 
@@ -392,7 +397,7 @@ def main() -> int:
         folder = Path(tmp)
         if "import" in only:
             table("Import a CSV of leads", bench_import(args.rows, folder),
-                  ("path", "rows", "file", "time", "rate", "target"))
+                  ("path", "rows", "file", "time", "cpu", "rate", "target"))
         if "slow" in only:
             table("Delivery to an endpoint answering in 200 ms", bench_slow(folder, args.slow_leads),
                   ("run", "leads", "time", "rate", "ideal", "of ideal", "target >= 85%"))

@@ -563,6 +563,11 @@ class RowNormaliser:
                 if text:
                     custom[column] = text[:MAX_VALUE_CHARS]
                 continue
+            if kind == "text" and type(raw) is str and len(raw) <= MAX_VALUE_CHARS:  # the common cell, inline
+                text = raw.strip()
+                if text:
+                    lead[target] = text
+                continue
             value = self._value(target, kind, raw, column, problems)
             if value is not None and value != "":
                 lead[target] = value
