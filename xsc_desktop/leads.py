@@ -226,7 +226,7 @@ def _open_csv(path: Path) -> _Source:
                     yield start, {"__bad__": f"has {len(values)} values but the header has {len(columns)} columns; "
                                              "check its quotes and commas"}
                     continue
-            yield start, dict(zip(columns, values, strict=True))
+            yield start, values  # a list in column order: no dict per row on the hot path
 
     encoding = utf16 or "utf-8"
 
@@ -467,7 +467,9 @@ def preview_file(path: Path | str, lander_id: int | None = None, rows: int = 5) 
     source = open_lead_file(path)
     sample = []
     for _line, values in source.rows:
-        if "__bad__" not in values:
+        if type(values) is list:
+            sample.append(dict(zip(source.columns, values, strict=False)))
+        elif "__bad__" not in values:
             sample.append(values)
         if len(sample) >= rows:
             break
@@ -543,19 +545,25 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class RowNormaliser:
     """Turns one row (values by column) into Lead column values, noting problems in plain words."""
 
-    def __init__(self, mapping: dict[str, str | None]) -> None:
+    def __init__(self, mapping: dict[str, str | None], columns: list[str] | None = None) -> None:
         # (column, target, kind) worked out once: this loop runs for every cell of a 200 MB file.
         self.triples = [(column, target, FIELDS_BY_NAME[target].kind if target else "")
                         for column, target in mapping.items()]
         self.known = frozenset(mapping) | {"__bad__"}
+        # Rows read as lists (CSV) are taken by position: (index, column, target, kind).
+        self.positions = [(i, column, mapping.get(column), FIELDS_BY_NAME[mapping[column]].kind
+                           if mapping.get(column) else "") for i, column in enumerate(columns or ())]
 
-    def normalise(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-        """(canonical values, custom fields, problems) of one row."""
+    def normalise(self, values: dict[str, Any] | list[Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """(canonical values, custom fields, problems) of one row (values by column, or a list in column order)."""
         lead: dict[str, Any] = {}
         custom: dict[str, Any] = {}
         problems: list[str] = []
-        for column, target, kind in self.triples:
-            raw = values.get(column)
+        if type(values) is list:
+            cells = [(values[i], column, target, kind) for i, column, target, kind in self.positions]
+        else:
+            cells = [(values.get(column), column, target, kind) for column, target, kind in self.triples]
+        for raw, column, target, kind in cells:
             if raw is None or raw == "":
                 continue
             if target is None:
@@ -571,7 +579,7 @@ class RowNormaliser:
             value = self._value(target, kind, raw, column, problems)
             if value is not None and value != "":
                 lead[target] = value
-        extra = values.keys() - self.known
+        extra = () if type(values) is list else values.keys() - self.known
         for column in extra:  # keys that appear only in later JSON records
             text = _text(values[column])
             if not text:
@@ -761,8 +769,9 @@ class _Writer:
                 seen_in_batch.setdefault(k, str(line))
 
 
-def _prepare(line: int, values: dict[str, Any], normaliser: RowNormaliser, report: ImportReport) -> dict | None:
-    if "__bad__" in values:
+def _prepare(line: int, values: dict[str, Any] | list[Any], normaliser: RowNormaliser,
+             report: ImportReport) -> dict | None:
+    if type(values) is dict and "__bad__" in values:
         report.problem(line, f"Line {line} {values['__bad__']}; not imported")
         return None
     lead, custom, problems = normaliser.normalise(values)
@@ -788,10 +797,11 @@ def _prepare(line: int, values: dict[str, Any], normaliser: RowNormaliser, repor
 def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapping: dict[str, str | None],
                 report: ImportReport, *, now: datetime | None = None,
                 progress: Callable[[int], None] | None = None,
-                cancel: threading.Event | None = None) -> ImportReport:
-    """Normalise and store rows (line, values by column) for a lander; shared by file import and feed pull."""
+                cancel: threading.Event | None = None, columns: list[str] | None = None) -> ImportReport:
+    """Normalise and store rows (line, values by column — or lists in the order of `columns`) for a lander;
+    shared by file import and feed pull."""
     now = _as_utc_naive(now) if now else utcnow()
-    normaliser = RowNormaliser(mapping)
+    normaliser = RowNormaliser(mapping, columns)
     writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0))
     for count, (line, values) in enumerate(rows, 1):
         report.rows += 1
@@ -825,7 +835,8 @@ def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None]
     report = ImportReport(file=path.name, lander_id=lander.id, mapping=dict(mapping), encoding=source.encoding)
     on_rows = (lambda _n: progress(source.position(), source.total)) if progress else None
     try:
-        import_rows(lander.id, source.rows, mapping, report, now=now, progress=on_rows, cancel=cancel)
+        import_rows(lander.id, source.rows, mapping, report, now=now, progress=on_rows, cancel=cancel,
+                    columns=source.columns)
     finally:
         _close(source.rows)
     for line, message in source.errors:
