@@ -515,6 +515,14 @@ def paused_integrations() -> list[dict[str, Any]]:
              "reason": i.paused_reason} for i in rows]
 
 
+def _in_flight(lead_id: int) -> bool:
+    """Whether an attempt for the lead is out right now (its `sending` row is not resolved yet)."""
+    lead = Lead.get_or_none(Lead.id == lead_id)
+    if lead is not None and lead.delivery_state == "sending":
+        return True
+    return Delivery.select().where((Delivery.lead == lead_id) & (Delivery.state == "sending")).exists()
+
+
 def resend(lead_id: int, *, actor: str | None = None, now: datetime | None = None) -> PassReport:
     """Send a lead again (the operator confirmed): a new round of attempts starts now; logged in Activity."""
     lead = Lead.get_or_none(Lead.id == lead_id)
@@ -525,7 +533,7 @@ def resend(lead_id: int, *, actor: str | None = None, now: datetime | None = Non
         raise UserError(f"Lead {lead_id}'s lander has no active integration; wire it to a parser first.")
     if integration.paused:
         raise UserError(f"Deliveries of lead {lead_id}'s lander are paused; resume them first.")
-    if lead.delivery_state == "sending":
+    if _in_flight(lead_id):
         raise UserError(f"Lead {lead_id} is being sent right now; wait for the answer.")
     Lead.update(delivery_state="new").where(Lead.id == lead_id).execute()
     activity.record("lead", lead_id, "resend", from_state=lead.delivery_state, to_state="new", actor=actor)
@@ -539,7 +547,7 @@ def mark_delivered(lead_id: int, *, note: str = "", actor: str | None = None) ->
     lead = Lead.get_or_none(Lead.id == lead_id)
     if lead is None:
         raise UserError(f"There is no lead with id {lead_id}; check the number.")
-    if lead.delivery_state == "sending":
+    if _in_flight(lead_id):
         raise UserError(f"Lead {lead_id} is being sent right now; wait for the answer.")
     Lead.update(delivery_state="delivered").where(Lead.id == lead_id).execute()
     activity.record("lead", lead_id, "marked delivered", from_state=lead.delivery_state, to_state="delivered",

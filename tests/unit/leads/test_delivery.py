@@ -253,3 +253,16 @@ def test_per_host_limit_is_never_exceeded_and_is_used(ctx):
         server.server_close()
     assert states(ids) == ["delivered"] * 6
     assert seen["max"] == 2 and seen["broken"] == 0
+
+
+def test_a_lead_in_flight_cannot_be_resent_or_marked(ctx, endpoint):
+    from xsc_desktop.errors import UserError
+
+    integration = wire_lander(endpoint.url("/leads"))
+    [lead] = add_leads(integration.lander_id, 1)
+    Delivery.create(lead=lead, integration=integration, attempt=1, state="sending")
+    with pytest.raises(UserError, match="being sent right now"):
+        delivery.resend(lead)
+    with pytest.raises(UserError, match="being sent right now"):
+        delivery.mark_delivered(lead)
+    assert endpoint.received == []
