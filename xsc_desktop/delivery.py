@@ -2,11 +2,12 @@
 
     report = deliver_once(now)          # one pass (the scheduler job "deliver", `xsc-desktop deliver --once`)
 
-Never twice: before a request goes out, the lead is claimed (`new`/`retry` → `sending`) and a Delivery row
-`sending` is committed; after the answer both are resolved in one transaction. A process killed in between leaves
-`sending` rows; the next pass (holding the process lock "delivery", so the old holder is gone) marks them
-`uncertain`. Uncertain leads wait for the operator (resend, or mark delivered) unless the parser declares its
-endpoint idempotent (`retry.idempotent`), in which case they are resent automatically.
+Never twice: before a request goes out, a Delivery row `sending` is committed for it (only while the lead is
+still in the state it was picked in); the answer resolves that row and the lead's state. To keep to one commit per
+lead, a worker writes an answer together with its next claim (or when it ends); a process killed before that leaves
+`sending` rows, and the next pass (holding the process lock "delivery", so the old holder is gone) marks them and
+their leads `uncertain`. Uncertain leads wait for the operator (resend, or mark delivered) unless the parser declares
+its endpoint idempotent (`retry.idempotent`), in which case they are resent automatically.
 
 Retries: retryable outcomes (timeouts, dropped connections, 429, 5xx) wait `backoff_base * 2**(attempt-1)` seconds
 with jitter (or the answer's Retry-After, never less) up to the parser's `max_attempts`; rejected and duplicate
