@@ -289,10 +289,74 @@ def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+_JSON_SKIP = re.compile(r"[\s,]*")
+JSON_ITEM_LIMIT = 10 * 1024 * 1024  # one lead object larger than this is not a lead: the file is broken there
+
+
+def _first_json_char(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace") as fh:
+        head = fh.read(4096).lstrip("\ufeff \t\r\n")
+    return head[:1]
+
+
+def _json_array_items(path: Path, encoding: str, counter: list[int]) -> Iterator[tuple[int, Any]]:
+    """The items of a top-level JSON array, read in 1 MB pieces (a 200 MB file never sits in memory whole)."""
+    decoder = json.JSONDecoder()
+    text = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with open(path, "rb") as fh:
+        buffer = ""
+        ended = False
+
+        def fill() -> bool:
+            nonlocal buffer, ended
+            if ended:
+                return False
+            chunk = fh.read(1 << 20)
+            counter[0] += len(chunk)
+            ended = not chunk
+            buffer += text.decode(chunk, final=ended)
+            return True
+
+        while "[" not in buffer and fill():
+            pass
+        pos = buffer.find("[") + 1
+        number = 0
+        while True:
+            while True:
+                pos = _JSON_SKIP.match(buffer, pos).end()
+                if pos < len(buffer) or not fill():
+                    break
+            if pos >= len(buffer):
+                yield number + 1, _BadRecord("is cut off: the file ends before the list of leads is closed")
+                return
+            if buffer[pos] == "]":
+                return
+            while True:
+                try:
+                    item, end = decoder.raw_decode(buffer, pos)
+                    break
+                except ValueError as exc:
+                    if len(buffer) - pos > JSON_ITEM_LIMIT or not fill():
+                        yield number + 1, _BadRecord(f"is not valid JSON ({exc.args[0].split(':')[0]}); the items "
+                                                     "before it were kept")
+                        return
+            number += 1
+            yield number, item
+            pos = end
+            if pos > (1 << 20):  # drop what was read, now and then (not per item: that would copy the buffer)
+                buffer, pos = buffer[pos:], 0
+
+
 def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]]:
-    """(encoding, iterator of (line, record), [bytes read]) for a JSON array, {"leads": [...]} or JSON Lines."""
+    """(encoding, iterator of (line, record), [bytes read]) for a JSON array, {"leads": [...]} or JSON Lines.
+
+    A top-level array is streamed; {"leads": [...]} is read whole (feed pages and exports of that shape are small).
+    """
     counter = [0, 0]
     utf16 = _utf16(path)
+    encoding = utf16 or "utf-8-sig"
+    if _first_json_char(path, encoding) == "[":
+        return "utf-8" if not utf16 else utf16, _json_array_items(path, encoding, counter), counter
     if utf16:
         text = path.read_text(encoding=utf16)
         counter[0] = path.stat().st_size

@@ -207,7 +207,7 @@ def test_unreadable_files_say_what_to_do(tmp_path, lander):
     with pytest.raises(UserError, match="not a readable Excel"):
         leads.import_file(bad, lander.id)
     broken = tmp_path / "bad.json"
-    broken.write_text("[{\"a\": 1},")
+    broken.write_text("{\"leads\": [{\"a\": 1},")
     with pytest.raises(UserError, match="not valid JSON"):
         leads.import_file(broken, lander.id)
     with pytest.raises(UserError, match="no lander"):
@@ -241,3 +241,20 @@ def test_export_neutralises_formulas(tmp_path, samples, lander):
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
     assert Path(str(out) + ".part").exists() is False
     assert Lander.get_by_id(lander.id)
+
+
+def test_json_array_is_streamed_and_a_broken_item_keeps_the_ones_before(tmp_path, lander, monkeypatch):
+    items = [{"id": f"S{n}", "email": f"s{n}@b.co", "notes": "x" * 300} for n in range(5000)]
+    whole = tmp_path / "big.json"
+    whole.write_text(json.dumps(items))
+    report = leads.import_file(whole, lander.id)
+    assert report.imported == 5000 and not report.problems
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(items[:3])[:-1] + ', {"id": "S9", "email": }, {"id": "S10"}]')
+    report = leads.import_file(broken, lander.id)
+    assert report.already_there == 3 and report.problems[0][0] == 4
+    assert "not valid JSON" in report.problems[0][1]
+    cut = tmp_path / "cut.json"
+    cut.write_text(json.dumps(items[:2])[:-1])
+    report = leads.import_file(cut, lander.id)
+    assert report.already_there == 2 and "cut off" in report.problems[0][1]
