@@ -1715,7 +1715,7 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
                 score -= 5
             if re.search(r"\b(documentation|docs|support|help|website|privacy|terms|portal|login|dashboard|"
                          r"unsubscribe|example of|landing page|your site|logo|more info|see|visit|contact|"
-                         r"deprecated|legacy|old|previous|no longer|retired|not for)\b",
+                         r"deprecated|legacy|old|previous|no longer|retired|not for|ping)\b",
                          before[-60:] + " " + after[:30]):
                 score -= 3
             if line.strip().startswith("|") or line.count(" | ") >= 2 and not re.search(r"url|endpoint", before):
@@ -1735,6 +1735,8 @@ def _urls(doc: _Doc, extracted: Extracted, request: dict | None) -> dict[str, _U
             u.score += 2
         if path in ("", "/"):
             u.score -= 3
+        if re.search(r"/ping\b|ping\.", path):
+            u.score -= 3  # ping-post buyers: the ping only asks for a price, the lead goes to the post URL
         if re.search(r"\.(pdf|png|jpe?g|gif|svg|css|js|docx?|xlsx?)$", path):
             u.score -= 6
         if "trustedform.com" in host or "leadid" in host or "jornaya" in host or "google" in host or host.startswith("www."):

@@ -319,3 +319,8 @@ def test_json_payload_with_a_url_field_is_a_payload():
     described = '{"url": "https://a.example/api", "method": "POST", "body": {"first_name": "Amy"}}'
     result = analyze(Extracted(text=described, format="json"), "r.json")
     assert result["endpoint"] == "https://a.example/api" and set(fields(result)) == {"first_name"}
+
+
+def test_ping_post_doc_picks_the_post_url():
+    text = "Ping URL: https://buyer.example/api/ping\nPost URL: https://buyer.example/api/post\nFields:\n- first_name\n"
+    assert run(text)["endpoint"] == "https://buyer.example/api/post"
