@@ -32,11 +32,11 @@ MAX_PACK_RATIO = 200
 # only this many levels deep.
 MAX_NESTING = 3
 
-FORMATS = ("pdf", "docx", "xlsx", "csv", "html", "eml", "txt", "md", "json")
+FORMATS = ("pdf", "docx", "xlsx", "odt", "ods", "csv", "html", "eml", "txt", "md", "json")
 _EXTENSION_FORMAT = {
     ".pdf": "pdf", ".docx": "docx", ".docm": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv",
     ".tsv": "csv", ".htm": "html", ".html": "html", ".xhtml": "html", ".eml": "eml", ".msg": "eml",
-    ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".json": "json",
+    ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".json": "json", ".odt": "odt", ".ods": "ods",
 }
 
 
@@ -204,6 +204,14 @@ def _zip_kind(data: bytes, name: str) -> str:
         return "docx"
     if "xl/workbook.xml" in names:
         return "xlsx"
+    if "content.xml" in names:
+        # OpenDocument (LibreOffice): the mimetype member says text or spreadsheet.
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace") if "mimetype" in names else ""
+        except Exception:  # noqa: BLE001 - a damaged mimetype member only loses the hint
+            mimetype = ""
+        return "ods" if "spreadsheet" in mimetype else "odt"
     raise IntakeError(
         f"{name or 'The file'} is a ZIP archive, not a Word or Excel posting doc; unpack it and drop the doc inside."
     )
@@ -762,7 +770,69 @@ def _add_attachment(result: Extracted, parts: list[str], part, filename: str, de
     result.warnings.extend(sub.warnings)
 
 
+# --------------------------------------------------------------------------- OpenDocument
+
+_TEXT_NS = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+MAX_REPEAT = 50  # "number-columns-repeated" pads rows to 16384 cells; only a few can hold a posting doc's text
+
+
+def _read_opendocument(data: bytes, name: str) -> Extracted:
+    with _open_office_zip(data, name) as archive:
+        body = _read_member(archive, "content.xml", name)
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise IntakeError(f"{name or 'The document'} is damaged and its text cannot be read; ask for it again.") from exc
+    lines: list[str] = []
+    tables: list[list[list[str]]] = []
+
+    def text_of(node: ElementTree.Element) -> str:
+        parts = [node.text or ""]
+        for child in node:
+            if child.tag == f"{_TEXT_NS}s":
+                parts.append(" " * int(child.get(f"{_TEXT_NS}c", "1") or 1))
+            elif child.tag == f"{_TEXT_NS}tab":
+                parts.append("\t")
+            elif child.tag == f"{_TEXT_NS}line-break":
+                parts.append("\n")
+            else:
+                parts.append(text_of(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    def walk(node: ElementTree.Element, in_list: bool = False) -> None:
+        for child in node:
+            if child.tag in (f"{_TEXT_NS}p", f"{_TEXT_NS}h"):
+                text = text_of(child)
+                lines.append(("- " + text) if in_list and text.strip() else text)
+            elif child.tag == f"{_TEXT_NS}list":
+                walk(child, True)
+            elif child.tag == f"{_TABLE_NS}table":
+                rows = []
+                for row in child.iter(f"{_TABLE_NS}table-row"):
+                    cells: list[str] = []
+                    for cell in row:
+                        if cell.tag not in (f"{_TABLE_NS}table-cell", f"{_TABLE_NS}covered-table-cell"):
+                            continue
+                        value = " ".join(text_of(p).strip() for p in cell.iter(f"{_TEXT_NS}p")).strip()
+                        repeat = min(int(cell.get(f"{_TABLE_NS}number-columns-repeated", "1") or 1), MAX_REPEAT)
+                        cells.extend([value] * (repeat if value else min(repeat, 1)))
+                    rows.append(_trim_row(cells))
+                while rows and not rows[-1]:
+                    rows.pop()
+                if rows:
+                    tables.append(rows)
+                    lines.append(_table_text(rows))
+            else:
+                walk(child, in_list)
+
+    walk(root)
+    return Extracted(text="\n".join(lines), tables=tables)
+
+
 _READERS = {
     "pdf": _read_pdf, "docx": _read_docx, "xlsx": _read_xlsx, "csv": _read_csv, "html": _read_html,
-    "eml": _read_eml, "txt": _read_text, "md": _read_text, "json": _read_json,
+    "eml": _read_eml, "txt": _read_text, "md": _read_text, "json": _read_json, "odt": _read_opendocument,
+    "ods": _read_opendocument,
 }

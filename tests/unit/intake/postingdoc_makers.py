@@ -159,3 +159,27 @@ def make_zip_bomb_docx(unpacked_mb: int = 300) -> bytes:
             for _ in range(unpacked_mb):
                 member.write(chunk)
     return out.getvalue()
+
+
+def make_opendocument(blocks: list[str | list[list[str]]], *, spreadsheet: bool = False) -> bytes:
+    """An ODT (or ODS) whose body holds paragraphs and tables, as LibreOffice writes them."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"')
+    body = []
+    for block in blocks:
+        if isinstance(block, str):
+            body.append(f"<text:p>{escape(block)}</text:p>")
+        else:
+            rows = "".join("<table:table-row>" + "".join(
+                f"<table:table-cell><text:p>{escape(c)}</text:p></table:table-cell>" for c in row)
+                + '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>' for row in block)
+            body.append(f'<table:table table:name="Sheet1">{rows}</table:table>')
+    kind = "spreadsheet" if spreadsheet else "text"
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
+               f"<office:{kind}>{''.join(body)}</office:{kind}></office:body></office:document-content>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", f"application/vnd.oasis.opendocument.{kind}", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+    return out.getvalue()

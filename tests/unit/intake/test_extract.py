@@ -242,3 +242,14 @@ def test_damaged_copies_of_every_fixture_never_crash():
 def test_docx_list_items_read_as_a_list():
     got = extract_bytes(make_docx(["Fields:", "• first_name (required)", "• phone"]), "list.docx")
     assert got.text.splitlines() == ["Fields:", "- first_name (required)", "- phone"]
+
+
+def test_opendocument_text_and_spreadsheet():
+    from tests.unit.intake.postingdoc_makers import make_opendocument
+
+    odt = extract_bytes(make_opendocument(["Post to https://x.example/post", [["Field", "Required"], ["first", "Yes"]]]),
+                        "spec.odt")
+    assert odt.format == "odt" and odt.tables == [[["Field", "Required"], ["first", "Yes"]]]
+    assert "https://x.example/post" in odt.text
+    ods = extract_bytes(make_opendocument([[["URL", "https://x.example/post"]]], spreadsheet=True), "spec.bin")
+    assert ods.format == "ods" and ods.tables == [[["URL", "https://x.example/post"]]]
