@@ -151,6 +151,7 @@ class LandersPage(QWidget):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
         self._reload_timer.timeout.connect(self.reload)
+        self._stale = False
         self._update_buttons()
 
     # --- loading
@@ -190,9 +191,18 @@ class LandersPage(QWidget):
 
     def _on_event(self, topic: str, payload: dict) -> None:
         if topic in ("lander.changed", "lander.imported", "task.changed", "queue.finished"):
-            self._reload_timer.start()
+            if self.isVisible():
+                self._reload_timer.start()
+            else:
+                self._stale = True  # reloaded when shown again: no reads for a page nobody looks at
         elif topic == "posting_doc.changed":
             self.detail.posting_docs.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.reload()
 
     # --- selection and detail
 
