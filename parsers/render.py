@@ -326,7 +326,7 @@ class CompiledSpec:
                 if not value and item.name not in missing_settings:
                     missing_settings.append(item.name)
             if item.secret and value:
-                secret_values.append(value)
+                secret_values.extend(dict.fromkeys((value, _one_line(value))))
             location = body_loc if item.location == "body" else item.location
             extra[location].append((item.name, value))
         if test and spec.test.kind == "field" and spec.test.field:
@@ -345,7 +345,8 @@ class CompiledSpec:
             if not credential:
                 missing_settings.append(auth.secret or "auth secret")
             else:
-                secret_values.append(credential)
+                # Headers carry the value on one line: mask that form too, should the secret hold a line break.
+                secret_values.extend(dict.fromkeys((credential, _one_line(credential))))
             if auth.kind == "basic":
                 user = fill_placeholders(auth.username, settings, missing_settings)
                 token = base64.b64encode(f"{user}:{credential}".encode()).decode("ascii")

@@ -525,7 +525,7 @@ class ParserEditor(QWidget):
         self.backoff_spin = QDoubleSpinBox()
         self.backoff_spin.setRange(0, 86400)
         self.backoff_spin.setSuffix(" s")
-        self.backoff_spin.setDecimals(0)
+        self.backoff_spin.setDecimals(1)
         self.idempotent_box = QCheckBox("Re-sending the same lead is harmless")
         self.idempotent_box.setToolTip("The client's system drops duplicates, or an external id is sent. When not "
                                        "ticked, a lead that timed out is not sent again (it may have arrived).")
