@@ -1941,6 +1941,13 @@ def _pick_format(doc: _Doc, system: str, endpoint: str | None, method: str, requ
 # --------------------------------------------------------------------------- maps_to and types
 
 
+# Short forms the synonym list leaves out, by squashed name.
+_ALIASES = {"addr": "address", "addr1": "address", "streetaddr": "address", "postal": "zip", "zipcd": "zip",
+            "attorneyretained": "has_attorney", "retainedattorney": "has_attorney", "haslawyer": "has_attorney",
+            "hasrepresentation": "has_attorney", "consentlanguage": "tcpa_text", "consenttext": "tcpa_text",
+            "tcpadisclosure": "tcpa_text", "consentgiven": "tcpa_consent", "optedin": "tcpa_consent",
+            "cellphonenumber": "phone", "mobilenumber": "phone", "cellnumber": "phone", "phoneno": "phone",
+            "emailaddr": "email", "ipaddr": "ip_address", "dateofloss": "incident_date", "lossdate": "incident_date"}
 _VAGUE_WORDS = {"name", "type", "id", "date", "case", "ref", "reference", "source", "url", "st", "ua", "s1", "mail",
                 "note", "created", "received", "submitted", "browser", "website", "vendor", "fault", "consent",
                 "datetime", "timestamp", "primary", "secondary", "cell", "tel", "region", "province", "street",
@@ -1971,8 +1978,12 @@ def _maps_to(f: _Field) -> str | None:
         return hit
     last = name.rsplit(".", 1)[-1]
     toks = _tokens(last)
+    hit = _ALIASES.get("".join(toks))
+    if hit:
+        return hit
     while len(toks) > 1 and toks[-1] in ("flag", "yn", "ind", "indicator", "value", "answer", "text", "field",
-                                         "str", "txt", "bool", "dt", "num", "nbr", "no"):
+                                         "str", "txt", "bool", "dt", "num", "nbr", "no", "name", "abbr", "abbrev",
+                                         "abbreviation", "mmddyyyy", "yyyymmdd", "mdy", "ymd", "iso", "utc"):
         if toks[-1] in ("dt",):
             toks[-1] = "date"
             break

@@ -324,3 +324,12 @@ def test_json_payload_with_a_url_field_is_a_payload():
 def test_ping_post_doc_picks_the_post_url():
     text = "Ping URL: https://buyer.example/api/ping\nPost URL: https://buyer.example/api/post\nFields:\n- first_name\n"
     assert run(text)["endpoint"] == "https://buyer.example/api/post"
+
+
+def test_short_and_qualified_names_map():
+    from xsc_desktop.intake.analyze import _Field, _maps_to
+
+    cases = {"addr1": "address", "city_name": "city", "state_abbr": "state", "postal": "zip",
+             "dob_mmddyyyy": "date_of_birth", "AttorneyRetained": "has_attorney", "ConsentLanguage": "tcpa_text",
+             "ClaimantFirstName": "first_name", "phone_home": "phone", "injured_yn": "injured", "campaign_name": None}
+    assert {n: _maps_to(_Field(name=n)) for n in cases} == cases
