@@ -418,11 +418,6 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
     return pairs
 
 
-def _kv_lookup(doc: _Doc, *keys: str) -> list[tuple[str, str, int]]:
-    wanted = {squash(k) for k in keys}
-    return [(k, v, i) for k, v, i in doc.kv if squash(k) in wanted]
-
-
 # --------------------------------------------------------------------------- tables
 
 

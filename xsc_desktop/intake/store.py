@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -160,13 +159,6 @@ def save_draft(doc, draft: dict) -> None:  # noqa: ANN001 - a models.PostingDoc
     """Keep the operator's edits of a draft (review dialog) before applying it."""
     doc.draft = draft
     doc.save()
-
-
-def copy_out(doc, folder: Path) -> Path:  # noqa: ANN001 - a models.PostingDoc
-    """Copy a stored doc back out under its original name (for "Open original")."""
-    target = Path(folder) / doc.original_name
-    shutil.copyfile(doc.path, target)
-    return target
 
 
 
