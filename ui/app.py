@@ -184,20 +184,29 @@ def create_window(ctx: Context, app: QApplication) -> MainWindow:
     return window
 
 
-def finish_start(window: MainWindow, app: QApplication) -> None:
-    """Everything after the first paint: the tray, start-up hooks (scheduler) and the first page."""
-    import importlib
-
-    for module in FEATURE_MODULES:
-        importlib.import_module(module)
+def finish_start(window: MainWindow, app: QApplication, *, features_later: bool = False) -> None:
+    """Everything after the first paint: the tray and the first page, then the features (menu entries, drop
+    handlers, the scheduler). With `features_later` the features wait until the board has shown its rows, so
+    their imports do not hold the board back."""
     tray = build_tray(window, app)
     window.notifications.tray = tray
     window.tray = tray
     stops: list[Callable[[], None]] = []
-    for hook in STARTUP_HOOKS:
-        stop = hook(window)
-        if stop is not None:
-            stops.append(stop)
+    started = False
+
+    def start_features() -> None:
+        nonlocal started
+        if started:
+            return
+        started = True
+        import importlib
+
+        for module in FEATURE_MODULES:
+            importlib.import_module(module)
+        for hook in STARTUP_HOOKS:
+            stop = hook(window)
+            if stop is not None:
+                stops.append(stop)
 
     def shutdown() -> None:
         for stop in stops:
@@ -209,6 +218,14 @@ def finish_start(window: MainWindow, app: QApplication) -> None:
 
     window.shutdown = shutdown  # type: ignore[attr-defined]
     window.start()
+    if not features_later:
+        start_features()
+        return
+    board = window.pages.get("landers")
+    if board is not None and hasattr(board, "loaded"):
+        # After the board has painted its rows (an empty board has nothing to paint: the fallback below).
+        board.loaded.connect(lambda _n: _FirstPaint(board.table.viewport(), start_features))
+    QTimer.singleShot(1000, start_features)  # also when the board could not load
 
 
 def run(data_dir: str | None = None, database_url: str | None = None) -> int:
@@ -248,7 +265,7 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
             app.exit(1)
             return
         reporter.log_path = ctx.log_path
-        finish_start(window, app)
+        finish_start(window, app, features_later=True)
         app.setQuitOnLastWindowClosed(window.tray is None)
         app.aboutToQuit.connect(window.save_layout)
         app.aboutToQuit.connect(window.shutdown)
