@@ -276,13 +276,14 @@ def _match_url_template(template: str, endpoint: str) -> dict[str, str] | None:
 def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> dict:  # noqa: ANN001 - PostingDoc
     """Create or update the parser from the doc's draft and wire the lander's integration to it.
 
-    Settings (ids, codes, URL parts) go to the integration, secrets to the secret store; returns a summary
-    with what is still missing for the next gather.
+    Goes through the parser store (a new version only when the spec changed) and the integration service
+    (settings merged, secrets to the secret store). Returns a summary naming, never showing, what was set:
+    `missing` lists the parser settings still empty, `lander_missing` everything the queue would still ask for.
     """
     from parsers.spec import ParserSpec
-    from xsc_desktop import activity
-    from xsc_desktop.landers import get_lander
-    from xsc_desktop.models import Integration, Parser, ParserVersion, Secret, database, utcnow
+    from xsc_desktop import activity, integrations, parsers_store
+    from xsc_desktop.landers import get_lander, set_status
+    from xsc_desktop.models import Parser, database
 
     if doc.error or not doc.draft:
         raise IntakeError(f"{doc.original_name} has no draft to apply ({doc.error or 'nothing was read'}).")
@@ -294,40 +295,12 @@ def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> 
     draft = doc.draft
     name = f"{client.name} ({draft.get('system') or 'generic'})"
     setup = build_parser_setup(draft, name)
-    spec_dict = setup.spec.to_dict(with_secrets=False)
-    ParserSpec.from_dict(spec_dict)  # the same check an import does
-    stamp = now or utcnow()
+    ParserSpec.from_dict(setup.spec.to_dict())  # the same shape check an import does
     with database.atomic():
-        parser = Parser.get_or_none(Parser.name == name)
-        if parser is None:
-            parser = Parser.create(name=name, preset=setup.spec.preset, system=setup.spec.system, spec=spec_dict,
-                                   version=1, updated_at=stamp)
-            ParserVersion.create(parser=parser, version=1, spec=spec_dict, author=activity.current_actor(),
-                                 note=f"from posting doc {doc.original_name}", created_at=stamp)
-            created = True
-        else:
-            created = False
-            if parser.spec != spec_dict:
-                parser.version += 1
-                parser.spec = spec_dict
-                parser.updated_at = stamp
-                parser.save()
-                ParserVersion.create(parser=parser, version=parser.version, spec=spec_dict,
-                                     author=activity.current_actor(), note=f"from posting doc {doc.original_name}",
-                                     created_at=stamp)
-        integration = Integration.get_or_none(Integration.lander == lander)
-        if integration is None:
-            integration = Integration.create(lander=lander, parser=parser, settings=setup.settings, updated_at=stamp)
-        else:
-            integration.parser = parser
-            integration.settings = {**(integration.settings or {}), **setup.settings}
-            integration.updated_at = stamp
-            integration.save()
-        scope = f"integration:{integration.id}"
-        for key, value in setup.secrets.items():
-            Secret.insert(scope=scope, name=key, value=value, updated_at=stamp).on_conflict(
-                conflict_target=[Secret.scope, Secret.name], update={Secret.value: value, Secret.updated_at: stamp},
-            ).execute()
+        existed = Parser.get_or_none(Parser.name == name) is not None
+        summary = parsers_store.save_parser(setup.spec, note=f"from posting doc {doc.original_name}")
+        integration = integrations.set_integration(lander, parser=name, settings=setup.settings,
+                                                   secrets=setup.secrets)
         if doc.lander_id != lander.id:
             doc.lander = lander
             doc.campaign = lander.campaign
@@ -335,17 +308,21 @@ def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> 
             doc.save()
         # Never the values: the note names what was set, so secrets stay out of the activity log.
         activity.record("lander", lander.id, "posting doc applied",
-                        note=f"{doc.original_name} → parser {name} v{parser.version}; settings "
+                        note=f"{doc.original_name} → parser {name} v{summary.version}; settings "
                              f"{', '.join(setup.settings) or 'none'}; secrets {', '.join(setup.secrets) or 'none'}")
+        lander_missing = integrations.missing_info(lander)
+        # A lander waiting for this information is ready again once nothing is missing.
+        if not lander_missing and get_lander(lander.id).status == "needs_info":
+            set_status(lander.id, "ready", note=f"posting doc {doc.original_name} applied")
     missing = setup.missing
-    # A lander waiting for this information is ready again once nothing is missing.
-    if not missing and lander.status == "needs_info":
-        from xsc_desktop.landers import set_status
-
-        set_status(lander.id, "ready", note=f"posting doc {doc.original_name} applied")
-    summary = (f"parser {name} v{parser.version} ({'created' if created else 'updated'}), integration "
-               f"{integration.id} for lander {lander.id}" + (f"; still missing: {', '.join(missing)}" if missing else
-                                                             "; complete for the next gather"))
-    return {"parser_id": parser.id, "parser": name, "version": parser.version, "integration_id": integration.id,
-            "settings": sorted(setup.settings), "secrets": sorted(setup.secrets), "missing": missing,
-            "summary": summary}
+    if missing:
+        state = f"still missing: {', '.join(missing)}"
+    elif lander_missing:
+        state = f"the lander still needs: {', '.join(lander_missing)}"
+    else:
+        state = "complete for the next gather"
+    text = (f"parser {name} v{summary.version} ({'updated' if existed else 'created'}), integration "
+            f"{integration.id} for lander {lander.id}; {state}")
+    return {"parser_id": Parser.get(Parser.name == name).id, "parser": name, "version": summary.version,
+            "integration_id": integration.id, "settings": sorted(setup.settings), "secrets": sorted(setup.secrets),
+            "missing": missing, "lander_missing": lander_missing, "summary": text}

@@ -107,6 +107,7 @@ def test_apply_needs_a_lander_and_a_draft(ctx, lander):
 
 
 def test_apply_moves_a_lander_waiting_for_info_back_to_ready(ctx, lander):
+    from xsc_desktop.clients import set_client
     from xsc_desktop.intake.store import get_doc, save_draft
     from xsc_desktop.landers import get_lander, set_status
 
@@ -115,6 +116,11 @@ def test_apply_moves_a_lander_waiting_for_info_back_to_ready(ctx, lander):
     doc = get_doc(intake_file(FIXTURES / "f09_captorra.pdf", ctx.data_dir, lander_id=lander.id).doc.id)
     save_draft(doc, {**doc.draft, "fields": doc.draft["fields"][:3]})
     applied = apply(get_doc(doc.id))
-    assert applied["missing"] == [] and get_lander(lander.id).status == "ready"
+    # Without a client contact the queue could not confirm, so the lander keeps waiting and the summary says so.
+    assert applied["missing"] == [] and applied["lander_missing"] == ["no client contact for the confirmation"]
+    assert get_lander(lander.id).status == "needs_info" and "still needs" in applied["summary"]
+    set_client(lander.campaign.client.id, contacts=["intake@whitfieldmoss.example"])
+    applied = apply(get_doc(doc.id))
+    assert applied["lander_missing"] == [] and get_lander(lander.id).status == "ready"
     with pytest.raises(IntakeError, match="no posting doc 999"):
         get_doc(999)
