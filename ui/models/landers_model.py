@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ui.theme import NEW_CLIENT_BACKGROUND
+from xsc_desktop.clock import local_text
 from xsc_desktop.landers import FLAGS, STATUS_LABELS, LanderRow
 
 COLUMNS = ("Client", "Campaign", "Lander", "URL", "Status", "Flags", "Handed over", "Updated")
@@ -27,7 +28,7 @@ _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
 
 
 def _when(value: str | None) -> str:
-    return value[:16] if value else ""
+    return local_text(value) if value else ""
 
 
 def _flags_text(row: LanderRow) -> str:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableV
 
 from ui.widgets import page_title, show_error
 from ui.workers import run_task
+from xsc_desktop.clock import local_text
 from xsc_desktop.models import Activity
 
 COLUMNS = ("When", "Who", "Subject", "What", "From", "To", "Note")
@@ -53,7 +54,7 @@ class ActivityModel(QAbstractTableModel):
         if not index.isValid() or role != DISPLAY:
             return None
         at, actor, subject_type, subject_id, action, from_state, to_state, note = self.rows[index.row()]
-        return (f"{at:%Y-%m-%d %H:%M:%S}", actor,
+        return (local_text(at, "%Y-%m-%d %H:%M:%S"), actor,
                 f"{subject_type} {subject_id}" if subject_id is not None else subject_type,
                 action, from_state, to_state, note)[index.column()]
 

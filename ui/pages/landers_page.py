@@ -34,6 +34,7 @@ from ui.models.landers_model import STATUS_COLUMN, STATUS_ROLE, LandersModel
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import activity, landers
+from xsc_desktop.clock import local_text
 from xsc_desktop.landers import FLAGS, STATUS_LABELS, LanderRow
 
 
@@ -390,7 +391,7 @@ class LanderDetail(QWidget):
             f"<b>URL</b>: <a href=\"{html.escape(row.url)}\">{html.escape(row.url)}</a>",
             f"<b>Status</b>: {STATUS_LABELS.get(row.status, row.status)}",
             f"<b>Custom scripts</b>: {html.escape(flags)}" + (f" — {html.escape(row.flag_note)}" if row.flag_note else ""),
-            f"<b>Handed over</b>: {row.handed_over_at[:16] if row.handed_over_at else 'not yet'} (UTC)",
+            f"<b>Handed over</b>: {local_text(row.handed_over_at) or 'not yet'}",
         ]
         if row.missing_info:
             lines.append("<b>Missing</b>: " + html.escape("; ".join(row.missing_info)))
@@ -399,7 +400,7 @@ class LanderDetail(QWidget):
         for entry in activity.history("lander", row.id, limit=100):
             move = f"{entry.from_state} → {entry.to_state}" if entry.from_state or entry.to_state else entry.action
             note = f" — {entry.note}" if entry.note else ""
-            self.history.addItem(f"{entry.at:%Y-%m-%d %H:%M}  {entry.actor}: {move}{note}")
+            self.history.addItem(f"{local_text(entry.at)}  {entry.actor}: {move}{note}")
 
     def _show_lead_counts(self, row: LanderRow | None) -> None:
         """Leads received today, delivered, failed and pending, from one grouped query on a worker."""
