@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 _EXPLAINED_SUFFIXES = frozenset({".doc", ".xls", ".rtf", ".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff"})
 # Content kinds that make a file with an unknown extension a posting doc (plain text alone does not).
 _CONTENT_KINDS = frozenset({"pdf", "docx", "xlsx", "eml", "html", "json"})
-FILE_FILTER = ("Posting docs (*.pdf *.docx *.xlsx *.csv *.html *.htm *.eml *.txt *.md *.json);;All files (*)")
+FILE_FILTER = ("Posting docs (*.pdf *.docx *.odt *.xlsx *.ods *.csv *.html *.htm *.eml *.txt *.md *.json);;All files (*)")
 
 
 def _posting_doc_suffixes() -> frozenset[str]:
