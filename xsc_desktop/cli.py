@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from xsc_desktop.context import Context
 
+    ctx = None
     try:
         ctx = Context.create(args.data_dir, args.database)
         return int(handler(args, ctx) or 0)
@@ -103,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (`| head`) went away; the output was not wanted any more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        # Unexpected: the traceback goes to the log (secrets masked there), the operator gets one sentence.
+        import logging
+
+        logging.getLogger("xsc_desktop.cli").exception("Command %s failed unexpectedly", args.command)
+        where = ctx.log_path if ctx is not None and ctx.log_path else "the log folder of the data dir"
+        print(f"xsc-desktop: the command stopped on an unexpected error ({type(exc).__name__}); the details are in "
+              f"{where} — please send them to the developers.", file=sys.stderr)
+        return 1
 
 
 def _flag_values(argv: list[str]) -> set[str]:
