@@ -28,3 +28,15 @@ def history(subject_type: str, subject_id: int, limit: int = 200) -> list[Activi
     """The newest activity of one subject first."""
     return list(Activity.select().where((Activity.subject_type == subject_type) & (Activity.subject_id == subject_id))
                 .order_by(Activity.at.desc(), Activity.id.desc()).limit(limit))
+
+
+def recent(text: str = "", limit: int = 2000) -> list[tuple]:
+    """The newest activity rows as tuples, optionally only those mentioning `text`."""
+    query = (Activity.select(Activity.at, Activity.actor, Activity.subject_type, Activity.subject_id, Activity.action,
+                             Activity.from_state, Activity.to_state, Activity.note)
+             .order_by(Activity.at.desc(), Activity.id.desc()).limit(limit))
+    if text:
+        like = f"%{text}%"
+        query = query.where(Activity.note ** like | Activity.action ** like | Activity.actor ** like
+                            | Activity.subject_type ** like | Activity.to_state ** like)
+    return list(query.tuples())

@@ -1,0 +1,27 @@
+"""The Activity page: every change, newest first, searchable."""
+
+from __future__ import annotations
+
+from ui.models.activity_model import ActivityModel
+from xsc_desktop import activity, landers
+
+
+def test_activity_lists_changes_newest_first_and_searches(qtbot, window, qtmodeltester):
+    lander = landers.add_lander(client="Pryor Family Law", campaign="Divorce", name="Reno Divorce",
+                                url="https://reno.example/")
+    landers.set_status(lander.id, "ready", note="handed over by production")
+    page = window.show_page("activity")
+    page.reload()
+    qtmodeltester.check(page.model)
+    assert page.model.index(0, 6).data() == "handed over by production"
+    qtbot.keyClicks(page.search, "Reno")
+    page.reload()
+    assert page.model.rowCount() == 1 and "Reno Divorce" in page.model.index(0, 6).data()
+
+
+def test_activity_model_on_its_own(qtmodeltester, ctx):
+    activity.record("lander", 1, "status", from_state="ready", to_state="queued", note="x")
+    model = ActivityModel()
+    model.set_rows(activity.recent())
+    qtmodeltester.check(model)
+    assert [model.index(0, c).data() for c in (2, 4, 5)] == ["lander 1", "ready", "queued"]
