@@ -40,6 +40,7 @@ from xsc_desktop.models import (
     ReportRun,
     ReportSchedule,
     ReportTemplate,
+    Setting,
     database,
     utcnow,
 )
@@ -382,13 +383,20 @@ def import_template(source: dict[str, Any] | str | Path, *, name: str | None = N
 
 @dataclass
 class SheetSource:
-    """One sheet's leads: the lander, its client, and the received-time window."""
+    """One sheet's leads: the lander, its client, the received-time window and the lead-id window.
+
+    A report takes the leads with `after_id < id <= upto_id`: ids grow in the order imports commit, so a
+    batch committed after one report is in the next one, whatever received time it carries. `since` is the
+    older received-time cut-off, used when the previous report recorded no lead id.
+    """
 
     lander_id: int
     lander: str
     client: str
     since: datetime | None = None
     until: datetime | None = None
+    after_id: int | None = None
+    upto_id: int | None = None
 
 
 def _lander_facts(lander_id: int) -> tuple[str, str, int]:
@@ -424,6 +432,12 @@ def _where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, list[Any]]:
     if source.until is not None:
         clauses.append(f"l.received_at <= {p}")
         params.append(_stamp(source.until))
+    if source.after_id is not None:
+        clauses.append(f"l.id > {p}")
+        params.append(source.after_id)
+    if source.upto_id is not None:
+        clauses.append(f"l.id <= {p}")
+        params.append(source.upto_id)
     return " AND ".join(clauses), params
 
 
@@ -988,19 +1002,38 @@ def check_out_dir(out_dir: Path) -> None:
         raise UserError(f"The report folder {out_dir} cannot be written to; fix its permissions or choose another.")
 
 
-def _free_path(path: Path) -> Path:
+def _candidates(path: Path) -> Iterator[Path]:
     # Never overwrite an earlier report (it may have been e-mailed already): add -2, -3...
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    yield path
+    n = 2
+    while True:
+        yield path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
-    return candidate
+
+
+def _claim(partial: Path, path: Path) -> Path:
+    """Give the written file the first free name of `path`, -2, -3...; taking the name is atomic, so two
+    reports finishing at once (another process, "Generate now" beside the schedule) never share a file."""
+    for candidate in _candidates(path):
+        try:
+            os.link(partial, candidate)  # fails when the name exists: nobody else's file is replaced
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: reserve the name, then move the file onto it
+            try:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            except FileExistsError:
+                continue
+            os.replace(partial, candidate)
+            return candidate
+        partial.unlink()
+        return candidate
+    raise AssertionError("unreachable")  # _candidates never ends
 
 
 def _write_file(final: Path, sources: list[SheetSource], spec: dict[str, Any], now: datetime,
                 progress: ProgressFn | None, cancel: threading.Event | None) -> tuple[Path, int, WriteStats]:
     check_out_dir(final.parent)
-    final = _free_path(final)
     partial = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         with open(partial, "wb"):
@@ -1010,37 +1043,74 @@ def _write_file(final: Path, sources: list[SheetSource], spec: dict[str, Any], n
                         "fix its permissions or choose another folder.") from None
     try:
         rows, stats = write_workbook(partial, sources, spec, now=now, progress=progress, cancel=cancel)
-        os.replace(partial, final)  # a half-written file never carries the final name
+        final = _claim(partial, final)  # a half-written file never carries the final name
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return final, rows, stats
 
 
-def _previous_cutoff(*, schedule: ReportSchedule | None, template: str, lander_id: int | None,
-                     client_id: int | None) -> datetime | None:
-    query = ReportRun.select(ReportRun.started_at).where(ReportRun.state == "done")
+_MARK_KEY = "reports.last_lead.{scope}.{group}"  # not a user setting: a per-report fact kept beside them
+
+
+def _mark_keys(schedule: ReportSchedule | None, template: ReportTemplate, lander_id: int | None,
+               client_id: int | None) -> list[str]:
+    """Where a report keeps the highest lead id it covered: per schedule and per template, for its lander or
+    client, so a scheduled run and "Generate now" with the same template go on from each other as before."""
+    group = f"lander-{lander_id}" if lander_id is not None else f"client-{client_id}"
+    keys = [_MARK_KEY.format(scope=f"template-{template.id}", group=group)]
+    if schedule is not None:
+        keys.insert(0, _MARK_KEY.format(scope=f"schedule-{schedule.id}", group=group))
+    return keys
+
+
+def _previous_cutoff(*, schedule: ReportSchedule | None, template: ReportTemplate, lander_id: int | None,
+                     client_id: int | None) -> tuple[datetime | None, int | None]:
+    """Where "since the last report" starts: (received-time cut-off, lead-id cut-off), at most one of them.
+
+    The lead id recorded by the last done report is used when there is one; a report made before lead ids
+    were recorded falls back to its start time.
+    """
+    query = ReportRun.select(ReportRun.id, ReportRun.started_at).where(ReportRun.state == "done")
     if schedule is not None:
         query = query.where(ReportRun.schedule == schedule)
     else:
-        query = query.where(ReportRun.template_name == template)
+        query = query.where(ReportRun.template_name == template.name)
     if lander_id is not None:
         query = query.where(ReportRun.lander == lander_id)
     else:
         query = query.where((ReportRun.client == client_id) & ReportRun.lander.is_null())
-    return query.order_by(ReportRun.started_at.desc()).scalar()
+    last = query.order_by(ReportRun.started_at.desc(), ReportRun.id.desc()).first()
+    if last is None:
+        return None, None
+    mark = Setting.get_or_none(Setting.key == _mark_keys(schedule, template, lander_id, client_id)[0])
+    value = mark.value if mark is not None and isinstance(mark.value, dict) else {}
+    if value.get("run") == last.id and isinstance(value.get("lead"), int):
+        return None, value["lead"]
+    return last.started_at, None
+
+
+def _highest_lead_id() -> int:
+    # Read before the report's query: leads committed while it is written wait for the next report.
+    return database.execute_sql("SELECT MAX(id) FROM lead").fetchone()[0] or 0
+
+
+def _save_marks(keys: list[str], run: ReportRun, upto_id: int) -> None:
+    for key in keys:
+        Setting.insert(key=key, value={"run": run.id, "lead": upto_id}).on_conflict_replace().execute()
 
 
 def run_report(*, lander_id: int | None = None, client_id: int | None = None, template: str = GENERIC,
                out_dir: Path | str | None = None, file_pattern: str | None = None, since_last: bool | None = None,
                schedule: ReportSchedule | None = None, slot: datetime | None = None, now: datetime | None = None,
                progress: ProgressFn | None = None, cancel: threading.Event | None = None,
-               default_dir: Path | None = None) -> list[ReportRun]:
+               default_dir: Path | None = None, on_done: Callable[[ReportRun], None] | None = None) -> list[ReportRun]:
     """Generate a report for a lander or a client now; one ReportRun per file written (or failed).
 
     A client's report is one file with a sheet per lander, or one file per lander when the file-name
     pattern holds {lander}. A failure is recorded on the run (state failed, error in one sentence) and
     returned, not raised; a cancelled run is recorded as cancelled and ReportCancelled is raised.
+    `on_done(run)` runs in the transaction that records a run as done (a schedule queues its e-mail there).
     """
     if (lander_id is None) == (client_id is None):
         raise UserError("Choose either a lander or a client for the report.")
@@ -1068,12 +1138,15 @@ def run_report(*, lander_id: int | None = None, client_id: int | None = None, te
     folder = Path(out_dir) if out_dir else (default_dir or Path.cwd())
     runs: list[ReportRun] = []
     for group_lander, sources in groups:
-        since = None
+        since, after_id = None, None
         if since_last:
-            since = _previous_cutoff(schedule=schedule, template=template_row.name, lander_id=group_lander,
-                                     client_id=client_id)
+            since, after_id = _previous_cutoff(schedule=schedule, template=template_row, lander_id=group_lander,
+                                               client_id=client_id)
+        upto_id = _highest_lead_id()
         for source in sources:
-            source.since, source.until = since, now
+            # The lead-id bound replaces the old received-time one at the top: a lead stamped later than
+            # `now` (a feed's clock) is in this report rather than marked as reported and left out.
+            source.since, source.after_id, source.upto_id = since, after_id, upto_id
         lander_label = sources[0].lander if group_lander is not None else "all landers"
         run = ReportRun.create(schedule=schedule, template_name=template_row.name, lander=group_lander,
                                client=client_id, started_at=now, state="running")
@@ -1097,15 +1170,27 @@ def run_report(*, lander_id: int | None = None, client_id: int | None = None, te
             log.exception("Report %s failed", run.id)
             _finish(run, started, state="failed", error=f"The report could not be written ({exc}); see the log.")
         else:
-            _finish(run, started, state="done", rows=rows, file=str(path), error=stats.note())
-            if schedule is not None:
-                schedule.last_run_at = now
-                schedule.save(only=[ReportSchedule.last_run_at])
+            # One transaction: a done run always has its lead-id mark and (for a schedule) its e-mail queued.
+            with database.atomic():
+                _record(run, started, state="done", rows=rows, file=str(path), error=stats.note())
+                _save_marks(_mark_keys(schedule, template_row, group_lander, client_id), run, upto_id)
+                if schedule is not None:
+                    schedule.last_run_at = now
+                    schedule.save(only=[ReportSchedule.last_run_at])
+                if on_done is not None:
+                    on_done(run)
+            _announce(run)
         runs.append(run)
     return runs
 
 
 def _finish(run: ReportRun, started: float, *, state: str, rows: int = 0, file: str = "", error: str = "") -> None:
+    with database.atomic():
+        _record(run, started, state=state, rows=rows, file=file, error=error)
+    _announce(run)
+
+
+def _record(run: ReportRun, started: float, *, state: str, rows: int = 0, file: str = "", error: str = "") -> None:
     run.finished_at = run.started_at + timedelta(seconds=time.monotonic() - started)
     run.state, run.rows, run.file, run.error = state, rows, file, error
     run.save()
@@ -1113,9 +1198,13 @@ def _finish(run: ReportRun, started: float, *, state: str, rows: int = 0, file: 
     note = f"{run.template_name} for {target}: {rows} rows" + (f" → {file}" if file else "") + (
         f" ({error})" if error else "")
     activity.record("report", run.id, state, note=note)
-    events.publish("report.finished", run_id=run.id, state=state, rows=rows, file=file, error=error)
-    if state == "failed":
-        events.notify("Report failed", error, level="error")
+
+
+def _announce(run: ReportRun) -> None:
+    # After the commit: a page reloading on this event must see the finished run.
+    events.publish("report.finished", run_id=run.id, state=run.state, rows=run.rows, file=run.file, error=run.error)
+    if run.state == "failed":
+        events.notify("Report failed", run.error, level="error")
 
 
 def duration_seconds(run: ReportRun) -> float | None:
@@ -1209,7 +1298,10 @@ def update_schedule(schedule_id: int, **changes: Any) -> ReportSchedule:
 def delete_schedule(schedule_id: int) -> None:
     """Delete a schedule (its runs stay in the history)."""
     row = get_schedule(schedule_id)
-    row.delete_instance()
+    with database.atomic():
+        row.delete_instance()
+        Setting.delete().where(Setting.key.startswith(_MARK_KEY.format(scope=f"schedule-{schedule_id}", group="")))\
+            .execute()
     activity.record("report_schedule", schedule_id, "deleted")
     events.publish("report.schedules_changed", schedule_id=schedule_id)
 
@@ -1322,23 +1414,26 @@ def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = N
 
 def _run_schedule(row: ReportSchedule, slot: datetime, now: datetime, default_dir: Path | None,
                   progress: ProgressFn | None, cancel: threading.Event | None) -> list[ReportRun]:
+    # The e-mail is queued in the transaction that records the run done: never a done run left unsent.
+    email = (lambda run: _email_report(row, run, slot)) if row.email else None
     try:
         made = run_report(lander_id=row.lander_id, client_id=row.client_id, template=row.template.name,
                           out_dir=row.out_dir, file_pattern=row.file_pattern, since_last=row.period == "since_last",
-                          schedule=row, slot=slot, now=now, progress=progress, cancel=cancel, default_dir=default_dir)
+                          schedule=row, slot=slot, now=now, progress=progress, cancel=cancel, default_dir=default_dir,
+                          on_done=email)
     except UserError as exc:  # the lander or client went away: record it on a run of this slot
         run = ReportRun.create(schedule=row, template_name=row.template.name, lander=row.lander_id,
                                client=row.client_id, started_at=now, state="running")
         _finish(run, time.monotonic(), state="failed", error=str(exc))
         made = [run]
-    for run in made:
-        if run.state == "done" and row.email:
-            _email_report(row, run, slot)
     return made
 
 
 def _email_report(row: ReportSchedule, run: ReportRun, slot: datetime) -> None:
-    """Queue the file for the client's contacts through the outbox, once per schedule and slot."""
+    """Queue the file for the client's contacts through the outbox, once per schedule and slot.
+
+    A message the outbox refuses (a contact that is no e-mail address) is noted on the run, not raised.
+    """
     client = Client.get_or_none(Client.id == run.client_id)
     contacts = list(client.contacts or []) if client else []
     if not contacts:
@@ -1355,7 +1450,13 @@ def _email_report(row: ReportSchedule, run: ReportRun, slot: datetime) -> None:
             f"{'' if run.rows == 1 else 's'} ({'since the last report' if row.period == 'since_last' else 'all leads'})."
             f"\n\nBest regards,\nXSC integration team\n")
     key = f"report:{row.id}:{slot:%Y-%m-%dT%H:%M}:{run.lander_id or 'all'}"
-    mail.queue_email(kind="report", to=contacts, subject=subject, body=body, attachments=[run.file], dedupe_key=key)
+    try:
+        with database.atomic():  # a savepoint: a refused message leaves the run's transaction whole
+            mail.queue_email(kind="report", to=contacts, subject=subject, body=body, attachments=[run.file],
+                             dedupe_key=key)
+    except UserError as exc:
+        _append_note(run, f"Not e-mailed: {exc}")
+        events.notify("Report not e-mailed", f"{target}: {exc}", level="error")
 
 
 def _append_note(run: ReportRun, note: str) -> None:

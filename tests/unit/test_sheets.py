@@ -409,3 +409,63 @@ def test_a_schedule_stopped_by_quitting_runs_again_at_the_next_check(lander, out
     assert sheets._summary([cancelled]).endswith("stopped by quitting, the rest wait for the next check")
     [done] = sheets.run_due_reports(datetime(2026, 11, 20, 5, 1))
     assert done.state == "done" and done.rows == 1
+
+
+def test_since_last_takes_import_batches_committed_after_the_report(lander, tmp_path):
+    # A file import stamps every row with its start time and commits in batches; a report between two
+    # batches must not leave the later batch out of every report.
+    started = NOW - timedelta(minutes=5)
+    lead_rows.insert(lead_rows.generate(3, lander.id, start=started, step_seconds=0))  # the first batch
+    [first] = sheets.run_report(lander_id=lander.id, out_dir=tmp_path, now=NOW, since_last=True)
+    lead_rows.insert([{**row, "external_id": f"late-{n}"}
+                      for n, row in enumerate(lead_rows.generate(2, lander.id, start=started, step_seconds=0))])
+    [second] = sheets.run_report(lander_id=lander.id, out_dir=tmp_path, now=NOW + timedelta(days=1), since_last=True)
+    [third] = sheets.run_report(lander_id=lander.id, out_dir=tmp_path, now=NOW + timedelta(days=2), since_last=True)
+    assert (first.rows, second.rows, third.rows) == (3, 2, 0)
+    assert sorted(r[0].value for r in open_sheet(second).iter_rows(min_row=2)) == sorted(
+        lead.id for lead in Lead.select().where(Lead.external_id.startswith("late-")))
+
+
+def test_since_last_after_a_report_without_a_lead_mark_uses_its_start_time(lander, tmp_path):
+    from xsc_desktop.models import Setting
+
+    add_lead(lander.id, 1, first_name="Old")
+    sheets.run_report(lander_id=lander.id, out_dir=tmp_path, now=NOW, since_last=True)
+    Setting.delete().where(Setting.key.startswith("reports.last_lead.")).execute()  # a run of an older version
+    add_lead(lander.id, 2, first_name="Stamped before", received_at=(NOW - timedelta(hours=1)).isoformat(" "))
+    add_lead(lander.id, 3, first_name="New", received_at=(NOW + timedelta(hours=3)).isoformat(" "))
+    [second] = sheets.run_report(lander_id=lander.id, out_dir=tmp_path, now=NOW + timedelta(days=1), since_last=True)
+    assert second.rows == 1 and open_sheet(second).cell(2, 4).value == "New"
+
+
+def test_a_manual_report_goes_on_from_the_scheduled_one(lander, out):
+    add_lead(lander.id, 1, first_name="Old")
+    sheets.add_schedule(lander_id=lander.id, out_dir=out, period="since_last")
+    [scheduled] = sheets.run_due_reports(NOW)
+    add_lead(lander.id, 2, first_name="New", received_at=(NOW - timedelta(hours=2)).isoformat(" "))
+    [manual] = sheets.run_report(lander_id=lander.id, out_dir=out, now=NOW + timedelta(hours=1), since_last=True)
+    assert (scheduled.rows, manual.rows) == (1, 1)
+    assert open_sheet(manual).cell(2, 4).value == "New"
+
+
+def test_two_reports_finishing_at_once_never_share_a_file(lander, out):
+    add_lead(lander.id, 1, first_name="A")
+    both_writing = threading.Barrier(2, timeout=20)
+    results: list = []
+
+    def generate() -> None:
+        # Both reports pick their file name while the other one is writing.
+        results.extend(sheets.run_report(lander_id=lander.id, out_dir=out, now=NOW,
+                                         progress=lambda done, total: done or both_writing.wait()))
+
+    threads = [threading.Thread(target=generate) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [r.state for r in results] == ["done", "done"]
+    assert sorted(Path(r.file).name for r in results) == ["Alvarez Law-Houston Auto-2026-11-20-2.xlsx",
+                                                         "Alvarez Law-Houston Auto-2026-11-20.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(r.file).name for r in results)
+    for run in results:
+        assert open_sheet(run).cell(2, 1).value is not None  # each file is whole, not overwritten

@@ -94,3 +94,35 @@ def test_no_contacts_is_noted_on_the_run(lander, out):
     [run] = sheets.run_due_reports(datetime(2026, 11, 20, 5, 0))
     assert run.state == "done" and run.error == "Not e-mailed: the client has no contacts."
     assert Email.select().count() == 0
+
+
+class _Crash(BaseException):
+    """The process dying between writing the report and queueing its e-mail."""
+
+
+def test_a_crash_before_the_email_is_queued_leaves_no_done_run_unsent(lander, out, monkeypatch):
+    clients.set_client(landers.get_lander(lander.id).campaign.client_id, contacts=["intake@pryor.example"])
+    sheets.add_schedule(lander_id=lander.id, out_dir=out, email=True, period="since_last")
+
+    def crash(**kwargs):
+        raise _Crash()
+
+    monkeypatch.setattr(mail, "queue_email", crash)
+    with pytest.raises(_Crash):
+        sheets.run_due_reports(datetime(2026, 11, 20, 5, 0))
+    [run] = ReportRun.select()
+    assert run.state == "running" and Email.select().count() == 0  # never "done" without its e-mail
+    monkeypatch.undo()
+    [later] = sheets.run_due_reports(datetime(2026, 11, 21, 5, 0))
+    assert later.state == "done" and later.rows == 1  # the unsent run's leads are in the next report
+    assert Email.select().count() == 1
+
+
+def test_a_contact_the_outbox_refuses_is_noted_on_the_done_run(lander, out):
+    from xsc_desktop.models import Client
+
+    Client.update(contacts=["intake at pryor"]).execute()
+    sheets.add_schedule(lander_id=lander.id, out_dir=out, email=True)
+    [run] = sheets.run_due_reports(datetime(2026, 11, 20, 5, 0))
+    assert run.state == "done" and run.error.startswith("Not e-mailed: 'intake at pryor' is not an e-mail address")
+    assert ReportRun.get_by_id(run.id).error == run.error
