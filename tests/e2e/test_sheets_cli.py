@@ -73,3 +73,11 @@ def test_failures_are_one_sentence_with_exit_1(cli, lander, tmp_path):
     assert bad.returncode == 2 and "need --lander or --client" in bad.stderr
     history = json.loads(cli("sheets", "history", "--json").stdout)
     assert history[0]["state"] == "failed"
+
+
+def test_export_into_a_missing_folder_is_one_sentence(cli, ctx, tmp_path):
+    target = tmp_path / "no" / "such" / "dir" / "generic.json"
+    failed = cli("sheets", "export", "Generic", "-o", str(target))
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert failed.stderr.strip().splitlines()[-1].endswith(
+        f"Cannot write {target} (No such file or directory); check that its folder exists and can be written to.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xsc_desktop.cli import print_json
-from xsc_desktop.errors import UsageError
+from xsc_desktop.errors import UsageError, UserError
 
 
 def register(sub) -> None:
@@ -133,7 +133,11 @@ def export_cmd(args, ctx) -> int:
     ctx.open_database()
     data = sheets.export_template(args.name)
     if args.output:
-        Path(args.output).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            Path(args.output).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"Cannot write {args.output} ({exc.strerror or exc}); check that its folder exists "
+                            "and can be written to.") from None
         print(f"Wrote the template {data['name']} to {args.output}.")
     else:
         print_json(data)
