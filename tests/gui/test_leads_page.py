@@ -151,3 +151,48 @@ def test_lander_detail_shows_lead_counts(window, world):
     assert board.select_lander(integration.lander_id)
     text = board.detail.leads_line.text()
     assert "700 received today" in text and "5 delivered" in text and "2 failed" in text and "693 pending" in text
+
+
+def _timed_world():
+    """One lander (wired, so deliveries can be logged) with leads at known UTC times around New York's midnight."""
+    from datetime import datetime
+
+    from xsc_desktop.models import Delivery
+
+    integration = wire_lander("http://127.0.0.1:9/leads")
+    late = Lead.create(lander=integration.lander_id, external_id="late", received_at=datetime(2026, 11, 20, 3, 30),
+                       first_name="Late", last_name="Evening", phone="2145550100")
+    morning = Lead.create(lander=integration.lander_id, external_id="morning", first_name="Early", last_name="Morning",
+                          received_at=datetime(2026, 11, 20, 14, 5), phone="2145550101")
+    Delivery.create(lead=morning, integration=integration, state="accepted", created_at=datetime(2026, 11, 20, 14, 6, 7))
+    return late, morning
+
+
+def test_times_show_on_the_operators_clock(window, ctx, monkeypatch):
+    monkeypatch.setenv("XSC_TIMEZONE", "America/New_York")
+    late, morning = _timed_world()
+    page = window.page("leads")
+    window.show_page("leads")
+    page.reload()
+    received = {page.model.index(r, 0).data(ID_ROLE): page.model.index(r, 0).data() for r in range(2)}
+    assert received == {late.id: "2026-11-19 22:30", morning.id: "2026-11-20 09:05"}  # stored 03:30 and 14:05 UTC
+    assert page.select_lead(morning.id)
+    assert "<td>2026-11-20 09:05</td>" in page.detail.fields.text()
+    assert page.deliveries.index(0, 0).data() == "2026-11-20 09:06:07"
+
+
+def test_received_dates_filter_by_the_operators_days(window, ctx, monkeypatch):
+    from PySide6.QtCore import QDate
+
+    monkeypatch.setenv("XSC_TIMEZONE", "America/New_York")
+    late, morning = _timed_world()
+    page = window.page("leads")
+    window.show_page("leads")
+    page.reload()
+    page.since.setDate(QDate(2026, 11, 20))  # 03:30 UTC on the 20th is the evening of the 19th in New York
+    page.model.set_filter(page.current_filter(), background=False)
+    assert [page.model.index(r, 0).data(ID_ROLE) for r in range(page.model.rowCount())] == [morning.id]
+    page.since.setDate(page.since.minimumDate())
+    page.until.setDate(QDate(2026, 11, 19))
+    page.model.set_filter(page.current_filter(), background=False)
+    assert [page.model.index(r, 0).data(ID_ROLE) for r in range(page.model.rowCount())] == [late.id]

@@ -9,11 +9,11 @@ indexed queries.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from ui.workers import run_task
+from xsc_desktop.clock import local_text
 from xsc_desktop.leads import LIST_COLUMNS, LeadFilter, count_leads, lander_names, lead_page
 
 COLUMNS = ("Received", "Delivery", "Name", "Phone", "E-mail", "Lander", "Client", "State", "External id")
@@ -169,9 +169,7 @@ class LeadsModel(QAbstractTableModel):
         if role == TOOLTIP:
             return f"Lead {data[_ID]}" if column == 0 else None
         if column == 0:
-            received = data[_RECEIVED]
-            return received[:16] if isinstance(received, str) else (
-                f"{received:%Y-%m-%d %H:%M}" if isinstance(received, datetime) else "")
+            return local_text(data[_RECEIVED])  # stored as naive UTC; shown on the operator's clock
         if column == 1:
             return STATE_LABELS.get(data[_DELIVERY], data[_DELIVERY])
         if column == 2:
@@ -235,7 +233,7 @@ class DeliveriesModel(QAbstractTableModel):
             return None
         column = index.column()
         if column == 0:
-            return f"{row.created_at:%Y-%m-%d %H:%M:%S}" if row.created_at else ""
+            return local_text(row.created_at, "%Y-%m-%d %H:%M:%S")
         if column == 1:
             return str(row.attempt)
         if column == 2:

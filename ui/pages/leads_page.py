@@ -7,7 +7,7 @@ Also installs, when the window starts, the File menu's "Import leads…" and the
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
@@ -46,6 +46,7 @@ from ui.models.leads_model import (
 )
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
+from xsc_desktop.clock import local_day_bounds_utc, local_text
 from xsc_desktop.leads import LeadFilter
 
 SEARCH_DEBOUNCE_MS = 250
@@ -220,12 +221,13 @@ class LeadsPage(QWidget):
         self.apply_filter()
 
     def current_filter(self) -> LeadFilter:
-        """The filter the controls describe."""
+        """The filter the controls describe: the days are the operator's, turned into stored (UTC) bounds."""
         since = _date_value(self.since)
         until = _date_value(self.until)
         return LeadFilter(client_id=self.client_filter.currentData(), lander_id=self.lander_filter.currentData(),
-                          state=self.state_filter.currentData(), since=since,
-                          until=until + timedelta(days=1) if until else None, text=self.search.text())
+                          state=self.state_filter.currentData(),
+                          since=local_day_bounds_utc(since)[0] if since else None,
+                          until=local_day_bounds_utc(until)[1] if until else None, text=self.search.text())
 
     def apply_filter(self) -> None:
         """Count and show the leads matching the controls."""
@@ -537,7 +539,7 @@ class LeadDetail(QWidget):
         name = " ".join(p for p in (lead.first_name, lead.last_name) if p) or lead.full_name or f"Lead {lead.id}"
         self.heading.setText(f"{name} — {STATE_LABELS.get(lead.delivery_state, lead.delivery_state)}")
         rows = [("Lead id", str(lead.id)), ("External id", lead.external_id or ""),
-                ("Received", str(data["received_at"] or ""))]
+                ("Received", local_text(data["received_at"]))]
         rows += [(key, str(value)) for key, value in data.items()
                  if key not in ("id", "external_id", "lander_id", "custom", "delivery_state", "received_at", "is_test",
                                 "problems", "lead_id") and value not in (None, "")]
@@ -627,11 +629,11 @@ def _date_edit(placeholder: str) -> QDateEdit:
     return edit
 
 
-def _date_value(edit: QDateEdit) -> datetime | None:
+def _date_value(edit: QDateEdit) -> date | None:
     if edit.date() == edit.minimumDate():
         return None
     d = edit.date()
-    return datetime(d.year(), d.month(), d.day())
+    return date(d.year(), d.month(), d.day())
 
 
 def _single_shot(parent: QObject, msecs: int, slot) -> QTimer:
