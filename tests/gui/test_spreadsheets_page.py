@@ -225,3 +225,86 @@ def test_a_hidden_page_loads_when_shown_again(window, page, lander, tmp_path):
     assert page.runs_model.rowCount() == 0  # not on screen: nothing loaded yet
     window.show_page("spreadsheets")
     assert page.runs_model.rowCount() == 1
+
+
+def test_history_and_schedules_show_times_on_the_operators_clock(page, lander, tmp_path, monkeypatch):
+    monkeypatch.setenv("XSC_TIMEZONE", "America/New_York")
+    sheets.add_schedule(lander_id=lander.id, out_dir=tmp_path)
+    sheets.run_due_reports(datetime(2026, 11, 20, 5, 0))  # stored as 05:00 UTC
+    page.reload()
+    assert page.runs_model.row_at(0)["started"] == "2026-11-20 00:00"
+    assert page.schedules_model.row_at(0)["last_run"] == "2026-11-20 00:00"
+    assert page.runs_model.headerData(0, _horizontal()) == "Started"
+
+
+def test_deleting_a_schedule_that_is_gone_says_so_in_one_sentence(page, lander, tmp_path, monkeypatch,
+                                                                   message_boxes):
+    from PySide6.QtWidgets import QMessageBox
+
+    schedule = sheets.add_schedule(lander_id=lander.id, out_dir=tmp_path)
+    page.reload()
+    page.schedules_view.selectRow(0)
+    sheets.delete_schedule(schedule.id)  # from the command line, say, while the page still lists it
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_schedule()
+    assert message_boxes == [("warning", "Delete schedule", f"There is no report schedule {schedule.id}; "
+                                                            "`xsc-desktop sheets schedule list` shows them.")]
+    assert page.schedules_model.rowCount() == 0  # reloaded: the stale row is gone
+
+
+def test_template_and_schedule_actions_run_off_the_gui_thread(qtbot, page, lander, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui import workers
+    from xsc_desktop.models import ReportTemplate
+
+    threads: dict[str, bool] = {}
+
+    def watched(name):
+        real = getattr(sheets, name)
+
+        def call(*args, **kwargs):
+            threads[name] = threading.current_thread() is threading.main_thread()
+            return real(*args, **kwargs)
+        monkeypatch.setattr(sheets, name, call)
+
+    for name in ("duplicate_template", "save_template", "export_template", "import_template", "add_schedule",
+                 "update_schedule", "delete_schedule", "delete_template"):
+        watched(name)
+    workers.set_runner(None)  # the real thread pool
+    try:
+        page.templates_view.selectRow(0)
+        page.duplicate_template()
+        qtbot.waitUntil(lambda: page._current_name == "Generic copy", timeout=5000)
+        page.sheet_name.setText("Edited")
+        assert page.save_template()
+        qtbot.waitUntil(lambda: not page.dirty, timeout=5000)
+        path = tmp_path / "t.json"
+        page.export_file("Generic copy", path)
+        qtbot.waitUntil(path.exists, timeout=5000)
+        page.import_file(path)
+        qtbot.waitUntil(lambda: page._current_name == "Generic copy 2", timeout=5000)
+        page.delete_template_named("Generic copy 2")
+        qtbot.waitUntil(lambda: not ReportTemplate.select().where(ReportTemplate.name == "Generic copy 2").exists(),
+                        timeout=5000)
+        page.save_schedule(None, {"lander_id": lander.id, "client_id": None, "template": "Generic", "period": "all",
+                                  "time_utc": "06:30", "out_dir": str(tmp_path), "file_pattern": None,
+                                  "email": False, "active": True})
+        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 1, timeout=5000)
+        page.schedules_view.selectRow(0)
+        page.toggle_schedule()
+        qtbot.waitUntil(lambda: not ReportSchedule.get().active, timeout=5000)
+        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 1
+                        and page.schedules_model.row_at(0)["state"] == "paused", timeout=5000)
+        page.schedules_view.selectRow(0)
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        page.delete_schedule()
+        qtbot.waitUntil(lambda: ReportSchedule.select().count() == 0, timeout=5000)
+        workers.wait_for_tasks()
+        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 0, timeout=5000)
+    finally:
+        workers.wait_for_tasks()
+        workers.set_runner(workers.run_inline)
+    assert threads == {name: False for name in threads} and len(threads) == 8

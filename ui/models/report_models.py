@@ -110,7 +110,7 @@ class SchedulesModel(RowsModel):
 class RunsModel(RowsModel):
     """Generated reports, newest first."""
 
-    columns = (("Started (UTC)", "started"), ("Reports on", "target"), ("Template", "template"),
+    columns = (("Started", "started"), ("Reports on", "target"), ("Template", "template"),
                ("State", "state_label"), ("Rows", "rows"), ("Took", "took"), ("File", "file_name"),
                ("Note", "note"))
     state_key = "state"

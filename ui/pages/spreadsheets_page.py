@@ -46,9 +46,11 @@ from ui.models.report_models import (
     SchedulesModel,
     TemplatesModel,
 )
-from ui.widgets import ChipDelegate, hint, page_title, show_error
+from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import sheets
+from xsc_desktop.clock import local_text
+from xsc_desktop.errors import UserError
 
 PREVIEW_DELAY_MS = 250
 
@@ -77,7 +79,7 @@ def load_overview(history_limit: int = 300) -> dict[str, Any]:
         data.update(target=target, period_label="since last report" if row.period == "since_last" else "all",
                     time_label=sheets.time_label(row.time_utc, today, zone), email_label="yes" if row.email else "",
                     state="active" if row.active else "paused", state_label="Active" if row.active else "Paused",
-                    last_run=row.last_run_at.strftime("%Y-%m-%d %H:%M") if row.last_run_at else "never")
+                    last_run=local_text(row.last_run_at) or "never")
         schedules.append(data)
     runs = []
     for run in sheets.history(limit=history_limit):
@@ -86,7 +88,7 @@ def load_overview(history_limit: int = 300) -> dict[str, Any]:
                   else f"{clients.get(run.client_id, run.client_id)} (all landers)")
         seconds = data["duration_s"]
         data.update(target=target, template=run.template_name, state_label=run.state.capitalize(),
-                    started=run.started_at.strftime("%Y-%m-%d %H:%M"),
+                    started=local_text(run.started_at),
                     took="" if seconds is None else f"{seconds:.1f} s",
                     file_name=Path(run.file).name if run.file else "", note=run.error)
         runs.append(data)
@@ -473,7 +475,8 @@ class SpreadsheetsPage(QWidget):
             self._stale = True  # loaded when shown again: a hidden page need not follow every event
             return
         self._stale = False
-        run_task(load_overview, self._loaded, lambda exc: self._say(f"Could not load reports: {exc}", error=True))
+        run_task(load_overview, self._loaded,
+                 lambda exc: self._say(f"Could not load reports: {error_sentence(exc)}", error=True))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -670,21 +673,28 @@ class SpreadsheetsPage(QWidget):
             if self.columns_model.move_row(row, row + step):
                 self.columns_view.selectRow(row + step)
 
+    def _in_background(self, title: str, fn, on_done) -> None:
+        """Run a database or file action on a worker; a failure is shown in one sentence under `title`."""
+        def failed(exc: Exception) -> None:
+            show_error(self, title, exc)
+            self.reload()  # show what is stored now, whatever half of the action did not happen
+
+        run_task(fn, on_done, failed)
+
     def save_template(self) -> bool:
-        """Save the edited template (renaming it when the name changed)."""
+        """Save the edited template (renaming it when the name changed), on a worker; False when nothing to save."""
         template = self._template(self._current_name)
         if template is None or template["builtin"]:
             return False
-        name = self.name_edit.text().strip()
-        try:
-            sheets.save_template(name, self.editor_spec(), original_name=self._current_name)
-        except Exception as exc:
-            self.problems.setText(str(exc))
-            return False
-        self.dirty = False
-        self._current_name = name
-        self.app.status_message(f"Saved the template {name}.")
-        self.reload()
+        name, spec, original = self.name_edit.text().strip(), self.editor_spec(), self._current_name
+
+        def saved(_row) -> None:
+            self.dirty = False
+            self._current_name = name
+            self.app.status_message(f"Saved the template {name}.")
+            self.reload()
+
+        self._in_background("Save template", lambda: sheets.save_template(name, spec, original_name=original), saved)
         return True
 
     def new_template(self) -> None:
@@ -709,25 +719,22 @@ class SpreadsheetsPage(QWidget):
             self.delete_template_named(row["name"])
 
     def delete_template_named(self, name: str) -> None:
-        """Delete a template without asking (the question is asked by delete_template)."""
-        try:
-            sheets.delete_template(name)
-        except Exception as exc:
-            show_error(self, "Delete template", exc)
-            return
-        self._current_name = None
-        self.dirty = False
-        self.reload()
+        """Delete a template without asking (the question is asked by delete_template), on a worker."""
+        def deleted(_none) -> None:
+            self._current_name = None
+            self.dirty = False
+            self.reload()
 
-    def _run_and_select(self, fn) -> None:
-        try:
-            name = fn()
-        except Exception as exc:
-            show_error(self, "Templates", exc)
-            return
-        self.dirty = False
-        self._current_name = name
-        self.reload()
+        self._in_background("Delete template", lambda: sheets.delete_template(name), deleted)
+
+    def _run_and_select(self, fn, title: str = "Templates") -> None:
+        """Run `fn` (which returns a template's name) on a worker, then show that template."""
+        def made(name: str) -> None:
+            self.dirty = False
+            self._current_name = name
+            self.reload()
+
+        self._in_background(title, fn, made)
 
     def _choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import template", "", "Report templates (*.json);;All files (*)")
@@ -736,7 +743,7 @@ class SpreadsheetsPage(QWidget):
 
     def import_file(self, path: Path) -> None:
         """Add a template from an exported JSON file."""
-        self._run_and_select(lambda: sheets.import_template(path).name)
+        self._run_and_select(lambda: sheets.import_template(path).name, "Import template")
 
     def _choose_export(self) -> None:
         row = self.selected_template()
@@ -748,16 +755,18 @@ class SpreadsheetsPage(QWidget):
             self.export_file(row["name"], Path(path))
 
     def export_file(self, name: str, path: Path) -> None:
-        """Write a template as JSON."""
+        """Write a template as JSON, on a worker."""
         import json
 
-        try:
-            path.write_text(json.dumps(sheets.export_template(name), indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
-        except OSError as exc:
-            show_error(self, "Export template", f"Cannot write {path}: {exc.strerror or exc}; choose another place.")
-            return
-        self.app.status_message(f"Exported the template {name} to {path}.")
+        def write() -> None:
+            text = json.dumps(sheets.export_template(name), indent=2, ensure_ascii=False) + "\n"
+            try:
+                path.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"Cannot write {path}: {exc.strerror or exc}; choose another place.") from None
+
+        self._in_background("Export template", write,
+                            lambda _none: self.app.status_message(f"Exported the template {name} to {path}."))
 
     # ---- preview
 
@@ -837,39 +846,35 @@ class SpreadsheetsPage(QWidget):
             self.save_schedule(row["id"], dialog.values())
 
     def save_schedule(self, schedule_id: int | None, values: dict[str, Any]) -> bool:
-        """Create (id None) or change a schedule; a problem is shown in one sentence."""
-        try:
-            if values.get("out_dir") and Path(values["out_dir"]) == self.default_dir:
-                self.default_dir.mkdir(parents=True, exist_ok=True)
+        """Create (id None) or change a schedule on a worker; a problem is shown in one sentence."""
+        default_dir = self.default_dir
+
+        def save() -> None:
+            if values.get("out_dir") and Path(values["out_dir"]) == default_dir:
+                default_dir.mkdir(parents=True, exist_ok=True)
             if schedule_id is None:
                 sheets.add_schedule(**values)
             else:
                 sheets.update_schedule(schedule_id, **values)
-        except Exception as exc:
-            show_error(self, "Report schedule", exc)
-            return False
-        self.reload()
+
+        self._in_background("Report schedule", save, lambda _none: self.reload())
         return True
 
     def toggle_schedule(self) -> None:
-        """Pause or resume the selected schedule."""
+        """Pause or resume the selected schedule (on a worker)."""
         row = self.selected_schedule()
         if row is not None:
-            try:
-                sheets.update_schedule(row["id"], active=not row["active"])
-            except Exception as exc:
-                show_error(self, "Report schedule", exc)
-            self.reload()
+            self._in_background("Report schedule", lambda: sheets.update_schedule(row["id"], active=not row["active"]),
+                                lambda _row: self.reload())
 
     def delete_schedule(self) -> None:
-        """Delete the selected schedule after asking."""
+        """Delete the selected schedule after asking (on a worker)."""
         row = self.selected_schedule()
         if row is None:
             return
         if QMessageBox.question(self, "Delete schedule", f"Delete the schedule for {row['target']}?") \
                 == QMessageBox.StandardButton.Yes:
-            sheets.delete_schedule(row["id"])
-            self.reload()
+            self._in_background("Delete schedule", lambda: sheets.delete_schedule(row["id"]), lambda _n: self.reload())
 
     # ---- history
 
@@ -932,8 +937,7 @@ class SpreadsheetsPage(QWidget):
                 self.target.setCurrentIndex(index)
         template = template or self.target_template.currentText() or sheets.GENERIC
         out_dir = Path(self.out_dir.text().strip() or self.default_dir)
-        if out_dir == self.default_dir:
-            out_dir.mkdir(parents=True, exist_ok=True)
+        make_folder = out_dir == self.default_dir
         cancel = threading.Event()
         self._cancel = cancel
         self.progress.setRange(0, 0)
@@ -945,6 +949,8 @@ class SpreadsheetsPage(QWidget):
         progress = self._progress.report
 
         def work() -> list[dict[str, Any]]:
+            if make_folder:
+                out_dir.mkdir(parents=True, exist_ok=True)
             runs = sheets.run_report(lander_id=lander_id, client_id=client_id, template=template, out_dir=out_dir,
                                      progress=progress, cancel=cancel)
             return [sheets.run_as_json(r) for r in runs]
@@ -990,7 +996,7 @@ class SpreadsheetsPage(QWidget):
         if isinstance(exc, sheets.ReportCancelled):
             self._say("Cancelled; no file was left behind.")
         else:
-            self._say(str(exc), error=True)
+            self._say(error_sentence(exc), error=True)
         self.reload()
         self.generation_finished.emit(exc)
 
