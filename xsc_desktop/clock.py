@@ -5,6 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
+def aware_utc(moment: datetime | None = None) -> datetime:
+    """`moment` as an aware UTC datetime (naive means UTC, as the database keeps it); None means now."""
+    if moment is None:
+        return datetime.now(UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def naive_utc(moment: datetime | None = None) -> datetime:
+    """`moment` as naive UTC, the form the database keeps (an aware time is converted); None means now."""
+    if moment is None:
+        return datetime.now(UTC).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
 def to_local(value: datetime) -> datetime:
     """A stored naive-UTC (or aware) time in the operator's zone (XSC_TIMEZONE, else the system's)."""
     from xsc_desktop.jobs import operator_zone

@@ -30,7 +30,7 @@ import smtplib
 import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -39,6 +39,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from xsc_desktop import activity, events, jobs, locks, settings
+from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Email, database, utcnow
 
@@ -344,12 +345,6 @@ class SendSummary:
         return f"{self.sent} sent, {self.failed} failed, {self.retrying} to retry"
 
 
-def _naive(moment: datetime | None) -> datetime:
-    if moment is None:
-        return utcnow()
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def recover_interrupted() -> int:
     """Rows left "sending" by a sender that died: failed with the reason (call with the outbox lock held)."""
     count = 0
@@ -370,7 +365,7 @@ def send_pending(now: datetime | None = None, *, only_ids: Iterable[int] | None 
 
     Another sender at work (the outbox job, another process) makes this return at once, unless `wait`.
     """
-    now_naive = _naive(now)
+    now_naive = naive_utc(now)
     summary = SendSummary()
     with locks.hold("outbox", blocking=wait) as got:
         if not got:

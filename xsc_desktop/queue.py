@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 from peewee import JOIN, IntegrityError
 
 from xsc_desktop import activity, events, integrations, jobs, landers, locks, mail, settings
+from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Email, Lander, Task, database, utcnow
 
@@ -59,12 +60,6 @@ EXCERPT = 2000
 
 
 # ---- time helpers -----------------------------------------------------------------------------------------------
-def _aware(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-
-
 def _zone(tz: tzinfo | None) -> tzinfo | None:
     return tz if tz is not None else jobs.operator_zone()
 
@@ -73,25 +68,19 @@ def _local(now: datetime, tz: tzinfo | None) -> datetime:
     return now.astimezone(tz) if tz is not None else now.astimezone()
 
 
-def _hhmm(key: str) -> tuple[int, int]:
-    h, _, m = str(settings.get(key)).partition(":")
-    return int(h), int(m)
-
-
 def planned_date(now: datetime | None = None, tz: tzinfo | None = None) -> date:
     """The local date of the next queue run: today before queue.run_time, else tomorrow."""
     tz = _zone(tz)
     local = _local(_aware(now), tz)
-    h, m = _hhmm("queue.run_time")
-    return local.date() if (local.hour, local.minute) < (h, m) else local.date() + timedelta(days=1)
+    at = settings.time_setting("queue.run_time")
+    return local.date() if (local.hour, local.minute) < (at.hour, at.minute) else local.date() + timedelta(days=1)
 
 
 def window_end(now: datetime, tz: tzinfo | None = None) -> datetime:
     """Until when a run started at `now` may retry: today's queue.run_deadline, but at least RUN_WINDOW_MIN."""
     tz = _zone(tz)
     local = _local(now, tz)
-    h, m = _hhmm("queue.run_deadline")
-    naive = datetime.combine(local.date(), datetime.min.time()).replace(hour=h, minute=m)
+    naive = datetime.combine(local.date(), settings.time_setting("queue.run_deadline"))
     end = naive.replace(tzinfo=tz).astimezone(UTC) if tz is not None else naive.astimezone().astimezone(UTC)
     return max(end, now + RUN_WINDOW_MIN)
 

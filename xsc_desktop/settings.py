@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 from xsc_desktop.errors import UserError
@@ -21,6 +23,7 @@ class SettingDef:
     help: str
     choices: tuple[str, ...] = ()
     secret: bool = False
+    time_of_day: bool = False  # text written HH:MM (checked by parse_hhmm, stored as "09:05")
 
 
 DEFAULT_CONFIRMATION_SUBJECT = "Integration confirmed: {lander} ({campaign})"
@@ -40,14 +43,18 @@ XSC integration team
 """
 
 SETTINGS: tuple[SettingDef, ...] = (
-    SettingDef("queue.gather_time", str, "15:00", "Local time the day's to-do list is gathered (HH:MM)."),
-    SettingDef("queue.run_time", str, "08:00", "Local time the integration queue runs (HH:MM)."),
-    SettingDef("queue.run_deadline", str, "09:00", "Local time by which the queue run must finish (HH:MM)."),
+    SettingDef("queue.gather_time", str, "15:00",
+               "Local time the day's to-do list is gathered (HH:MM).", time_of_day=True),
+    SettingDef("queue.run_time", str, "08:00",
+               "Local time the integration queue runs (HH:MM).", time_of_day=True),
+    SettingDef("queue.run_deadline", str, "09:00",
+               "Local time by which the queue run must finish (HH:MM).", time_of_day=True),
     SettingDef("queue.per_host_limit", int, 2, "Queue tasks sent at once to one host."),
     SettingDef("jobs.catch_up", str, "run", "What to do with slots missed while the app was closed.",
                ("run", "ask", "skip")),
     SettingDef("jobs.paused", bool, False, "Whether the scheduler is paused."),
-    SettingDef("reports.time_utc", str, "05:00", "UTC time spreadsheet reports activate (HH:MM)."),
+    SettingDef("reports.time_utc", str, "05:00",
+               "UTC time spreadsheet reports activate (HH:MM).", time_of_day=True),
     SettingDef("delivery.per_host_limit", int, 4, "Lead posts sent at once to one host."),
     SettingDef("delivery.breaker_threshold", int, 5, "Consecutive errors or rejects that pause an integration."),
     SettingDef("delivery.duplicate_days", int, 0,
@@ -97,16 +104,36 @@ def coerce(key: str, raw: Any) -> Any:
         value = "" if raw is None else str(raw)
     if d.choices and value not in d.choices:
         raise UserError(f"{key} takes one of {', '.join(d.choices)}, not {raw!r}.")
-    if key.endswith("_time") or key == "reports.time_utc":
-        _check_hhmm(key, value)
+    if d.time_of_day:
+        parsed = parse_hhmm(value)
+        if parsed is None:
+            raise UserError(f"{key} takes a time of day as HH:MM (for example 09:00), not {raw!r}.")
+        value = parsed.strftime("%H:%M")
     return value
 
 
-def _check_hhmm(key: str, value: str) -> None:
-    parts = value.split(":")
-    ok = len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60
-    if not ok:
-        raise UserError(f"{key} takes a time as HH:MM, not {value!r}.")
+_HHMM = re.compile(r"\s*(\d{1,2}):(\d{2})\s*", re.ASCII)
+
+
+def parse_hhmm(text: Any) -> time | None:
+    """A time of day written HH:MM ("9:05" and " 09:05 " too; minutes always two digits), 00:00 to 23:59; None when `text` is not one.
+
+    The one reader of every HH:MM time (settings, the scheduler, the queue window, report schedules): a caller
+    that must not fail falls back to the setting's default when this gives None.
+    """
+    match = _HHMM.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def time_setting(key: str) -> time:
+    """A time-of-day setting as a time; an unreadable stored value (written before it was checked) gives the
+    setting's default."""
+    d = _definition(key)
+    parsed = parse_hhmm(get(key))
+    return parsed if parsed is not None else parse_hhmm(d.default) or time(0, 0)
 
 
 def get(key: str) -> Any:
