@@ -24,10 +24,13 @@ is logged and recorded, and the thread goes on.
 
 Sleep, clock jumps and restarts: whether a slot is due is decided from the injected clock and the JobRun rows
 on every check, never from a timer's memory: `schedule` only decides how often each job is checked (and is
-re-anchored when the wall clock jumps). A daily slot found more than MISSED_AFTER late (the app was closed or
-the machine asleep at 08:00) is handled by the `jobs.catch_up` setting: "run" runs it now, "skip" records it
-as skipped, "ask" publishes "job.missed" {job, slot} once and waits for `answer_missed(job, slot, run)`
-(without a window, see `Scheduler(headless=True)`, "ask" skips it with a notification).
+re-anchored when the wall clock jumps). A daily slot found more than MISSED_AFTER late that came due while the
+scheduler was not watching (the app was closed, the machine asleep, the scheduler paused, or the wall clock
+jumped over it) is "missed" and handled by the `jobs.catch_up` setting: "run" runs it now, "skip" records it
+as skipped, "ask" publishes "job.missed" {job, slot} once and keeps the answer given to
+`answer_missed(job, slot, run)` for the scheduler's own thread to act on (without a window, see
+`Scheduler(headless=True)`, "ask" skips it with a notification). A slot that came due while another job held
+the scheduler (one job at a time) is only late: it runs when that job ends, whatever catch-up says.
 A JobRun left "running" by a killed process is found on start (its job lock is free) and marked
 "interrupted"; today's interrupted daily slot is then run again (its own work is idempotent: queue tasks and
 outbox e-mails carry their own states).
@@ -55,7 +58,8 @@ from typing import Any
 from peewee import IntegrityError
 
 from xsc_desktop import events, locks, settings
-from xsc_desktop.models import JobRun, utcnow
+from xsc_desktop.clock import aware_utc as _aware
+from xsc_desktop.models import JobRun, database, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -160,10 +164,6 @@ class ManualClock:
         return self._now
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def operator_zone() -> tzinfo | None:
     """The operator's zone: XSC_TIMEZONE (an IANA name) when set, else None meaning the system's local zone."""
     name = os.environ.get("XSC_TIMEZONE", "").strip()
@@ -197,11 +197,11 @@ def _local_instant(day: date, at: dtime, tz: tzinfo | None) -> datetime:
 
 
 def _hhmm(text: Any, fallback: str | int | None) -> dtime:
-    for candidate in (text, fallback, "00:00"):
-        if isinstance(candidate, str):
-            parts = candidate.strip().split(":")
-            if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
-                return dtime(int(parts[0]), int(parts[1]))
+    """The job's time from its setting, else its default, else midnight (a job must never fail to plan)."""
+    for candidate in (text, fallback):
+        parsed = settings.parse_hhmm(candidate)
+        if parsed is not None:
+            return parsed
     return dtime(0, 0)
 
 
@@ -286,6 +286,13 @@ def stop_requested() -> bool:
 _current = threading.local()
 
 
+def close_thread_connection() -> None:
+    """Close this thread's database connection (peewee keeps one per thread): threads of our own that end call it,
+    so a long-running app does not leave one open SQLite handle per finished worker."""
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
 def current_stop_event() -> threading.Event | None:
     """The stop event of the scheduler whose job runs on this thread (pass it to worker threads), or None."""
     return getattr(_current, "stop_event", None)
@@ -336,8 +343,15 @@ class Scheduler:
         self._run_lock = threading.Lock()  # one job at a time on this scheduler (manual runs included)
         self._running: str | None = None
         self._asked: set[tuple[str, str]] = set()
+        # The operator's answers to "job.missed" questions, written by a GUI worker, acted on by the scheduler's
+        # own thread at its next check (so the job runs where stop() can wait for it, and a busy moment only
+        # delays the answer instead of losing it).
         self._answers: dict[tuple[str, str], bool] = {}
-        self._started_at: datetime | None = None
+        self._answers_lock = threading.Lock()
+        # Since when this scheduler has been watching without a gap (start, wake from sleep, clock jump, resume):
+        # a slot due before it came due unwatched and is "missed"; one due after it was only delayed by a job.
+        self._awake_since: datetime | None = None
+        self._was_paused = False
         self._last_wall: float | None = None
         self._last_mono: float | None = None
 
@@ -391,14 +405,16 @@ class Scheduler:
             self._guarded(lambda: self.tick(self.clock.now(), first=True))
             while not self.stop_event.is_set():
                 if self._clock_jumped():
-                    log.info("The wall clock jumped; re-anchoring the scheduler")
+                    log.info("The wall clock jumped (or the machine slept); re-anchoring the scheduler")
                     self._anchor_schedule()
+                self._guarded(lambda: self._apply_answers(self.clock.now()))
                 self._guarded(self._schedule.run_pending)
                 idle = self._schedule.idle_seconds
                 wait = self.poll_seconds if idle is None else max(0.05, min(self.poll_seconds, idle))
                 self.stop_event.wait(wait)
         finally:
             _current.stop_event = None
+            close_thread_connection()
 
     def _guarded(self, fn: Callable[[], Any]) -> None:
         try:
@@ -412,8 +428,12 @@ class Scheduler:
         self._last_wall, self._last_mono = wall, mono
         if last_wall is None or last_mono is None:
             return False
-        # Sleep moves both clocks; a jump (or a suspend the monotonic clock did not count) moves only the wall.
-        return abs((wall - last_wall) - (mono - last_mono)) > 30
+        # Time passing moves both clocks (a long job included); a jump, or a suspend the monotonic clock did not
+        # count, moves only the wall: slots that came due meanwhile were not watched.
+        jumped = abs((wall - last_wall) - (mono - last_mono)) > 30
+        if jumped:
+            self._awake_since = _aware(self.clock.now())
+        return jumped
 
     def _check_from_thread(self, name: str) -> None:
         job = self.jobs.get(name)
@@ -427,9 +447,12 @@ class Scheduler:
         `first=True` is the start-up check (missed slots are reported as caught up). Tests call this directly.
         """
         now = _aware(now or self.clock.now())
-        if self._started_at is None or first:
-            self._started_at = now
-        done: list[JobRun] = []
+        if self._awake_since is None or first:
+            self._awake_since = now
+            self._clock_jumped()  # the first look only records both clocks
+        else:
+            self._clock_jumped()
+        done: list[JobRun] = [row for row in self._apply_answers(now) if row is not None]
         for job in list(self.jobs.values()):
             if self.stop_event.is_set():
                 break
@@ -444,7 +467,12 @@ class Scheduler:
         """Run the job's current slot when it is due and free; returns its JobRun row, or None."""
         now = _aware(now)
         if self.paused:
+            self._was_paused = True
             return None
+        if self._was_paused:
+            # Slots that came due while paused were not run on purpose: long-missed ones follow catch-up.
+            self._was_paused = False
+            self._awake_since = now
         slot = planned_slot(job, now, self.tz)
         if job.kind == "interval":
             last = (JobRun.select(JobRun.started_at).where(JobRun.job == job.name)
@@ -456,16 +484,23 @@ class Scheduler:
             return self._run(job, slot.key, now)
         if now < slot.at or _taken(slot):
             return None
-        if now - slot.at > MISSED_AFTER:
+        if now - slot.at > MISSED_AFTER and self._unwatched(slot.at):
             return self._missed(job, slot, now)
         return self._run(job, slot.key, now)
+
+    def _unwatched(self, at: datetime) -> bool:
+        """Whether a slot due at `at` came due while this scheduler was not watching (not started yet, asleep,
+        paused, or before a clock jump); a slot due while a long job held the scheduler is only late, not missed."""
+        return self._awake_since is None or at < self._awake_since
 
     def _missed(self, job: JobDef, slot: Slot, now: datetime) -> JobRun | None:
         choice = str(_setting("jobs.catch_up") or "run")
         key = (job.name, slot.key)
-        if choice == "ask" and key in self._answers:
-            choice = "run" if self._answers.pop(key) else "skip"
-        elif choice == "ask" and self.headless:
+        with self._answers_lock:
+            answered = key in self._answers
+        if choice == "ask" and answered:
+            return self._apply_answer(key, now)
+        if choice == "ask" and self.headless:
             events.notify("Missed run skipped", f"{job.label} was due at {_show(slot.at, self.tz)}; catch-up is "
                           "set to ask and no window is open, so it was skipped.", "warning")
             choice = "skip"
@@ -483,17 +518,46 @@ class Scheduler:
                            planned_at=slot.at.isoformat())
         return None
 
-    def answer_missed(self, job: str, slot: str, run: bool) -> JobRun | None:
-        """The operator's answer to a "job.missed" question: run the slot now, or record it skipped."""
-        definition = self.jobs.get(job)
-        if definition is None:
+    def answer_missed(self, job: str, slot: str, run: bool) -> None:
+        """Keep the operator's answer to a "job.missed" question (run the slot, or record it skipped).
+
+        Returns at once from any thread: the scheduler's thread acts on the answer at its next check (within
+        `poll_seconds`), and when another job holds the scheduler then, at the check after it ends. Without a
+        thread, `tick()` acts on it.
+        """
+        with self._answers_lock:
+            self._answers[(job, slot)] = bool(run)
+
+    def _apply_answers(self, now: datetime) -> list[JobRun | None]:
+        with self._answers_lock:
+            keys = list(self._answers)
+        return [self._apply_answer(key, _aware(now)) for key in keys if not self.stop_event.is_set()]
+
+    def _apply_answer(self, key: tuple[str, str], now: datetime) -> JobRun | None:
+        name, slot_key = key
+        with self._answers_lock:
+            run = self._answers.get(key)
+        definition = self.jobs.get(name)
+        if run is None:
+            return None
+        if definition is None or JobRun.select(JobRun.id).where((JobRun.job == name)
+                                                                 & (JobRun.slot == slot_key)).exists():
+            self._forget_answer(key)  # a job no longer registered, or a slot settled meanwhile
             return None
         if run:
-            return self._run(definition, slot, self.clock.now(), note="caught up")
-        row = claim(job, slot, state="skipped", detail="missed; the operator chose to skip it", at=self.clock.now())
+            row = self._run(definition, slot_key, now, note="caught up")
+            if row is not None:
+                self._forget_answer(key)
+            return row  # None: another job holds the scheduler; the answer waits for the next check
+        row = claim(name, slot_key, state="skipped", detail="missed; the operator chose to skip it", at=now)
+        self._forget_answer(key)
         if row is not None:
-            events.publish("job.changed", job=job, slot=slot, state="skipped")
+            events.publish("job.changed", job=name, slot=slot_key, state="skipped")
         return row
+
+    def _forget_answer(self, key: tuple[str, str]) -> None:
+        with self._answers_lock:
+            self._answers.pop(key, None)
 
     def run_now(self, name: str, *, wait: float = 30.0) -> JobRun | None:
         """Run a job by hand now (Gather now, Run queue now), recorded as slot "manual:<time>".
@@ -507,9 +571,13 @@ class Scheduler:
         return self._run(job, "manual:" + now.isoformat(timespec="microseconds"), now, wait=wait)
 
     def _run(self, job: JobDef, slot_key: str, now: datetime, note: str = "", wait: float = 0.0) -> JobRun | None:
+        if self.stop_event.is_set():
+            return None  # quitting: nothing new starts (a manual run that waited for the lock included)
         if not self._run_lock.acquire(timeout=wait) if wait > 0 else not self._run_lock.acquire(blocking=False):
             return None  # a job runs already; the next check comes back to this slot
         try:
+            if self.stop_event.is_set():
+                return None
             with locks.hold(f"job-{job.name}") as free:
                 if not free:
                     return None  # another process runs this job right now
@@ -549,6 +617,7 @@ class Scheduler:
 
     def resume(self) -> None:
         """Start jobs again; slots that came due while paused run now (or by the catch-up rule when long missed)."""
+        self._was_paused = True  # the next check restarts the watch (see check())
         settings.set("jobs.paused", False)
         events.publish("job.changed", paused=False)
 

@@ -248,8 +248,13 @@ def test_missed_run_question_runs_the_slot_on_yes(window, qtbot):
     from xsc_desktop.models import JobRun
 
     ran = []
-    window.scheduler._jobs = {"gather": jobs.JobDef("gather", lambda now: ran.append(now) or "gathered",
-                                                    daily_local_setting="queue.gather_time")}
+    scheduler = window.scheduler
+    scheduler._jobs = {"gather": jobs.JobDef("gather", lambda now: ran.append(threading.current_thread().name)
+                                             or "gathered", daily_local_setting="queue.gather_time")}
+    scheduler.clock = jobs.ManualClock(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # today's 15:00 not due yet
+    scheduler.tz = UTC
+    scheduler.poll_seconds = 0.05
+    scheduler.start()
     events.publish("job.missed", job="gather", label="Gather the to-do list", slot="2026-11-27T15:00+00:00",
                    planned_at="2026-11-27T15:00:00+00:00")
     qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in window.findChildren(QMessageBox)),
@@ -258,7 +263,9 @@ def test_missed_run_question_runs_the_slot_on_yes(window, qtbot):
     assert "Gather the to-do list was due" in box.text()
     box.done(QMessageBox.StandardButton.Yes)
     qtbot.waitUntil(lambda: len(ran) == 1, timeout=5000)
-    assert JobRun.get(JobRun.slot == "2026-11-27T15:00+00:00").state == "done"
+    assert ran == ["xsc-scheduler"]  # run by the scheduler's thread, which quitting waits for
+    qtbot.waitUntil(lambda: JobRun.get(JobRun.slot == "2026-11-27T15:00+00:00").state == "done", timeout=5000)
+    assert scheduler.stop(timeout=10)
 
 
 def test_close_guard_asks_while_a_queue_run_from_the_window_runs(window, monkeypatch):

@@ -116,10 +116,83 @@ def test_missed_slot_with_ask_waits_for_the_answer(registry, calls):
     sched.tick(first=True)
     sched.tick()
     assert names(calls) == [] and [a["job"] for a in asked] == ["run", "reports"]
-    sched.answer_missed("run", asked[0]["slot"], run=True)
-    assert names(calls) == ["run"]
+    assert sched.answer_missed("run", asked[0]["slot"], run=True) is None  # kept; the scheduler acts on it
+    assert names(calls) == []
     sched.tick()
     assert names(calls) == ["run"]
+    assert JobRun.get(JobRun.slot == asked[0]["slot"]).detail == "caught up: run ran"
+    sched.answer_missed("reports", asked[1]["slot"], run=False)
+    sched.tick()
+    sched.tick()
+    assert names(calls, ("run", "reports")) == ["run"]
+    assert JobRun.get(JobRun.slot == asked[1]["slot"]).state == "skipped"
+
+
+def test_answering_a_missed_run_while_another_job_runs_is_not_lost(registry, calls):
+    """Yes while another job holds the scheduler: the answer waits and the slot runs once that job ends."""
+    settings.set("jobs.catch_up", "ask")
+    asked = []
+    events.subscribe("job.missed", lambda t, p: asked.append(p))
+    started, release = threading.Event(), threading.Event()
+
+    def slow(now):
+        started.set()
+        assert release.wait(10)
+        return "slow done"
+
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 10, 30))
+    sched.tick(first=True)  # asks about 08:00 (run) and 05:00 UTC (reports)
+    registry["slow"] = jobs.JobDef("slow", slow, every_seconds_setting="delivery.interval_seconds")
+    clock.advance(minutes=1)
+    busy = threading.Thread(target=lambda: sched.run_now("slow"))
+    busy.start()
+    try:
+        assert started.wait(10)
+        sched.answer_missed("run", asked[0]["slot"], run=True)
+        sched.tick()  # the scheduler is busy: nothing runs, the answer stays
+        assert names(calls) == []
+    finally:
+        release.set()
+        busy.join(10)
+    sched.tick()
+    assert names(calls) == ["run"]
+    assert JobRun.get(JobRun.slot == asked[0]["slot"]).state == "done"
+    sched.tick()
+    assert names(calls) == ["run"]  # answered once, run once
+
+
+def test_a_slot_delayed_by_a_long_job_runs_late_instead_of_missed(registry, calls):
+    """One job at a time: a slot that came due while another job ran is late, not missed (catch-up is skip)."""
+    clock_box = []
+
+    def long_gather(now):
+        clock_box[0].advance(minutes=40)  # the job takes 40 minutes; both clocks move, nobody slept
+        calls.append(("long", now))
+        return "long done"
+
+    registry["long"] = jobs.JobDef("long", long_gather, daily_local_setting="queue.gather_time")
+    settings.set("queue.gather_time", "07:50")
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 7, 50))
+    clock_box.append(clock)
+    sched.tick(first=True)  # runs "long" until 08:30
+    assert names(calls, ("long", "run")) == ["long"]
+    sched.tick()
+    assert names(calls, ("long", "run")) == ["long", "run"]
+    assert JobRun.get(JobRun.job == "run").state == "done"
+
+
+def test_a_slot_passed_while_asleep_or_paused_is_missed(registry, calls):
+    sched, clock = make_scheduler(registry, ny(2026, 11, 27, 7, 50))
+    sched.tick(first=True)
+    clock.set(ny(2026, 11, 27, 9, 0))  # asleep across 08:00: the wall clock moved, the monotonic one did not
+    sched.tick()
+    assert names(calls) == [] and JobRun.get(JobRun.job == "run").state == "skipped"
+    sched.pause()
+    clock.advance(hours=7)  # 16:00, paused across the 15:00 gather
+    sched.tick()
+    sched.resume()
+    sched.tick()
+    assert names(calls) == [] and JobRun.get(JobRun.job == "gather").state == "skipped"
 
 
 def test_headless_ask_skips_with_a_notification(registry, calls):
