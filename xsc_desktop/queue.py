@@ -87,23 +87,60 @@ def window_end(now: datetime, tz: tzinfo | None = None) -> datetime:
 
 # ---- events -----------------------------------------------------------------------------------------------------
 _write_lock = threading.Lock()
+_held = threading.local()  # per thread: a stack of event lists, one per open _tx()
 
 
 @contextlib.contextmanager
 def _tx() -> Iterator[None]:
-    """One write transaction of the queue run. Worker threads take turns (the writes are tiny), and on SQLite the
-    transaction starts IMMEDIATE: a read that later upgrades to a write can fail at once with "database is locked"
-    when another connection writes, busy timeout or not."""
+    """One write transaction of the queue. Threads take turns (the writes are tiny), and on SQLite the transaction
+    starts IMMEDIATE: a read that later upgrades to a write can fail at once with "database is locked" when
+    another connection writes, busy timeout or not.
+
+    Events announced inside (see `_announce`) are published after the commit, so a reader on another connection
+    (the GUI reloading on the event) sees what the event says; a rolled-back transaction announces nothing. A
+    nested _tx() is a savepoint whose events go out with the outer commit.
+    """
     from peewee import SqliteDatabase
 
-    immediate = isinstance(database.obj, SqliteDatabase)
-    with _write_lock, (database.atomic("IMMEDIATE") if immediate else database.atomic()):
-        yield
+    stack: list[list[tuple[str, dict[str, Any]]]] = _held.__dict__.setdefault("stack", [])
+    held: list[tuple[str, dict[str, Any]]] = []
+    nested = bool(stack)
+    stack.append(held)
+    try:
+        if nested:
+            with database.atomic():
+                yield
+        else:
+            immediate = isinstance(database.obj, SqliteDatabase)
+            with _write_lock, (database.atomic("IMMEDIATE") if immediate else database.atomic()):
+                yield
+    finally:
+        stack.pop()
+    if nested:
+        stack[-1].extend(held)
+        return
+    for topic, payload in held:
+        events.publish(topic, **payload)
+
+
+def _announce(topic: str, **payload: Any) -> None:
+    """Publish an event, after the commit when a _tx() is open on this thread."""
+    stack = getattr(_held, "stack", None)
+    if stack:
+        stack[-1].append((topic, payload))
+    else:
+        events.publish(topic, **payload)
+
+
+def _lander_changed(lander_id: int) -> None:
+    # landers.set_status announces its change before our enclosing transaction commits; say it again after the
+    # commit so the last event a reader sees comes when the change is visible.
+    _announce("lander.changed", lander_id=lander_id)
 
 
 def _publish(task: Task, **extra: Any) -> None:
-    events.publish("task.changed", task_id=task.id, lander_id=task.lander_id, kind=task.kind, status=task.status,
-                   attempts=task.attempts, reason=task.reason, **extra)
+    _announce("task.changed", task_id=task.id, lander_id=task.lander_id, kind=task.kind, status=task.status,
+              attempts=task.attempts, reason=task.reason, **extra)
 
 
 def _log_entry(task: Task, entry: dict[str, Any]) -> None:
@@ -150,7 +187,7 @@ def _add_task(lander: Lander, kind: str, planned_for: str, reason: str = "") -> 
         return None
     stamp = utcnow()
     try:
-        with database.atomic():
+        with _tx():
             task = Task.create(lander=lander.id, kind=kind, planned_for=planned_for, status="pending", reason=reason,
                                log=[], created_at=stamp, updated_at=stamp)
     except IntegrityError:  # another process gathered the same task a moment ago
@@ -171,7 +208,7 @@ def gather(now: datetime | None = None, *, tz: tzinfo | None = None) -> GatherRe
     for lander in candidates:
         client = lander.campaign.client
         missing = integrations.missing_info(lander)
-        with database.atomic():
+        with _tx():
             if client.is_new and client.id not in new_clients_done:
                 new_clients_done.add(client.id)
                 if not _client_has_item(client.id, planned):
@@ -191,15 +228,17 @@ def gather(now: datetime | None = None, *, tz: tzinfo | None = None) -> GatherRe
                     if lander.status == "needs_info":
                         Lander.update(missing_info=missing, updated_at=utcnow()).where(Lander.id == lander.id).execute()
                         activity.record("lander", lander.id, "missing info", note="; ".join(missing))
-                        events.publish("lander.changed", lander_id=lander.id)
                     else:
                         landers.set_status(lander.id, "needs_info", note="; ".join(missing), missing_info=missing,
                                            actor="gather")
+                    _lander_changed(lander.id)
                 continue
             task = _add_task(lander, "integrate", planned)
             if task:
                 result.integrate.append(task.id)
-            landers.set_status(lander.id, "queued", note=f"to integrate on {planned}", actor="gather")
+            if lander.status != "queued":
+                landers.set_status(lander.id, "queued", note=f"to integrate on {planned}", actor="gather")
+                _lander_changed(lander.id)
     events.publish("queue.gathered", **result.as_json())
     if result.new_client:
         events.notify("New client landers", f"{len(result.new_client)} new client(s) on the list for {planned}.")
@@ -314,11 +353,12 @@ def retry(task_id: int) -> Task:
         raise UserError("That task is running right now; wait for it to finish.")
     if task.status == "done" and task.kind == "integrate":
         raise UserError("That integration was proven already; nothing to retry.")
-    with database.atomic():
+    with _tx():
         if task.kind == "integrate":
             lander = landers.get_lander(task.lander_id)
             if lander.status in ("failed", "ready", "needs_info"):
                 landers.set_status(lander.id, "queued", note=f"retry of task {task.id}")
+                _lander_changed(lander.id)
         _set(task, "pending", reason="", note="retry by hand")
     return task
 
@@ -331,11 +371,12 @@ def skip(task_id: int, reason: str) -> Task:
     task = get_task(task_id)
     if task.status == "running":
         raise UserError("That task is running right now; wait for it to finish.")
-    with database.atomic():
+    with _tx():
         if task.kind == "integrate" and task.status != "done":
             lander = landers.get_lander(task.lander_id)
             if lander.status in ("queued", "failed"):
                 landers.set_status(lander.id, "ready", note=f"task {task.id} skipped: {reason}")
+                _lander_changed(lander.id)
         _set(task, "skipped", reason=reason)
     return task
 
@@ -578,10 +619,12 @@ def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, inclu
             window = ((deadline or window_end(now, tz)) - now).total_seconds()
             _run_tasks(tasks, result, stop, time.monotonic() + max(0.0, window))
         if send_mail and not (stop is not None and stop.is_set()):
-            # This run's confirmations and any a killed run left queued (the outbox sends each row once).
+            # This run's confirmations and any a killed run left queued (the outbox sends each row once); a row a
+            # killed sender left "sending" is settled by send_pending (failed, never sent twice) even when none is
+            # queued, so `queue run` after a crash shows it at once.
             ids = [e.id for e in Email.select(Email.id).where((Email.kind == "confirmation")
                                                                & (Email.state == "queued"))]
-            if ids:
+            if ids or Email.select(Email.id).where(Email.state == "sending").exists():
                 result.emails_sent = mail.send_pending(only_ids=ids, wait=True).sent
     if result.total:
         events.publish("queue.finished", **result.as_json())
@@ -643,6 +686,7 @@ def _run_tasks(tasks: list[Task], result: RunResult, stop: threading.Event | Non
                     settled(status)
         finally:
             posting.close_thread_session()
+            jobs.close_thread_connection()
 
     threads = [threading.Thread(target=work, name=f"xsc-queue-{i}", daemon=True) for i in range(max(1, workers))]
     for thread in threads:
@@ -677,6 +721,7 @@ def _fail_lander(task: Task, reason: str) -> None:
     lander = Lander.get_by_id(task.lander_id)
     if lander.status == "queued":
         landers.set_status(lander.id, "failed", note=f"task {task.id}: {reason}", actor="queue")
+        _lander_changed(lander.id)
 
 
 def _attempt(job: _Job, deadline: float) -> tuple[str, float | None]:
@@ -750,13 +795,16 @@ def _accept(job: _Job, task: Task, entry: dict[str, Any], remote_id: str, sent_a
                     landers.set_status(lander.id, "queued", note=f"task {task.id} run by hand", actor="queue")
             landers.set_status(lander.id, "integrated", note=f"test lead {job.test_ref} accepted"
                                + (f" (id {remote_id})" if remote_id else ""), actor="queue")
+            _lander_changed(lander.id)
         note = ""
         if client.contacts:
-            mail.queue_email(kind="confirmation", to=client.contacts, subject=subject, body=body,
-                             dedupe_key=f"confirmation:task:{task.id}")
+            email = mail.queue_email(kind="confirmation", to=client.contacts, subject=subject, body=body,
+                                     dedupe_key=f"confirmation:task:{task.id}")
+            _announce("email.changed", email_id=email.id, state=email.state)
         else:
             note = "; no client contact, so no confirmation was queued"
-            events.notify("No confirmation sent", f"{client.name} has no contact for {lander.name}.", "warning")
+            _announce("notify", title="No confirmation sent", message=f"{client.name} has no contact for "
+                      f"{lander.name}.", level="warning")
         _set(task, "done", reason=f"accepted{f' (id {remote_id})' if remote_id else ''}{note}", actor="queue")
 
 

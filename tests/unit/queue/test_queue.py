@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.helpers.endpoint import Reply
-from xsc_desktop import events, queue
+from xsc_desktop import events, jobs, queue
 from xsc_desktop.models import Email, Lander, Task
 
 NY = ZoneInfo("America/New_York")
@@ -267,3 +267,50 @@ def test_different_hosts_run_side_by_side(make_lander, integrate, endpoint, smtp
         queue.gather(GATHER_AT, tz=NY)
         result = queue.run(RUN_AT, tz=NY)
     assert result.done == 2 and peak[0] == 2
+
+
+def _seen_from_another_connection(read):
+    """An event handler that reads the database on another thread (its own connection, as the GUI's reload does)
+    and records what it saw."""
+    seen = []
+
+    def handler(topic, payload):
+        box = []
+
+        def look():
+            try:
+                box.append(read(topic, payload))
+            finally:
+                jobs.close_thread_connection()
+
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join(10)
+        seen.append((topic, box[0] if box else "no answer"))
+
+    return seen, handler
+
+
+def test_events_of_gather_and_run_come_after_their_commit(make_lander, integrate, endpoint, smtp_server):
+    """A reader woken by task.changed / lander.changed on another connection sees what the event announces."""
+    lander = make_lander("Auto TX")
+    integrate(lander, endpoint.url("/a"))
+    endpoint.answer("/a", ACCEPT)
+
+    def read(topic, payload):
+        if topic == "task.changed":
+            task = Task.get_or_none(Task.id == payload["task_id"])
+            return (task.status if task else None) == payload["status"]
+        return Lander.get_by_id(payload["lander_id"]).status
+
+    seen, handler = _seen_from_another_connection(read)
+    events.subscribe("task.changed", handler)
+    events.subscribe("lander.changed", handler)
+    queue.gather(GATHER_AT, tz=NY)
+    assert ("task.changed", True) in seen and seen[-1] == ("lander.changed", "queued")
+    assert all(ok for topic, ok in seen if topic == "task.changed")
+    seen.clear()
+    queue.run(RUN_AT, tz=NY)
+    task_events = [ok for topic, ok in seen if topic == "task.changed"]
+    assert task_events and all(task_events)  # running, then done: each visible when announced
+    assert [s for t, s in seen if t == "lander.changed"][-1] == "integrated"
