@@ -260,7 +260,8 @@ class _Connection:
             raise SendError(f"Could not reach the SMTP server {c.host}:{c.port} ({_plain(exc)}).",
                             retryable=True) from None
 
-    def send(self, message: EmailMessage, recipients: list[str]) -> None:
+    def send(self, message: EmailMessage, recipients: list[str]) -> dict[str, tuple[int, bytes]]:
+        """Send one message; returns the recipients the server refused when it took the others."""
         smtp = self.open()
         try:
             refused = smtp.send_message(message, to_addrs=recipients)
@@ -276,8 +277,7 @@ class _Connection:
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             raise SendError(f"The connection to the SMTP server broke ({_plain(exc)}).", retryable=True) from None
-        if refused:
-            log.warning("Some recipients were refused: %s", ", ".join(refused))
+        return dict(refused or {})
 
     def close(self) -> None:
         smtp, self.smtp = self.smtp, None
@@ -408,7 +408,7 @@ def _send_one(email_id: int, connection: _Connection, config: SmtpConfig, proble
     try:
         if problem:
             raise SendError(problem, retryable=False)
-        connection.send(build_message(email, config), list(email.to))
+        refused = connection.send(build_message(email, config), list(email.to))
     except SendError as exc:
         reason = _masked(exc.reason, config)
         last_try = not exc.retryable or email.attempts >= MAX_ATTEMPTS
@@ -426,11 +426,20 @@ def _send_one(email_id: int, connection: _Connection, config: SmtpConfig, proble
             events.notify("E-mail not sent", f"{email.subject} to {', '.join(email.to)}: {reason}", "error")
             return "failed"
         return "retry"
-    email.state, email.sent_at, email.last_error, email.next_attempt_at = "sent", utcnow(), "", None
+    # Sent to the others: the row is sent (resending would duplicate theirs); the refused addresses are its reason.
+    refusal = ""
+    if refused:
+        refusal = ("Sent, but the SMTP server refused " + "; ".join(
+            f"{address} ({code} {_bytes_text(text)})" for address, (code, text) in refused.items())
+            + "; check those addresses.")
+    email.state, email.sent_at, email.last_error, email.next_attempt_at = "sent", utcnow(), refusal, None
     email.save()
-    log.info("E-mail %s (%s) sent to %s", email.id, email.kind, ", ".join(email.to))
-    activity.record("email", email.id, "sent", from_state="sending", to_state="sent")
-    events.publish("email.changed", email_id=email.id, state="sent")
+    log.info("E-mail %s (%s) sent to %s", email.id, email.kind, ", ".join(a for a in email.to if a not in refused))
+    activity.record("email", email.id, "sent", from_state="sending", to_state="sent", note=refusal)
+    events.publish("email.changed", email_id=email.id, state="sent", reason=refusal)
+    if refusal:
+        log.warning("E-mail %s (%s): %s", email.id, email.kind, refusal)
+        events.notify("E-mail partly refused", f"{email.subject}: {refusal}", "warning")
     return "sent"
 
 

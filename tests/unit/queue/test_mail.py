@@ -6,17 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.helpers.smtp import SmtpServer, use_smtp
-from xsc_desktop import mail, settings
+from xsc_desktop import events, mail, settings
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Activity, Email, utcnow
-
-
-@pytest.fixture
-def smtp_server(ctx):
-    with SmtpServer() as server:
-        use_smtp(server, reply_to="help@agency.example")
-        yield server
 
 
 def test_queue_is_idempotent_on_the_dedupe_key(ctx):
@@ -34,6 +26,7 @@ def test_bad_recipient_is_refused_in_one_sentence(ctx):
 
 
 def test_send_pending_delivers_once(smtp_server, tmp_path):
+    settings.set("smtp.reply_to", "help@agency.example")
     attachment = tmp_path / "report.xlsx"
     attachment.write_bytes(b"PK fake")
     email = mail.queue_email(kind="report", to=["ops@firm.example"], subject="Daily report", body="Attached.",
@@ -122,3 +115,19 @@ def test_confirmation_templates_and_preview(ctx):
     subject, body = mail.preview_confirmation("Done {lander} {unknown} {", "Hi {client}")
     assert subject == "Done Auto Accident TX {unknown} {" and body == "Hi Smith & Partners"
     assert mail.unknown_placeholders("{lander} {nope}") == ["nope"]
+
+
+def test_some_recipients_refused_is_sent_with_the_refusal_as_its_reason(smtp_server):
+    notes = []
+    events.subscribe("notify", lambda t, p: notes.append(p))
+    smtp_server.fail_next(550, "No such user")  # the first recipient only
+    email = mail.queue_email(kind="confirmation", to=["ghost@firm.example", "boss@firm.example"], subject="Done",
+                             body="b")
+    summary = mail.send_pending()
+    assert (summary.sent, summary.failed) == (1, 0)
+    assert smtp_server.wait_for(1)[0].recipients == ["boss@firm.example"]
+    row = Email.get_by_id(email.id)
+    assert row.state == "sent"
+    assert "refused ghost@firm.example (550 No such user)" in row.last_error
+    assert "boss@firm.example" not in row.last_error
+    assert notes and notes[-1]["title"] == "E-mail partly refused" and "ghost@firm.example" in notes[-1]["message"]
