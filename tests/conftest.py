@@ -67,3 +67,23 @@ def _background_work_finishes():
         from PySide6.QtCore import QThreadPool
 
         assert QThreadPool.globalInstance().waitForDone(30000), "a background task was still running after 30 s"
+
+
+# ---- real servers on 127.0.0.1 (defined once here; tests/helpers holds the servers themselves) ----
+@pytest.fixture
+def endpoint():
+    """A recording HTTP endpoint on 127.0.0.1 (tests.helpers.endpoint.RecordingEndpoint)."""
+    from tests.helpers.endpoint import RecordingEndpoint
+
+    with RecordingEndpoint() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_server(ctx):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) with the smtp.* settings of the test's database pointed at it."""
+    from tests.helpers.smtp import SmtpServer, use_smtp
+
+    with SmtpServer() as server:
+        use_smtp(server)
+        yield server

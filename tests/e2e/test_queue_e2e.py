@@ -14,28 +14,12 @@ import sys
 import threading
 import time
 
-import pytest
-
 from tests.conftest import REPO
-from tests.helpers.endpoint import RecordingEndpoint, Reply
-from tests.helpers.smtp import SmtpServer, use_smtp
+from tests.helpers.endpoint import Reply
 from xsc_desktop import clients, landers
 from xsc_desktop.models import Client, Email, Lander, Task
 
 ACCEPT = Reply(200, b'{"success": true, "id": "R-1"}', {"Content-Type": "application/json"})
-
-
-@pytest.fixture
-def endpoint():
-    with RecordingEndpoint() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp_server(ctx):
-    with SmtpServer() as server:
-        use_smtp(server)
-        yield server
 
 
 def add_lander(name, contacts=("intake@smith.example",)):

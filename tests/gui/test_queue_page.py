@@ -5,27 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from tests.helpers.endpoint import RecordingEndpoint, Reply
-from tests.helpers.smtp import SmtpServer, use_smtp
+from tests.helpers.endpoint import Reply
 from xsc_desktop import clients, events, integrations, landers, queue
 from xsc_desktop.models import Client, Email, Lander, Task
 
 ACCEPT = Reply(200, b'{"success": true, "id": "R-9"}', {"Content-Type": "application/json"})
-
-
-@pytest.fixture
-def endpoint():
-    with RecordingEndpoint() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp_server(ctx):
-    with SmtpServer() as server:
-        use_smtp(server)
-        yield server
 
 
 def add_lander(name, *, flags=(), new_client=False, client="Smith Law"):

@@ -13,12 +13,8 @@
     server.fail_next(451, "try later")           # the next RCPT answers 451 (transient); 550 for permanent
     server.require_auth("user", "pass")          # AUTH PLAIN/LOGIN required, those credentials only
 
-As a pytest fixture (copy into your conftest):
-
-    @pytest.fixture
-    def smtp_server():
-        with SmtpServer() as server:
-            yield server
+As a pytest fixture: `smtp_server` in tests/conftest.py (started, and the test database's smtp.* settings
+pointed at it).
 
 `wait_for(n, timeout)` waits on a condition (no sleeping) and fails the test with a clear message when fewer
 than n messages arrive in time.

@@ -1,24 +1,9 @@
-"""Fixtures for the queue tests: landers with clients, integrations on a local endpoint, a real SMTP server."""
+"""Fixtures for the queue tests: landers with clients, integrations on a local endpoint (`endpoint` and
+`smtp_server` come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.helpers.endpoint import RecordingEndpoint
-from tests.helpers.smtp import SmtpServer, use_smtp
-
-
-@pytest.fixture
-def endpoint():
-    with RecordingEndpoint() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp_server(ctx):
-    with SmtpServer() as server:
-        use_smtp(server)
-        yield server
 
 
 @pytest.fixture
