@@ -196,3 +196,106 @@ def test_received_dates_filter_by_the_operators_days(window, ctx, monkeypatch):
     page.until.setDate(QDate(2026, 11, 19))
     page.model.set_filter(page.current_filter(), background=False)
     assert [page.model.index(r, 0).data(ID_ROLE) for r in range(page.model.rowCount())] == [late.id]
+
+
+@pytest.fixture
+def pool_tasks():
+    """The real thread pool (the window fixture runs tasks inline); inline again afterwards."""
+    from ui import workers
+
+    workers.set_runner(None)
+    yield workers
+    workers.wait_for_tasks()
+    workers.set_runner(workers.run_inline)
+
+
+def _watch_threads(monkeypatch, module, *names) -> dict[str, list[bool]]:
+    """Wrap module functions to record, per call, whether it ran on the GUI thread."""
+    import threading
+
+    seen: dict[str, list[bool]] = {}
+    for name in names:
+        real = getattr(module, name)
+
+        def call(*args, _real=real, _name=name, **kwargs):
+            seen.setdefault(_name, []).append(threading.current_thread() is threading.main_thread())
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(module, name, call)
+    return seen
+
+
+def _two_landers():
+    from xsc_desktop.models import Campaign, Client, Lander
+
+    campaign = Campaign.create(client=Client.create(name="Acme Law"), name="Auto")
+    return (Lander.create(campaign=campaign, name="First lander", url="https://landers.example/1"),
+            Lander.create(campaign=campaign, name="Second lander", url="https://landers.example/2"))
+
+
+def test_a_dropped_file_is_read_on_workers_only(qtbot, window, samples, ctx, monkeypatch, pool_tasks):
+    from PySide6.QtWidgets import QDialog
+
+    from xsc_desktop import leads
+
+    lander, _other = _two_landers()
+    seen = _watch_threads(monkeypatch, leads, "looks_like_lead_file", "preview_file", "lander_names")
+    monkeypatch.setattr("ui.pages.leads_page.MappingDialog.exec", lambda self: QDialog.DialogCode.Accepted)
+    window.handle_files([samples / "leads" / "leads.jsonl"], lander.id)
+    assert not hasattr(window.page("leads"), "mapping_dialog")  # the drop returned before the file was read
+    qtbot.waitUntil(lambda: Lead.select().where(Lead.lander == lander.id).count() == 25, timeout=10000)
+    assert set(seen) == {"looks_like_lead_file", "preview_file", "lander_names"}
+    assert not any(on_gui for calls in seen.values() for on_gui in calls)
+
+
+def test_a_dropped_file_without_leads_goes_on_to_the_other_handlers(window, tmp_path, monkeypatch):
+    notes = tmp_path / "notes.csv"
+    notes.write_text("colour,size\nred,9\n", encoding="utf-8")
+    taken = []
+    monkeypatch.setattr(window.posting_doc_intake, "take", lambda paths, lander_id: taken.append(paths))
+    window.handle_files([notes])
+    assert taken == [[notes]] and not hasattr(window.page("leads"), "mapping_dialog")
+
+
+def test_picking_another_lander_proposes_its_remembered_columns_before_import(qtbot, window, samples, ctx,
+                                                                              monkeypatch, pool_tasks):
+    from PySide6.QtWidgets import QDialog
+
+    from xsc_desktop import leads
+
+    first, second = _two_landers()
+    leads.remember_mapping(second.id, {"Email Address": None})  # kept as a custom field for this lander
+    seen = _watch_threads(monkeypatch, leads, "remembered_mapping")
+    waited = []
+
+    def pick_second_then_import(dialog):
+        assert dialog.mapping()["Email Address"] == "email"
+        dialog.lander_box.setCurrentIndex(dialog.lander_box.findData(second.id))
+        waited.append(not dialog.import_button.isEnabled())  # Import waits for the second lander's choices
+        qtbot.waitUntil(dialog.import_button.isEnabled, timeout=5000)
+        assert dialog.mapping()["Email Address"] is None
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr("ui.pages.leads_page.MappingDialog.exec", pick_second_then_import)
+    window.page("leads").import_files([samples / "leads" / "leads.jsonl"], first.id)
+    qtbot.waitUntil(lambda: Lead.select().where(Lead.lander == second.id).count() == 25, timeout=10000)
+    lead = Lead.select().where(Lead.lander == second.id).first()
+    assert lead.email in ("", None) and "Email Address" in lead.custom
+    assert waited == [True] and set(seen["remembered_mapping"]) == {False}
+
+
+def test_mark_delivered_and_resume_write_on_workers(qtbot, window, world, monkeypatch, pool_tasks):
+    from xsc_desktop import delivery
+    from xsc_desktop.models import Integration
+
+    integration, ids = world
+    seen = _watch_threads(monkeypatch, delivery, "mark_delivered", "resume_integration")
+    page = window.page("leads")
+    window.show_page("leads")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 700, timeout=5000)
+    page.table.selectRow(0)
+    page.mark_selected_delivered(confirm=False)
+    qtbot.waitUntil(lambda: Lead.get_by_id(ids[-1]).delivery_state == "delivered", timeout=5000)
+    delivery.pause_integration(integration.id, "5 failed attempts in a row")
+    page.resume(integration.id)
+    qtbot.waitUntil(lambda: not Integration.get_by_id(integration.id).paused, timeout=5000)
+    assert seen == {"mark_delivered": [False], "resume_integration": [False]}

@@ -280,16 +280,15 @@ class LeadsPage(QWidget):
         self.banner.show()
 
     def resume(self, integration_id: int) -> None:
-        """Resume a paused integration (one click)."""
+        """Resume a paused integration (one click; written on a worker)."""
         from xsc_desktop.delivery import resume_integration
 
-        try:
-            resume_integration(integration_id)
-        except Exception as exc:
-            show_error(self, "Resume deliveries", exc)
-            return
-        self.app.status_message("Deliveries resumed; waiting leads go out at the next delivery pass.")
-        self._refresh_banner()
+        def resumed(_none) -> None:
+            self.app.status_message("Deliveries resumed; waiting leads go out at the next delivery pass.")
+            self._refresh_banner()
+
+        run_task(lambda: resume_integration(integration_id), resumed,
+                 lambda exc: show_error(self, "Resume deliveries", exc))
 
     # --- selection and detail
 
@@ -364,12 +363,9 @@ class LeadsPage(QWidget):
                                           "It will be marked delivered and not sent again.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        try:
-            mark_delivered(ids[0])
-        except Exception as exc:
-            show_error(self, "Mark delivered", exc)
-            return
-        self._after_action(f"Lead {ids[0]} marked delivered.")
+        lead_id = ids[0]
+        run_task(lambda: mark_delivered(lead_id), lambda _none: self._after_action(f"Lead {lead_id} marked delivered."),
+                 lambda exc: show_error(self, "Mark delivered", exc))
 
     def _after_action(self, message: str) -> None:
         self.app.status_message(message, 8000)
@@ -407,34 +403,46 @@ class LeadsPage(QWidget):
 
     def import_files(self, paths: list[Path], lander_id: int | None = None, *, confirm: bool = True) -> None:
         """Preview each file, confirm its column mapping and lander, then import it on a worker with progress."""
-        from xsc_desktop.leads import preview_file
+        from xsc_desktop.leads import lander_names, preview_file
 
+        known = getattr(self, "_landers", None)
         for path in paths:
-            run_task(lambda p=path: preview_file(p, lander_id),
-                     lambda preview: self._confirm_and_import(preview, lander_id, confirm),
+            # The file's head and, when the page has not loaded them yet, the landers: both read on the worker.
+            run_task(lambda p=path: (preview_file(p, lander_id), known if known is not None else lander_names()),
+                     lambda result: self._confirm_and_import(*result, lander_id, confirm),
                      lambda exc: show_error(self, "Import leads", exc))
 
-    def _confirm_and_import(self, preview, lander_id: int | None, confirm: bool) -> None:
-        from xsc_desktop.leads import preview_file
-
-        landers = getattr(self, "_landers", None)
-        if landers is None:
-            from xsc_desktop.leads import lander_names
-
-            landers = self._landers = lander_names()
+    def _confirm_and_import(self, preview, landers: dict, lander_id: int | None, confirm: bool) -> None:
+        self._landers = landers
         if not landers:
             show_error(self, "Import leads", "There are no landers yet; add the lander the leads came from first.")
             return
         dialog = MappingDialog(preview, landers, lander_id, self)
+        dialog.lander_box.currentIndexChanged.connect(lambda _i: self._remap(dialog))
         self.mapping_dialog = dialog  # tests reach it here
         if confirm:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
-        chosen_lander = dialog.lander_id()
-        if chosen_lander != lander_id and confirm:
-            # The remembered mapping of the chosen lander wins over what was proposed for another.
-            preview = preview_file(preview.path, chosen_lander)
-        self.start_import(preview.path, chosen_lander, dialog.mapping())
+        self.start_import(preview.path, dialog.lander_id(), dialog.mapping())
+
+    def _remap(self, dialog: MappingDialog) -> None:
+        """The operator picked another lander: propose that lander's remembered column choices (read on a worker)."""
+        from xsc_desktop.leads import propose_mapping, remembered_mapping
+
+        lander_id = dialog.lander_id()
+        columns = list(dialog.preview.columns)
+        dialog.set_waiting(True)
+
+        def proposed(mapping: dict[str, str | None]) -> None:
+            if dialog.lander_id() == lander_id:  # a later pick's answer is on its way otherwise
+                dialog.set_mapping(mapping)
+                dialog.set_waiting(False)
+
+        def failed(exc: Exception) -> None:
+            dialog.set_waiting(False)
+            show_error(dialog, "Import leads", exc)
+
+        run_task(lambda: propose_mapping(columns, remembered_mapping(lander_id)), proposed, failed)
 
     def start_import(self, path: Path, lander_id: int, mapping: dict[str, str | None]) -> None:
         """Import one file with a progress dialog that can cancel (what was stored stays)."""
@@ -596,7 +604,8 @@ class MappingDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Import")
+        self.import_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.import_button.setText("Import")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -616,6 +625,16 @@ class MappingDialog(QDialog):
     def mapping(self) -> dict[str, str | None]:
         """Column → canonical field (None: custom field)."""
         return {column: box.currentData() for column, box in self.boxes.items()}
+
+    def set_mapping(self, mapping: dict[str, str | None]) -> None:
+        """Show another proposal (the chosen lander's remembered choices)."""
+        for column, box in self.boxes.items():
+            box.setCurrentIndex(max(0, box.findData(mapping.get(column))))
+
+    def set_waiting(self, waiting: bool) -> None:
+        """While the chosen lander's choices are read, Import waits (it would import with the old ones)."""
+        self.import_button.setEnabled(not waiting)
+        self.import_button.setText("Reading…" if waiting else "Import")
 
 
 def _date_edit(placeholder: str) -> QDateEdit:
@@ -651,7 +670,6 @@ def _esc(text: str) -> str:
 # ---- start-up: File menu entry and drop handler --------------------------------------------------------------
 def install(window) -> None:
     """Add "Import leads…" to the File menu and take dropped lead files (content-checked)."""
-    from xsc_desktop.leads import looks_like_lead_file
 
     def import_from_menu() -> None:
         window.show_page("leads")
@@ -664,17 +682,48 @@ def install(window) -> None:
     if menu is not None:
         menu.insertAction(getattr(window, "file_menu_separator", None), action)
 
+    rerouting: list[list[Path]] = []  # drops being sent on to the other handlers (a part may come back alone)
+
     def take_lead_files(paths: list[Path], lander_id: int | None) -> bool:
-        if not paths or not all(looks_like_lead_file(p) for p in paths):
+        # On the GUI thread only names, sizes and a landers CSV's first 64 KB are read; whether the files hold
+        # leads is read on a worker, and files that do not are sent on to the other handlers from there.
+        if paths in rerouting or not paths or not all(_may_be_lead_file(p) for p in paths):
             return False  # landers CSVs and posting docs go to their own handlers
+        run_task(lambda: _all_lead_files(paths), lambda leads: decided(leads, paths, lander_id),
+                 lambda exc: show_error(window, "Import leads", exc))
+        return True
+
+    def decided(leads: bool, paths: list[Path], lander_id: int | None) -> None:
+        if not leads:
+            rerouting.append(paths)
+            try:
+                window.handle_files(paths, lander_id)
+            finally:
+                rerouting.remove(paths)
+            return
         page = window.page("leads")
         if lander_id is None:
             window.show_page("leads")
         page.import_files(paths, lander_id if lander_id is not None else page.lander_filter.currentData())
-        return True
 
     window.drop_handlers.append(take_lead_files)
     return None
+
+
+def _may_be_lead_file(path: Path) -> bool:
+    """What can be told without reading the file's content: a lead file's suffix, a file, not a landers CSV."""
+    from xsc_desktop.lander_import import looks_like_landers_csv
+    from xsc_desktop.leads import LEAD_FILE_SUFFIXES
+
+    path = Path(path)
+    return path.suffix.lower() in LEAD_FILE_SUFFIXES and path.is_file() and not looks_like_landers_csv(path)
+
+
+def _all_lead_files(paths: list[Path]) -> bool:
+    """Whether every file holds leads (reads their first rows: a worker's job)."""
+    from xsc_desktop.leads import looks_like_lead_file
+
+    return all(looks_like_lead_file(p) for p in paths)
 
 
 def _register() -> None:
