@@ -56,8 +56,8 @@ def test_apply_without_lander_is_bad_usage(cli):
     assert result.returncode == 2
 
 
-@pytest.mark.slow
-def test_fixture_docs_score_high(tmp_path):
+def score_folder(folder, tmp_path) -> list[float]:
+    """Score every doc of `folder` as the shared scoring tool does, asserting each run succeeds."""
     if not SCORER.exists():
         pytest.skip("the shared scoring tool (../shared/tools/score_intake.py) is not beside the repository")
     spec = importlib.util.spec_from_file_location("score_intake", SCORER)
@@ -66,13 +66,19 @@ def test_fixture_docs_score_high(tmp_path):
     totals = []
     # Like the scoring tool: no --data-dir, the data dir comes from the environment.
     env = {**os.environ, "XSC_DATA_DIR": str(tmp_path), "XSC_NO_DEMO": "1"}
-    for exp_path in sorted(FIXTURES.glob("*.expected.json")):
+    for exp_path in sorted(folder.glob("*.expected.json")):
         expected = json.loads(exp_path.read_text())
-        proc = subprocess.run([sys.executable, "-m", "xsc_desktop.cli", "intake", str(FIXTURES / expected["file"]),
+        proc = subprocess.run([sys.executable, "-m", "xsc_desktop.cli", "intake", str(folder / expected["file"]),
                                "--json"], capture_output=True, text=True, timeout=60, cwd=REPO, env=env)
         assert proc.returncode == 0, proc.stderr
         total, _parts = scorer.score(json.loads(proc.stdout), expected)
         totals.append(total)
+    return totals
+
+
+@pytest.mark.slow
+def test_fixture_docs_score_high(tmp_path):
+    totals = score_folder(FIXTURES, tmp_path)
     assert len(totals) >= 12
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80

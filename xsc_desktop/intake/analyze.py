@@ -204,6 +204,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     _read_request_samples(doc, fmt)
     _read_url_query(doc, endpoint_raw, fmt)
     _read_headers(doc, request)
+    _read_prose_descriptions(doc)
     _apply_required_prose(doc)
     test = _find_test(doc)
     _read_static_lines(doc)
@@ -787,6 +788,25 @@ _LIST_ITEM = re.compile(
     r"(?:\(([^)]*)\))?\s*(?:[:=–—-]\s*(.*))?$")
 
 
+# An item without a bullet: "first_name (required) - First name. Example: Robert", "city - Example: Boston".
+_PLAIN_ITEM = re.compile(
+    r"^\s*()([A-Za-z_][\w.\-\[\]]*)\s*(\*)?\s*(?:\(([^)]*)\))?\s*(?:\s[-–—]\s+(.*))?$")
+
+
+def _list_item(line: str, plain_ok: bool) -> tuple[str, str | None, str, str] | None:
+    """(name, star, paren, rest) of a list item; unbulleted items only where `plain_ok`."""
+    m = _LIST_ITEM.match(line)
+    if m:
+        return m.group(1), m.group(2), m.group(3) or "", m.group(4) or ""
+    if plain_ok:
+        m = _PLAIN_ITEM.match(line)
+        # Without a bullet, "Responses (lp_response=JSON)" is a heading: a bracket alone must say required/optional.
+        if m and squash(m.group(2)) not in _META_KEYS and (
+                m.group(5) is not None or m.group(4) and _parse_required(m.group(4), "") is not None):
+            return m.group(2), m.group(3), m.group(4) or "", m.group(5) or ""
+    return None
+
+
 def _read_field_lists(doc: _Doc) -> None:
     """Bulleted field lists: `- first_name (required): the lead's first name`.
 
@@ -804,14 +824,16 @@ def _read_field_lists(doc: _Doc) -> None:
             section_required = True if low.lstrip("# ").startswith("required") else (
                 False if low.lstrip("# ").startswith("optional") else None)
             continue
-        m = _LIST_ITEM.match(line)
-        if not m:
-            if low and not line.startswith((" ", "\t")) and in_fields and not _LIST_ITEM.match(line):
+        if re.fullmatch(r"[-=~_*]{3,}", low):
+            continue  # the underline of a plain-text heading
+        item = _list_item(line, in_fields or _i in listed)
+        if not item:
+            if low and not line.startswith((" ", "\t")) and in_fields:
                 in_fields = bool(re.match(r"^(#+\s*)?(required|optional)", low))
                 if in_fields:
                     section_required = low.lstrip("# ").startswith("required")
             continue
-        name, star, paren, rest = m.group(1), m.group(2), m.group(3) or "", m.group(4) or ""
+        name, star, paren, rest = item
         if not in_fields and not paren and not star and _i not in listed:
             continue
         if squash(name) in _META_KEYS and not in_fields and (_i not in listed or canonical_name(name) is None):
@@ -839,9 +861,9 @@ def _field_like_list_lines(lines: list[str]) -> set[int]:
     """Line numbers of list items in runs of 3+ whose names mostly look like posted field names."""
     runs: list[list[tuple[int, str]]] = [[]]
     for i, line in enumerate(lines):
-        m = _LIST_ITEM.match(line)
-        if m:
-            runs[-1].append((i, m.group(1)))
+        item = _list_item(line, True)
+        if item:
+            runs[-1].append((i, item[0]))
         elif line.strip():
             runs.append([])
     found: set[int] = set()
@@ -946,6 +968,10 @@ def _role_of(context: str, body: object) -> str:
                        "accepted", "outcome", "errorcode", "responsecode", "leadid", "opportunityid", "id"}
         if keys and keys <= answer_keys:
             return "response"
+        # {"status": "ok", "ice_id": "..."}: an outcome word beside the remote id is an answer too.
+        if keys & {"success", "status", "result", "outcome", "accepted"} and all(
+                k in answer_keys or k.endswith("id") for k in keys):
+            return "response"
     if resp and (not reqs or max(resp) > max(reqs)):
         return "response"
     return "request"
@@ -969,8 +995,10 @@ def _samples(doc: _Doc, request: dict | None) -> list[_Sample]:
         if any(a <= start < b for a, b in covered):
             continue
         covered.append((start, end))
-        ctx = _context_before(doc, start) + " " + text[text.rfind("\n", 0, start) + 1:start]
-        role = _role_of(ctx, obj)
+        prefix = text[text.rfind("\n", 0, start) + 1:start]
+        ctx = _context_before(doc, start) + " " + prefix
+        # "200 | {...}", "201 Created {...}", "HTTP 409: {...}": a body after a status code is an answer.
+        role = "response" if re.match(r"^\s*(?:HTTP(?:/[\d.]+)?\s*)?[1-5]\d\d\b", prefix) else _role_of(ctx, obj)
         if any(s.start <= start <= s.start + 4000 and s.kind == "json" and s.body == obj for s in samples):
             continue
         samples.append(_Sample("json", obj, start, role, ctx))
@@ -1357,6 +1385,20 @@ def _read_headers(doc: _Doc, request: dict | None) -> None:
                 break
 
 
+def _read_prose_descriptions(doc: _Doc) -> None:
+    """A line that says what a listed field holds: "_When_did_it_happen is the date of the incident"."""
+    for line in doc.lines:
+        m = re.match(r"^\s*[`'\"]?([A-Za-z_][\w.\-\[\]]*)[`'\"]?\s+(?:is|holds|contains|carries|means)\s+(.{3,160})$",
+                     line)
+        if not m:
+            continue
+        f = doc.fields.get(m.group(1))
+        if f is not None and not f.description:
+            f.description = m.group(2).strip()
+            if not f.example:
+                f.example = _example_from_text(f.description)
+
+
 def _apply_required_prose(doc: _Doc) -> None:
     """'The following fields are required: A, B and C' and 'All fields are required'."""
     text = doc.text
@@ -1368,16 +1410,30 @@ def _apply_required_prose(doc: _Doc) -> None:
         r"(?:^|\n)[^\S\n]*([\w`'\",./ -]{3,200}?)[^\S\n]+(?:are|is)[^\S\n]+(?:required|mandatory)\b",
         r"(?:must|need to|should)\s+(?:include|send|contain|provide|have)\s*[:\-]?\s*([^\n.]+)",
         r"(?:^|\n)[ \t]*(?:[-*•][ \t]*)?(?:\*\*)?(?:required|mandatory)(?:\*\*)?[ \t]*[:\-–][ \t]*([^\n]+)",
+        # "... as shown. Required: from_first, from_last and from_phone (the API answers 422 ...)."
+        r"(?<=[.!?])[ \t]+(?:required|mandatory)(?: fields?)?[ \t]*:[ \t]*([^\n]+)",
     ]
+    # "First name, last name and phone are required": the doc names the fields in words.
+    by_words = {squash(k.rsplit(".", 1)[-1]): k for k in doc.fields}
+    meanings: dict[str, list[str]] = {}
+    for k in doc.fields:
+        meaning = _lead_meaning(k)
+        if meaning:
+            meanings.setdefault(meaning, []).append(k)
     required: set[str] = set()
     for pattern in patterns:
         for m in re.finditer(pattern, text, re.I):
-            chunk = m.group(1)
+            chunk = re.sub(r"\([^)]*\)?", " ", m.group(1))
+            chunk = re.split(r"[.!?](?:\s|$)", chunk)[0]  # the sentence that says it, not the next one
             for token in re.split(r",|;|\band\b|\bor\b|/|\s\+\s|\n", chunk):
                 t = token.strip().strip("`'\".*:() ")
                 t = re.sub(r"^(?:the|a|an|both|either|fields?)\s+", "", t, flags=re.I).strip()
                 if t.lower() in names_low:
                     required.add(names_low[t.lower()])
+                elif squash(t) in by_words and " " in t:
+                    required.add(by_words[squash(t)])
+                elif " " in t and len(t.split()) <= 3 and len(meanings.get(canonical_name(t) or "", [])) == 1:
+                    required.add(meanings[canonical_name(t) or ""][0])
                 elif t and len(t.split()) <= 3:
                     # "First (the lead's first name)": the name is the first word of a short item
                     first = t.split(" ")[0].lower()
@@ -1401,6 +1457,9 @@ def _apply_required_prose(doc: _Doc) -> None:
     for i, line in enumerate(doc.lines):
         if i in table_lines or " | " in line or line.lstrip().startswith(("|", "{", "<", "curl")) or '":' in line:
             continue  # table rows and code are read elsewhere
+        item = _list_item(line, True)
+        if item and item[0] in doc.fields:
+            continue  # "ip_address (required) - IP address": the word belongs to the field it defines
         for sentence in re.split(r"(?<=[.!?;])\s+", line):
             low = sentence.lower()
             if not re.search(r"\b(required|mandatory)\b", low) or re.search(
@@ -1543,7 +1602,7 @@ _PROSE_VALUE_AS = re.compile(
 _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
     re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
-               r"[^.\n]{0,20}?\b(?:always\s+|value\s+|to\s+|:\s*)[`'\"]?([\w.-]+)[`'\"]?", re.I),
+               r"[^.\n]{0,20}?(?:\b(?:always|value|to)\s+|:\s*(?:always\s+)?)[`'\"]?([\w.-]+)[`'\"]?", re.I),
     # "Source is always XSC", "campaign_id must always be 4471", "Operation is fixed to CreateLead"
     re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must|should)\s+(?:always\s+(?:be\s+)?|be\s+always\s+|"
                r"fixed\s+(?:to|at|as)\s+|set\s+to\s+)[`'\"]?([\w.@-]*[\w@])[`'\"]?(?=[\s,;).]|$)", 0),
@@ -1565,8 +1624,29 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
     for pattern in _PROSE_NAMED:
         found += [(m.group(1), m.group(2)) for m in pattern.finditer(doc.text)]
     found += [(m.group(2), m.group(1)) for m in _PROSE_VALUE_AS.finditer(doc.text)]
+    # Names with spaces ("*Lead Source* must always be `XSC`") are read only where the doc lists such a field.
+    plain = doc.text.replace("*", "")
+    for name in doc.fields:
+        if _is_identifier(name):
+            continue
+        m = re.search(rf"(?<![\w]){re.escape(name)}[`'\"”]?\s+(?:is|must|should)\s+(?:always\s+(?:be\s+)?|"
+                      rf"be\s+always\s+|fixed\s+(?:to|at|as)\s+|set\s+to\s+)[`'\"“]?([\w.@-]*[\w@])", plain)
+        if m:
+            found.append((name, m.group(1)))
+    # "Keep CaptorraId and Referrer as given", "keep inbox_lead_token and from_source exactly as shown".
+    short = {k.rsplit(".", 1)[-1].lower(): k for k in doc.fields}
+    short.update({k.lower(): k for k in doc.fields})
+    for m in re.finditer(r"\b(?:keep|leave|send|pass)\s+([^.\n]{1,120}?)\s+(?:exactly\s+)?(?:as\s+(?:shown|given|is|"
+                         r"provided|written|listed)|unchanged|verbatim)\b", doc.text, re.I):
+        for token in re.split(r",|\band\b|&", m.group(1)):
+            f = doc.fields.get(short.get(token.strip(" `'\"*").lower(), ""))
+            if f is not None and not _is_placeholder(f.value or f.example):
+                f.value = f.value or f.example
+                f.static_hint = True
     for name, value in found:
         value = value.rstrip(".")
+        if value.lower() == "test":
+            continue  # "put TEST in Last Name" marks a test lead; it fixes no value
         if re.fullmatch(r"[a-z]+", name) and not _is_control_name(name) and name not in doc.fields:
             continue  # "send leads to ..." — a plain word is a setting only when it names one
         if _TEST_NAME.match(name) or (test and name.lower() == test["name"].lower()):
@@ -2005,12 +2085,14 @@ def _maps_to(f: _Field) -> str | None:
         hit = SYNONYMS.get("".join(tail))
         if hit and (len(tail) > 1 or tail[0] not in _VAGUE_WORDS):
             return hit
-    # Then the description, for multi-word phrases only ("The claimant's first name").
+    # Then the label and the description: for opaque names ("Q1", "field_12", "ph") they are the only hint.
+    if not _is_control_name(name):
+        for text in (f.label, f.description):
+            hit = _text_meaning(text or "")
+            if hit:
+                return hit
     desc = (f.description or "").lower()
     if desc and not _is_control_name(name):
-        for phrase, target in _PHRASES:
-            if re.search(rf"\b{re.escape(phrase)}\b", desc):
-                return target
         for word in re.findall(r"[a-z-]+", desc)[:6]:
             if word in _SAFE_WORDS:
                 return _SAFE_WORDS[word]
@@ -2024,6 +2106,73 @@ def _maps_to(f: _Field) -> str | None:
             return "trustedform_cert_url"
         if re.fullmatch(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}", ex):
             return "phone"
+    return None
+
+
+# Words of a label or description that add nothing to its meaning ("The client's first name", "Your sub ID").
+_FILLER = re.compile(r"\b(?:the|a|an|your|our|their|his|her|its|this|lead'?s|client'?s|consumer'?s|customer'?s|"
+                     r"claimant'?s|person'?s|caller'?s|prospect'?s|visitor'?s|user'?s|applicant'?s|"
+                     r"short|brief|briefly|full|detailed|optional|required|mandatory)\b", re.I)
+# How intake forms ask for a lead field when the posted name says nothing ("Q3: Is an attorney representing
+# you?"), checked after the label or description's own words.
+_QUESTION_WORDS = (
+    (re.compile(r"\b(?:describe|description|what happened|tell us|explain|summary|narrative)\b"), "description"),
+    (re.compile(r"\b(?:attorney|lawyer|legal representation|represent(?:ed|ing|s)?)\b"), "has_attorney"),
+    (re.compile(r"\bat[- ]fault\b|\bfault\b"), "at_fault"),
+    (re.compile(r"\btrusted ?form\b"), "trustedform_cert_url"),
+    (re.compile(r"\b(?:jornaya|lead ?id token|universal lead ?id)\b"), "jornaya_leadid"),
+    (re.compile(r"\btcpa\b|\bconsent\w*\b|\bagree\w*\b.*\bcontact\w*|\bopt(?:ed)?[- ]?in\b"), "tcpa_consent"),
+    (re.compile(r"\b(?:date|when)\b.*\b(?:accident|incident|injur\w*|loss|crash|happen\w*|occur\w*)\b"),
+     "incident_date"),
+    (re.compile(r"\b(?:type|kind|category)\s+of\s+(?:case|claim|injury|accident|matter|incident|lawsuit)\b|"
+                r"\bpractice area\b"), "case_type"),
+    (re.compile(r"\b(?:were|was|are|is|did)\s+(?:you|anyone|someone|they)\s+(?:\w+\s+)?(?:injured|hurt)\b"),
+     "injured"),
+)
+
+
+def _text_meaning(text: str) -> str | None:
+    """The lead field a label or description names: "Date of accident", "Type of claim", "Phone, digits only"."""
+    t = re.sub(r"\((?:required|optional|req\.?|opt\.?)\)|\*", " ", text.lower())
+    t = re.sub(r"[’`]", "'", t)
+    t = _FILLER.sub(" ", t)
+    t = re.sub(r"\s+", " ", t).strip(" ?:.,;-")
+    if not t or _PLACEHOLDER_RE.match(t):
+        return None
+    words = re.findall(r"[a-z0-9][a-z0-9'-]*", t)
+    if not words:
+        return None
+
+    def known(phrase: str) -> str | None:
+        hit = SYNONYMS.get(squash(phrase))
+        if hit and (" " in phrase.strip() or phrase.strip() not in _VAGUE_WORDS):
+            return hit
+        return None
+
+    # The whole label, then "type of case" read as "case type", then its first words ("Phone, digits only").
+    head = re.split(r"[,;:(/?]|\s[-–]\s|\.\s", t, maxsplit=1)[0].strip()
+    for candidate in (head, t):
+        hit = known(candidate)
+        if hit:
+            return hit
+        of = re.fullmatch(r"([a-z ]+?) of ([a-z ]+)", candidate)
+        if of:
+            hit = known(f"{of.group(2)} {of.group(1)}")
+            if hit:
+                return hit
+    for n in (3, 2, 1):
+        if len(words) >= n:
+            hit = known(" ".join(words[:n]))
+            if hit:
+                return hit
+    for pattern, target in _QUESTION_WORDS:
+        if pattern.search(t):
+            return target
+    # A lead field's multi-word name anywhere in the text; the earliest one is what the text is about.
+    found = [(m.start(), -len(phrase), target) for phrase, target in _PHRASES
+             for m in [re.search(rf"\b{re.escape(phrase)}\b", t)] if m]
+    if found:
+        return min(found)[2]
     return None
 
 

@@ -546,7 +546,14 @@ class _HtmlText(HTMLParser):
         self._select: FormInput | None = None
         self._textarea: FormInput | None = None
         self._label: list[str] | None = None
+        self._label_for = ""
         self._labels: list[str] = []
+        self._labels_for: dict[str, str] = {}  # <label for="id"> text by the id of its control
+        self._controls_by_id: dict[str, FormInput] = {}
+        self._dl_rows: list[list[str]] = []
+        self._dt: list[str] | None = None
+        self._dd: list[str] | None = None
+        self._dt_text = ""
         self._href: str | None = None
         self._link_start = 0
 
@@ -555,6 +562,9 @@ class _HtmlText(HTMLParser):
         self.out.append(text)
         if self._cell is not None:
             self._cell.append(text)
+        for part in (self._dt, self._dd):
+            if part is not None:
+                part.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
@@ -567,8 +577,17 @@ class _HtmlText(HTMLParser):
             if tag not in _VOID_TAGS:
                 self._skip.append(tag)
             return
-        if tag in _BLOCK_TAGS:
+        if tag == "dd" and self._dt_text:
+            # A definition list is a list of settings: "<dt>Key</dt><dd>abc</dd>" reads as "Key: abc".
+            while self.out and not self.out[-1].strip():
+                self.out.pop()
+            self._emit(": ")
+            self._dd = []
+        elif tag in _BLOCK_TAGS:
             self._emit("\n")
+        if tag == "dt":
+            self._dt = []
+            self._dt_text = ""
         if tag == "pre":
             self._pre += 1
         elif tag == "table":
@@ -586,6 +605,7 @@ class _HtmlText(HTMLParser):
             self.forms.append(HtmlForm(a.get("action", ""), (a.get("method") or "GET").upper(), a.get("enctype", "")))
         elif tag == "label":
             self._label = []
+            self._label_for = a.get("for", "")
         elif tag in ("input", "select", "textarea", "button"):
             self._form_control(tag, a)
         elif tag == "option" and self._select is not None and ("selected" in a or not self._select.value):
@@ -601,9 +621,13 @@ class _HtmlText(HTMLParser):
         kind = tag if tag != "input" else (a.get("type") or "text").lower()
         if kind in ("submit", "button", "reset", "image", "file"):
             return
-        label = self._labels[-1] if self._labels else ""
+        # The label that names this control (for="id") wins; else the label just before it; a placeholder
+        # is often a sample value ("(555) 555-5555"), so it names the control only when nothing else does.
+        label = self._labels_for.get(a.get("id", "")) or (self._labels[-1] if self._labels else "")
         control = FormInput(name=name, kind=kind, value=a.get("value", ""), required="required" in a,
-                            label=a.get("placeholder", "") or label)
+                            label=label or a.get("placeholder", ""))
+        if a.get("id"):
+            self._controls_by_id[a["id"]] = control
         if kind in ("checkbox", "radio") and self.forms and any(i.name == name for i in self.forms[-1].inputs):
             return
         if not self.forms:
@@ -634,8 +658,24 @@ class _HtmlText(HTMLParser):
         elif tag == "textarea":
             self._textarea = None
         elif tag == "label" and self._label is not None:
-            self._labels.append(re.sub(r"\s+", " ", "".join(self._label)).strip())
+            text = re.sub(r"\s+", " ", "".join(self._label)).strip()
+            self._labels.append(text)
+            if self._label_for:
+                self._labels_for[self._label_for] = text
+                control = self._controls_by_id.get(self._label_for)
+                if control is not None:
+                    control.label = text  # the label came after its control (a consent checkbox)
             self._label = None
+        elif tag == "dt" and self._dt is not None:
+            self._dt_text = re.sub(r"\s+", " ", "".join(self._dt)).strip()
+            self._dt = None
+        elif tag == "dd" and self._dd is not None:
+            self._dl_rows.append([self._dt_text, re.sub(r"\s+", " ", "".join(self._dd)).strip()])
+            self._dd = None
+            self._dt_text = ""
+        elif tag == "dl" and self._dl_rows:
+            self.tables.append(self._dl_rows)
+            self._dl_rows = []
         elif tag == "a" and self._href is not None:
             shown = "".join(self.out[self._link_start:])
             if self._href.startswith(("http://", "https://")) and self._href not in shown:

@@ -1,0 +1,106 @@
+"""The blind posting docs (written before the analyzer was read) score high, and the rules they called for."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO
+from tests.e2e.test_intake_cli import score_folder
+from xsc_desktop.intake.analyze import analyze
+from xsc_desktop.intake.extract import Extracted, extract_bytes
+
+BLIND = REPO / "tests" / "fixtures" / "postingdocs_blind"
+
+
+def run(text: str, tables=None) -> dict:
+    return analyze(Extracted(text=text, tables=tables or []), "doc")
+
+
+def fields(result: dict) -> dict:
+    return {f["name"]: f for f in result["fields"]}
+
+
+def statics(result: dict) -> dict:
+    return {s["name"]: s["value"] for s in result["static"]}
+
+
+@pytest.mark.slow
+def test_blind_docs_score_high(tmp_path):
+    totals = score_folder(BLIND, tmp_path)
+    assert len(totals) >= 16
+    assert sum(totals) / len(totals) >= 95
+    assert min(totals) >= 80
+
+
+def test_opaque_names_take_their_meaning_from_the_description():
+    table = [["Parameter", "Mandatory?", "Sample value", "Notes"],
+             ["Q1", "No", "08/30/2026", "Date of accident"],
+             ["Q2", "No", "No", "Is an attorney already representing you? Yes/No"],
+             ["f7", "Yes", "Slip and Fall", "Type of claim"],
+             ["f8", "Yes", "1", "Consent to contact (TCPA)"],
+             ["ph", "Yes", "", "Phone, digits only"],
+             ["q9", "No", "", "Briefly describe what happened"],
+             ["employer", "No", "Acme", ""]]
+    got = fields(run("POST https://a.example/api/leads", tables=[table]))
+    assert {n: f["maps_to"] for n, f in got.items()} == {
+        "Q1": "incident_date", "Q2": "has_attorney", "f7": "case_type", "f8": "tcpa_consent", "ph": "phone",
+        "q9": "description", "employer": None}
+
+
+def test_required_fields_named_in_words():
+    text = ("POST JSON to https://a.example/v1/leads\n\n"
+            '{"first_name": "Tasha", "last_name": "Green", "phone": "4045550166", "email": "t@example.com"}\n\n'
+            "First name, last name and phone are required; everything else is optional.\n")
+    got = fields(run(text))
+    assert {n: f["required"] for n, f in got.items()} == {
+        "first_name": True, "last_name": True, "phone": True, "email": False}
+
+
+def test_plain_field_lines_under_a_heading():
+    text = ("Posting URL: https://a.example/post.do\n\nLead fields\n-----------\n"
+            "first_name (required) - First name. Example: Robert\n"
+            "ip_address (required) - IP address of the consumer.\n"
+            "address - Street address.\n"
+            "lp_s1 - Your sub ID / traffic source.\n\n"
+            "Responses (lp_response=JSON)\n")
+    got = fields(run(text))
+    assert list(got) == ["first_name", "ip_address", "address", "lp_s1"]
+    assert [got[n]["required"] for n in got] == [True, True, False, False]
+    assert got["first_name"]["example"] == "Robert"
+    assert got["lp_s1"]["maps_to"] == "sub_id"
+
+
+def test_fixed_values_stated_in_prose():
+    text = ("Endpoint: https://a.example/leads (JSON POST)\n\n"
+            '{"token": "Gx8r", "lead": {"from_first": "Ana", "from_source": "XSC"}, "Lead Source": "XSocial",\n'
+            ' "Referral": "XSocialCampaigns", "Last Name": "Tran"}\n\n'
+            "Keep token and from_source exactly as shown.\n"
+            "*Lead Source* must always be `XSocial` so that our reports credit you.\n"
+            "Referral is fixed: always XSocialCampaigns.\n"
+            "To send a test, put `TEST` in Last Name.\n")
+    result = run(text)
+    assert statics(result) == {"token": "Gx8r", "lead.from_source": "XSC", "Lead Source": "XSocial",
+                               "Referral": "XSocialCampaigns"}
+    assert list(fields(result)) == ["lead.from_first", "Last Name"]
+
+
+def test_a_body_after_a_status_code_is_an_answer_not_a_request():
+    table = [["Parameter", "Required", "Example"], ["email", "Yes", "a@example.com"]]
+    text = ("URL: https://a.example/leads\nBody: JSON\n\nResponses\nHTTP | Body | Meaning\n"
+            '200 | {"status":"ok","ice_id":"ICE-44120"} | accepted\n')
+    result = run(text, tables=[table])
+    assert list(fields(result)) == ["email"]
+    assert "ice_id" not in statics(result)
+
+
+def test_html_definition_lists_and_labels_after_their_control():
+    html = (b"<html><body><dl><dt>API URL</dt><dd>https://a.example/api.aspx</dd><dt>Key</dt><dd>A7F3</dd></dl>"
+            b'<form action="https://a.example/post" method="post">'
+            b'<label for="p">Phone *</label><input id="p" name="input_2" placeholder="(555) 555-5555" required>'
+            b'<input id="c" name="input_7" type="checkbox" value="1" required>'
+            b'<label for="c">I agree to be contacted</label></form></body></html>')
+    extracted = extract_bytes(html, "doc.html")
+    assert "Key: A7F3" in extracted.text.split("\n")
+    assert ["Key", "A7F3"] in extracted.tables[0]
+    labels = {i.name: i.label for i in extracted.forms[0].inputs}
+    assert labels == {"input_2": "Phone *", "input_7": "I agree to be contacted"}
