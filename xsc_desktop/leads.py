@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
+import io
+import itertools
 import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +47,7 @@ log = logging.getLogger(__name__)
 LEAD_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 MAX_VALUE_CHARS = 100_000  # longer values are cut (and the cut reported): a form field is never this long
 CSV_FIELD_LIMIT = 1_000_000  # an unclosed quote swallowing the file trips this instead of eating all memory
-BATCH_ROWS = 2000
+BATCH_ROWS = 5000  # rows per transaction: fewer commits (each may run a WAL checkpoint); cancel is seen every 1000
 PROBLEM_LIMIT = 10_000  # problems kept in a report; the count goes on beyond it
 
 # Lead columns that import fills; our own id is the primary key and the capture time is `captured_at`.
@@ -137,21 +141,69 @@ class _Source:
     errors: list[tuple[int, str]]  # unreadable parts found while reading (line, message)
 
 
-def _lines_utf8_or_cp1252(path: Path, counter: list[int]) -> Iterator[str]:
-    """Decode each line as UTF-8, or as cp1252 when it is not UTF-8 (files mixing both stay readable)."""
+READ_BLOCK = 1 << 20  # CSV bytes decoded at a time; lines never straddle two blocks
+
+
+def _position(counter: list[Any]) -> int:
+    """Bytes read so far by `_lines_utf8_or_cp1252` (for progress): whole blocks, plus the part of the current
+    block handed out (counted in characters, which a UTF-8 block never has more of than bytes)."""
+    return counter[0] + (counter[2].tell() if counter[2] is not None else 0)
+
+
+def _lines_utf8_or_cp1252(path: Path, counter: list[Any]) -> Iterator[str]:
+    """Decode each line as UTF-8, or as cp1252 when it is not UTF-8 (files mixing both stay readable).
+
+    Whole blocks of lines are decoded at once and split on "\\n" by `io.StringIO` (in C, as reading the file line
+    by line would split them); only a block that is not UTF-8 is decoded line by line."""
+    return itertools.chain.from_iterable(_line_blocks(path, counter))
+
+
+def _line_blocks(path: Path, counter: list[Any]) -> Iterator[Iterable[str]]:
     with open(path, "rb") as fh:
+        head: list[bytes] = []  # the start of a line longer than a block, kept until its end is read
         first = True
-        for raw in fh:
-            counter[0] += len(raw)
+        while True:
+            data = fh.read(READ_BLOCK)
+            if data:
+                cut = data.rfind(b"\n") + 1
+                if not cut:
+                    head.append(data)
+                    continue
+                block = b"".join((*head, data[:cut])) if head else data[:cut]
+                head = [data[cut:]]
+            else:
+                block, head = b"".join(head), []
+                if not block:
+                    return
+            size = len(block)
             if first:
                 first = False
-                if raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[3:]
+                if block.startswith(codecs.BOM_UTF8):
+                    block = block[3:]
+                    if not block:
+                        counter[0] += size
+                        yield ("",)  # a file of just the mark reads as one empty line, as before
+                        continue
             try:
-                yield raw.decode("utf-8")
+                text = block.decode("utf-8")
             except UnicodeDecodeError:
-                counter[1] += 1
-                yield raw.decode("cp1252", errors="replace")
+                yield _decode_lines(block, counter)
+                counter[0] += size - len(block)
+                continue
+            counter[2] = io.StringIO(text)  # `_position` adds how far into it the reader is
+            yield counter[2]
+            counter[2] = None
+            counter[0] += size
+
+
+def _decode_lines(block: bytes, counter: list[Any]) -> Iterator[str]:
+    for raw in io.BytesIO(block):  # split on b"\\n" only, as iterating the file does
+        counter[0] += len(raw)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            counter[1] += 1
+            yield raw.decode("cp1252", errors="replace")
 
 
 def _utf16(path: Path) -> str | None:
@@ -167,7 +219,7 @@ def _utf16(path: Path) -> str | None:
 def _open_csv(path: Path) -> _Source:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     utf16 = _utf16(path)
-    counter = [0, 0]  # bytes read, lines read as cp1252
+    counter: list[Any] = [0, 0, None]  # bytes read, lines read as cp1252, the block being read
     total = path.stat().st_size
     if utf16:
         stream = open(path, encoding=utf16, newline="")  # noqa: SIM115 - closed when the generator ends
@@ -191,11 +243,8 @@ def _open_csv(path: Path) -> _Source:
     if counts[best] > 0:
         delimiter = best
 
-    def chained() -> Iterator[str]:
-        yield header_line
-        yield from line_iter
-
-    reader = csv.reader(chained(), delimiter=delimiter, doublequote=True, quotechar='"')
+    reader = csv.reader(itertools.chain((header_line,), line_iter), delimiter=delimiter, doublequote=True,
+                        quotechar='"')
     errors: list[tuple[int, str]] = []
     try:
         header = next(reader)
@@ -217,7 +266,7 @@ def _open_csv(path: Path) -> _Source:
                                      "import the file again"))
                 break
             start, line = line, reader.line_num + 1
-            if not any(v.strip() for v in values):
+            if not "".join(values).strip():  # only blanks (one join instead of a strip per cell)
                 continue
             if len(values) != len(columns):
                 while len(values) > len(columns) and not values[-1].strip():
@@ -231,7 +280,7 @@ def _open_csv(path: Path) -> _Source:
     encoding = utf16 or "utf-8"
 
     def position() -> int:
-        return counter[0]
+        return _position(counter)
 
     source = _Source(columns, rows(), encoding, total, position, errors)
     source._counter = counter  # type: ignore[attr-defined]  # read after the import to name the encoding
@@ -352,7 +401,7 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]
 
     A top-level array is streamed; {"leads": [...]} is read whole (feed pages and exports of that shape are small).
     """
-    counter = [0, 0]
+    counter: list[Any] = [0, 0, None]
     utf16 = _utf16(path)
     encoding = utf16 or "utf-8-sig"
     if _first_json_char(path, encoding) == "[":
@@ -445,7 +494,7 @@ def _open_json(path: Path) -> _Source:
                 yield line, _flatten(record)
 
     total = path.stat().st_size
-    return _Source(columns, rows(), encoding, total, lambda: counter[0], [])
+    return _Source(columns, rows(), encoding, total, lambda: _position(counter), [])
 
 
 def _chain(head, rest):
@@ -606,6 +655,64 @@ def _as_utc_naive(value: datetime) -> datetime:
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _text_cell(text: str, column: str, problems: list[str]) -> str:
+    return text
+
+
+def _phone_cell(text: str, column: str, problems: list[str]) -> str:
+    phone = normalise_phone(text)
+    if phone is None:
+        problems.append(f"{column} {text[:40]!r} is not a US phone number; kept as written")
+        return text
+    return phone
+
+
+def _email_cell(text: str, column: str, problems: list[str]) -> str:
+    email = text.lower()
+    if not _EMAIL_RE.match(email):
+        problems.append(f"{column} {text[:60]!r} is not an e-mail address; kept as written")
+    return email
+
+
+def _state_cell(text: str, column: str, problems: list[str]) -> str:
+    code = _state(text)
+    if code is None:
+        problems.append(f"{column} {text[:40]!r} is not a US state; kept as written")
+        return text
+    return code
+
+
+@lru_cache(maxsize=8192)
+def _moment(text: str, kind: str) -> str | datetime | None:
+    moment = _datetime(text)
+    if moment is None:
+        return None
+    return moment.date().isoformat() if kind == "date" else _as_utc_naive(moment)
+
+
+def _date_cell(text: str, column: str, problems: list[str]) -> str:
+    value = _moment(text, "date")
+    if value is None:
+        problems.append(f"{column} {text[:40]!r} is not a date; kept as written")
+        return text
+    return value
+
+
+def _datetime_cell(text: str, column: str, problems: list[str]) -> str | datetime:
+    value = _moment(text, "datetime")
+    if value is None:
+        problems.append(f"{column} {text[:40]!r} is not a date; kept as written")
+        return text
+    return value
+
+
+# A text cell (stripped, not empty, not too long) of each kind as `RowNormaliser._value` treats it; the per-row
+# loop of CSV files calls these directly instead of walking `_value`'s chain of kinds for every cell.
+_TEXT_CELL: dict[str, Callable[[str, str, list[str]], Any]] = {
+    "text": _text_cell, "url": _text_cell, "zip": _text_cell, "phone": _phone_cell, "email": _email_cell,
+    "state": _state_cell, "date": _date_cell, "datetime": _datetime_cell}
+
+
 class RowNormaliser:
     """Turns one row (values by column) into Lead column values, noting problems in plain words."""
 
@@ -614,19 +721,27 @@ class RowNormaliser:
         self.triples = [(column, target, FIELDS_BY_NAME[target].kind if target else "")
                         for column, target in mapping.items()]
         self.known = frozenset(mapping) | {"__bad__"}
-        # Rows read as lists (CSV) are taken by position: (index, column, target, kind).
-        self.positions = [(i, column, mapping.get(column), FIELDS_BY_NAME[mapping[column]].kind
-                           if mapping.get(column) else "") for i, column in enumerate(columns or ())]
+        # Rows read as lists (CSV) are taken by position: (index, column, target, what to do with a short text);
+        # None for a custom field or a text kept as written, else the kind's function.
+        self.positions: list[tuple[int, str, str | None, Callable[[str, str, list[str]], Any] | None]] = []
+        for i, column in enumerate(columns or ()):
+            target = mapping.get(column)
+            kind = FIELDS_BY_NAME[target].kind if target else ""
+            cell = _TEXT_CELL.get(kind, functools.partial(self._text_value, target, kind)) if target else None
+            self.positions.append((i, column, target, None if cell is _text_cell else cell))
+
+    def _text_value(self, target: str, kind: str, text: str, column: str, problems: list[str]) -> Any:
+        # A short stripped text of a kind without its own function (yes/no...): `_value` gives the same for it.
+        return self._value(target, kind, text, column, problems)
 
     def normalise(self, values: dict[str, Any] | list[Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
         """(canonical values, custom fields, problems) of one row (values by column, or a list in column order)."""
+        if type(values) is list:
+            return self._normalise_list(values)
         lead: dict[str, Any] = {}
         custom: dict[str, Any] = {}
         problems: list[str] = []
-        if type(values) is list:
-            cells = [(values[i], column, target, kind) for i, column, target, kind in self.positions]
-        else:
-            cells = [(values.get(column), column, target, kind) for column, target, kind in self.triples]
+        cells = [(values.get(column), column, target, kind) for column, target, kind in self.triples]
         for raw, column, target, kind in cells:
             if raw is None or raw == "":
                 continue
@@ -643,8 +758,7 @@ class RowNormaliser:
             value = self._value(target, kind, raw, column, problems)
             if value is not None and value != "":
                 lead[target] = value
-        extra = () if type(values) is list else values.keys() - self.known
-        for column in extra:  # keys that appear only in later JSON records
+        for column in values.keys() - self.known:  # keys that appear only in later JSON records
             text = _text(values[column])
             if not text:
                 continue
@@ -655,6 +769,46 @@ class RowNormaliser:
                     lead[target] = value
             else:
                 custom[column] = text[:MAX_VALUE_CHARS]
+        return lead, custom, problems
+
+    def _normalise_list(self, values: list[Any]) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+        """`normalise` of a row read as a list in column order (CSV): the same results, with a row of short texts
+        (every CSV row but a broken one) taken cell by cell with no other checks."""
+        lead: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        problems: list[str] = []
+        try:
+            short = max(map(len, values), default=0) <= MAX_VALUE_CHARS
+        except TypeError:
+            short = False
+        if short:
+            for i, column, target, cell in self.positions:
+                raw = values[i]
+                if type(raw) is not str:
+                    break  # not text after all: the careful way below, from the start
+                text = raw.strip()
+                if text:
+                    if target is None:
+                        custom[column] = text
+                    elif cell is None:
+                        lead[target] = text
+                    else:
+                        lead[target] = cell(text, column, problems)
+            else:
+                return lead, custom, problems
+            lead, custom, problems = {}, {}, []
+        for i, column, target, _cell in self.positions:
+            raw = values[i]
+            if raw is None or raw == "":
+                continue
+            if target is None:
+                text = raw.strip() if type(raw) is str else _text(raw)
+                if text:
+                    custom[column] = text[:MAX_VALUE_CHARS]
+                continue
+            value = self._value(target, FIELDS_BY_NAME[target].kind, raw, column, problems)
+            if value is not None and value != "":
+                lead[target] = value
         return lead, custom, problems
 
     def _value(self, target: str, kind: str, raw: Any, column: str, problems: list[str]) -> Any:
@@ -728,6 +882,19 @@ def _check_lander(lander_id: int) -> Lander:
 _CUSTOM_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
+def _custom_json(custom: dict[str, Any]) -> str:
+    """`_CUSTOM_JSON(custom)`, written directly for the usual custom fields (text by text name): the encoder's
+    own string escaping, without its per-call setup, which costs more than the few fields of a lead."""
+    try:
+        if len(custom) == 1:
+            for name, value in custom.items():
+                return "{" + encode_basestring(name) + ": " + encode_basestring(value) + "}"
+        return "{" + ", ".join([encode_basestring(name) + ": " + encode_basestring(value)
+                                for name, value in sorted(custom.items())]) + "}"
+    except TypeError:  # a name or value that is not text: the encoder knows what to do
+        return _CUSTOM_JSON(custom)
+
+
 class _Writer:
     """Buffers normalised rows and writes them in batches, with the duplicate rule applied per batch."""
 
@@ -768,7 +935,7 @@ class _Writer:
             params = []
             for _line, r in batch:
                 captured = r.get("captured_at")
-                custom = _CUSTOM_JSON(r["custom"]) if r["custom"] else "{}"
+                custom = _custom_json(r["custom"]) if r["custom"] else "{}"
                 params.append((self.lander_id, r["external_id"], captured.isoformat(sep=" ") if captured else None,
                                now_text, custom, 0,
                                r.get("duplicate_of"), r["problems"], r["delivery_state"],
@@ -846,8 +1013,9 @@ def _prepare(line: int, values: dict[str, Any] | list[Any], normaliser: RowNorma
         first, _, last = str(lead["full_name"]).partition(" ")
         lead["first_name"], lead["last_name"] = first, last.strip() or None
     state = "new"
-    phone_ok = bool(lead.get("phone")) and str(lead["phone"]).isdigit() and len(str(lead["phone"])) == 10
-    email_ok = bool(lead.get("email")) and "@" in str(lead["email"])
+    phone, email = lead.get("phone"), lead.get("email")
+    phone_ok = bool(phone) and len(phone := str(phone)) == 10 and phone.isdigit()
+    email_ok = bool(email) and "@" in str(email)
     if not phone_ok and not email_ok:
         state = "held"
         problems.append("no phone or e-mail, so it cannot be delivered; kept as held")
@@ -867,11 +1035,15 @@ def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapp
     now = _as_utc_naive(now) if now else utcnow()
     normaliser = RowNormaliser(mapping, columns)
     writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0))
+    batch = writer.rows
     for count, (line, values) in enumerate(rows, 1):
         report.rows += 1
         record = _prepare(line, values, normaliser, report)
         if record is not None:
-            writer.add(line, record)
+            batch.append((line, record))  # `writer.add`, inline: this loop runs for every row
+            if len(batch) >= BATCH_ROWS:
+                writer.flush()
+                batch = writer.rows
         if count % 1000 == 0:
             if progress is not None:
                 progress(count)

@@ -84,6 +84,23 @@ def test_mixed_encodings_read_line_by_line(tmp_path, lander):
     assert "mixed" in report.encoding
 
 
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_lines_read_by_blocks_are_the_lines_of_the_file(tmp_path, monkeypatch, block):
+    """Lines come out as iterating the file would give them, whatever the block size: split on \\n only, a BOM
+    dropped, each line UTF-8 or else cp1252, a line longer than a block whole; the byte count ends at the size."""
+    monkeypatch.setattr(leads, "READ_BLOCK", block)
+    data = ("\ufeffa,b\r\n" + "x" * 150 + "\n").encode() + "Zoë\rno split\n".encode("cp1252") + "Zoë\nlast".encode()
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    counter = [0, 0, None]
+    lines = []
+    for line in leads._lines_utf8_or_cp1252(path, counter):
+        lines.append(line)
+        assert leads._position(counter) <= len(data)
+    assert lines == ["a,b\r\n", "x" * 150 + "\n", "Zoë\rno split\n", "Zoë\n", "last"]
+    assert counter[0] == len(data) and counter[1] == 1
+
+
 def test_semicolon_csv_and_long_values(tmp_path, lander):
     path = tmp_path / "x.csv"
     long_text = "x" * 10_000
