@@ -56,6 +56,7 @@ PREVIEW_ROWS = 20
 DEFAULT_FILE_PATTERN = "{client}-{lander}-{date}.xlsx"
 DEFAULT_CLIENT_PATTERN = "{client}-{date}.xlsx"
 PERIODS = ("all", "since_last")
+DEFAULT_TIME_UTC = "05:00"
 
 DEFAULT_FORMATS: dict[str, str] = {"date": "mm/dd/yyyy", "datetime": "yyyy-mm-dd hh:mm", "phone": "digits",
                                    "yes": "Yes", "no": "No"}
@@ -1235,10 +1236,21 @@ def history(limit: int = 200, *, schedule_id: int | None = None) -> list[ReportR
 # ---- schedules ------------------------------------------------------------------------------------------------
 
 def _check_time(value: str) -> str:
-    parts = value.strip().split(":")
-    if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
-        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
-    raise UserError(f"A report time is written as HH:MM in UTC, not {value!r}.")
+    from xsc_desktop.settings import parse_hhmm
+
+    parsed = parse_hhmm(value)
+    if parsed is None:
+        raise UserError(f"A report time is written as HH:MM in UTC, not {value!r}.")
+    return f"{parsed:%H:%M}"
+
+
+def _hour_minute(time_utc: str) -> tuple[int, int]:
+    # A stored time was checked when saved; one that is not HH:MM (edited by hand) runs at the default hour
+    # rather than stopping every report.
+    from xsc_desktop.settings import parse_hhmm
+
+    parsed = parse_hhmm(time_utc) or parse_hhmm(DEFAULT_TIME_UTC)
+    return parsed.hour, parsed.minute
 
 
 def add_schedule(*, template: str = GENERIC, lander_id: int | None = None, client_id: int | None = None,
@@ -1329,7 +1341,7 @@ def schedule_target(row: ReportSchedule) -> str:
 
 def local_time_text(time_utc: str, on: date, zone: tzinfo | None = None) -> str:
     """A UTC schedule time as the operator's local clock shows it on a given day ("00:00 EST")."""
-    hour, minute = (int(p) for p in time_utc.split(":"))
+    hour, minute = _hour_minute(time_utc)
     moment = datetime(on.year, on.month, on.day, hour, minute, tzinfo=UTC)
     local = moment.astimezone(zone) if zone is not None else moment.astimezone()
     day = "" if local.date() == on else (" the day before" if local.date() < on else " the next day")
@@ -1361,7 +1373,7 @@ def schedule_as_json(row: ReportSchedule) -> dict[str, Any]:
 
 def latest_slot(time_utc: str, now: datetime) -> datetime:
     """The most recent time (naive UTC) at or before `now` when a schedule at `time_utc` was due."""
-    hour, minute = (int(p) for p in time_utc.split(":"))
+    hour, minute = _hour_minute(time_utc)
     slot = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     return slot if slot <= now else slot - timedelta(days=1)
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from tests.helpers import lead_rows
 from xsc_desktop import events, landers, sheets
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Client, Delivery, Integration, Lead, Parser, ReportRun, ReportTemplate
+from xsc_desktop.models import Client, Delivery, Integration, Lead, Parser, ReportRun, ReportSchedule, ReportTemplate
 
 NOW = datetime(2026, 11, 20, 5, 0)
 
@@ -469,3 +469,15 @@ def test_two_reports_finishing_at_once_never_share_a_file(lander, out):
     assert sorted(p.name for p in out.iterdir()) == sorted(Path(r.file).name for r in results)
     for run in results:
         assert open_sheet(run).cell(2, 1).value is not None  # each file is whole, not overwritten
+
+
+def test_report_times_are_read_by_the_shared_hhmm_reader(lander, out):
+    assert sheets._check_time(" 9:05 ") == "09:05"
+    for bad in ("24:00", "7:5", "9am", "09:60"):
+        with pytest.raises(UserError, match="HH:MM"):
+            sheets._check_time(bad)
+    schedule = sheets.add_schedule(lander_id=lander.id, out_dir=out, period="all")
+    ReportSchedule.update(time_utc="9am").where(ReportSchedule.id == schedule.id).execute()  # edited by hand
+    add_lead(lander.id, 1, first_name="A")
+    [run] = sheets.run_due_reports(datetime(2026, 11, 20, 5, 1))  # runs at the default 05:00, not a crash
+    assert run.state == "done" and sheets.latest_slot("9am", datetime(2026, 11, 20, 5, 1)) == NOW
