@@ -49,6 +49,10 @@ _META_KEYS = {squash(k) for k in (
     "duplicate", "duplicates", "reject", "rejected", "accepted", "ok", "http", "https", "mailto", "www",
     "website", "web", "documentation", "docs", "help", "privacy", "terms", "phone", "email", "e-mail",
 )}
+# Names of the integration's settings, never fields, when they head a two-cell row.
+_SETTING_ROWS = {squash(k) for k in (
+    "url", "endpoint", "post url", "posting url", "api url", "endpoint url", "method", "http method", "verb",
+    "http verb", "format", "body format", "content type", "encoding", "request format", "post type")}
 _META_RE = re.compile(r"^(test|sandbox|staging|prod(uction)?|live)[\s_-]?(url|endpoint)$", re.I)
 
 _ROLE_WORDS = {
@@ -188,6 +192,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     for rows in doc.tables + doc.text_tables:
         _read_field_table(doc, rows)
     _read_field_lists(doc)
+    _read_assignment_lists(doc)
     for form in extracted.forms:
         _read_form(doc, form)
 
@@ -220,8 +225,9 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
                 f.name = re.sub(r"\[([A-Za-z_]\w*)\]", r".\1", f.name)
     out_fields = []
     unmapped = []
-    for f in fields:
-        maps_to = _maps_to(f)
+    meanings = [_maps_to(f) for f in fields]
+    _second_phone(fields, meanings)
+    for f, maps_to in zip(fields, meanings, strict=True):
         if maps_to is None:
             unmapped.append(f.name)
         out_fields.append({
@@ -310,6 +316,8 @@ def _is_placeholder(value: str) -> bool:
 def _has_control_parent(name: str) -> bool:
     """`campaign.id`, `auth.token`: a value nested under a setting object is a setting too."""
     parents = name.split(".")[:-1]
+    if parents and _tokens(parents[-1]) in (["tracking"], ["meta"]) and _distinctive_meaning(name):
+        return False  # tracking.trustedform_url is the lead's certificate, not a setting
     return any(t in _CONTROL_TOKENS or t in ("credentials", "meta", "config", "settings", "tracking")
                for p in parents for t in _tokens(p))
 
@@ -543,6 +551,10 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
                 continue
             if sum(1 for c in row if c.strip()) == 1 and len(header) >= 2 and (" " in name or name_cell.strip().endswith(":")):
                 continue  # a section heading or a sentence below the table
+            filled = [c.strip() for c in row if c.strip()]
+            if len(filled) == 2 and len(header) >= 3 and (_META_RE.match(name) or squash(name) in _SETTING_ROWS or
+                                                          re.match(r"https?://", filled[1])):
+                continue  # "Endpoint | https://..." below the field table: a setting, read as a key: value
             get = {r: (row[idx].strip() if idx < len(row) else "") for r, idx in col.items()}
             f = _Field(name=name, source="table")
             req = None
@@ -581,6 +593,10 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
 
 def _value_from_hint(text: str) -> str:
     """The fixed value a description names: "Always send XSC", "Use 'CreateLead'", "Fixed value: 12"."""
+    quoted = re.fullmatch(r"\s*(?:always(?:\s+(?:send|use|pass|set(?:\s+to)?|be|equals?))?|fixed(?: value)?\s*[:=]?|"
+                          r"constant\s*[:=]?|must be)\s+[\"“']([^\"”']{1,60})[\"”']\s*\.?\s*", text or "", re.I)
+    if quoted:
+        return quoted.group(1)  # 'Always "XSC Digital"': a quoted value may hold spaces
     m = re.search(r"\b(?:always(?:\s+(?:send|use|pass|set(?:\s+to)?|be|equals?))?|use(?: the value)?|set to|"
                   r"fixed(?: value)?\s*[:=]?|constant\s*[:=]?|hard-?coded(?: to)?\s*[:=]?|must be)\s+"
                   r"[\"'`“]?([A-Za-z0-9][\w.@:/-]*)[\"'`”]?\s*(?:(?:for|on|in|with)\b[^.]*|\([^)]*\))?\.?$",
@@ -855,6 +871,34 @@ def _read_field_lists(doc: _Doc) -> None:
             f.value = _clean_value(rest)
             f.description = ""
         _add_field(doc, f)
+
+
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][\w.\-\[\]]*)\s*=\s*(\S+(?:\s\S+)*?)\s*(?:\s\(?(fixed|static|constant|"
+                         r"required|optional|mandatory)\)?)?\s*$", re.I)
+
+
+def _read_assignment_lists(doc: _Doc) -> None:
+    """Runs of `name=<what goes here>   required` lines: a field per placeholder, a fixed value otherwise."""
+    run: list[re.Match] = []
+    for line in doc.lines + [""]:
+        m = _ASSIGNMENT.match(line) if "&" not in line and "://" not in line else None
+        if m:
+            run.append(m)
+            continue
+        if len(run) >= 3 and sum(1 for r in run if _is_placeholder(r.group(2))) >= 2:
+            for r in run:
+                name, value, note = r.group(1), _clean_value(r.group(2)), (r.group(3) or "").lower()
+                if _TEST_NAME.match(name):
+                    continue
+                if _is_placeholder(value):
+                    _add_field(doc, _Field(name=name, required=True if note in ("required", "mandatory") else (
+                        False if note == "optional" else None), description=value.strip("<>[]{}"), source="list"))
+                elif note in ("fixed", "static", "constant") or _is_control_name(name):
+                    _add_field(doc, _Field(name=name, value=value, static_hint=True, source="list"))
+                else:
+                    _add_field(doc, _Field(name=name, example=value, required=note in ("required", "mandatory"),
+                                           source="list"))
+        run = []
 
 
 def _field_like_list_lines(lines: list[str]) -> set[int]:
@@ -1371,6 +1415,12 @@ def _read_headers(doc: _Doc, request: dict | None) -> None:
         if k.lower() == "authorization" and not re.match(r"(bearer|basic|token|apikey)\b", v, re.I) and " " in v:
             continue
         doc.statics[k] = _Static(k, v, "header", "line")
+    # "Your token is vl_81c3 - send it as a Bearer token in the Authorization header."
+    if not any(s.lower() == "authorization" for s in doc.statics) and re.search(r"\bbearer\b", doc.text, re.I):
+        m = re.search(r"\b(?:access |api |auth |bearer )?(?:token|key)\s+(?:is|:|=)\s*[`'\"]?([A-Za-z0-9][\w.~+/=-]{5,})",
+                      doc.text, re.I)
+        if m and not _is_placeholder(m.group(1)):
+            doc.statics["Authorization"] = _Static("Authorization", "Bearer " + m.group(1).rstrip("."), "header", "prose")
     # A header named in prose ("the key goes in the X-Api-Key header") with its value on a labelled line.
     for m in re.finditer(r"\b((?:x-[\w-]+)|authorization)\b\s+header", doc.text, re.I):
         name = m.group(1)
@@ -1571,7 +1621,7 @@ def _read_static_lines(doc: _Doc) -> None:
         if not v or len(v) > 200 or "://" in v and not _is_control_name(k) or squash(v) in _ROLE_INDEX:
             continue
         single = re.fullmatch(r"\S+", v) is not None
-        if not single:
+        if not single or _is_placeholder(v) and not _is_control_name(k):
             continue
         if v.lower() in ("yes", "no", "y", "n", "required", "optional", "string", "text", "int", "integer",
                          "number", "date", "boolean", "bool"):
@@ -1592,12 +1642,12 @@ def _read_static_lines(doc: _Doc) -> None:
 
 _PROSE_STATIC = (
     # "send our affiliate id AFF-3093 as aff_id"
-    re.compile(r"\b(?:send|pass|include|add|post)\b[^.\n]{0,60}?[\s:]([\"'`]?)([A-Za-z0-9][\w.-]*\d[\w.-]*|[A-Z][A-Z0-9_-]{2,})\1"
+    re.compile(r"\b(?:send|pass|include|add|post)\b[^.\n]{0,60}?[\s:]([\"'`]?)([A-Za-z0-9][\w.-]*\d[\w.-]*|(?-i:[A-Z][A-Z0-9_-]{2,}))\1"
                r"\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?", re.I),
 )
 _PROSE_VALUE_AS = re.compile(
     # "Our API key is KSL-77f1e2 (send it as api_key)"
-    r"\b(?:is|:)\s+[`'\"]?([A-Za-z0-9][\w.-]*\d[\w.-]*|[A-Z][A-Z0-9_-]{2,})[`'\"]?[\s,;(-]*"
+    r"\b(?:is|:)\s+[`'\"]?([A-Za-z0-9][\w.-]*\d[\w.-]*|(?-i:[A-Z][A-Z0-9_-]{2,}))[`'\"]?[\s,;(-]*"
     r"(?:send|pass|post|use)\s+(?:it|this|that)\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)", re.I)
 _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
@@ -1653,6 +1703,8 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
             continue
         if squash(name) in _META_KEYS or value.lower() in ("true", "false", "required", "optional", "the", "a"):
             continue
+        if squash(name) in ("json", "xml", "form", "csv", "text", "query", "get", "post", "html"):
+            continue  # "send leads to our API as JSON" names a format, not a setting
         existing = doc.fields.get(name)
         if existing is not None:
             if not existing.value:
@@ -2041,6 +2093,12 @@ def _maps_to(f: _Field) -> str | None:
     name = re.sub(r"\[([A-Za-z_]\w*)\]", r".\1", f.name)  # "inbox_lead[from_first]" reads as a dotted path
     if _has_control_parent(name):
         return None
+    parts = name.split(".")
+    if len(parts) > 1 and squash(parts[-1]) in _VAGUE_WORDS:
+        # "Incident.Date", "matter.type": a vague last word takes its meaning from the object it sits in.
+        hit = SYNONYMS.get(squash(parts[-2] + parts[-1]))
+        if hit:
+            return hit
     hit = canonical_name(name)
     if hit:
         return hit
@@ -2085,6 +2143,8 @@ def _maps_to(f: _Field) -> str | None:
         hit = SYNONYMS.get("".join(tail))
         if hit and (len(tail) > 1 or tail[0] not in _VAGUE_WORDS):
             return hit
+        if hit and k == 1 and len(toks[0]) <= 2 and re.fullmatch(r"s\d|sub\d?", tail[0]):
+            return hit  # "lp_s1", "c_sub2": a platform prefix before a sub id
     # Then the label and the description: for opaque names ("Q1", "field_12", "ph") they are the only hint.
     if not _is_control_name(name):
         for text in (f.label, f.description):
@@ -2122,7 +2182,8 @@ _QUESTION_WORDS = (
     (re.compile(r"\btrusted ?form\b"), "trustedform_cert_url"),
     (re.compile(r"\b(?:jornaya|lead ?id token|universal lead ?id)\b"), "jornaya_leadid"),
     (re.compile(r"\btcpa\b|\bconsent\w*\b|\bagree\w*\b.*\bcontact\w*|\bopt(?:ed)?[- ]?in\b"), "tcpa_consent"),
-    (re.compile(r"\b(?:date|when)\b.*\b(?:accident|incident|injur\w*|loss|crash|happen\w*|occur\w*)\b"),
+    (re.compile(r"\b(?:date|when)\b.*\b(?:accident|incident|injur\w*|loss|crash|collision|bite|fall|happen\w*|"
+                r"occur\w*)\b"),
      "incident_date"),
     (re.compile(r"\b(?:type|kind|category)\s+of\s+(?:case|claim|injury|accident|matter|incident|lawsuit)\b|"
                 r"\bpractice area\b"), "case_type"),
@@ -2174,6 +2235,17 @@ def _text_meaning(text: str) -> str | None:
     if found:
         return min(found)[2]
     return None
+
+
+def _second_phone(fields: list[_Field], meanings: list[str | None]) -> None:
+    """Two phone fields ("CellPhone" and "HomePhone"): the required or first one is the phone, the other the second."""
+    phones = [i for i, m in enumerate(meanings) if m == "phone"]
+    if len(phones) != 2 or "phone_alt" in meanings:
+        return
+    first, other = phones
+    if fields[other].required and not fields[first].required:
+        first, other = other, first
+    meanings[other] = "phone_alt"
 
 
 def _norm_type(declared: str, example: str, maps_to: str | None) -> str:

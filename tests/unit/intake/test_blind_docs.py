@@ -27,7 +27,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 16
+    assert len(totals) >= 24
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -104,3 +104,38 @@ def test_html_definition_lists_and_labels_after_their_control():
     assert ["Key", "A7F3"] in extracted.tables[0]
     labels = {i.name: i.label for i in extracted.forms[0].inputs}
     assert labels == {"input_2": "Phone *", "input_7": "I agree to be contacted"}
+
+
+def test_assignment_lines_with_placeholders_are_fields():
+    text = ("POST https://a.example/hook\nContent-Type: application/x-www-form-urlencoded\n\n"
+            "campaign=BISHOP-DB          (fixed)\n"
+            "first_name=<first name>     required\n"
+            "phone=<10 digit phone>      required\n"
+            "dog_owner_known=<yes/no>\n"
+            "bite_date=<date of the bite, MM/DD/YYYY>\n")
+    result = run(text)
+    got = fields(result)
+    assert {n: (f["required"], f["maps_to"]) for n, f in got.items()} == {
+        "first_name": (True, "first_name"), "phone": (True, "phone"), "dog_owner_known": (False, None),
+        "bite_date": (False, "incident_date")}
+    assert statics(result) == {"campaign": "BISHOP-DB"}
+
+
+def test_second_phone_and_vague_last_words_of_dotted_names():
+    table = [["Field", "Required", "Notes"],
+             ["CellPhone", "M", "10 digits"], ["HomePhone", "O", ""],
+             ["Incident.Date", "O", "MM/DD/YYYY"], ["Tracking.TrustedFormUrl", "O", ""],
+             ["Referral Source", "Y", 'Always "XSC Digital"']]
+    result = run("POST https://a.example/leads as JSON", tables=[table])
+    got = fields(result)
+    assert {n: f["maps_to"] for n, f in got.items()} == {
+        "CellPhone": "phone", "HomePhone": "phone_alt", "Incident.Date": "incident_date",
+        "Tracking.TrustedFormUrl": "trustedform_cert_url"}
+    assert statics(result) == {"Referral Source": "XSC Digital"}
+
+
+def test_a_token_in_prose_becomes_the_bearer_header():
+    text = ("Send new leads to our intake API as JSON: POST https://a.example/v2/leads\n"
+            "Your token is vl_tok_81c3f0a2 - send it as a Bearer token in the Authorization header.\n"
+            '{"first": "Rosa", "phone": "3055550123"}\n')
+    assert statics(run(text)) == {"Authorization": "Bearer vl_tok_81c3f0a2"}
