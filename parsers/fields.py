@@ -52,7 +52,7 @@ CANONICAL_FIELDS: tuple[LeadField, ...] = (
     LeadField("description", "Description", "text",
               ("description", "details", "comments", "comment", "notes", "note", "summary", "message",
                "case description", "case details", "from message", "what happened", "incident description",
-               "additional info", "narrative")),
+               "additional info", "narrative", "desc", "descr")),
     LeadField("incident_date", "Incident date", "date",
               ("incident date", "accident date", "date of incident", "date of accident", "injury date",
                "date of injury", "loss date", "doi", "incidentdate", "accidentdate")),

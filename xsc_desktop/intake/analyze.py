@@ -193,6 +193,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
         _read_field_table(doc, rows)
     _read_field_lists(doc)
     _read_assignment_lists(doc)
+    _read_prose_field_list(doc)
     for form in extracted.forms:
         _read_form(doc, form)
 
@@ -207,6 +208,10 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
         method = "GET"
 
     _read_request_samples(doc, fmt)
+    for name in (request or {}).get("required") or []:
+        f = doc.fields.get(name)
+        if f is not None:
+            f.required = True  # {"required": ["firstName", ...]} beside the sample body
     _read_url_query(doc, endpoint_raw, fmt)
     _read_headers(doc, request)
     _read_prose_descriptions(doc)
@@ -400,6 +405,7 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
             continue  # a table row rendered as text, read with its table
         key, value = m.group(1).strip(), m.group(2).strip()
         key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", key, flags=re.I)
+        key = re.sub(r"^((?:x-[\w-]+)|authorization)\s+header$", r"\1", key, flags=re.I)
         if "://" in key or key.lower() in ("http", "https"):
             continue
         inner = re.match(r"^((?:x-[\w-]+)|authorization|api-?key)\s*:\s*(\S.*)$", value, re.I)
@@ -806,14 +812,28 @@ _LIST_ITEM = re.compile(
 
 # An item without a bullet: "first_name (required) - First name. Example: Robert", "city - Example: Boston".
 _PLAIN_ITEM = re.compile(
-    r"^\s*()([A-Za-z_][\w.\-\[\]]*)\s*(\*)?\s*(?:\(([^)]*)\))?\s*(?:\s[-–—]\s+(.*))?$")
+    r"^\s*()([A-Za-z_][\w.\-\[\]]*)\s*(\*)?\s*(?:\(([^)]*)\))?\s*(?:\s[-–—]\s+(.*)|(?<=\S)\s{2,}(\S.*)|(?<=\*)\s+(\S.*))?$")
 
 
-def _list_item(line: str, plain_ok: bool) -> tuple[str, str | None, str, str] | None:
-    """(name, star, paren, rest) of a list item; unbulleted items only where `plain_ok`."""
+# Words that head a section or a setting, never a field, even under a "Fields" heading.
+_NOT_A_FIELD = _SETTING_ROWS | {squash(k) for k in (
+    "response", "responses", "success", "failure", "error", "errors", "note", "notes", "example", "examples",
+    "sample", "returns", "answer", "answers", "testing", "test", "headers", "body", "payload")}
+
+
+def _list_item(line: str, plain_ok: bool, bare_ok: bool = False) -> tuple[str, str | None, str, str] | None:
+    """(name, star, paren, rest) of a list item; unbulleted items only where `plain_ok`.
+
+    `bare_ok` (under a "Fields" heading) also takes "First*   Lead first name" and a lone "Email".
+    """
     m = _LIST_ITEM.match(line)
     if m:
         return m.group(1), m.group(2), m.group(3) or "", m.group(4) or ""
+    if bare_ok:
+        m = _PLAIN_ITEM.match(line)
+        if m and squash(m.group(2)) not in _NOT_A_FIELD and not m.group(4) or (
+                m and m.group(4) and _parse_required(m.group(4), "") is not None):
+            return m.group(2), m.group(3), m.group(4) or "", m.group(5) or m.group(6) or m.group(7) or ""
     if plain_ok:
         m = _PLAIN_ITEM.match(line)
         # Without a bullet, "Responses (lp_response=JSON)" is a heading: a bracket alone must say required/optional.
@@ -821,6 +841,19 @@ def _list_item(line: str, plain_ok: bool) -> tuple[str, str | None, str, str] | 
                 m.group(5) is not None or m.group(4) and _parse_required(m.group(4), "") is not None):
             return m.group(2), m.group(3), m.group(4) or "", m.group(5) or ""
     return None
+
+
+def _read_prose_field_list(doc: _Doc) -> None:
+    """'Send these fields: first_name, last_name, phone and email.' — a field list written as a sentence."""
+    for m in re.finditer(r"\b(?:send|include|post|pass|submit)\s+(?:these|the following|the|all)?\s*"
+                         r"(?:fields?|parameters?|values?)\s*(?::|-)\s*((?:[^.\n]|\.\w|\n(?!\s*\n))+)", doc.text, re.I):
+        tokens = [t.strip(" \t\n`'\"*") for t in re.split(r",|\band\b|;", m.group(1))]
+        names = [t for t in tokens if t]
+        # Only a list of posted names ("first_name, last_name"), not a sentence ("name, phone and e-mail").
+        if len(names) >= 3 and all(_is_identifier(t) for t in names) and sum(
+                1 for t in names if "_" in t or re.search(r"[a-z][A-Z]", t) or canonical_name(t)) >= 0.6 * len(names):
+            for name in names:
+                _add_field(doc, _Field(name=name, source="list"))
 
 
 def _read_field_lists(doc: _Doc) -> None:
@@ -842,7 +875,7 @@ def _read_field_lists(doc: _Doc) -> None:
             continue
         if re.fullmatch(r"[-=~_*]{3,}", low):
             continue  # the underline of a plain-text heading
-        item = _list_item(line, in_fields or _i in listed)
+        item = _list_item(line, in_fields or _i in listed, bare_ok=in_fields and not line.startswith((" ", "\t")))
         if not item:
             if low and not line.startswith((" ", "\t")) and in_fields:
                 in_fields = bool(re.match(r"^(#+\s*)?(required|optional)", low))
@@ -963,6 +996,8 @@ def _json_request_description(text: str) -> dict | None:
             "method": str(data.get(keys.get("method", ""), "") or "").upper(),
             "headers": headers if isinstance(headers, dict) else {},
             "body": data.get(body_key) if body_key else None,
+            "required": [r for r in data.get(keys.get("required", ""), None) or [] if isinstance(r, str)]
+            if isinstance(data.get(keys.get("required", "")), list) else [],
         }
     return None
 
@@ -1471,10 +1506,12 @@ def _apply_required_prose(doc: _Doc) -> None:
         if meaning:
             meanings.setdefault(meaning, []).append(k)
     required: set[str] = set()
-    for pattern in patterns:
+    for k, pattern in enumerate(patterns):
         for m in re.finditer(pattern, text, re.I):
             chunk = re.sub(r"\([^)]*\)?", " ", m.group(1))
-            chunk = re.split(r"[.!?](?:\s|$)", chunk)[0]  # the sentence that says it, not the next one
+            # The sentence that says it: the names follow "required:" but precede "... are required".
+            sentences = re.split(r"[.!?](?:\s|$)", chunk)
+            chunk = sentences[-1] if k == 2 else sentences[0]
             for token in re.split(r",|;|\band\b|\bor\b|/|\s\+\s|\n", chunk):
                 t = token.strip().strip("`'\".*:() ")
                 t = re.sub(r"^(?:the|a|an|both|either|fields?)\s+", "", t, flags=re.I).strip()
@@ -1671,8 +1708,12 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
     found: list[tuple[str, str]] = []
     for pattern in _PROSE_STATIC:
         found += [(m.group(3), m.group(2)) for m in pattern.finditer(doc.text)]
-    for pattern in _PROSE_NAMED:
-        found += [(m.group(1), m.group(2)) for m in pattern.finditer(doc.text)]
+    assigned: set[str] = set()
+    for k, pattern in enumerate(_PROSE_NAMED):
+        for m in pattern.finditer(doc.text):
+            found.append((m.group(1), m.group(2)))
+            if k == 2:
+                assigned.add(m.group(1))  # "send source=XSC": written as a parameter, so it is one
     found += [(m.group(2), m.group(1)) for m in _PROSE_VALUE_AS.finditer(doc.text)]
     # Names with spaces ("*Lead Source* must always be `XSC`") are read only where the doc lists such a field.
     plain = doc.text.replace("*", "")
@@ -1695,9 +1736,11 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
                 f.static_hint = True
     for name, value in found:
         value = value.rstrip(".")
+        name = name.rstrip(".")  # "send it as inbox_lead_token." ends a sentence
         if value.lower() == "test":
             continue  # "put TEST in Last Name" marks a test lead; it fixes no value
-        if re.fullmatch(r"[a-z]+", name) and not _is_control_name(name) and name not in doc.fields:
+        if re.fullmatch(r"[a-z]+", name) and not _is_control_name(name) and name not in doc.fields and (
+                name not in assigned):
             continue  # "send leads to ..." — a plain word is a setting only when it names one
         if _TEST_NAME.match(name) or (test and name.lower() == test["name"].lower()):
             continue
@@ -1753,6 +1796,11 @@ def _fill_placeholders(doc: _Doc, statics: list[_Static]) -> None:
     """`?apikey=YOUR_KEY` with `API key: 9f8e...` elsewhere in the doc: use the real value."""
     for s in statics:
         if not _is_placeholder(s.value):
+            continue
+        said = re.search(rf"\breplace\s+[`'\"]?{re.escape(s.value)}[`'\"]?\s+with\s*:?\s*[`'\"]?([A-Za-z0-9][^\s`'\"]*)",
+                         doc.text, re.I)
+        if said and not _is_placeholder(said.group(1)):
+            s.value = said.group(1).rstrip(".,;")
             continue
         want = squash(s.name)
         for key, value, _ in doc.kv:

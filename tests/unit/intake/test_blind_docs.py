@@ -27,7 +27,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 24
+    assert len(totals) >= 32
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -139,3 +139,26 @@ def test_a_token_in_prose_becomes_the_bearer_header():
             "Your token is vl_tok_81c3f0a2 - send it as a Bearer token in the Authorization header.\n"
             '{"first": "Rosa", "phone": "3055550123"}\n')
     assert statics(run(text)) == {"Authorization": "Bearer vl_tok_81c3f0a2"}
+
+
+def test_fields_and_required_flags_written_as_sentences():
+    text = ("Send leads to https://a.example/api/lead?api_key=NP-77aa19 as a normal form post.\n"
+            "Send these fields: first_name, last_name,\nphone, email, zip and comments. first_name, last_name and "
+            "phone are required, the rest are optional.\nPlease also send source=XSC on every lead.\n")
+    result = run(text)
+    assert {n: f["required"] for n, f in fields(result).items()} == {
+        "first_name": True, "last_name": True, "phone": True, "email": False, "zip": False, "comments": False}
+    assert statics(result) == {"api_key": "NP-77aa19", "source": "XSC"}
+
+
+def test_plain_lines_under_a_fields_heading_and_a_replaced_placeholder():
+    text = ("Endpoint: https://a.example/formjson/3?apikey=YOUR_API_KEY\n"
+            "Replace YOUR_API_KEY with: 0c4d8e1f-77aa\nBody: JSON\n"
+            "Fields (* = required)\nFirst*        Lead first name\nPhone*        10 digits\nEmail\n"
+            "_Accident_Date  date of accident\nResponse: {\"success\": true}\n")
+    result = run(text)
+    got = fields(result)
+    assert {n: (f["required"], f["maps_to"]) for n, f in got.items()} == {
+        "First": (True, "first_name"), "Phone": (True, "phone"), "Email": (False, "email"),
+        "_Accident_Date": (False, "incident_date")}
+    assert statics(result) == {"apikey": "0c4d8e1f-77aa"}
