@@ -30,7 +30,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +47,10 @@ EXCERPT_CHARS = 2000
 REQUEST_CHARS = 20_000
 LEAD_STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held")
 FINAL_STATES = ("delivered", "duplicate", "rejected", "failed")
+
+
+# The masked request as the attempt log keeps it (json.dumps(..., ensure_ascii=False), the encoder built once).
+_request_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _naive_utc(moment: datetime | None) -> datetime:
@@ -220,6 +224,7 @@ class _Pass:
         self.paused_ids: set[int] = set()
         self.failures: dict[int, int] = {}  # consecutive failures per integration, as stored
         self.threshold = max(1, int(settings.get("delivery.breaker_threshold") or 5))
+        self.writes = _GroupCommit()
 
     def clock(self) -> datetime:
         """The pass's injected `now`, moved on by the real time spent since the pass began."""
@@ -272,12 +277,70 @@ def _run_hosts(by_host: dict[str, deque[_Job]], state: _Pass) -> None:
         thread.join()
 
 
+def _pass_session() -> Any:
+    """A requests.Session for one worker of one pass that reads the environment (proxy variables, CA bundle,
+    ~/.netrc) once per scheme and host instead of once per request.
+
+    requests walks the whole environment twice per request to find proxies; against a fast endpoint that is a
+    third of the post. The environment does not change during a pass, and the answer depends only on the URL's
+    scheme and host (and on the arguments, which are part of the key), so the result is the same.
+    """
+    import requests
+    from requests.utils import get_netrc_auth
+
+    from xsc_desktop.posting import MAX_REDIRECTS
+
+    class PassSession(requests.Session):
+        """requests.Session with the environment lookup remembered per (scheme, host, arguments)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.verify = True
+            self.max_redirects = MAX_REDIRECTS
+            self._environment: dict[tuple, dict[str, Any]] = {}
+            self._netrc: dict[tuple[str, str], Any] = {}
+
+        def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+            if not (self.trust_env and not request.auth and not self.auth):
+                return super().prepare_request(request)
+            # requests looks in ~/.netrc (a stat or three) for every request; the answer depends only on the host.
+            parts = urlsplit(request.url)
+            key = (parts.scheme, parts.netloc)
+            if key not in self._netrc:
+                self._netrc[key] = get_netrc_auth(request.url)
+            if self._netrc[key] is not None:
+                request.auth = self._netrc[key]
+                return super().prepare_request(request)
+            self.trust_env = False  # in prepare_request this only decides the netrc lookup, known to find nothing
+            try:
+                return super().prepare_request(request)
+            finally:
+                self.trust_env = True
+
+        def merge_environment_settings(self, url: str, proxies: dict[str, str] | None, stream: Any, verify: Any,
+                                       cert: Any) -> dict[str, Any]:
+            if proxies:  # the caller named proxies: looked up as requests does
+                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, proxies is None, stream, verify, cert)
+            try:
+                known = self._environment.get(key)
+            except TypeError:  # an unhashable argument: nothing to remember
+                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if known is None:
+                fresh = None if proxies is None else {}
+                known = self._environment[key] = super().merge_environment_settings(url, fresh, stream, verify, cert)
+            return {**known, "proxies": dict(known["proxies"])}  # requests may change the dict it is given
+
+    return PassSession()
+
+
 def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True) -> None:
     from xsc_desktop import jobs as scheduler
-    from xsc_desktop.posting import close_thread_session
 
     # Answers already in, written together with the next claim: one commit per lead instead of two.
     pending: list[Callable[[], None]] = []
+    session = _pass_session()
     try:
         while True:
             try:
@@ -287,29 +350,29 @@ def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True) -> None:
             if job.route.integration_id in state.paused_ids or scheduler.stop_requested():
                 continue  # left as it is: the next pass after resuming takes it
             try:
-                _deliver_one(job, state, pending)
+                _deliver_one(job, state, pending, session)
             except Exception:
                 log.exception("Delivering lead %s failed unexpectedly", job.lead_id)
     finally:
         try:
             if pending:
-                with _writing():
-                    _flush(pending)
+                state.writes.run(functools.partial(_write_answers, pending))
+                pending.clear()
         finally:
+            session.close()
             if own_thread:
-                close_thread_session()
                 if not database.is_closed():
                     database.close()
 
 
-def _flush(pending: list[Callable[[], None]]) -> None:
-    """Write the waiting answers (inside the caller's transaction); kept for a retry if the transaction fails."""
+def _write_answers(pending: list[Callable[[], None]]) -> None:
+    """Write the waiting answers (inside the caller's transaction); the caller clears them once committed, so they
+    are kept for a retry if the transaction fails."""
     for write in pending:
         write()
-    pending.clear()
 
 
-def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]]) -> None:
+def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], session: Any = None) -> None:
     """Claim, post, judge one lead. The answer is written with the worker's next claim (or when it ends): if the
     process dies in between, the attempt is found `sending` and becomes uncertain — never posted twice."""
     from parsers.outcome import Outcome
@@ -320,23 +383,36 @@ def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]]) -> 
     try:
         request = route.compiled.render(job.values or {}, route.settings, route.secrets)
     except RenderError as exc:
-        with _writing():
-            _flush(pending)
-            if not _claim(job, "", state.clock()):
-                return
-            _resolve(job, state, delivery_state="error", lead_state="failed", status=None, reason=str(exc),
+        at, reason = state.clock(), str(exc)
+
+        def write_failure() -> bool:
+            _write_answers(pending)
+            if not _claim(job, "", at):
+                return False
+            _resolve(job, state, delivery_state="error", lead_state="failed", status=None, reason=reason,
                      remote_id="", latency=None, excerpt="", due=None)
+            return True
+
+        written = state.writes.run(write_failure)
+        pending.clear()
+        if not written:
+            return
         # Empty settings break every lead alike: that counts towards the breaker; a lead's own gaps do not.
         _breaker(job, state, failed=bool(exc.settings), reason=str(exc))
         return
-    masked = json.dumps(request.to_dict(masked=True), ensure_ascii=False)[:REQUEST_CHARS]
-    with _writing():
-        _flush(pending)
-        delivery_id = _claim(job, masked, state.clock())
+    masked = _request_json(request.to_dict(masked=True))[:REQUEST_CHARS]
+    at = state.clock()
+
+    def write_claim() -> int | None:
+        _write_answers(pending)
+        return _claim(job, masked, at)
+
+    delivery_id = state.writes.run(write_claim)
+    pending.clear()
     if not delivery_id:
         return
     try:
-        attempt = post(request, route.spec)
+        attempt = post(request, route.spec, session=session)
     except Exception as exc:  # posting never raises for network trouble; anything else must not leave `sending`
         log.exception("Posting lead %s failed", job.lead_id)
         attempt = None
@@ -354,15 +430,97 @@ def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]]) -> 
     _breaker(job, state, failed=outcome.kind in ("error", "rejected"), reason=outcome.summary())
 
 
-_write_lock = threading.Lock()
-
-
 @contextlib.contextmanager
-def _writing():
-    """One write transaction at a time within this process: delivery threads queue here for microseconds instead
-    of meeting SQLite's busy handler, which sleeps for milliseconds."""
-    with _write_lock, database.atomic():
+def _transaction() -> Iterator[None]:
+    """A write transaction: plain BEGIN / COMMIT on this thread's connection (run once per lead, where peewee's
+    `atomic()` bookkeeping shows), or `atomic()` when the caller is inside a transaction already."""
+    if database.in_transaction():
+        with database.atomic():
+            yield
+        return
+    connection = database.connection()
+    connection.execute("BEGIN")
+    try:
         yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+class _Write:
+    """One worker's writes waiting for a group commit, and what came of them."""
+
+    __slots__ = ("write", "done", "result", "error")
+
+    def __init__(self, write: Callable[[], Any]) -> None:
+        self.write = write
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class _GroupCommit:
+    """Group commit for the workers of a pass: a worker hands its writes (the answers it has, the claim of its next
+    lead) here and waits until they are committed; whoever finds no commit running writes everything queued by then
+    in one transaction, so a few workers share a commit instead of queueing for one each.
+
+    Never twice holds: `run` returns only after the writes are committed, so a claim is in the database before its
+    request goes out. One transaction at a time within the process also keeps workers off SQLite's busy handler,
+    which sleeps for milliseconds. If a shared transaction fails, each write is tried again alone, so one bad write
+    does not cost the others their claim.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[_Write] = []
+        self._busy = False
+
+    def run(self, write: Callable[[], Any]) -> Any:
+        """Run `write()` inside a committed transaction (perhaps shared with other workers); its result or error."""
+        item = _Write(write)
+        with self._cond:
+            self._queue.append(item)
+            while self._busy and not item.done:
+                self._cond.wait()
+            if not item.done:
+                self._busy = True
+                batch, self._queue = self._queue, []
+        if not item.done:
+            try:
+                self._commit(batch)
+            finally:
+                for other in batch:  # only when the commit itself was interrupted
+                    if not other.done:
+                        other.error, other.done = RuntimeError("The delivery write was interrupted"), True
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    @staticmethod
+    def _commit(batch: list[_Write]) -> None:
+        try:
+            with _transaction():
+                results = [item.write() for item in batch]
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].error = exc
+                batch[0].done = True
+                return
+            for item in batch:  # each alone: the failing one gets its error, the others their commit
+                try:
+                    with _transaction():
+                        item.result = item.write()
+                except Exception as alone:
+                    item.error = alone
+                item.done = True
+            return
+        for item, result in zip(batch, results, strict=True):
+            item.result = result
+            item.done = True
 
 
 def _maybe_received(attempt: Any) -> bool:
@@ -456,7 +614,8 @@ def _breaker(job: _Job, state: _Pass, *, failed: bool, reason: str) -> None:
             state.paused_ids.add(integration_id)
             state.report.paused.append(job.route.name)
     if count != before:
-        database.execute_sql('UPDATE "integration" SET consecutive_failures = ? WHERE id = ?', (count, integration_id))
+        state.writes.run(functools.partial(database.execute_sql, 'UPDATE "integration" SET consecutive_failures = ? '
+                                           "WHERE id = ?", (count, integration_id)))
     if trip:
         pause_integration(integration_id, f"{count} failed attempts in a row; the last: {reason}"[:500])
 
