@@ -393,6 +393,8 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
     for i, line in enumerate(doc.lines):
         s = line.strip().lstrip("-*•>#").strip()
         s = re.sub(r"\*\*|__", "", s)
+        if doc.tables and re.match(r"^\s*\|\s", line) and not line.rstrip().endswith("|"):
+            continue  # a spreadsheet row whose first cell is empty ("| Chicago | City"): no setting
         m = re.match(r"^([A-Za-z_][\w .\-/\[\]()]{0,50}?)\s*(?::|=|\|)\s*(\S.*)$", s)
         if line.lstrip().startswith("|") or (not m and i not in in_table):
             # "| Endpoint | https://... |" and "Endpoint     https://..." (a two-column settings block)
@@ -423,6 +425,8 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
             # Above a field table, a settings row may carry a note in a third cell: "URL | https://... | live".
             if len(cells) == 3 and not seen_header and not _header_roles(row):
                 cells = cells[:2]
+            if seen_header and cells and row and row[0].strip() != cells[0]:
+                continue  # "| Chicago | City |" inside a field table is an example beside a name, not a setting
             if len(cells) == 2 and _looks_like_name(cells[0].rstrip(":")) and len(cells[1]) < 300:
                 key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", cells[0].strip().rstrip(":").strip(),
                              flags=re.I)
@@ -559,6 +563,7 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
                 continue  # a section heading or a sentence below the table
             filled = [c.strip() for c in row if c.strip()]
             if len(filled) == 2 and len(header) >= 3 and (_META_RE.match(name) or squash(name) in _SETTING_ROWS or
+                                                          squash(filled[0]) in _SETTING_ROWS or
                                                           re.match(r"https?://", filled[1])):
                 continue  # "Endpoint | https://..." below the field table: a setting, read as a key: value
             get = {r: (row[idx].strip() if idx < len(row) else "") for r, idx in col.items()}
@@ -603,6 +608,10 @@ def _value_from_hint(text: str) -> str:
                           r"constant\s*[:=]?|must be)\s+[\"“']([^\"”']{1,60})[\"”']\s*\.?\s*", text or "", re.I)
     if quoted:
         return quoted.group(1)  # 'Always "XSC Digital"': a quoted value may hold spaces
+    given = re.search(r"\b(?:assigned|provided|given|issued|supplied)(?:\s+(?:by us|to you|by \w+))?\s*[:=]\s*[\"'`“]?"
+                      r"([A-Za-z0-9][\w.@/-]*)[\"'`”]?\s*\.?$", text or "", re.I)
+    if given:
+        return given.group(1)  # "assigned by us: XSC-11"
     m = re.search(r"\b(?:always(?:\s+(?:send|use|pass|set(?:\s+to)?|be|equals?))?|use(?: the value)?|set to|"
                   r"fixed(?: value)?\s*[:=]?|constant\s*[:=]?|hard-?coded(?: to)?\s*[:=]?|must be)\s+"
                   r"[\"'`“]?([A-Za-z0-9][\w.@:/-]*)[\"'`”]?\s*(?:(?:for|on|in|with)\b[^.]*|\([^)]*\))?\.?$",
@@ -758,7 +767,19 @@ def _assign_columns(positions: list[int], starts: list[int]) -> list[int]:
     return out[::-1]
 
 
+def _tab_table(lines: list[str], start: int) -> tuple[list[list[str]], int]:
+    """A table whose cells are separated by tabs (pasted from a spreadsheet): one row per tabbed line."""
+    rows = [[c.strip() for c in lines[start].strip().split("\t") if c.strip()]]
+    i = start + 1
+    while i < len(lines) and "\t" in lines[i].strip():
+        rows.append([c.strip() for c in re.split(r"\t", lines[i].strip())])
+        i += 1
+    return rows, i
+
+
 def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int]:
+    if "\t" in lines[start].strip() and "\t" in (lines[start + 1] if start + 1 < len(lines) else ""):
+        return _tab_table(lines, start)
     header_line = lines[start].expandtabs(8)
     spans = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", header_line)]
     starts = [s for s, _ in spans]
@@ -1475,6 +1496,12 @@ def _read_prose_descriptions(doc: _Doc) -> None:
     for line in doc.lines:
         m = re.match(r"^\s*[`'\"]?([A-Za-z_][\w.\-\[\]]*)[`'\"]?\s+(?:is|holds|contains|carries|means)\s+(.{3,160})$",
                      line)
+        for sentence in re.split(r"(?<=\.)\s+", line) if not m else []:
+            # "inj: type of injury. acc_date: date of the accident, MM/DD/YYYY." — several on one line
+            said = re.match(r"^[`'\"]?([A-Za-z_][\w.\-\[\]]*)[`'\"]?\s*:\s+(.{3,160}?)\.?$", sentence)
+            f = doc.fields.get(said.group(1)) if said else None
+            if f is not None and not f.description and not re.search(r"\d{3}|@|://", said.group(2)):
+                f.description = said.group(2).strip()
         if not m:
             continue
         f = doc.fields.get(m.group(1))
@@ -1646,8 +1673,11 @@ def _read_static_lines(doc: _Doc) -> None:
     for key, value, line_no in doc.kv:
         k = key.strip()
         named = re.fullmatch(r".+?\s*\(\s*([A-Za-z_][\w.-]*)\s*\)", k)
+        noted = re.fullmatch(r"([A-Za-z_][\w.-]*)\s*\([^)]*\s[^)]*\)", k)
         if named:
             k = named.group(1)  # "API key (apikey): abc" names the parameter in brackets
+        elif noted:
+            k = noted.group(1)  # "ApiKey (send in body): abc" — the bracket is a note
         if not _is_identifier(k) or squash(k) in _META_KEYS or _META_RE.match(k) or _TEST_NAME.match(k):
             if not (k.lower() in field_low and squash(k) not in ("url", "method", "format")):
                 continue
@@ -1795,6 +1825,14 @@ def _split_fields_and_statics(doc: _Doc, test: dict | None, fmt: str) -> tuple[l
 def _fill_placeholders(doc: _Doc, statics: list[_Static]) -> None:
     """`?apikey=YOUR_KEY` with `API key: 9f8e...` elsewhere in the doc: use the real value."""
     for s in statics:
+        scheme = re.fullmatch(r"(Bearer|Basic|Token)\s+(\S+)", s.value)
+        if scheme and _is_placeholder(scheme.group(2)):
+            for key, value, _ in doc.kv:
+                v = _clean_value(value)
+                if squash(key).endswith(("token", "apikey", "accesstoken", "key")) and not _is_placeholder(v) and " " not in v:
+                    s.value = f"{scheme.group(1)} {v}"  # "-H 'Authorization: Bearer $TOKEN'" + "Your API token: abc"
+                    break
+            continue
         if not _is_placeholder(s.value):
             continue
         said = re.search(rf"\breplace\s+[`'\"]?{re.escape(s.value)}[`'\"]?\s+with\s*:?\s*[`'\"]?([A-Za-z0-9][^\s`'\"]*)",

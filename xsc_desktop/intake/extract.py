@@ -124,6 +124,8 @@ def extract_bytes(data: bytes, name: str = "", _depth: int = 0) -> Extracted:
             f"{name or 'The file'} is damaged and cannot be read as {fmt.upper()}; ask the client to send it again."
         ) from exc
     result.format = fmt
+    # Windows and mail line ends ("\r\n") would leave a "\r" on every line the analysis reads.
+    result.text = result.text.replace("\r\n", "\n").replace("\r", "\n")
     claimed = _EXTENSION_FORMAT.get(Path(name).suffix.lower()) if name else None
     if claimed and claimed != fmt and {claimed, fmt} not in ({"txt", "md"}, {"txt", "csv"}, {"md", "csv"}):
         result.warnings.insert(0, f"{name} is named as {claimed.upper()} but holds {fmt.upper()}; read it as {fmt.upper()}.")
@@ -757,7 +759,8 @@ def _read_eml(data: bytes, name: str, depth: int = 0) -> Extracted:
         if ctype == "text/plain":
             if _has_html_twin(message, part):
                 continue
-            parts.append(_part_text(part))
+            # A forwarded or replied spec arrives quoted ("> Post to: ..."); the quote marks are not the doc's.
+            parts.append(re.sub(r"(?m)^(?:[ \t]*>)+[ \t]?", "", _part_text(part)))
         elif ctype == "text/html":
             sub = _html_to_extracted(_part_text(part))
             parts.append(sub.text)

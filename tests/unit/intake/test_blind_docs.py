@@ -27,7 +27,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 32
+    assert len(totals) >= 40
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -162,3 +162,44 @@ def test_plain_lines_under_a_fields_heading_and_a_replaced_placeholder():
         "First": (True, "first_name"), "Phone": (True, "phone"), "Email": (False, "email"),
         "_Accident_Date": (False, "incident_date")}
     assert statics(result) == {"apikey": "0c4d8e1f-77aa"}
+
+
+def test_tab_separated_table_keeps_short_names_apart():
+    text = ("Endpoint\thttps://a.example/v2/postlead\nBody\tapplication/json\n\n"
+            "Variable\tType\tRequired\tDescription\n"
+            "fName\tstring\tTrue\tfirst name\n"
+            "atFault\tboolean\tFalse\twas the caller at fault\n"
+            "sourceId\tstring\tTrue\tassigned by us: XSC-11\n")
+    result = run(text)
+    assert {n: f["maps_to"] for n, f in fields(result).items()} == {"fName": "first_name", "atFault": "at_fault"}
+    assert statics(result) == {"sourceId": "XSC-11"}
+
+
+def test_a_token_placeholder_in_a_curl_header_takes_the_token_the_doc_gives():
+    text = ("Your API token: `mlw_live_19fe22c0`\n\n"
+            "curl -X POST https://a.example/api/leads \\\n"
+            "  -H \"Authorization: Bearer $TOKEN\" \\\n"
+            "  -d '{\"first_name\": \"Ivy\", \"phone\": \"2065550101\"}'\n")
+    assert statics(run(text))["Authorization"] == "Bearer mlw_live_19fe22c0"
+
+
+def test_descriptions_given_inline_after_a_template_url():
+    text = ("Send each lead as an HTTP GET:\n"
+            "https://a.example/lead.php?key=DA-4410&fname={first_name}&inj={injury_type}&acc_date={accident_date}\n"
+            "key is your account key and never changes.\n"
+            "inj: type of injury. acc_date: date of the accident, MM/DD/YYYY.\n")
+    result = run(text)
+    assert {n: f["maps_to"] for n, f in fields(result).items()} == {
+        "fname": "first_name", "inj": "case_type", "acc_date": "incident_date"}
+    assert statics(result) == {"key": "DA-4410"}
+
+
+def test_a_quoted_spec_in_a_forwarded_mail_is_read_without_the_quote_marks():
+    mail = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: Fwd: posting\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+            b"FYI\r\n\r\n> Post to: https://a.example/api/leads\r\n> Fields:\r\n> - first_name (required)\r\n"
+            b"> - email\r\n")
+    extracted = extract_bytes(mail, "fwd.eml")
+    assert "- first_name (required)" in extracted.text.split("\n")
+    got = fields(analyze(extracted, "fwd.eml"))
+    assert {n: f["required"] for n, f in got.items()} == {"first_name": True, "email": False}
