@@ -23,6 +23,9 @@ Step = Callable[[str, Mapping[str, Any]], str]
 
 # ---- normalisers ------------------------------------------------------------------------------------------
 _NON_DIGITS = re.compile(r"\D+")
+# For ASCII text (nearly every phone number) deleting the non-digits with str.translate gives what _NON_DIGITS
+# does (only 0-9 are digits in ASCII), in half the time.
+_ASCII_NON_DIGITS = {code: None for code in range(128) if not chr(code).isdigit()}
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d+\s*$", re.I)
 
 
@@ -37,7 +40,7 @@ def normalise_phone(text: Any) -> str | None:
         return None
     if raw.endswith(".0") and raw[:-2].isdigit():
         raw = raw[:-2]
-    digits = _NON_DIGITS.sub("", raw)
+    digits = raw.translate(_ASCII_NON_DIGITS) if raw.isascii() else _NON_DIGITS.sub("", raw)
     if len(digits) > 10:
         digits = _NON_DIGITS.sub("", _EXTENSION.sub("", raw))  # "214-555-0100 ext. 9"
     if len(digits) == 11 and digits[0] == "1":

@@ -928,18 +928,21 @@ class _Writer:
         with database.atomic():
             if self.duplicate_days > 0:
                 self._flag_duplicates(batch)
-            present: set[str] = set()
-            for _line, r in batch:
-                present.update(r["lead"])
+            present: set[str] = set().union(*[r["lead"] for _line, r in batch])
             fields = tuple(name for name in LEAD_FIELD_COLUMNS if name in present)
             params = []
+            stamps: dict[datetime, str] = {}  # a file's capture times repeat (and parse to the same objects)
             for _line, r in batch:
-                captured = r.get("captured_at")
+                captured = r["captured_at"]
+                if captured is not None:
+                    stamp = stamps.get(captured)
+                    if stamp is None:
+                        stamp = stamps[captured] = captured.isoformat(sep=" ")
+                else:
+                    stamp = None
                 custom = _custom_json(r["custom"]) if r["custom"] else "{}"
-                params.append((self.lander_id, r["external_id"], captured.isoformat(sep=" ") if captured else None,
-                               now_text, custom, 0,
-                               r.get("duplicate_of"), r["problems"], r["delivery_state"],
-                               *map(r["lead"].get, fields)))
+                params.append((self.lander_id, r["external_id"], stamp, now_text, custom, 0,
+                               r["duplicate_of"], r["problems"], r["delivery_state"], *map(r["lead"].get, fields)))
             cursor = database.cursor()
             before = database.execute_sql("SELECT total_changes()").fetchone()[0]
             cursor.executemany(self._insert_sql(fields), params)
