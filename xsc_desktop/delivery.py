@@ -22,7 +22,6 @@ Per-host limit: at most `delivery.per_host_limit` requests at once to one host (
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
@@ -30,7 +29,7 @@ import random
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -261,20 +260,58 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
     return report
 
 
+RAMP_AFTER = 0.01  # seconds every worker of a host has been waiting for an answer before another one starts
+RAMP_CHECK = 0.005  # how often the pass looks
+
+
+class _Crew:
+    """The workers of one host in a pass: one to start with, another (up to the per-host limit) whenever all of
+    them have been waiting for an answer for RAMP_AFTER. Against a fast endpoint more threads only fight over the
+    interpreter lock (one worker posts fastest); against a slow one they are what keeps the limit used."""
+
+    def __init__(self, queue: deque[_Job], limit: int) -> None:
+        self.queue = queue
+        self.limit = limit
+        self.threads: list[threading.Thread] = []
+        self.waiting_since: dict[int, float | None] = {}  # worker thread id → when its request went out
+
+    def start_worker(self, state: _Pass) -> None:
+        """Start one more worker thread on this host's queue."""
+        thread = threading.Thread(target=_worker, args=(self.queue, state), kwargs={"crew": self}, name="delivery",
+                                  daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def posting(self, started: float | None) -> None:
+        """The calling worker's request went out at `started` (monotonic), or its answer is in (None)."""
+        self.waiting_since[threading.get_ident()] = started
+
+    def wants_another(self, now: float) -> bool:
+        """Whether every worker has been waiting on the host long enough that one more would help."""
+        if not self.queue or len(self.threads) >= self.limit:
+            return False
+        alive = [t.ident for t in self.threads if t.is_alive()]
+        return bool(alive) and all((since := self.waiting_since.get(ident)) is not None and now - since >= RAMP_AFTER
+                                   for ident in alive)
+
+
 def _run_hosts(by_host: dict[str, deque[_Job]], state: _Pass) -> None:
     per_host = max(1, int(settings.get("delivery.per_host_limit") or 1))
-    threads = []
-    for queue in by_host.values():
-        for _ in range(min(per_host, len(queue))):
-            thread = threading.Thread(target=_worker, args=(queue, state), name="delivery", daemon=True)
-            threads.append(thread)
-    if len(threads) == 1:
+    if len(by_host) == 1 and per_host == 1:
         _worker(by_host[next(iter(by_host))], state, own_thread=False)
         return
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    crews = [_Crew(queue, per_host) for queue in by_host.values()]
+    for crew in crews:
+        crew.start_worker(state)
+    while True:
+        running = [t for crew in crews for t in crew.threads if t.is_alive()]
+        if not running:
+            return
+        running[0].join(RAMP_CHECK)
+        now = time.monotonic()
+        for crew in crews:
+            if crew.wants_another(now):
+                crew.start_worker(state)
 
 
 def _pass_session() -> Any:
@@ -335,7 +372,7 @@ def _pass_session() -> Any:
     return PassSession()
 
 
-def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True) -> None:
+def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True, crew: _Crew | None = None) -> None:
     from xsc_desktop import jobs as scheduler
 
     # Answers already in, written together with the next claim: one commit per lead instead of two.
@@ -350,7 +387,7 @@ def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True) -> None:
             if job.route.integration_id in state.paused_ids or scheduler.stop_requested():
                 continue  # left as it is: the next pass after resuming takes it
             try:
-                _deliver_one(job, state, pending, session)
+                _deliver_one(job, state, pending, session, crew)
             except Exception:
                 log.exception("Delivering lead %s failed unexpectedly", job.lead_id)
     finally:
@@ -372,7 +409,8 @@ def _write_answers(pending: list[Callable[[], None]]) -> None:
         write()
 
 
-def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], session: Any = None) -> None:
+def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], session: Any = None,
+                 crew: _Crew | None = None) -> None:
     """Claim, post, judge one lead. The answer is written with the worker's next claim (or when it ends): if the
     process dies in between, the attempt is found `sending` and becomes uncertain — never posted twice."""
     from parsers.outcome import Outcome
@@ -411,6 +449,8 @@ def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], ses
     pending.clear()
     if not delivery_id:
         return
+    if crew is not None:
+        crew.posting(time.monotonic())
     try:
         attempt = post(request, route.spec, session=session)
     except Exception as exc:  # posting never raises for network trouble; anything else must not leave `sending`
@@ -419,6 +459,9 @@ def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], ses
         outcome = Outcome("error", False, f"The request could not be sent ({type(exc).__name__}); check the parser")
     else:
         outcome = attempt.outcome
+    finally:
+        if crew is not None:
+            crew.posting(None)
     status = attempt.status if attempt else None
     latency = round(attempt.elapsed * 1000, 1) if attempt else None
     excerpt = mask_text(attempt.body_excerpt or attempt.error or "", route.secrets)[:EXCERPT_CHARS] if attempt else ""
@@ -430,22 +473,23 @@ def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], ses
     _breaker(job, state, failed=outcome.kind in ("error", "rejected"), reason=outcome.summary())
 
 
-@contextlib.contextmanager
-def _transaction() -> Iterator[None]:
-    """A write transaction: plain BEGIN / COMMIT on this thread's connection (run once per lead, where peewee's
-    `atomic()` bookkeeping shows), or `atomic()` when the caller is inside a transaction already."""
+def _transacted(writes: list[Callable[[], Any]]) -> list[Any]:
+    """Run `writes` in one write transaction and return their results: plain BEGIN / COMMIT on this thread's
+    connection (this runs once per lead, where peewee's `atomic()` bookkeeping shows), or `atomic()` when the caller
+    is inside a transaction already."""
     if database.in_transaction():
         with database.atomic():
-            yield
-        return
+            return [write() for write in writes]
     connection = database.connection()
     connection.execute("BEGIN")
     try:
-        yield
+        results = [write() for write in writes]
+        connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
-    connection.execute("COMMIT")
+    return results
 
 
 class _Write:
@@ -503,8 +547,7 @@ class _GroupCommit:
     @staticmethod
     def _commit(batch: list[_Write]) -> None:
         try:
-            with _transaction():
-                results = [item.write() for item in batch]
+            results = _transacted([item.write for item in batch])
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].error = exc
@@ -512,8 +555,7 @@ class _GroupCommit:
                 return
             for item in batch:  # each alone: the failing one gets its error, the others their commit
                 try:
-                    with _transaction():
-                        item.result = item.write()
+                    item.result = _transacted([item.write])[0]
                 except Exception as alone:
                     item.error = alone
                 item.done = True

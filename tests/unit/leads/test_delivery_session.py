@@ -46,3 +46,24 @@ def test_netrc_credentials_still_apply_and_are_looked_up_once_per_host(monkeypat
         assert "Authorization" not in without.headers
     assert session.trust_env
     assert len(lookups) == 2  # once per host, not once per request
+
+
+def test_a_host_gets_another_worker_only_while_every_worker_waits_for_an_answer():
+    import threading
+    from collections import deque
+
+    crew = delivery._Crew(deque(["job", "job"]), limit=2)
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, args=(10,))
+    crew.threads.append(worker)
+    worker.start()
+    try:
+        assert not crew.wants_another(100.0)  # not posting (between requests): no helper
+        crew.waiting_since[worker.ident] = 100.0
+        assert not crew.wants_another(100.0 + delivery.RAMP_AFTER / 2)  # a quick answer is on its way
+        assert crew.wants_another(100.0 + delivery.RAMP_AFTER)  # the host is slow: one more request at once
+        crew.threads.append(threading.Thread(target=release.wait))
+        assert not crew.wants_another(200.0)  # the per-host limit is reached
+    finally:
+        release.set()
+        worker.join(10)
