@@ -50,7 +50,7 @@ def test_queue_model_passes_the_model_tester(ctx, qtmodeltester, endpoint):
 
 
 def test_outbox_model_passes_the_model_tester(ctx, qtmodeltester):
-    from ui.pages.outbox_page import OutboxModel, load_outbox
+    from ui.models.outbox_model import OutboxModel, load_outbox
     from xsc_desktop import mail
 
     mail.queue_email(kind="alert", to=["a@b.example"], subject="s", body="b")
@@ -313,3 +313,50 @@ def test_tray_menu_gets_the_scheduler_entries_above_quit(window, qtbot):
     texts = [a.text() for a in menu.actions()]
     assert texts == ["Open XSC Desktop", "Gather now", "Run queue now", "Pause scheduler", "", "Quit"]
     window.tray_menu = None
+
+
+def test_times_in_the_queue_and_outbox_tables_are_local(ctx, monkeypatch, endpoint):
+    from ui.models.outbox_model import OutboxModel, load_outbox
+    from ui.models.queue_model import COLUMNS, QueueModel
+    from xsc_desktop import mail
+
+    monkeypatch.setenv("XSC_TIMEZONE", "America/New_York")
+    wire(add_lander("Auto TX"), endpoint.url("/a"))
+    queue.gather()
+    stored = datetime(2026, 11, 28, 13, 3)  # naive UTC, as the database keeps it
+    Task.update(updated_at=stored).execute()
+    model = QueueModel()
+    model.set_rows(queue.list_tasks())
+    assert model.data(model.index(0, COLUMNS.index("Updated"))) == "2026-11-28 08:03"
+    email = mail.queue_email(kind="alert", to=["a@b.example"], subject="s", body="b")
+    Email.update(created_at=stored, sent_at=datetime(2026, 7, 1, 12, 0), state="sent").where(
+        Email.id == email.id).execute()
+    outbox = OutboxModel()
+    outbox.set_rows(load_outbox())
+    assert outbox.data(outbox.index(0, 0)) == "2026-11-28 08:03"  # EST
+    assert outbox.data(outbox.index(0, 7)) == "2026-07-01 08:00"  # EDT
+
+
+def test_resending_a_sent_message_asks_first(window, qtbot, smtp_server, message_boxes, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from xsc_desktop import mail
+
+    email = mail.queue_email(kind="confirmation", to=["intake@smith.example"], subject="Integration confirmed: X",
+                             body="Hello", dedupe_key="confirmation:task:7")
+    mail.send_pending()
+    smtp_server.wait_for(1)
+    page = window.show_page("outbox")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+    page.table.selectRow(0)
+    assert page.resend_button.isEnabled()
+    page.resend_button.click()  # the recorded question answers No
+    assert [kind for kind, _title, _text in message_boxes] == ["question"]
+    assert "was sent to intake@smith.example already" in message_boxes[0][2]
+    assert Email.get_by_id(email.id).state == "sent" and len(smtp_server.received) == 1
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(page.action_finished, timeout=10000) as done:
+        page.resend_button.click()
+    assert "1 sent" in done.args[0]
+    assert len(smtp_server.wait_for(2)) == 2

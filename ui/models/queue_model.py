@@ -6,6 +6,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ui.theme import NEW_CLIENT_BACKGROUND
+from xsc_desktop.clock import local_text
 from xsc_desktop.queue import KIND_LABELS, TaskRow
 
 COLUMNS = ("Task", "Kind", "Client", "Lander", "Status", "Attempts", "Reason", "Planned for", "Updated")
@@ -29,30 +30,58 @@ STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
 
 
-class QueueModel(QAbstractTableModel):
-    """Task rows in the queue's order (new clients, integrations, custom scripts); `update_task` patches one row."""
+class RowsModel(QAbstractTableModel):
+    """A read-only table of rows that each have an id, replaced as a whole by `set_rows` (the queue's tasks, the
+    outbox's messages). Subclasses set `columns`, say how a row gives its id, and answer `data`."""
+
+    columns: tuple[str, ...] = ()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[TaskRow] = []
+        self._rows: list = []
         self._position: dict[int, int] = {}
-        self._bold = QFont()
-        self._bold.setBold(True)
 
-    def set_rows(self, rows: list[TaskRow]) -> None:
+    @staticmethod
+    def row_id(row) -> int:
+        """The id of a row."""
+        return row.id
+
+    def set_rows(self, rows: list) -> None:
         """Replace every row (after a reload)."""
         self.beginResetModel()
         self._rows = rows
-        self._position = {r.id: n for n, r in enumerate(rows)}
+        self._position = {self.row_id(r): n for n, r in enumerate(rows)}
         self.endResetModel()
 
-    def row_at(self, row: int) -> TaskRow | None:
-        """The task shown on `row`, or None."""
+    def row_at(self, row: int):
+        """The row object shown on `row`, or None."""
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def row_of(self, task_id: int) -> int:
-        """The row showing the task, or -1."""
-        return self._position.get(task_id, -1)
+    def row_of(self, row_id: int) -> int:
+        """The row showing that id, or -1."""
+        return self._position.get(row_id, -1)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return self.columns[section]
+        return None
+
+
+class QueueModel(RowsModel):
+    """Task rows in the queue's order (new clients, integrations, custom scripts); `update_task` patches one row."""
+
+    columns = COLUMNS
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     def update_task(self, task_id: int, **changes) -> bool:
         """Patch a shown task from a task.changed event; False when the task is not shown (reload needed)."""
@@ -74,17 +103,6 @@ class QueueModel(QAbstractTableModel):
         return out
 
     # ---- Qt model API
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
         if not index.isValid():
             return None
@@ -129,7 +147,7 @@ class QueueModel(QAbstractTableModel):
         if column == 7:
             return task.planned_for
         if column == 8:
-            return task.updated_at.strftime("%Y-%m-%d %H:%M") if task.updated_at else ""
+            return local_text(task.updated_at)  # stored in UTC, shown in the operator's zone
         return ""
 
 

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -24,85 +17,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.models.outbox_model import (
+    COLUMNS,
+    STATE_COLOURS,
+    STATE_COLUMN,
+    STATE_LABELS,
+    STATE_ROLE,
+    OutboxModel,
+    load_outbox,
+)
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import mail
-
-COLUMNS = ("Created", "Kind", "To", "Subject", "State", "Attempts", "Reason", "Sent")
-STATE_COLUMN = COLUMNS.index("State")
-STATE_LABELS = {"queued": "Queued", "sending": "Sending", "sent": "Sent", "failed": "Failed"}
-STATE_COLOURS: dict[str, tuple[str, str]] = {
-    "queued": ("#e8eaed", "#3c4043"),
-    "sending": ("#d2e3fc", "#174ea6"),
-    "sent": ("#ceead6", "#0d652d"),
-    "failed": ("#fad2cf", "#a50e0e"),
-}
-KIND_LABELS = {"confirmation": "Confirmation", "report": "Report", "alert": "Alert", "test": "Test"}
-
-DISPLAY = Qt.ItemDataRole.DisplayRole
-TOOLTIP = Qt.ItemDataRole.ToolTipRole
-STATE_ROLE = Qt.ItemDataRole.UserRole + 3
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
-
-
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-class OutboxModel(QAbstractTableModel):
-    """Outbox rows (mail.email_json dicts plus the body), newest first."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[dict] = []
-
-    def set_rows(self, rows: list[dict]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-
-    def row_at(self, row: int) -> dict | None:
-        """The message on `row`, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, email_id: int) -> int:
-        """The row of a message, or -1."""
-        return next((n for n, r in enumerate(self._rows) if r["id"] == email_id), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == DISPLAY:
-            return (_when(row["created"]), KIND_LABELS.get(row["kind"], row["kind"]), ", ".join(row["to"]),
-                    row["subject"], STATE_LABELS.get(row["state"], row["state"]), str(row["attempts"]),
-                    row["last_error"], _when(row["sent"]))[column]
-        if role == STATE_ROLE:
-            return row["state"]
-        if role == ROW_ROLE:
-            return row
-        if role == TOOLTIP and column == COLUMNS.index("Reason") and row["last_error"]:
-            return row["last_error"]
-        return None
-
-
-def load_outbox(limit: int = 1000) -> list[dict]:
-    """Outbox rows for the page (a quick query)."""
-    return [{**mail.email_json(e), "created": e.created_at, "sent": e.sent_at, "body": e.body}
-            for e in mail.list_outbox(limit)]
 
 
 class OutboxPage(QWidget):
@@ -258,6 +184,13 @@ class OutboxPage(QWidget):
         if message is None:
             return
         email_id = message["id"]
+        if message["state"] == "sent":
+            # It reached the server once already: a second copy is what the outbox otherwise never sends.
+            answer = QMessageBox.question(
+                self, "Resend e-mail",
+                f"\"{message['subject']}\" was sent to {', '.join(message['to'])} already. Send it again?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
 
         def resend():
             mail.resend(email_id)

@@ -314,3 +314,28 @@ def test_events_of_gather_and_run_come_after_their_commit(make_lander, integrate
     task_events = [ok for topic, ok in seen if topic == "task.changed"]
     assert task_events and all(task_events)  # running, then done: each visible when announced
     assert [s for t, s in seen if t == "lander.changed"][-1] == "integrated"
+
+
+def test_queue_worker_threads_close_their_connection(make_lander, integrate, endpoint, smtp_server):
+    import sqlite3
+
+    from xsc_desktop.models import database
+
+    for i in range(3):
+        lander = make_lander(f"L{i}")
+        integrate(lander, endpoint.url(f"/c{i}"))
+        endpoint.answer(f"/c{i}", ACCEPT)
+    queue.gather(GATHER_AT, tz=NY)
+    connections = {}
+
+    def grab(topic, payload):
+        name = threading.current_thread().name
+        if name.startswith("xsc-queue-"):
+            connections[name] = database.connection()
+
+    events.subscribe("task.changed", grab)
+    assert queue.run(RUN_AT, tz=NY).done == 3
+    assert connections
+    for connection in connections.values():
+        with pytest.raises(sqlite3.ProgrammingError):  # "Cannot operate on a closed database."
+            connection.execute("select 1")
