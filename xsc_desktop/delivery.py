@@ -4,8 +4,8 @@
 
 Never twice: before a request goes out, a Delivery row `sending` is committed for it (only while the lead is
 still in the state it was picked in); the answer resolves that row and the lead's state. To keep to one commit per
-lead, a worker writes an answer together with its next claim (or when it ends); a process killed before that leaves
-`sending` rows, and the next pass (holding the process lock "delivery", so the old holder is gone) marks them and
+lead, a worker writes an answer together with its next claim (or when it ends), and workers of a pass share a
+commit when they claim at the same moment (`_GroupCommit`); a process killed before that leaves `sending` rows, and the next pass (holding the process lock "delivery", so the old holder is gone) marks them and
 their leads `uncertain`. Uncertain leads wait for the operator (resend, or mark delivered) unless the parser declares
 its endpoint idempotent (`retry.idempotent`), in which case they are resent automatically.
 
@@ -17,7 +17,10 @@ after sending), the lead becomes `uncertain` instead of being posted again.
 Circuit breaker: `delivery.breaker_threshold` consecutive errors or rejects pause the integration; the operator is
 told (tray notification and an e-mail to `operator.email` through the outbox); `resume_integration()` undoes it.
 
-Per-host limit: at most `delivery.per_host_limit` requests at once to one host (the parser URL's host).
+Per-host limit: at most `delivery.per_host_limit` requests at once to one host (the parser URL's host). A host starts
+with one worker and gets another, up to the limit, only while every worker waits for an answer (`_Crew`): against a
+fast endpoint one thread posts fastest. Each worker's requests.Session reads the environment (proxies, CA bundle,
+~/.netrc) once per host per pass instead of once per request.
 """
 
 from __future__ import annotations
