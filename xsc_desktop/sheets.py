@@ -259,10 +259,11 @@ def ensure_builtin_templates() -> None:
     for path in _builtin_files():
         data = json.loads(path.read_text(encoding="utf-8"))
         spec = normalise_spec({**data["spec"], "description": data.get("description", "")})
-        row = ReportTemplate.get_or_none(ReportTemplate.name == data["name"])
-        if row is None:
-            ReportTemplate.create(name=data["name"], builtin=True, spec=spec)
-        elif row.builtin and row.spec != spec:
+        # Insert-or-ignore: two threads (a scheduled run and "Generate now") may get here at the same moment.
+        ReportTemplate.insert(name=data["name"], builtin=True, spec=spec, updated_at=utcnow()).on_conflict_ignore() \
+            .execute()
+        row = ReportTemplate.get(ReportTemplate.name == data["name"])
+        if row.builtin and row.spec != spec:
             row.spec = spec
             row.updated_at = utcnow()
             row.save()
