@@ -13,7 +13,6 @@ test: setup
 
 lint: setup
 	.venv/bin/ruff check xsc_desktop ui parsers tests bench
-	.venv/bin/ruff format --check xsc_desktop ui parsers tests bench
 
 screenshot: setup
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m ui.screenshot --out screenshots
