@@ -1,5 +1,8 @@
 """The scheduler started with the window: tray entries, next-run times in the status bar, missed-run questions,
-and the question before quitting while a job runs.
+the question before quitting while a job runs, and the wait for running jobs when the app quits.
+
+Gather now and Run queue now have one path, `SchedulerControl.gather_now` / `run_queue_now`, used by the tray
+and the Queue page alike.
 
 The scheduler's thread never touches a widget: it publishes core events, which reach the GUI thread through
 `window.bridge.event`; everything here runs on the GUI thread or in `run_task` workers.
@@ -12,19 +15,24 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressBar, QVBoxLayout
 
 from ui import app as ui_app
 from ui.workers import run_task
 from xsc_desktop import jobs
+from xsc_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
 
 LABEL_REFRESH_MS = 30_000
+STOP_TIMEOUT_S = 120  # the longest the app waits for the scheduler (and again for a window-started run) on quit
+STOP_DIALOG_DELAY_MS = 400  # a stop quicker than this shows no window at all
 SHORT_NAMES = {"gather": "gather", "run_queue": "queue run", "reports": "reports", "outbox": "e-mail",
                "deliver": "delivery", "feeds": "feeds"}
 
@@ -44,8 +52,38 @@ def next_runs_text(infos: list[jobs.JobInfo], paused: bool) -> str:
     return ("Next: " + " · ".join(parts)) if parts else ""
 
 
+def run_text(result) -> str:
+    """What a queue run did, in one line for the status bar and the Queue page."""
+    if result.busy:
+        return "Another queue run is in progress; it shows on the Queue page as it goes."
+    return f"Queue run: {result.summary()}; {result.emails_sent} confirmation(s) sent."
+
+
+class StoppingDialog(QDialog):
+    """"Stopping scheduled jobs…" with a busy bar, shown while quitting waits for jobs to reach a safe point;
+    Quit now leaves without waiting (the next start recovers what was interrupted)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Stopping")
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Stopping scheduled jobs…\nA running task finishes its current step first."))
+        bar = QProgressBar()
+        bar.setRange(0, 0)  # busy: how long the step takes is not known
+        layout.addWidget(bar)
+        buttons = QDialogButtonBox()
+        self.quit_now = buttons.addButton("Quit now", QDialogButtonBox.ButtonRole.RejectRole)
+        self.quit_now.setToolTip("Leave without waiting; interrupted tasks are taken up again at the next start.")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
 class SchedulerControl(QObject):
-    """The GUI side of the scheduler: actions, the status-bar label, missed-run questions, the close guard."""
+    """The GUI side of the scheduler: actions, the status-bar label, missed-run questions, the close guard, and
+    stopping on quit."""
+
+    stopping_shown = Signal()  # the "Stopping scheduled jobs…" window appeared
 
     def __init__(self, window, scheduler: jobs.Scheduler) -> None:
         super().__init__(window)
@@ -57,6 +95,7 @@ class SchedulerControl(QObject):
         self.timer.setInterval(LABEL_REFRESH_MS)
         self.timer.timeout.connect(self.refresh_label)
         self.pause_action = None
+        self.stopping_dialog: StoppingDialog | None = None
         window.bridge.event.connect(self._on_event)
 
     def activate(self, *, start_thread: bool = True) -> None:
@@ -74,18 +113,54 @@ class SchedulerControl(QObject):
         self.timer.start()
 
     # ---- actions (all work off the GUI thread)
-    def gather_now(self) -> None:
-        """Gather the to-do list now (recorded as a manual run)."""
+    def gather_now(self, on_done: Callable[[Any], None] | None = None,
+                   on_error: Callable[[Exception], None] | None = None) -> None:
+        """Gather the to-do list now, recorded as a manual run of the scheduler's gather job; the outcome goes to the
+        status bar, then to `on_done(JobRun)` / `on_error(exc)` (the Queue page's own reactions)."""
+        scheduler = self.scheduler
         self.window.status_message("Gathering the to-do list...")
-        run_task(lambda: self.scheduler.run_now("gather"), self._manual_done, self._failed)
 
-    def run_queue_now(self) -> None:
-        """Run every pending integrate task now."""
+        def gather():
+            from xsc_desktop import queue  # noqa: F401 - importing it registers the gather job
+
+            row = scheduler.run_now("gather")
+            if row is None:
+                raise UserError("Another scheduled job is running (or the app is quitting); try again in a moment.")
+            if row.state == "failed":
+                raise UserError(f"The to-do list could not be gathered: {row.detail}")
+            return row
+
+        def done(row) -> None:
+            self.window.status_message(f"To-do list gathered: {row.detail}.", 8000)
+            self.refresh_label()
+            if on_done is not None:
+                on_done(row)
+
+        run_task(gather, done, self._failed_then(on_error))
+
+    def run_queue_now(self, on_done: Callable[[Any], None] | None = None,
+                      on_error: Callable[[Exception], None] | None = None) -> None:
+        """Run every pending integrate task now (a quit stops it at a safe point); the outcome goes to the status
+        bar, then to `on_done(RunResult)` / `on_error(exc)`."""
         from xsc_desktop import queue
 
+        stop = self.scheduler.stop_event
         self.window.status_message("Running the queue...")
-        run_task(lambda: queue.run(include_future=True, stop=self.scheduler.stop_event),
-                 lambda result: self.window.status_message(f"Queue run: {result.summary()}.", 8000), self._failed)
+
+        def done(result) -> None:
+            self.window.status_message(run_text(result), 8000)
+            if on_done is not None:
+                on_done(result)
+
+        run_task(lambda: queue.run(include_future=True, stop=stop), done, self._failed_then(on_error))
+
+    def _failed_then(self, on_error: Callable[[Exception], None] | None) -> Callable[[Exception], None]:
+        def failed(exc: Exception) -> None:
+            self._failed(exc)
+            if on_error is not None:
+                on_error(exc)
+
+        return failed
 
     def toggle_pause(self) -> None:
         """Pause or resume the scheduler."""
@@ -96,13 +171,6 @@ class SchedulerControl(QObject):
             return not paused
 
         run_task(flip, self._paused_changed, self._failed)
-
-    def _manual_done(self, row) -> None:
-        if row is None:
-            self.window.status_message("Another job is running; try again in a moment.", 8000)
-        else:
-            self.window.status_message(f"{row.job}: {row.detail or row.state}", 8000)
-        self.refresh_label()
 
     def _paused_changed(self, paused: bool) -> None:
         if self.pause_action is not None:
@@ -179,6 +247,66 @@ class SchedulerControl(QObject):
                                       "stay on the list for the next run.")
         return answer == QMessageBox.StandardButton.Yes
 
+    def stop_all(self) -> bool:
+        """Stop the scheduler and any queue run started from the window at their safe points; True when all ended.
+
+        Runs on the GUI thread when the app quits and never freezes it: the waiting happens on a helper thread while
+        a local event loop keeps the window painting, and a wait longer than a moment shows "Stopping scheduled
+        jobs…" (with Quit now, which stops waiting; interrupted work is recovered at the next start).
+        """
+        from xsc_desktop import queue
+
+        self.timer.stop()
+        scheduler = self.scheduler
+        scheduler.stop_event.set()  # every job, and every run started from the window, sees it from now on
+        finished = threading.Event()
+        outcome = [False]
+
+        def wait_for_safe_points() -> None:
+            try:
+                stopped = scheduler.stop(timeout=STOP_TIMEOUT_S)
+                if not stopped:
+                    log.warning("The scheduler did not stop within %s s", STOP_TIMEOUT_S)
+                idle = queue.wait_until_idle(STOP_TIMEOUT_S)
+                if not idle:
+                    log.warning("The queue run did not stop within %s s", STOP_TIMEOUT_S)
+                outcome[0] = stopped and idle
+            finally:
+                finished.set()
+
+        threading.Thread(target=wait_for_safe_points, name="xsc-stopping", daemon=True).start()
+        if finished.wait(0.05):  # nothing was running: the thread woke and ended at once
+            return outcome[0]
+        loop = QEventLoop()
+        dialog = StoppingDialog(self.window)
+        self.stopping_dialog = dialog
+        dialog.rejected.connect(loop.quit)
+        poll = QTimer()
+        poll.setInterval(50)
+        poll.timeout.connect(lambda: loop.quit() if finished.is_set() else None)
+        show_later = QTimer()
+        show_later.setSingleShot(True)
+        show_later.setInterval(STOP_DIALOG_DELAY_MS)
+
+        def show() -> None:
+            if not finished.is_set():
+                dialog.show()
+                self.stopping_shown.emit()
+
+        show_later.timeout.connect(show)
+        poll.start()
+        show_later.start()
+        if not finished.is_set():
+            loop.exec()
+        poll.stop()
+        show_later.stop()
+        dialog.hide()
+        dialog.deleteLater()
+        self.stopping_dialog = None
+        if not finished.is_set():
+            log.warning("Quit without waiting for scheduled jobs to stop")
+        return finished.is_set() and outcome[0]
+
 
 def add_tray_entries(window, control: SchedulerControl) -> None:
     """Gather now, Run queue now and Pause/Resume scheduler in the tray menu, above Quit."""
@@ -215,14 +343,7 @@ def start_with_window(window) -> Callable[[], None]:
         control.activate()
 
     def stop() -> None:
-        from xsc_desktop import queue
-
-        control.timer.stop()
-        if not scheduler.stop(timeout=120):
-            log.warning("The scheduler did not stop within 2 minutes")
-        # A run started from the window (Run queue now) shares the stop event: wait for its safe point too.
-        if not queue.wait_until_idle(120):
-            log.warning("The queue run did not stop within 2 minutes")
+        control.stop_all()
 
     return stop
 

@@ -360,3 +360,94 @@ def test_resending_a_sent_message_asks_first(window, qtbot, smtp_server, message
         page.resend_button.click()
     assert "1 sent" in done.args[0]
     assert len(smtp_server.wait_for(2)) == 2
+
+
+def test_page_and_tray_gather_and_run_through_the_scheduler_control(window, qtbot, endpoint, smtp_server,
+                                                                     monkeypatch):
+    from xsc_desktop.models import JobRun
+
+    control = window.scheduler_control
+    used = []
+    for name in ("gather_now", "run_queue_now"):
+        original = getattr(control, name)
+        monkeypatch.setattr(control, name, lambda *a, _o=original, _n=name: used.append(_n) or _o(*a))
+    wire(add_lander("Auto TX"), endpoint.url("/a"))
+    endpoint.answer("/a", ACCEPT)
+    page = queue_page(window, qtbot)
+    messages = []
+    monkeypatch.setattr(window, "status_message", lambda text, ms=0: messages.append(text))
+    with qtbot.waitSignal(page.action_finished, timeout=10000) as gathered:
+        page.gather_button.click()
+    assert gathered.args[0] == "To-do list gathered: 1 to integrate."
+    assert JobRun.get(JobRun.job == "gather").slot.startswith("manual:")  # the scheduler's manual run
+    with qtbot.waitSignal(page.action_finished, timeout=20000) as ran:
+        page.run_button.click()
+    assert ran.args[0] == "Queue run: 1 done, 0 failed; 1 confirmation(s) sent."
+    assert used == ["gather_now", "run_queue_now"]
+    assert messages[-1] == ran.args[0] and "To-do list gathered: 1 to integrate." in messages
+
+
+def test_quitting_waits_for_a_running_job_without_freezing(window, qtbot):
+    """stop_all keeps the event loop turning while a job reaches its safe point, behind a small wait window."""
+    from PySide6.QtCore import QTimer
+
+    from xsc_desktop import jobs
+    from xsc_desktop.models import JobRun
+
+    control, scheduler = window.scheduler_control, window.scheduler
+    started, release = threading.Event(), threading.Event()
+
+    def long_step(now):
+        started.set()
+        assert release.wait(30)  # a step that cannot look at the stop event (a post in flight)
+        return "finished its step"
+
+    scheduler._jobs = {"long": jobs.JobDef("long", long_step, every_seconds_setting="delivery.interval_seconds")}
+    scheduler.poll_seconds = 0.05
+    scheduler.start()
+    assert started.wait(10)
+    shown, ticks = [], []
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: ticks.append(1))
+    heartbeat.start()
+
+    def on_shown():
+        shown.append(control.stopping_dialog.isVisible())
+        shown.append(len(ticks))
+        release.set()
+
+    control.stopping_shown.connect(on_shown)
+    try:
+        assert control.stop_all() is True
+    finally:
+        release.set()
+        heartbeat.stop()
+    assert shown[0] is True and shown[1] > 0  # the window showed while timers still ran
+    assert control.stopping_dialog is None and not scheduler.is_alive()
+    assert JobRun.get(JobRun.job == "long").detail == "finished its step"
+
+
+def test_quit_now_stops_waiting(window, qtbot):
+    from xsc_desktop import jobs
+
+    control, scheduler = window.scheduler_control, window.scheduler
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(now):
+        started.set()
+        release.wait(30)
+        return "late"
+
+    scheduler._jobs = {"stuck": jobs.JobDef("stuck", stuck, every_seconds_setting="delivery.interval_seconds")}
+    scheduler.poll_seconds = 0.05
+    scheduler.start()
+    thread = scheduler._thread
+    assert started.wait(10)
+    control.stopping_shown.connect(lambda: control.stopping_dialog.quit_now.click())
+    try:
+        assert control.stop_all() is False  # left without waiting
+        assert thread.is_alive()
+    finally:
+        release.set()
+        thread.join(10)

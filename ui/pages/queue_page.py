@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.queue_model import COLUMNS, STATUS_COLUMN, STATUS_ROLE, TASK_COLOURS, QueueModel, format_log
+from ui.scheduling import run_text
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import queue
@@ -302,7 +303,9 @@ class QueuePage(QWidget):
         self._running = running
         self._update_buttons()
 
-    def _act(self, fn, done_text, *, long: bool = False) -> None:
+    def _callbacks(self, done_text, *, long: bool = False, status: bool = True):
+        """The (done, failed) pair of an action: busy buttons while a long one runs, the outcome in the status bar
+        (unless the scheduler control reports it already), action_finished, a reload."""
         if long:
             self._busy(True)
 
@@ -310,7 +313,8 @@ class QueuePage(QWidget):
             if long:
                 self._busy(False)
             text = done_text(result)
-            self.app.status_message(text, 8000)
+            if status:
+                self.app.status_message(text, 8000)
             self.action_finished.emit(text)
             self._reload_timer.start()
 
@@ -320,31 +324,33 @@ class QueuePage(QWidget):
             show_error(self, "Queue", exc)
             self.action_finished.emit(str(exc))
 
-        run_task(fn, done, failed)
+        return done, failed
+
+    def _act(self, fn, done_text, *, long: bool = False) -> None:
+        run_task(fn, *self._callbacks(done_text, long=long))
+
+    def _control(self):
+        control = getattr(self.app, "scheduler_control", None)
+        if control is None:
+            show_error(self, "Queue", "The scheduler did not start with the window; restart XSC Desktop.")
+        return control
 
     def gather_now(self) -> None:
-        """Gather the to-do list of the next run now."""
-        scheduler = getattr(self.app, "scheduler", None)
-
-        def gather():
-            if scheduler is not None and "gather" in scheduler.jobs:
-                row = scheduler.run_now("gather")
-                if row is None:
-                    raise RuntimeError("Another scheduled job is running; try again in a moment.")
-                return row.detail
-            return queue.gather().summary()
-
-        self._act(gather, lambda detail: f"To-do list gathered: {detail}.")
+        """Gather the to-do list of the next run now (the scheduler's gather job, as the tray's Gather now)."""
+        control = self._control()
+        if control is not None:
+            control.gather_now(*self._callbacks(lambda row: f"To-do list gathered: {row.detail}.", status=False))
 
     def _stop_event(self):
         scheduler = getattr(self.app, "scheduler", None)
         return scheduler.stop_event if scheduler is not None else None
 
     def run_queue_now(self) -> None:
-        """Run every pending integration now."""
-        stop = self._stop_event()
-        self.progress.setValue(0)
-        self._act(lambda: queue.run(include_future=True, stop=stop), self._run_text, long=True)
+        """Run every pending integration now (as the tray's Run queue now)."""
+        control = self._control()
+        if control is not None:
+            self.progress.setValue(0)
+            control.run_queue_now(*self._callbacks(run_text, long=True, status=False))
 
     def run_selected(self) -> None:
         """Run the selected integrate task now."""
@@ -352,13 +358,7 @@ class QueuePage(QWidget):
         if task is None:
             return
         stop = self._stop_event()
-        self._act(lambda: queue.run(task_ids=[task.id], stop=stop), self._run_text, long=True)
-
-    @staticmethod
-    def _run_text(result) -> str:
-        if result.busy:
-            return "Another queue run is in progress; it shows here as it goes."
-        return f"Queue run: {result.summary()}; {result.emails_sent} confirmation(s) sent."
+        self._act(lambda: queue.run(task_ids=[task.id], stop=stop), run_text, long=True)
 
     def retry_selected(self) -> None:
         """Put the selected failed or skipped task back on the list and run it (integrations)."""
@@ -373,7 +373,7 @@ class QueuePage(QWidget):
                 return queue.run(task_ids=[task.id], stop=stop)
             return None
 
-        self._act(retry, lambda r: self._run_text(r) if r is not None else f"Task {task.id} is pending again.",
+        self._act(retry, lambda r: run_text(r) if r is not None else f"Task {task.id} is pending again.",
                   long=task.kind == "integrate")
 
     def skip_selected(self, reason: str | None = None) -> None:
