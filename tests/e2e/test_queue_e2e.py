@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue as queue_module
 import signal
 import subprocess
 import sys
 import threading
-import time
 
 from tests.conftest import REPO
 from tests.helpers.endpoint import Reply
@@ -125,30 +125,105 @@ def test_sigkill_mid_run_loses_no_task_and_sends_no_duplicate(ctx, data_dir, end
         f"Integration confirmed: Lander {i} (Auto Accident)" for i in range(4))
 
 
+def _lines(stream) -> queue_module.Queue:
+    """The lines of a subprocess's output as they come, on a queue (None at the end): waiting for one is a
+    `get(timeout=...)`, no polling."""
+    lines: queue_module.Queue = queue_module.Queue()
+
+    def pump() -> None:
+        with stream:
+            for line in stream:
+                lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _next_line_with(lines: queue_module.Queue, text: str, timeout: float = 60) -> str:
+    seen = []
+    while True:
+        line = lines.get(timeout=timeout)  # queue.Empty fails the test when nothing comes
+        assert line is not None, "the daemon ended before printing " + repr(text) + ":\n" + "".join(seen)
+        seen.append(line)
+        if text in line:
+            return line
+
+
 def test_daemon_runs_the_jobs_and_stops_on_sigterm(ctx, data_dir):
+    from datetime import UTC, datetime, timedelta
+
     from xsc_desktop import settings
     from xsc_desktop.models import JobRun
 
     settings.set("jobs.catch_up", "skip")  # the slots missed earlier today are recorded, not run
+    now = datetime.now(UTC)
+    # Gather was due a minute ago (today's slot, so not on the first minute of the day): it runs at the first check.
+    due = max(now - timedelta(minutes=1), now.replace(hour=0, minute=0))
+    settings.set("queue.gather_time", due.strftime("%H:%M"))
     cmd = [sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(data_dir), "daemon"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-                            env={**os.environ, "XSC_NO_DEMO": "1"})
+                            env={**os.environ, "XSC_NO_DEMO": "1", "XSC_TIMEZONE": "UTC"})
+    lines = _lines(proc.stdout)
     try:
-        first = proc.stdout.readline()
-        assert first.startswith("Scheduler running:"), first + proc.stderr.read()
-        assert "gather next" in first and "run_queue next" in first
-        deadline = time.monotonic() + 30
-        poll = threading.Event()  # never set: a timed wait between looks at the database
-        while not JobRun.select().where(JobRun.job == "outbox").exists():  # the interval job's first bucket
-            assert time.monotonic() < deadline, "the daemon ran no job"
-            assert proc.poll() is None, proc.stderr.read()
-            poll.wait(0.05)
+        # Two lines in either order (the first check starts with the thread): what runs, and, since the daemon
+        # prints notifications (no tray), the gather's summary saying the job ran; each a whole line.
+        got = {}
+        while len(got) < 2:
+            line = _next_line_with(lines, "")
+            key = "running" if line.startswith("Scheduler running:") else "ready" if line.startswith(
+                "[info] To-do list ready: ") else None
+            if key:
+                assert line.count("[info]") + line.count("Scheduler running") == 1, line
+                got[key] = line
+        assert "gather next" in got["running"] and "run_queue next" in got["running"]
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+    err = proc.stderr.read()
+    proc.stderr.close()
     assert proc.returncode == 0, err
-    assert out.rstrip().endswith("Stopped.")
+    rest = []
+    while (line := lines.get(timeout=10)) is not None:
+        rest.append(line)
+    assert rest[-1].rstrip() == "Stopped."
+    gather_run = JobRun.get(JobRun.job == "gather")
+    assert gather_run.state == "done" and not gather_run.slot.startswith("manual:")
 
+
+def test_sigkill_while_a_confirmation_is_sending_never_sends_it_twice(ctx, data_dir, endpoint, smtp_server):
+    from xsc_desktop import integrations
+
+    lander = add_lander("Sending")
+    integrations.set_integration(lander.id, parser="generic_json", settings={"endpoint": endpoint.url("/s")})
+    endpoint.answer("/s", ACCEPT)
+    cmd = [sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(data_dir)]
+    env = {**os.environ, "XSC_NO_DEMO": "1"}
+    subprocess.run([*cmd, "queue", "gather"], check=True, capture_output=True, env=env, cwd=REPO, timeout=60)
+    smtp_server.hold_data()
+    proc = subprocess.Popen([*cmd, "queue", "run"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    try:
+        smtp_server.wait_for_held(1, timeout=60)  # the confirmation's DATA is with the server, unanswered
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    email = Email.get(Email.kind == "confirmation")
+    assert email.state == "sending"
+    assert Task.get(Task.kind == "integrate").status == "done"
+    assert Lander.get_by_id(lander.id).status == "integrated"
+    smtp_server.release()
+
+    again = subprocess.run([*cmd, "queue", "run", "--json"], capture_output=True, text=True, env=env, cwd=REPO,
+                           timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["total"] == 0
+    row = Email.get_by_id(email.id)
+    # It may or may not have reached the client: failed with that reason for a person to check, never sent again.
+    assert row.state == "failed" and "interrupted" in row.last_error
+    assert smtp_server.received == [] and len(endpoint.received) == 1
+    outbox = json.loads(subprocess.run([*cmd, "mail", "outbox", "--json"], capture_output=True, text=True, env=env,
+                                       cwd=REPO, timeout=60).stdout)
+    assert [(e["kind"], e["state"]) for e in outbox] == [("confirmation", "failed")]
 
 
 def test_a_second_queue_run_on_the_same_database_waits_its_turn(ctx, data_dir, endpoint):

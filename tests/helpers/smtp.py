@@ -11,6 +11,8 @@
         assert "TEST" in message.body
 
     server.fail_next(451, "try later")           # the next RCPT answers 451 (transient); 550 for permanent
+    server.hold_data()                           # DATA is taken but not answered until release() (or stop)
+    server.wait_for_held(1)                      # ... a sender is now waiting, its row "sending"
     server.require_auth("user", "pass")          # AUTH PLAIN/LOGIN required, those credentials only
 
 As a pytest fixture: `smtp_server` in tests/conftest.py (started, and the test database's smtp.* settings
@@ -70,6 +72,9 @@ class SmtpServer:
         self._cond = threading.Condition()
         self._failures: list[tuple[int, str]] = []
         self._auth: tuple[str, str] | None = None
+        self._hold = False
+        self.held = 0  # messages whose DATA arrived while holding
+        self._released = threading.Event()
         self.controller = None
 
     # ---- aiosmtpd handler hooks
@@ -82,6 +87,15 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self._hold:
+            import asyncio
+
+            with self._cond:
+                self.held += 1
+                self._cond.notify_all()
+            # Wait without blocking the server's loop; a held message is neither answered nor recorded.
+            await asyncio.get_running_loop().run_in_executor(None, self._released.wait)
+            return "451 Held by the test server"
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
@@ -110,7 +124,8 @@ class SmtpServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening (held messages are let go first)."""
+        self._released.set()
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
@@ -125,6 +140,22 @@ class SmtpServer:
         """Answer the next recipient with this error (4xx transient, 5xx permanent)."""
         with self._cond:
             self._failures.append((code, text))
+
+    def hold_data(self) -> None:
+        """From now on take each message's DATA but do not answer it until `release()` (then 451, not recorded):
+        a sender stays in the middle of sending, for tests that kill it there."""
+        self._hold = True
+
+    def release(self) -> None:
+        """Stop holding and let held messages go (answered 451)."""
+        self._hold = False
+        self._released.set()
+
+    def wait_for_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Wait until `count` messages are held; AssertionError when fewer arrive in time."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.held >= count, timeout):
+                raise AssertionError(f"expected {count} held e-mail(s), the SMTP server holds {self.held}")
 
     def require_auth(self, user: str, password: str) -> None:
         """Accept sign-ins with these credentials only."""

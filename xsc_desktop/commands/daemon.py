@@ -11,34 +11,41 @@ def register(sub) -> None:
 
 def run_cmd(args, ctx) -> int:
     import signal
+    import sys
     import threading
 
     from xsc_desktop import events, jobs
 
     ctx.open_database()
     stopped = threading.Event()
+    print_lock = threading.Lock()
+
+    def say(line: str) -> None:
+        # Notifications come from the scheduler's threads: one whole line at a time, never two mixed together.
+        with print_lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
 
     def on_signal(signum, _frame) -> None:
         stopped.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     # Without a tray, notifications are printed (and logged) so a service manager's journal keeps them.
-    unsubscribe = events.subscribe("notify", lambda _t, p: print(f"[{p.get('level', 'info')}] {p.get('title')}: "
-                                                                   f"{p.get('message')}", flush=True))
+    unsubscribe = events.subscribe("notify", lambda _t, p: say(f"[{p.get('level', 'info')}] {p.get('title')}: "
+                                                                 f"{p.get('message')}"))
     scheduler = jobs.Scheduler(headless=True)
     scheduler.start()
-    print("Scheduler running: " + ", ".join(f"{i.name} next {jobs.show_time(i.next_run)}"
-                                            for i in scheduler.describe()) + ". Stop with Ctrl+C or SIGTERM.",
-          flush=True)
+    say("Scheduler running: " + ", ".join(f"{i.name} next {jobs.show_time(i.next_run)}"
+                                          for i in scheduler.describe()) + ". Stop with Ctrl+C or SIGTERM.")
     try:
         while not stopped.wait(0.5):
             if not scheduler.is_alive():
                 break
     finally:
-        print("Stopping: waiting for a running job to reach a safe point...", flush=True)
+        say("Stopping: waiting for a running job to reach a safe point...")
         scheduler.stop(timeout=120)
         unsubscribe()
         for s, handler in previous.items():
             signal.signal(s, handler)
-    print("Stopped.", flush=True)
+    say("Stopped.")
     return 0
