@@ -573,8 +573,8 @@ class Scheduler:
     def _run(self, job: JobDef, slot_key: str, now: datetime, note: str = "", wait: float = 0.0) -> JobRun | None:
         if self.stop_event.is_set():
             return None  # quitting: nothing new starts (a manual run that waited for the lock included)
-        if not self._run_lock.acquire(timeout=wait) if wait > 0 else not self._run_lock.acquire(blocking=False):
-            return None  # a job runs already; the next check comes back to this slot
+        if not self._acquire_run_lock(wait):
+            return None  # a job runs already (the next check comes back to this slot), or stop was asked meanwhile
         try:
             if self.stop_event.is_set():
                 return None
@@ -603,6 +603,19 @@ class Scheduler:
                 return row
         finally:
             self._run_lock.release()
+
+    def _acquire_run_lock(self, wait: float) -> bool:
+        """The one-job-at-a-time lock, waiting up to `wait` seconds in short slices so a stop ends the wait at once
+        (a manual run waiting on a worker thread must not hold up quitting)."""
+        if wait <= 0:
+            return self._run_lock.acquire(blocking=False)
+        deadline = time.monotonic() + wait
+        while not self.stop_event.is_set():
+            if self._run_lock.acquire(timeout=min(0.1, max(0.0, deadline - time.monotonic()))):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+        return False
 
     # ---- pause, next runs, housekeeping
     @property

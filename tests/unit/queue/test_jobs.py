@@ -327,3 +327,31 @@ def test_a_wall_clock_jump_is_noticed_but_sleep_is_not(registry):
     assert sched._clock_jumped() is False
     clock.set(ny(2026, 11, 27, 7, 0))  # the wall clock set back two hours
     assert sched._clock_jumped() is True
+
+
+def test_a_manual_run_waiting_for_a_busy_scheduler_gives_up_on_stop(registry, calls):
+    """Gather now while a long job runs waits for it, but quitting ends that wait at once (nothing starts)."""
+    started, release = threading.Event(), threading.Event()
+
+    def slow(now):
+        started.set()
+        assert release.wait(30)
+        return "slow done"
+
+    registry["slow"] = jobs.JobDef("slow", slow, every_seconds_setting="delivery.interval_seconds")
+    sched, _clock = make_scheduler(registry, ny(2026, 11, 27, 10, 0))
+    busy = threading.Thread(target=lambda: sched.run_now("slow"))
+    busy.start()
+    outcome = []
+    try:
+        assert started.wait(10)
+        waiting = threading.Thread(target=lambda: outcome.append(sched.run_now("gather", wait=60)))
+        waiting.start()
+        sched.stop_event.set()
+        waiting.join(10)
+        assert not waiting.is_alive() and outcome == [None]  # gave up while the slow job still runs
+        assert not release.is_set()
+    finally:
+        release.set()
+        busy.join(10)
+    assert names(calls) == []
