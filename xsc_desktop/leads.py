@@ -1109,16 +1109,24 @@ class FeedError(UserError):
 
 def _fetch_feed_page(session, url: str, cursor: str | None) -> tuple[list[Any], str | None]:
     import requests
+    import urllib3
 
     params = {"cursor": cursor} if cursor else None
     try:
         response = session.get(url, params=params, timeout=FEED_TIMEOUT, stream=True,
                                 headers={"Accept": "application/json"})
-        body = response.raw.read(FEED_MAX_BYTES + 1, decode_content=True)
-        response.close()
     except requests.RequestException as exc:
         raise FeedError(f"The lead feed {url} did not answer ({exc.__class__.__name__}); it is tried again at the "
                         "next poll.") from None
+    try:
+        # Reading the raw stream bypasses requests' error wrapping: a body cut short or stalled surfaces as
+        # urllib3's own errors (IncompleteRead, ProtocolError, ReadTimeoutError) or a bare socket error.
+        body = response.raw.read(FEED_MAX_BYTES + 1, decode_content=True)
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        raise FeedError(f"The lead feed {url} stopped in the middle of its answer ({exc.__class__.__name__}); "
+                        "nothing from that page was stored and it is tried again at the next poll.") from None
+    finally:
+        response.close()
     if len(body) > FEED_MAX_BYTES:
         raise FeedError(f"The lead feed {url} sent more than 50 MB in one page; ask for smaller pages.")
     if response.status_code >= 500:
@@ -1229,6 +1237,11 @@ def pull_all_feeds(now: datetime | None = None) -> list[ImportReport]:
             report = pull_feed(lander.id, now=now)
         except UserError as exc:
             report = ImportReport(file="", lander_id=lander.id, error=str(exc))
+        except Exception as exc:  # one broken feed (or a bug it triggers) must not keep the others from polling
+            log.exception("Pulling the feed of lander %s failed unexpectedly", lander.id)
+            report = ImportReport(file="", lander_id=lander.id,
+                                  error=f"Pulling this lander's feed failed unexpectedly ({exc.__class__.__name__}); "
+                                        "the other feeds were polled and this one is tried again at the next poll.")
         if report.error:
             log.warning("Feed of lander %s: %s", lander.id, report.error)
         reports.append(report)
@@ -1331,9 +1344,11 @@ _NUMBERISH = re.compile(r"^[+-]?\d[\d\s().-]*$")
 
 
 def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]:
-    """Leads of a lander: received today (UTC), delivered, failed, pending — from one grouped query."""
-    now = now or utcnow()
-    start = datetime(now.year, now.month, now.day).isoformat(sep=" ")
+    """Leads of a lander: received today (since local midnight in the operator's zone), delivered, failed,
+    pending — from one grouped query. `now` is naive UTC (or aware)."""
+    from xsc_desktop.clock import local_day_bounds_utc, to_local
+
+    start = local_day_bounds_utc(to_local(now or utcnow()).date())[0].isoformat(sep=" ")
     sql = ('SELECT delivery_state, COUNT(*), SUM(received_at >= ?) FROM "lead" WHERE lander_id = ? '
            "GROUP BY delivery_state")
     counts = {"today": 0, "delivered": 0, "failed": 0, "pending": 0, "total": 0}

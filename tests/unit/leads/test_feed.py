@@ -34,9 +34,14 @@ class FeedServer:
                 cursor = parse_qs(urlsplit(self.path).query).get("cursor", [None])[0]
                 server.asked.append(cursor)
                 answers = server.script.get(cursor) or [(404, "text/plain", b"no such page")]
-                status, kind, body = answers.pop(0) if len(answers) > 1 else answers[0]
-                head = (f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n")
+                status, kind, body, *declared = answers.pop(0) if len(answers) > 1 else answers[0]
+                # A fourth item is the Content-Length to announce: more than sent, then the connection closes
+                # (a feed cut mid-body).
+                length = declared[0] if declared else len(body)
+                head = (f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n\r\n")
                 self.wfile.write(head.encode() + body)  # one write
+                if declared:
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -140,3 +145,47 @@ def test_set_feed_checks_the_url_and_resets_the_cursor(feed_lander, cli):
         leads.set_feed(feed_lander.id, "ftp://x")
     done = cli("leads", "feed", "--lander", str(feed_lander.id), "--remove")
     assert done.returncode == 0 and "feed: none" in done.stdout
+
+
+def test_a_feed_cut_mid_body_is_one_message_and_the_other_feeds_are_still_pulled(feed_lander, cli):
+    from xsc_desktop.landers import add_lander
+
+    body = json.dumps([lead(1), lead(2)]).encode()
+    cut = serve(feed_lander, {None: [(200, "application/json", body[:20], len(body))]})
+    other = add_lander(client="Acme Law", campaign="Auto", name="Second feed", url="https://landers.example/two")
+    whole = serve(other, {None: [(200, "application/json", json.dumps([lead(3)]).encode())]})
+    try:
+        reports = {r.lander_id: r for r in leads.pull_all_feeds()}
+        assert "stopped in the middle of its answer" in reports[feed_lander.id].error
+        assert "\n" not in reports[feed_lander.id].error
+        assert reports[other.id].imported == 1 and not reports[other.id].error
+        assert external_ids() == ["F3"]
+        assert Lander.get_by_id(feed_lander.id).feed_cursor is None
+        done = cli("leads", "pull", "--lander", str(feed_lander.id))
+        assert "Traceback" not in done.stderr and "stopped in the middle" in done.stdout + done.stderr
+    finally:
+        cut.close()
+        whole.close()
+
+
+def test_pull_all_feeds_goes_on_after_an_unexpected_failure(feed_lander, monkeypatch, caplog):
+    from xsc_desktop.landers import add_lander
+
+    other = add_lander(client="Acme Law", campaign="Auto", name="Second feed", url="https://landers.example/two")
+    server = serve(other, {None: [(200, "application/json", json.dumps([lead(3)]).encode())]})
+    Lander.update(feed_url="https://landers.example/broken").where(Lander.id == feed_lander.id).execute()
+    real = leads.pull_feed
+
+    def pull(lander_id, **kwargs):
+        if lander_id == feed_lander.id:
+            raise RuntimeError("a bug on the way")
+        return real(lander_id, **kwargs)
+
+    monkeypatch.setattr(leads, "pull_feed", pull)
+    try:
+        reports = {r.lander_id: r for r in leads.pull_all_feeds()}
+    finally:
+        server.close()
+    assert "failed unexpectedly" in reports[feed_lander.id].error
+    assert reports[other.id].imported == 1
+    assert any(f"lander {feed_lander.id}" in r.getMessage() and r.exc_info for r in caplog.records)

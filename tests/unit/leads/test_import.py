@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -248,6 +248,22 @@ def test_lander_counts_from_one_grouped_query(tmp_path, lander):
     Lead.update(delivery_state="delivered").where(Lead.external_id == "E1").execute()
     counts = leads.lander_counts(lander.id)
     assert counts == {"today": 2, "delivered": 1, "failed": 1, "pending": 0, "total": 2}
+
+
+@pytest.mark.parametrize(("now", "today"), [
+    (datetime(2026, 11, 28, 3, 0), 2),  # 21:00 on the 27th in Chicago: its day began at 06:00 UTC on the 27th
+    (datetime(2026, 11, 28, 10, 0), 0),  # 04:00 on the 28th in Chicago: nothing came in since local midnight
+])
+def test_lander_counts_today_from_local_midnight_in_the_operators_zone(lander, monkeypatch, now, today):
+    from tests.helpers.lead_world import add_leads
+
+    monkeypatch.setenv("XSC_TIMEZONE", "America/Chicago")
+    # 23:00 on the 26th, 04:00 and 20:00 on the 27th in Chicago.
+    received = [datetime(2026, 11, 27, 5, 0), datetime(2026, 11, 27, 10, 0), datetime(2026, 11, 28, 2, 0)]
+    for lead_id, moment in zip(add_leads(lander.id, 3), received, strict=True):
+        Lead.update(received_at=moment).where(Lead.id == lead_id).execute()
+    assert leads.lander_counts(lander.id, now)["today"] == today
+    assert leads.lander_counts(lander.id, now.replace(tzinfo=UTC))["today"] == today
 
 
 def test_export_neutralises_formulas(tmp_path, samples, lander):
