@@ -171,29 +171,18 @@ def recover_interrupted() -> int:
 
 
 def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[_Job]:
-    jobs: list[_Job] = []
+    """The leads this pass delivers for an integration: due retries (earliest due first) and new leads (oldest
+    first). Retries that are due keep at least half of the pass even when new leads would fill it, so a steady flood
+    of new leads never starves them; either kind takes what the other leaves."""
     base = (Lead.lander == route.lander_id) & (Lead.is_test == False)  # noqa: E712 - peewee expression
     if lead_ids is not None:
         base &= Lead.id.in_(lead_ids)
-    new = (Lead.select(Lead.id).where(base & (Lead.delivery_state == "new")).order_by(Lead.id).limit(limit)
-           .tuples())
-    jobs.extend(_Job(route, lead_id, 1, "new") for (lead_id,) in new)
-    waiting_states = ["retry"] + (["uncertain"] if route.spec.retry.idempotent else [])
-    waiting = [lead_id for (lead_id,) in Lead.select(Lead.id).where(
-        base & Lead.delivery_state.in_(waiting_states)).order_by(Lead.id).limit(limit).tuples()]
-    if waiting:
-        last = _last_attempts(waiting, route.integration_id)
-        states = dict(Lead.select(Lead.id, Lead.delivery_state).where(Lead.id.in_(waiting)).tuples())
-        for lead_id in waiting:
-            row = last.get(lead_id)
-            attempt = (row[0] + 1) if row else 1
-            due = row[1] if row else None
-            if states[lead_id] == "retry" and due is not None and due > now:
-                continue
-            if states[lead_id] == "uncertain" and attempt > route.spec.retry.max_attempts:
-                continue  # resent automatically as often as the parser allows; then the operator decides
-            jobs.append(_Job(route, lead_id, attempt, states[lead_id]))
-    jobs = jobs[:limit]
+    new = [lead_id for (lead_id,) in Lead.select(Lead.id).where(base & (Lead.delivery_state == "new"))
+           .order_by(Lead.id).limit(limit).tuples()]
+    waiting = _due_waiting(route, now, limit, lead_ids)
+    take_waiting = min(len(waiting), max(limit - len(new), (limit + 1) // 2))
+    jobs = [_Job(route, lead_id, attempt, lead_state) for lead_id, lead_state, attempt in waiting[:take_waiting]]
+    jobs.extend(_Job(route, lead_id, 1, "new") for lead_id in new[:limit - take_waiting])
     from xsc_desktop.leads import render_values
 
     values = render_values([job.lead_id for job in jobs])
@@ -202,23 +191,37 @@ def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | 
     return [job for job in jobs if job.values is not None]
 
 
-def _last_attempts(lead_ids: list[int], integration_id: int) -> dict[int, tuple[int, datetime | None]]:
-    out: dict[int, tuple[int, datetime | None]] = {}
-    for start in range(0, len(lead_ids), 500):
-        chunk = lead_ids[start:start + 500]
-        latest = (Delivery.select(Delivery.lead, Delivery.attempt, Delivery.next_attempt_at, Delivery.id)
-                  .where(Delivery.lead.in_(chunk) & (Delivery.integration == integration_id))
-                  .order_by(Delivery.id).tuples())
-        for lead_id, attempt, due, _id in latest:
-            out[lead_id] = (attempt, due)
-    return out
+def _due_waiting(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[tuple[int, str, int]]:
+    """(lead id, state, next attempt number) of waiting leads that may go out now, earliest due first: retries whose
+    time has come, and (for an idempotent endpoint) uncertain leads with attempts left. Filtered in SQL, so leads
+    that are not due yet never take the places of those that are."""
+    states = ["retry"] + (["uncertain"] if route.spec.retry.idempotent else [])
+    only = ""
+    params: list[Any] = [route.integration_id, route.lander_id, *states]
+    if lead_ids is not None:
+        if not lead_ids:
+            return []
+        only = f" AND l.id IN ({', '.join('?' * len(lead_ids))})"
+        params.extend(lead_ids)
+    params += [_stamp(now), max(1, route.spec.retry.max_attempts), limit]
+    sql = ('SELECT l.id, l.delivery_state, COALESCE(d.attempt, 0) + 1 FROM "lead" AS l '
+           'LEFT JOIN "delivery" AS d ON d.id = (SELECT MAX(id) FROM "delivery" WHERE lead_id = l.id '
+           "AND integration_id = ?) "
+           f"WHERE l.lander_id = ? AND l.is_test = 0 AND l.delivery_state IN ({', '.join('?' * len(states))}){only} "
+           "AND (l.delivery_state != 'retry' OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) "
+           # Resent automatically as often as the parser allows; then the operator decides.
+           "AND (l.delivery_state != 'uncertain' OR COALESCE(d.attempt, 0) + 1 <= ?) "
+           "ORDER BY d.next_attempt_at, l.id LIMIT ?")  # SQLite sorts NULL (due at once) first
+    return [tuple(row) for row in database.execute_sql(sql, params)]
 
 
 class _Pass:
     """The shared state of one pass: report, breaker bookkeeping, threshold, clock."""
 
-    def __init__(self, now: datetime, rng: random.Random, report: PassReport) -> None:
+    def __init__(self, now: datetime, rng: random.Random, report: PassReport,
+                 stop: threading.Event | None = None) -> None:
         self.now = now
+        self.stop = stop  # set when the pass must end: workers finish the lead in hand and take no other
         self.started = time.monotonic()
         self.rng = rng
         self.report = report
@@ -232,20 +235,31 @@ class _Pass:
         """The pass's injected `now`, moved on by the real time spent since the pass began."""
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
+    def stopping(self) -> bool:
+        """Whether the pass was asked to stop (the scheduler quitting, `deliver` interrupted)."""
+        return self.stop is not None and self.stop.is_set()
+
 
 def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = None, limit: int = PASS_LIMIT,
-                 rng: random.Random | None = None) -> PassReport:
+                 rng: random.Random | None = None, stop: threading.Event | None = None) -> PassReport:
     """One delivery pass over every active, unpaused integration (or only `lead_ids`); returns what happened.
 
-    Skipped (with the reason in the report) when another process or thread is delivering right now.
+    Skipped (with the reason in the report) when another process or thread is delivering right now. When `stop`
+    (by default the stop event of the scheduler running this job) is set, the pass ends promptly: each worker
+    finishes and records the lead whose post has begun and takes no other; the rest wait for the next pass.
     """
+    if stop is None:
+        from xsc_desktop import jobs
+
+        # Read here, on the calling (scheduler) thread: the worker threads cannot see the scheduler's stop.
+        stop = jobs.current_stop_event()
     report = PassReport()
     with locks.hold("delivery") as free:
         if not free:
             report.skipped = "Another delivery run is working right now; this pass was skipped."
             return report
         report.recovered = recover_interrupted()
-        state = _Pass(_naive_utc(now), rng or random.Random(), report)
+        state = _Pass(_naive_utc(now), rng or random.Random(), report, stop)
         integrations = (Integration.select(Integration, Parser, Lander).join(Parser).switch(Integration)
                         .join(Lander)
                         .where((Integration.active == True) & (Integration.paused == False)))  # noqa: E712
@@ -313,7 +327,7 @@ def _run_hosts(by_host: dict[str, deque[_Job]], state: _Pass) -> None:
         running[0].join(RAMP_CHECK)
         now = time.monotonic()
         for crew in crews:
-            if crew.wants_another(now):
+            if crew.wants_another(now) and not state.stopping():
                 crew.start_worker(state)
 
 
@@ -376,18 +390,18 @@ def _pass_session() -> Any:
 
 
 def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True, crew: _Crew | None = None) -> None:
-    from xsc_desktop import jobs as scheduler
-
     # Answers already in, written together with the next claim: one commit per lead instead of two.
     pending: list[Callable[[], None]] = []
     session = _pass_session()
     try:
         while True:
+            if state.stopping():
+                return  # the leads not taken stay as they are: the next pass takes them
             try:
                 job = queue.popleft()
             except IndexError:
                 return
-            if job.route.integration_id in state.paused_ids or scheduler.stop_requested():
+            if job.route.integration_id in state.paused_ids:
                 continue  # left as it is: the next pass after resuming takes it
             try:
                 _deliver_one(job, state, pending, session, crew)
@@ -570,10 +584,7 @@ class _GroupCommit:
 
 def _maybe_received(attempt: Any) -> bool:
     """True when no answer came back but the request may have reached the client (timeout, dropped connection)."""
-    if attempt is None or attempt.status is not None:
-        return False
-    error = (attempt.error or "").lower()
-    return "no answer within" in error or "closed the connection" in error
+    return attempt is not None and attempt.status is None and attempt.error_kind in ("timeout", "dropped")
 
 
 def _judge(job: _Job, outcome: Any, attempt: Any, state: _Pass) -> tuple[str, str, datetime | None]:
@@ -784,7 +795,7 @@ def next_due(now: datetime | None = None) -> datetime | None:
 def run_forever(stop: threading.Event, interval: float | None = None, on_pass=None) -> None:
     """Deliver until `stop` is set: a pass, then a wait until the next retry is due or the interval ends."""
     while not stop.is_set():
-        report = deliver_once()
+        report = deliver_once(stop=stop)
         if on_pass is not None:
             on_pass(report)
         wait = float(interval or settings.get("delivery.interval_seconds") or 60)

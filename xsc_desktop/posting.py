@@ -44,7 +44,9 @@ class Attempt:
     """One posting attempt: HTTP status (None when no answer), answer headers, the kept body text,
     seconds taken, the classified outcome, and a plain error sentence when no answer came back.
     `body_bytes` counts the answer bytes read; `truncated` says the body was longer than what is kept;
-    `url` is the final URL (after same-host redirects), secrets masked."""
+    `url` is the final URL (after same-host redirects), secrets masked. `error_kind` is the transport error's kind
+    when no answer came back ("connect", "timeout", "dropped", "tls", "invalid", "other"), else None: callers decide
+    from it, never from the wording of `error`."""
 
     status: int | None
     headers: dict[str, str]
@@ -56,6 +58,7 @@ class Attempt:
     truncated: bool = False
     url: str = ""
     redirects: list[str] = field(default_factory=list)
+    error_kind: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form (the outcome nested under "outcome")."""
@@ -187,7 +190,8 @@ def _failed(spec: ParserSpec | None, error: TransportError, started: float, cloc
     message = mask_text(error.message, secrets)
     error = TransportError(error.kind, message)
     return Attempt(status=None, headers={}, body_excerpt="", elapsed=clock() - started,
-                   outcome=classify(spec, None, error=error), error=message, url=mask_text(url, secrets))
+                   outcome=classify(spec, None, error=error), error=message, url=mask_text(url, secrets),
+                   error_kind=error.kind)
 
 
 def _same_origin(a: str, b: str) -> bool:

@@ -266,3 +266,151 @@ def test_a_lead_in_flight_cannot_be_resent_or_marked(ctx, endpoint):
     with pytest.raises(UserError, match="being sent right now"):
         delivery.mark_delivered(lead)
     assert endpoint.received == []
+
+
+def test_due_retries_keep_a_share_of_the_pass_behind_a_flood_of_new_leads(ctx, endpoint):
+    endpoint.answer("/leads", Reply(503, b"busy"), Reply(503, b"busy"), OK)
+    integration = wire_lander(endpoint.url("/leads"), max_attempts=5)
+    retries = add_leads(integration.lander_id, 2)
+    delivery.deliver_once(NOW)
+    assert states(retries) == ["retry", "retry"]
+    fresh = add_leads(integration.lander_id, 10, start=2)
+    report = delivery.deliver_once(NOW + timedelta(hours=1), limit=4)
+    assert report.attempts == 4
+    assert states(retries) == ["delivered", "delivered"]
+    assert states(fresh) == ["delivered"] * 2 + ["new"] * 8
+    # With no retries due, new leads take the whole pass.
+    assert delivery.deliver_once(NOW + timedelta(hours=2), limit=4).attempts == 4
+
+
+def test_a_due_retry_is_not_hidden_behind_retries_that_are_not_due_yet(ctx, endpoint):
+    settings.set("delivery.breaker_threshold", 50)  # five 503s in a row would pause the integration
+    endpoint.answer("/leads", *[Reply(503, b"busy")] * 5, OK)
+    integration = wire_lander(endpoint.url("/leads"), max_attempts=5)
+    ids = add_leads(integration.lander_id, 5)
+    delivery.deliver_once(NOW)
+    assert states(ids) == ["retry"] * 5
+    Delivery.update(next_attempt_at=NOW + timedelta(days=1)).where(Delivery.lead.in_(ids[:4])).execute()
+    Delivery.update(next_attempt_at=NOW + timedelta(minutes=1)).where(Delivery.lead == ids[4]).execute()
+    report = delivery.deliver_once(NOW + timedelta(hours=1), limit=4)
+    assert report.attempts == 1
+    assert states(ids) == ["retry"] * 4 + ["delivered"]
+
+
+@pytest.mark.parametrize(("kind", "message", "expected"), [
+    ("dropped", "Der Server hat die Verbindung getrennt", "uncertain"),  # the kind decides, whatever the words
+    ("timeout", "Keine Antwort", "uncertain"),
+    ("connect", "Could not connect to the proxy; it closed the connection", "retry"),  # never reached the client
+])
+def test_uncertain_is_decided_by_the_transport_error_kind_not_its_wording(ctx, endpoint, monkeypatch, kind,
+                                                                          message, expected):
+    from parsers.outcome import TransportError, classify
+    from xsc_desktop import posting
+
+    def post(request, spec, **_kwargs):
+        error = TransportError(kind, message)
+        return posting.Attempt(status=None, headers={}, body_excerpt="", elapsed=0.01,
+                               outcome=classify(spec, None, error=error), error=message, error_kind=kind)
+
+    monkeypatch.setattr(posting, "post", post)
+    integration = wire_lander(endpoint.url("/leads"), idempotent=False)
+    [lead] = add_leads(integration.lander_id, 1)
+    delivery.deliver_once(NOW)
+    assert states([lead]) == [expected]
+
+
+def test_posting_names_the_transport_error_kind(endpoint):
+    from parsers.render import OutgoingRequest
+    from xsc_desktop import posting
+
+    endpoint.answer("/drop", Reply(drop=True))
+    endpoint.answer("/slow", Reply(delay=30))
+    dropped = posting.post(OutgoingRequest("POST", endpoint.url("/drop"), {}, b"{}"), timeout=5)
+    late = posting.post(OutgoingRequest("POST", endpoint.url("/slow"), {}, b"{}"), timeout=0.2)
+    answered = posting.post(OutgoingRequest("POST", endpoint.url("/ok"), {}, b"{}"), timeout=5)
+    assert (dropped.error_kind, late.error_kind, answered.error_kind) == ("dropped", "timeout", None)
+
+
+def _stopping_server(on_request):
+    """An endpoint on 127.0.0.1 that calls `on_request()` before answering 200 to each POST; (url, close)."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802 - http.server's name
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            on_request()
+            body = b'{"success": true}'
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+
+    def close():
+        server.shutdown()
+        server.server_close()
+
+    return f"http://127.0.0.1:{server.server_address[1]}/leads", close
+
+
+def test_worker_threads_honour_the_schedulers_stop_and_finish_the_lead_in_hand(ctx):
+    from xsc_desktop import jobs
+
+    settings.set("delivery.per_host_limit", 2)  # worker threads, not the scheduler's own thread
+    registry = {"deliver": jobs.JobDef("deliver", lambda now: delivery.deliver_once(NOW).summary(),
+                                       every_seconds_setting="delivery.interval_seconds")}
+    sched = jobs.Scheduler(jobs=registry)
+    posted = []
+
+    def quit_while_posting():
+        posted.append(1)
+        sched.stop_event.set()  # the operator quits while the first post is out
+
+    url, close = _stopping_server(quit_while_posting)
+    try:
+        integration = wire_lander(url)
+        ids = add_leads(integration.lander_id, 20)
+        assert sched.run_now("deliver", wait=5) is not None
+    finally:
+        close()
+    got = states(ids)
+    assert 1 <= len(posted) <= 2  # a second worker may have had its post out already
+    assert got == ["delivered"] * len(posted) + ["new"] * (20 - len(posted))  # posted ones recorded, none lost
+    assert not Delivery.select().where(Delivery.state == "sending").exists()
+
+
+def test_worker_threads_close_their_database_connection(ctx, endpoint, monkeypatch):
+    import threading
+
+    from xsc_desktop.models import database
+
+    settings.set("delivery.per_host_limit", 2)
+    endpoint.answer("/leads", OK)
+    opened, closed = [], []
+    real_connect, real_close = database.obj._connect, database.obj._close
+
+    def connect():
+        opened.append(threading.current_thread())
+        return real_connect()
+
+    def close(conn):
+        closed.append(threading.current_thread())
+        return real_close(conn)
+
+    monkeypatch.setattr(database.obj, "_connect", connect)
+    monkeypatch.setattr(database.obj, "_close", close)
+    integration = wire_lander(endpoint.url("/leads"))
+    ids = add_leads(integration.lander_id, 5)
+    delivery.deliver_once(NOW)
+    assert states(ids) == ["delivered"] * 5
+    workers = [t for t in opened if t.name == "delivery"]
+    assert workers and sorted(map(id, workers)) == sorted(id(t) for t in closed if t.name == "delivery")
