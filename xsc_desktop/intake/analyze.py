@@ -27,7 +27,7 @@ _PLACEHOLDER_RE = re.compile(
     r"""^(\{\{?.*\}?\}|<.*>|\[.*\]|\$\{?\w+\}?|%\w+%|:\w+|x{3,}|\*{3,}|\.{3}|…|your[\s_-].*|your|
     (api|access|secret)?[_-]?(key|token)[_-]?here|placeholder|changeme|tbd|tba|n/?a|none|null|
     provided\b.*|(will\s+be\s+)?(assigned|provided|supplied)\b.*|string|text|int|integer|number|value|
-    <?(see|ask)\b.*)$""",
+    [<(]?(see|ask|as\s+(above|below|given))\b.*)$""",
     re.I | re.X,
 )
 _META_KEYS = {squash(k) for k in (
@@ -212,6 +212,10 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
         f = doc.fields.get(name)
         if f is not None:
             f.required = True  # {"required": ["firstName", ...]} beside the sample body
+    for name, text in ((request or {}).get("descriptions") or {}).items():
+        f = doc.fields.get(name)
+        if f is not None and not f.description:
+            f.description = text
     _read_url_query(doc, endpoint_raw, fmt)
     _read_headers(doc, request)
     _read_prose_descriptions(doc)
@@ -842,11 +846,37 @@ _NOT_A_FIELD = _SETTING_ROWS | {squash(k) for k in (
     "sample", "returns", "answer", "answers", "testing", "test", "headers", "body", "payload")}
 
 
+# "[R] firstName - given name", "(O) email": a required/optional marker in front of the name.
+_MARKED_ITEM = re.compile(r"^\s*[\[(](R|O|M|Y|N|Req|Opt|Required|Optional|Mandatory|\*)[\])]\s+"
+                          r"([A-Za-z_][\w.\-\[\]]*)\s*(?:[:=–—-]\s*(.*))?$", re.I)
+# "3. Phone (phone_number) - required": a label, then the posted name in brackets.
+_LABELLED_ITEM = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+([A-Za-z][\w'/ ]{0,40}?)\s*\(`?([A-Za-z_][\w.\-\[\]]*)`?\)"
+                            r"\s*(?:[:=–—-]\s*(.*))?$")
+
+
+_TYPE_WORDS = {"string", "str", "text", "int", "integer", "number", "numeric", "decimal", "float", "bool", "boolean",
+               "date", "datetime", "time", "array", "object", "list", "enum", "varchar", "char"}
+
+
+def _labelled(line: str) -> re.Match | None:
+    """A "Label (posted_name)" list item, unless the bracket holds a type or a required flag ("phone (string)")."""
+    m = _LABELLED_ITEM.match(line)
+    if m and m.group(2).lower() not in _TYPE_WORDS and _parse_required(m.group(2), "") is None:
+        return m
+    return None
+
+
 def _list_item(line: str, plain_ok: bool, bare_ok: bool = False) -> tuple[str, str | None, str, str] | None:
     """(name, star, paren, rest) of a list item; unbulleted items only where `plain_ok`.
 
     `bare_ok` (under a "Fields" heading) also takes "First*   Lead first name" and a lone "Email".
     """
+    m = _MARKED_ITEM.match(line)
+    if m:
+        return m.group(2), None, m.group(1), m.group(3) or ""
+    m = _labelled(line)
+    if m:
+        return m.group(2), None, "", m.group(3) or ""
     m = _LIST_ITEM.match(line)
     if m:
         return m.group(1), m.group(2), m.group(3) or "", m.group(4) or ""
@@ -904,6 +934,8 @@ def _read_field_lists(doc: _Doc) -> None:
                     section_required = low.lstrip("# ").startswith("required")
             continue
         name, star, paren, rest = item
+        labelled = _labelled(line)
+        label = labelled.group(1).strip() if labelled else ""
         if not in_fields and not paren and not star and _i not in listed:
             continue
         if squash(name) in _META_KEYS and not in_fields and (_i not in listed or canonical_name(name) is None):
@@ -915,7 +947,7 @@ def _read_field_lists(doc: _Doc) -> None:
             req = True
         if req is None and in_fields:
             req = section_required
-        f = _Field(name=name, required=req, description=rest.strip(), source="list")
+        f = _Field(name=name, required=req, description=rest.strip(), source="list", label=label)
         if paren and req is None:
             f.type = paren
         f.example = _example_from_text(rest)
@@ -1002,6 +1034,14 @@ def _json_request_description(text: str) -> dict | None:
         item = _first_postman_request(data["item"])
         if item:
             return item
+    if isinstance(data.get("properties"), dict) and (data.get("type") == "object" or "$schema" in data):
+        # A JSON Schema of the lead: its properties are the fields, its "required" list their flags.
+        body: dict = {}
+        required: list[str] = []
+        descriptions: dict[str, str] = {}
+        _read_schema(data, "", body, required, descriptions)
+        return {"url": "", "method": "", "headers": {}, "body": body, "required": required,
+                "descriptions": descriptions}
     keys = {k.lower(): k for k in data}
     url_key = next((keys[k] for k in ("url", "endpoint", "uri", "post_url", "posturl", "api_url") if k in keys), None)
     body_key = next((keys[k] for k in ("body", "payload", "data", "json", "params", "fields", "sample", "request")
@@ -1021,6 +1061,27 @@ def _json_request_description(text: str) -> dict | None:
             if isinstance(data.get(keys.get("required", "")), list) else [],
         }
     return None
+
+
+def _read_schema(node: dict, prefix: str, body: dict, required: list[str], descriptions: dict[str, str]) -> None:
+    """Fill `body` with a sample of a JSON Schema object (nested objects nest), with required paths and descriptions."""
+    wanted = node.get("required") if isinstance(node.get("required"), list) else []
+    for name, prop in node.get("properties", {}).items():
+        if not isinstance(prop, dict):
+            continue
+        path = f"{prefix}{name}"
+        if name in wanted:
+            required.append(path)
+        if isinstance(prop.get("description"), str):
+            descriptions[path] = prop["description"]
+        if isinstance(prop.get("properties"), dict):
+            body[name] = {}
+            _read_schema(prop, path + ".", body[name], required, descriptions)
+            continue
+        examples = prop.get("examples") if isinstance(prop.get("examples"), list) else []
+        enum = prop.get("enum") if isinstance(prop.get("enum"), list) else []
+        sample = prop.get("example", prop.get("default", (examples or enum or [""])[0]))
+        body[name] = sample if isinstance(sample, (str, int, float, bool)) else ""
 
 
 def _first_postman_request(items: list) -> dict | None:
@@ -1451,7 +1512,7 @@ def _read_headers(doc: _Doc, request: dict | None) -> None:
             doc.statics.setdefault(hk, _Static(hk, hv, "header", "sample"))
     text_low = doc.text.lower()
     # "Send the header X-Api-Key: abc" — a header written inside a sentence.
-    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*:[*_]*\s*((?:Bearer|Basic|Token)\s+[^\s\"'`]+|"
+    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*(?::|(?<=[A-Za-z0-9])\s*=(?=\s))[*_]*\s*((?:Bearer|Basic|Token)\s+[^\s\"'`]+|"
                          r"[A-Za-z0-9][^\s\"'`]*)",
                          doc.text, re.I):
         name, value = m.group(1), _clean_value(m.group(2)).rstrip(".,;")
@@ -1834,6 +1895,11 @@ def _fill_placeholders(doc: _Doc, statics: list[_Static]) -> None:
                     break
             continue
         if not _is_placeholder(s.value):
+            continue
+        words = r"[\s_-]?".join(re.escape(t) for t in _tokens(s.name))
+        told = re.search(rf"\b{words}\s+(?:is|=|:)\s+[`'\"]?([A-Za-z0-9][\w.~+/=-]*[A-Za-z0-9])", doc.text, re.I) if words else None
+        if told and not _is_placeholder(told.group(1)):
+            s.value = told.group(1)  # "your campaign ID is 4471" for campaign_id
             continue
         said = re.search(rf"\breplace\s+[`'\"]?{re.escape(s.value)}[`'\"]?\s+with\s*:?\s*[`'\"]?([A-Za-z0-9][^\s`'\"]*)",
                          doc.text, re.I)

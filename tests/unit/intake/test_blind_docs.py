@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import REPO
@@ -27,7 +29,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 40
+    assert len(totals) >= 48
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -203,3 +205,42 @@ def test_a_quoted_spec_in_a_forwarded_mail_is_read_without_the_quote_marks():
     assert "- first_name (required)" in extracted.text.split("\n")
     got = fields(analyze(extracted, "fwd.eml"))
     assert {n: f["required"] for n, f in got.items()} == {"first_name": True, "email": False}
+
+
+def test_required_markers_in_front_and_labels_before_the_posted_name():
+    text = ("URL: https://a.example/api/lead-in\nAUTH: header X-Api-Key = hil-0099-aa\n\n"
+            "[R] = required   [O] = optional\n\n"
+            "[R] firstName     - given name\n[O] email\n[O] notes         - what happened\n\n"
+            "Fields:\n1. Phone (phone_number) - required, 10 digits\n2. Case Description (case_desc) - optional\n"
+            "3. Zip (string) - required\n")
+    result = run(text)
+    assert {n: (f["required"], f["maps_to"]) for n, f in fields(result).items()} == {
+        "firstName": (True, "first_name"), "email": (False, "email"), "notes": (False, "description"),
+        "phone_number": (True, "phone"), "case_desc": (False, "description"), "Zip": (True, "zip")}
+    assert statics(result) == {"X-Api-Key": "hil-0099-aa"}
+
+
+def test_a_json_schema_of_the_lead():
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+              "description": "POST this object as JSON to https://a.example/v1/leads",
+              "required": ["firstName", "contact"],
+              "properties": {"firstName": {"type": "string"},
+                             "q1": {"type": "string", "description": "Date of the accident"},
+                             "contact": {"type": "object", "required": ["phone"],
+                                         "properties": {"phone": {"type": "string"}, "email": {"type": "string"}}}}}
+    text = json.dumps(schema)
+    result = analyze(Extracted(text=text, format="json"), "schema.json")
+    assert result["endpoint"] == "https://a.example/v1/leads"
+    assert {n: (f["required"], f["maps_to"]) for n, f in fields(result).items()} == {
+        "firstName": (True, "first_name"), "q1": (False, "incident_date"), "contact.phone": (True, "phone"),
+        "contact.email": (False, "email")}
+
+
+def test_values_the_table_leaves_to_the_prose():
+    table = [["Field", "Required", "Value / Example"], ["campaign_id", "Yes", "(see above)"],
+             ["api_key", "Yes", "(see above)"], ["first_name", "Yes", "Lee"]]
+    text = ("Endpoint: https://a.example/api/v3/leads (POST, JSON).\n"
+            "Your campaign ID is 4471 and your API key is pk_83hd92kd. Send them as campaign_id and api_key.\n")
+    result = run(text, tables=[table])
+    assert statics(result) == {"campaign_id": "4471", "api_key": "pk_83hd92kd"}
+    assert list(fields(result)) == ["first_name"]
