@@ -63,7 +63,7 @@ _ROLE_WORDS = {
              "keyname", "formfield", "inputname", "datafield", "fieldapiname", "apiparameter", "apikeyname",
              "path", "jsonpath", "fieldpath", "keypath", "xpath", "elementpath", "jsonproperty", "propertyname"),
     "label": ("label", "displayname", "fieldlabel", "question", "caption", "friendlyname", "title"),
-    "required": ("required", "req", "mandatory", "requiredfield", "isrequired", "requiredyn", "reqd",
+    "required": ("required", "req", "mandatory", "yn", "requiredfield", "isrequired", "requiredyn", "reqd",
                  "requiredoptional", "mandatoryoptional", "mo", "ro", "reqopt", "requirement", "needed",
                  "must", "requiredornot", "optional", "optionalrequired", "status", "usage"),
     "type": ("type", "datatype", "fieldtype", "valuetype", "dtype", "kind", "format", "dataformat"),
@@ -193,6 +193,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
         _read_field_table(doc, rows)
     _read_field_lists(doc)
     _read_assignment_lists(doc)
+    _read_field_spec_lines(doc)
     _read_prose_field_list(doc)
     for form in extracted.forms:
         _read_form(doc, form)
@@ -544,7 +545,6 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
         header = rows[i]
         col = {role: idx for idx, role in roles.items()}
         # "Parameter | Value (| Notes)": a table of settings, every concrete value in it is fixed by the doc.
-        value_table = "value" in col and not {"required", "type", "example"} & set(col)
         j = i + 1
         while j < len(rows):
             row = rows[j]
@@ -565,6 +565,10 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
                 continue
             if sum(1 for c in row if c.strip()) == 1 and len(header) >= 2 and (" " in name or name_cell.strip().endswith(":")):
                 continue  # a section heading or a sentence below the table
+            following = rows[j] if j < len(rows) else []
+            if (len(row) == 1 and len(header) >= 3 and re.fullmatch(r"[A-Z][a-z]+", name) and _lead_meaning(name) is None
+                    and sum(1 for c in following if c.strip()) >= 2):
+                continue  # one plain word across the table, heading the rows below it: a section such as "Tracking"
             filled = [c.strip() for c in row if c.strip()]
             if len(filled) == 2 and len(header) >= 3 and (_META_RE.match(name) or squash(name) in _SETTING_ROWS or
                                                           squash(filled[0]) in _SETTING_ROWS or
@@ -596,8 +600,9 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
             if marked and req is None:
                 req = True
             f.required = req
+            # A value the table fixes is a static value, in a settings table or a "Default" column beside flags.
             f.static_hint = bool(_STATIC_HINT.search(f.description + " " + get.get("required", ""))) or (
-                value_table and bool(f.value) and not _LEAD_HINT.search(f.description))
+                bool(f.value) and not _LEAD_HINT.search(f.description))
             fixed = _value_from_hint(f.description)
             if fixed and (not f.example or f.example == fixed) and not f.value:
                 f.value = fixed
@@ -805,6 +810,13 @@ def _aligned_table(lines: list[str], start: int) -> tuple[list[list[str]], int]:
             continue
         raw_cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line)]
         first_start, first = raw_cells[0]
+        if len(raw_cells) == 1 and not blanks and any(abs(first_start - st) <= 3 for st in starts[name_col + 1:]):
+            # A description wrapped onto the next line, under its own column: it belongs to the row above.
+            row = [""] * len(starts)
+            row[min(range(len(starts)), key=lambda k: abs(starts[k] - first_start))] = first
+            rows.append(row)
+            i += 1
+            continue
         if first.endswith(":") or (blanks and len(raw_cells) == 1) or (len(raw_cells) == 1 and " " in first):
             break
         if len(raw_cells) >= 2 and _header_roles([c for _, c in raw_cells], strict=True):
@@ -919,14 +931,16 @@ def _read_field_lists(doc: _Doc) -> None:
     for _i, line in enumerate(doc.lines):
         low = line.strip().lower()
         if re.match(r"^(#+\s*)?(fields?|parameters?|field list|request fields|body fields|post fields|"
-                    r"required fields|optional fields|data fields|lead fields)\b.*:?$", low):
+                    r"required fields|optional fields|data fields|lead fields)\b.*:?$", low) and not re.search(
+                        r"\||\t|\s{3,}", low):  # a table's header row is no heading
             in_fields = True
             section_required = True if low.lstrip("# ").startswith("required") else (
                 False if low.lstrip("# ").startswith("optional") else None)
             continue
         if re.fullmatch(r"[-=~_*]{3,}", low):
             continue  # the underline of a plain-text heading
-        item = _list_item(line, in_fields or _i in listed, bare_ok=in_fields and not line.startswith((" ", "\t")))
+        bare = in_fields and not line.startswith((" ", "\t")) and not any(a <= _i < b for a, b in doc.table_spans)
+        item = _list_item(line, in_fields or _i in listed, bare_ok=bare)  # a text table's rows are read with it
         if not item:
             if low and not line.startswith((" ", "\t")) and in_fields:
                 in_fields = bool(re.match(r"^(#+\s*)?(required|optional)", low))
@@ -961,6 +975,32 @@ def _read_field_lists(doc: _Doc) -> None:
 
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][\w.\-\[\]]*)\s*=\s*(\S+(?:\s\S+)*?)\s*(?:\s\(?(fixed|static|constant|"
                          r"required|optional|mandatory)\)?)?\s*$", re.I)
+
+
+_FIELD_SPEC_KEYS = {"required", "optional", "example", "type", "description", "default", "format", "label",
+                    "mandatory", "sample", "notes", "note", "maxlength", "max_length", "enum", "values"}
+_FIELD_SPEC_LINE = re.compile(r"^\s*[-*]?\s*[`'\"]?([A-Za-z_][\w.\-\[\]]*)[`'\"]?\s*:\s*\{([^{}]*)\}\s*,?\s*$")
+
+
+def _read_field_spec_lines(doc: _Doc) -> None:
+    """YAML or JS-style field specs, one per line: `first_name: {required: true, example: Sam}`."""
+    for line in doc.lines:
+        m = _FIELD_SPEC_LINE.match(line)
+        if not m:
+            continue
+        spec = {}
+        for part in m.group(2).split(","):
+            key, sep, value = part.partition(":")
+            if sep:
+                spec[key.strip().strip("'\"").lower()] = value.strip().strip("'\"")
+        if not spec or not set(spec) <= _FIELD_SPEC_KEYS:
+            continue
+        req = _parse_required(spec.get("required", spec.get("mandatory", "")), "") if (
+            "required" in spec or "mandatory" in spec) else (None if "optional" not in spec else
+                                                             not _parse_required(spec["optional"], ""))
+        _add_field(doc, _Field(name=m.group(1), required=req, type=spec.get("type", ""),
+                               example=spec.get("example", spec.get("sample", "")),
+                               description=spec.get("description", spec.get("notes", "")), source="list"))
 
 
 def _read_assignment_lists(doc: _Doc) -> None:
@@ -1157,6 +1197,9 @@ def _samples(doc: _Doc, request: dict | None) -> list[_Sample]:
             continue
         covered.append((start, end))
         prefix = text[text.rfind("\n", 0, start) + 1:start]
+        if isinstance(obj, dict) and obj and {str(k).lower() for k in obj} <= _FIELD_SPEC_KEYS and re.search(
+                r"[\w.\-\]]+\s*:\s*$", prefix):
+            continue  # "first_name: {required: true, example: Sam}" describes one field; not a sample body
         ctx = _context_before(doc, start) + " " + prefix
         # "200 | {...}", "201 Created {...}", "HTTP 409: {...}": a body after a status code is an answer.
         role = "response" if re.match(r"^\s*(?:HTTP(?:/[\d.]+)?\s*)?[1-5]\d\d\b", prefix) else _role_of(ctx, obj)
@@ -1171,6 +1214,11 @@ def _samples(doc: _Doc, request: dict | None) -> list[_Sample]:
         elif re.search(r"^(post)?respon|^result", root.tag, re.I):
             role = "response"
         samples.append(_Sample("xml", root, start, role, ctx))
+    for m in re.finditer(r"(?m)^[ \t]*((?:[\w.\[\]-]+=[^&\s]*&[ \t]*\n[ \t]*){2,}[\w.\[\]-]+=[^&\s]*)[ \t]*$", text):
+        # A form body written one parameter per line ("first_name=John&" ...), for readability.
+        ctx = _context_before(doc, m.start())
+        pairs = parse_qsl(re.sub(r"\s+", "", m.group(1)), keep_blank_values=True)
+        samples.append(_Sample("form", pairs, m.start(), _role_of(ctx, None), ctx))
     for m in re.finditer(r"(?m)^[ \t]*((?:[\w.\[\]-]+=[^&\s]*&){2,}[\w.\[\]-]+=[^&\s]*)[ \t]*$", text):
         ctx = _context_before(doc, m.start())
         pairs = parse_qsl(m.group(1), keep_blank_values=True)
@@ -1512,10 +1560,12 @@ def _read_headers(doc: _Doc, request: dict | None) -> None:
             doc.statics.setdefault(hk, _Static(hk, hv, "header", "sample"))
     text_low = doc.text.lower()
     # "Send the header X-Api-Key: abc" — a header written inside a sentence.
-    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*(?::|(?<=[A-Za-z0-9])\s*=(?=\s))[*_]*\s*((?:Bearer|Basic|Token)\s+[^\s\"'`]+|"
+    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*(?::|(?<=[A-Za-z0-9])\s*=(?=\s))[*_]*\s*((?:Bearer|Basic|Token)\s+[A-Za-z0-9][^\s\"'`]*|"
                          r"[A-Za-z0-9][^\s\"'`]*)",
                          doc.text, re.I):
         name, value = m.group(1), _clean_value(m.group(2)).rstrip(".,;")
+        if value.lower() in ("bearer", "basic", "token"):
+            continue  # "Authorization: Bearer (token sent separately)": the token comes from elsewhere
         if value and not _is_placeholder(value) and not any(k.lower() == name.lower() for k in doc.statics):
             doc.statics[name] = _Static(name, value, "header", "line")
     for key, value, _line in doc.kv:
@@ -1580,7 +1630,8 @@ def _apply_required_prose(doc: _Doc) -> None:
     patterns = [
         r"(?:following|these)\s+(?:fields?|parameters?|values?)\s+(?:are|is)\s+(?:required|mandatory)\s*[:\-–]?\s*([^\n]+)",
         r"(?:required|mandatory)\s+(?:fields?|parameters?|values?)\s*(?:are|is|:|-|–)\s*([^\n]+)",
-        r"(?:^|\n)[^\S\n]*([\w`'\",./ -]{3,200}?)[^\S\n]+(?:are|is)[^\S\n]+(?:required|mandatory)\b",
+        r"(?:^|\n)[^\S\n]*([\w`'\",./ -]{3,200}?)[^\S\n]+(?:(?:are|is)[^\S\n]+(?:required|mandatory)\b|"
+        r"(?:must|need to|have to)[^\S\n]+be[^\S\n]+(?:present|sent|provided|included|filled|given|supplied)\b)",
         r"(?:must|need to|should)\s+(?:include|send|contain|provide|have)\s*[:\-]?\s*([^\n.]+)",
         r"(?:^|\n)[ \t]*(?:[-*•][ \t]*)?(?:\*\*)?(?:required|mandatory)(?:\*\*)?[ \t]*[:\-–][ \t]*([^\n]+)",
         # "... as shown. Required: from_first, from_last and from_phone (the API answers 422 ...)."
@@ -1633,7 +1684,7 @@ def _apply_required_prose(doc: _Doc) -> None:
         if i in table_lines or " | " in line or line.lstrip().startswith(("|", "{", "<", "curl")) or '":' in line:
             continue  # table rows and code are read elsewhere
         item = _list_item(line, True)
-        if item and item[0] in doc.fields:
+        if item and item[0] in doc.fields or _FIELD_SPEC_LINE.match(line):
             continue  # "ip_address (required) - IP address": the word belongs to the field it defines
         for sentence in re.split(r"(?<=[.!?;])\s+", line):
             low = sentence.lower()

@@ -29,7 +29,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 48
+    assert len(totals) >= 56
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -244,3 +244,49 @@ def test_values_the_table_leaves_to_the_prose():
     result = run(text, tables=[table])
     assert statics(result) == {"campaign_id": "4471", "api_key": "pk_83hd92kd"}
     assert list(fields(result)) == ["first_name"]
+
+
+def test_a_form_body_written_one_parameter_per_line():
+    text = ("Send an HTTP POST (application/x-www-form-urlencoded) to https://a.example/newlead.pl\n\n"
+            "Example body:\n\n  src=XSC&\n  first_name=John&\n  day_phone=5551234567&\n  email=john%40example.com\n\n"
+            "src is always XSC. first_name and day_phone must be present, the rest may be blank.\n")
+    result = run(text)
+    assert {n: f["required"] for n, f in fields(result).items()} == {
+        "first_name": True, "day_phone": True, "email": False}
+    assert statics(result) == {"src": "XSC"}
+
+
+def test_section_rows_wrapped_descriptions_and_a_default_column():
+    html = (b"<html><body><p>POST JSON to https://a.example/leads</p><table>"
+            b"<tr><th>Field</th><th>Y/N</th><th>Default</th></tr>"
+            b"<tr><td colspan='3'>Contact</td></tr><tr><td>firstName</td><td>Y</td><td></td></tr>"
+            b"<tr><td colspan='3'>Tracking</td></tr><tr><td>ipAddress</td><td>Y</td><td></td></tr>"
+            b"<tr><td>vendor</td><td>Y</td><td>XSC</td></tr></table></body></html>")
+    result = analyze(extract_bytes(html, "doc.html"), "doc.html")
+    assert {n: f["required"] for n, f in fields(result).items()} == {"firstName": True, "ipAddress": True}
+    assert statics(result) == {"vendor": "XSC"}
+    text = ("Posting URL: https://a.example/receive\n"
+            "Field            Required   Description\n"
+            "PhoneNumber      Y          Ten digit phone number with no\n"
+            "                            dashes or spaces\n"
+            "IncidentType     Y          One of: Auto, Truck, Motorcycle,\n"
+            "                            Pedestrian\n"
+            "Narrative        N          Free text\n")
+    got = fields(run(text))
+    assert {n: f["required"] for n, f in got.items()} == {"PhoneNumber": True, "IncidentType": True, "Narrative": False}
+    assert got["PhoneNumber"]["description"].endswith("dashes or spaces")
+
+
+def test_field_specs_written_as_yaml_flow_maps():
+    text = ("```yaml\nendpoint: https://a.example/api/v1/leads\nmethod: POST\nformat: json\nfields:\n"
+            "  first_name: {required: true, example: Sam}\n  phone: {required: true, example: \"9195550100\"}\n"
+            "  email: {required: false}\n```\n")
+    got = fields(run(text))
+    assert {n: (f["required"], f["example"]) for n, f in got.items()} == {
+        "first_name": (True, "Sam"), "phone": (True, "9195550100"), "email": (False, "")}
+
+
+def test_a_bearer_token_sent_apart_from_the_doc():
+    text = ("URL: https://a.example/intake/create\nJSON body. Authorization: Bearer (token sent separately)\n"
+            "Your bearer token is 3f9a1c77e2d04b6f8a.\n")
+    assert statics(run(text)) == {"Authorization": "Bearer 3f9a1c77e2d04b6f8a"}
