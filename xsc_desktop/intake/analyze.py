@@ -61,8 +61,10 @@ _ROLE_WORDS = {
              "apifield", "fieldkey", "tag", "xmltag", "xmlelement", "node", "jsonkey", "jsonfield", "postname",
              "postkey", "postvariable", "postingfield", "apifieldname", "systemname", "fieldcode", "parametername",
              "keyname", "formfield", "inputname", "datafield", "fieldapiname", "apiparameter", "apikeyname",
-             "path", "jsonpath", "fieldpath", "keypath", "xpath", "elementpath", "jsonproperty", "propertyname"),
-    "label": ("label", "displayname", "fieldlabel", "question", "caption", "friendlyname", "title"),
+             "path", "jsonpath", "fieldpath", "keypath", "xpath", "elementpath", "jsonproperty", "propertyname",
+             "sentas", "postedas", "postas", "sendas", "apiname", "submitas", "passas"),
+    "label": ("label", "displayname", "fieldlabel", "question", "caption", "friendlyname", "title", "data",
+              "datapoint", "information", "item"),
     "required": ("required", "req", "mandatory", "yn", "requiredfield", "isrequired", "requiredyn", "reqd",
                  "requiredoptional", "mandatoryoptional", "mo", "ro", "reqopt", "requirement", "needed",
                  "must", "requiredornot", "optional", "optionalrequired", "status", "usage"),
@@ -195,6 +197,7 @@ def analyze(extracted: Extracted, file: str = "") -> dict:
     _read_assignment_lists(doc)
     _read_field_spec_lines(doc)
     _read_prose_field_list(doc)
+    _read_prose_needs(doc)
     for form in extracted.forms:
         _read_form(doc, form)
 
@@ -919,6 +922,30 @@ def _read_prose_field_list(doc: _Doc) -> None:
                 _add_field(doc, _Field(name=name, source="list"))
 
 
+def _read_prose_needs(doc: _Doc) -> None:
+    """'We need First, Last, Primary (phone) and Email on every lead; Details is optional; Zip and State if you have
+    them.' — field names a doc spells out in sentences, kept only when they look like posted names."""
+
+    def names(chunk: str) -> list[str]:
+        chunk = re.sub(r"\([^)]*\)", " ", chunk)
+        out = [t.strip(" \t\n`'\"*") for t in re.split(r",|\band\b|;", chunk)]
+        return [t for t in out if t and _is_identifier(t) and (canonical_name(t) or "_" in t or
+                                                               re.search(r"[a-z][A-Z]", t) or t in doc.fields)]
+
+    for m in re.finditer(r"\b(?:we need|we require|you must send|please always send)\s+([^.;\n]+?)"
+                         r"(?:\s+(?:on|for|with) (?:every|each|all) leads?)?\s*(?=[.;\n]|$)", doc.text, re.I):
+        found = names(m.group(1))
+        if len(found) >= 2 and len(found) >= len(re.split(r",|\band\b", m.group(1))) - 1:
+            for name in found:
+                _add_field(doc, _Field(name=name, required=True, source="prose"))
+    if len(doc.fields) < 2:
+        return
+    for m in re.finditer(r"(?:^|(?<=[.;]\s)|\n)\s*([^.;\n]{1,80}?)\s+(?:is optional|are optional|if you have (?:it|them))\b",
+                         doc.text, re.I):
+        for name in names(m.group(1)):
+            _add_field(doc, _Field(name=name, required=False, source="prose"))
+
+
 def _read_field_lists(doc: _Doc) -> None:
     """Bulleted field lists: `- first_name (required): the lead's first name`.
 
@@ -1468,6 +1495,8 @@ def _read_request_samples(doc: _Doc, fmt: str) -> None:
         else:
             continue
         for name, value in pairs:
+            if re.fullmatch(r"_+(?:comments?|notes?|instructions?|readme|doc|docs|help|description|info)", name, re.I):
+                continue  # "_instructions": "POST to ..." explains the sample; it is not sent
             typed = _TYPED_VALUE.match(value or "")
             if typed:
                 # A schema-like sample ("first_name": "string, required") describes, it gives no example.
@@ -1636,7 +1665,10 @@ def _apply_required_prose(doc: _Doc) -> None:
         r"(?:^|\n)[ \t]*(?:[-*•][ \t]*)?(?:\*\*)?(?:required|mandatory)(?:\*\*)?[ \t]*[:\-–][ \t]*([^\n]+)",
         # "... as shown. Required: from_first, from_last and from_phone (the API answers 422 ...)."
         r"(?<=[.!?])[ \t]+(?:required|mandatory)(?: fields?)?[ \t]*:[ \t]*([^\n]+)",
+        # "... are fixed. lead.first_name, lead.last_name and lead.phone are required." mid-line
+        r"(?<=[.!?])[ \t]+([\w`'\",./ -]{3,200}?)[ \t]+(?:are|is)[ \t]+(?:required|mandatory)\b",
     ]
+    names_first = {2, 6}  # patterns whose names come before the words that make them required
     # "First name, last name and phone are required": the doc names the fields in words.
     by_words = {squash(k.rsplit(".", 1)[-1]): k for k in doc.fields}
     meanings: dict[str, list[str]] = {}
@@ -1650,7 +1682,7 @@ def _apply_required_prose(doc: _Doc) -> None:
             chunk = re.sub(r"\([^)]*\)?", " ", m.group(1))
             # The sentence that says it: the names follow "required:" but precede "... are required".
             sentences = re.split(r"[.!?](?:\s|$)", chunk)
-            chunk = sentences[-1] if k == 2 else sentences[0]
+            chunk = sentences[-1] if k in names_first else sentences[0]
             for token in re.split(r",|;|\band\b|\bor\b|/|\s\+\s|\n", chunk):
                 t = token.strip().strip("`'\".*:() ")
                 t = re.sub(r"^(?:the|a|an|both|either|fields?)\s+", "", t, flags=re.I).strip()
@@ -1869,9 +1901,14 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
     # "Keep CaptorraId and Referrer as given", "keep inbox_lead_token and from_source exactly as shown".
     short = {k.rsplit(".", 1)[-1].lower(): k for k in doc.fields}
     short.update({k.lower(): k for k in doc.fields})
-    for m in re.finditer(r"\b(?:keep|leave|send|pass)\s+([^.\n]{1,120}?)\s+(?:exactly\s+)?(?:as\s+(?:shown|given|is|"
-                         r"provided|written|listed)|unchanged|verbatim)\b", doc.text, re.I):
-        for token in re.split(r",|\band\b|&", m.group(1)):
+    kept = [m.group(1) for m in re.finditer(r"\b(?:keep|leave|send|pass)\s+([^.\n]{1,120}?)\s+(?:exactly\s+)?(?:as\s+"
+                                           r"(?:shown|given|is|provided|written|listed)|unchanged|verbatim)\b", doc.text, re.I)]
+    # "Key, Operation, ReturnJSON and LeadProvider never change."
+    kept += [m.group(1) for m in re.finditer(r"(?:^|(?<=[.!?:]\s)|\n)\s*([^.\n]{1,120}?)\s+(?:never change|do not change|"
+                                             r"don't change|are fixed|is fixed|stay the same|are constant|are static)\b",
+                                             doc.text, re.I)]
+    for chunk in kept:
+        for token in re.split(r",|\band\b|&", chunk):
             f = doc.fields.get(short.get(token.strip(" `'\"*").lower(), ""))
             if f is not None and not _is_placeholder(f.value or f.example):
                 f.value = f.value or f.example

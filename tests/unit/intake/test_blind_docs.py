@@ -29,7 +29,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 56
+    assert len(totals) >= 64
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -290,3 +290,37 @@ def test_a_bearer_token_sent_apart_from_the_doc():
     text = ("URL: https://a.example/intake/create\nJSON body. Authorization: Bearer (token sent separately)\n"
             "Your bearer token is 3f9a1c77e2d04b6f8a.\n")
     assert statics(run(text)) == {"Authorization": "Bearer 3f9a1c77e2d04b6f8a"}
+
+
+def test_fields_a_doc_only_names_in_sentences():
+    text = ("CaptorraId = 402215\nPost JSON to https://captorraapi.captorra.com/api/captorraapi/create\n\n"
+            "We need First, Last, Primary (phone) and Email on every lead; Details is optional but please put\n"
+            "the answers there. Zip and State if you have them.\n")
+    got = fields(run(text))
+    assert {n: (f["required"], f["maps_to"]) for n, f in got.items()} == {
+        "First": (True, "first_name"), "Last": (True, "last_name"), "Primary": (True, "phone"),
+        "Email": (True, "email"), "Details": (False, "description"), "Zip": (False, "zip"), "State": (False, "state")}
+
+
+def test_a_sent_as_column_and_settings_that_never_change():
+    table = [["Data", "Sent as", "Required", "Example"], ["First name", "fn", "yes", "Jo"],
+             ["What happened", "story", "no", "Rear-ended"]]
+    got = fields(run("Endpoint: https://a.example/api/lead (POST, JSON)", tables=[table]))
+    assert {n: (f["required"], f["maps_to"]) for n, f in got.items()} == {
+        "fn": (True, "first_name"), "story": (False, "description")}
+    text = ("Post url-encoded form data to https://a.example/api.aspx\n\n"
+            "Key=MPI-4410&Operation=CreateLead&FirstName=Ann&LeadProvider=XSC\n\n"
+            "Required: FirstName. Key, Operation and LeadProvider never change.\n")
+    result = run(text)
+    assert statics(result) == {"Key": "MPI-4410", "Operation": "CreateLead", "LeadProvider": "XSC"}
+    assert list(fields(result)) == ["FirstName"]
+
+
+def test_a_comment_key_in_a_sample_payload_is_not_a_field():
+    payload = {"_instructions": "POST to https://a.example/v1/lead as JSON. auth values are fixed. "
+                                "lead.first_name and lead.phone are required.",
+               "auth": {"key": "mw-00af31"}, "lead": {"first_name": "Dee", "phone": "2565550100", "email": "d@e.com"}}
+    result = analyze(Extracted(text=json.dumps(payload), format="json"), "payload.json")
+    assert {n: f["required"] for n, f in fields(result).items()} == {
+        "lead.first_name": True, "lead.phone": True, "lead.email": False}
+    assert statics(result) == {"auth.key": "mw-00af31"}
