@@ -29,6 +29,18 @@ GROUPS: dict[str, str] = {
     "operator": "Operator", "ui": "Window", "smtp": "E-mail (SMTP)", "mail": "E-mail templates",
 }
 
+# Where the key's own words read badly as a label.
+LABELS: dict[str, str] = {
+    "reports.time_utc": "Time (UTC)",
+    "delivery.duplicate_days": "Duplicate window (days)",
+    "delivery.interval_seconds": "Every (seconds)",
+    "operator.email": "E-mail for alerts",
+    "smtp.reply_to": "Reply-To",
+    "smtp.timeout": "Timeout (seconds)",
+    "mail.confirmation_subject": "Confirmation subject",
+    "mail.confirmation_body": "Confirmation body",
+}
+
 
 class SettingsPage(QWidget):
     """A form per settings group; Save checks and stores every changed value."""
@@ -50,7 +62,7 @@ class SettingsPage(QWidget):
             for d in (d for d in SETTINGS if d.key.split(".")[0] == prefix):
                 editor = self._editor(d)
                 self.editors[d.key] = editor
-                label = QLabel(d.key.split(".", 1)[1].replace("_", " ").capitalize())
+                label = QLabel(LABELS.get(d.key) or d.key.split(".", 1)[1].replace("_", " ").capitalize())
                 label.setToolTip(d.help)
                 editor.setToolTip(d.help)
                 form.addRow(label, editor)
