@@ -413,7 +413,7 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
                 continue
         if not m or (" | " in m.group(2) and m.group(2).count("|") >= 2):
             continue  # a table row rendered as text, read with its table
-        key, value = m.group(1).strip(), m.group(2).strip()
+        key, value = m.group(1).strip(), m.group(2).strip().lstrip("| ").strip()
         key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", key, flags=re.I)
         key = re.sub(r"^((?:x-[\w-]+)|authorization)\s+header$", r"\1", key, flags=re.I)
         if "://" in key or key.lower() in ("http", "https"):
@@ -435,7 +435,8 @@ def _key_values(doc: _Doc) -> list[tuple[str, str, int]]:
                 cells = cells[:2]
             if seen_header and cells and row and row[0].strip() != cells[0]:
                 continue  # "| Chicago | City |" inside a field table is an example beside a name, not a setting
-            if len(cells) == 2 and _looks_like_name(cells[0].rstrip(":")) and len(cells[1]) < 300:
+            if len(cells) == 2 and _looks_like_name(re.sub(r"\s*\([^)]*\)", "", cells[0]).rstrip(": ")) and len(
+                    cells[1]) < 300:
                 key = re.sub(r"^(?:http\s+)?headers?\s*[:\-]?\s+(?=[\w-]+$)", "", cells[0].strip().rstrip(":").strip(),
                              flags=re.I)
                 pairs.append((key, cells[1].strip(), -1))
@@ -956,6 +957,7 @@ def _read_field_lists(doc: _Doc) -> None:
     section_required: bool | None = None
     listed = _field_like_list_lines(doc.lines)
     for _i, line in enumerate(doc.lines):
+        line = re.sub(r"([*_])\(([^()]*)\)\1", r"(\2)", line)  # markdown "*(required)*"
         low = line.strip().lower()
         if re.match(r"^(#+\s*)?(fields?|parameters?|field list|request fields|body fields|post fields|"
                     r"required fields|optional fields|data fields|lead fields)\b.*:?$", low) and not re.search(
@@ -966,15 +968,20 @@ def _read_field_lists(doc: _Doc) -> None:
             continue
         if re.fullmatch(r"[-=~_*]{3,}", low):
             continue  # the underline of a plain-text heading
-        bare = in_fields and not line.startswith((" ", "\t")) and not any(a <= _i < b for a, b in doc.table_spans)
+        indented_item = bool(re.match(r"^[ \t]+[A-Za-z_][\w.\-\[\]]*\*?(?:\s{2,}\S.*)?$", line))
+        bare = in_fields and (not line.startswith((" ", "\t")) or indented_item) and not any(
+            a <= _i < b for a, b in doc.table_spans)
         item = _list_item(line, in_fields or _i in listed, bare_ok=bare)  # a text table's rows are read with it
         if not item:
-            if low and not line.startswith((" ", "\t")) and in_fields:
+            if low and not line.startswith((" ", "\t")) and in_fields and not re.fullmatch(r"[-=~_*]{3,}", low):
                 in_fields = bool(re.match(r"^(#+\s*)?(required|optional)", low))
                 if in_fields:
                     section_required = low.lstrip("# ").startswith("required")
             continue
         name, star, paren, rest = item
+        flag = re.match(r"^(R|O|M|Y|N|Req|Opt|Yes|No|Required|Optional)(?:\s{2,}|$)(.*)$", rest)
+        if flag and not paren:
+            paren, rest = flag.group(1), flag.group(2)  # "first_name   R   text": a flag column without a header
         labelled = _labelled(line)
         label = labelled.group(1).strip() if labelled else ""
         if not in_fields and not paren and not star and _i not in listed:
@@ -1556,6 +1563,8 @@ def _read_url_query(doc: _Doc, endpoint_raw: str, fmt: str) -> None:
     base = _norm(endpoint_raw)
     seen: set[str] = set()
     candidates = [endpoint_raw] + [m.group(0) for m in _URL_RE.finditer(doc.text)]
+    # A template URL ("...&fname=[first]&lname=[last]") runs on past the brackets the URL pattern stops at.
+    candidates += [m.group(0) for m in re.finditer(r"https?://[^\s\"'<>`]+\?[^\s\"'<>`]+", doc.text)]
     candidates += [s.url for s in doc.samples if s.url]
     for raw in candidates:
         raw = raw.rstrip(".,;:)")
@@ -1818,6 +1827,13 @@ def _read_static_lines(doc: _Doc) -> None:
         k = key.strip()
         named = re.fullmatch(r".+?\s*\(\s*([A-Za-z_][\w.-]*)\s*\)", k)
         noted = re.fullmatch(r"([A-Za-z_][\w.-]*)\s*\([^)]*\s[^)]*\)", k)
+        header = re.fullmatch(r".+?\(\s*(?:in (?:the |a )?|as (?:the |a )?)?header:?\s+([A-Za-z][\w-]*)\s*\)", k, re.I)
+        if header:
+            k = header.group(1)  # "Partner key (header x-partner-key)" names the header that carries it
+            v = _clean_value(value)
+            if v and not _is_placeholder(v) and " " not in v and k not in doc.statics:
+                doc.statics[k] = _Static(k, v, "header", "line")
+            continue
         if named:
             k = named.group(1)  # "API key (apikey): abc" names the parameter in brackets
         elif noted:
@@ -1858,8 +1874,8 @@ _PROSE_STATIC = (
 )
 _PROSE_VALUE_AS = re.compile(
     # "Our API key is KSL-77f1e2 (send it as api_key)"
-    r"\b(?:is|:)\s+[`'\"]?([A-Za-z0-9][\w.-]*\d[\w.-]*|(?-i:[A-Z][A-Z0-9_-]{2,}))[`'\"]?[\s,;(-]*"
-    r"(?:send|pass|post|use)\s+(?:it|this|that)\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)", re.I)
+    r"\b(?:is|:)\s+[`'\"]?([A-Za-z0-9][\w.-]*\d[\w.-]*|(?-i:[A-Z][A-Z0-9_-]{2,}))[`'\"]?[\s,;(—–-]*"
+    r"(?:send|pass|post|use)(?:\s+(?:it|this|that))?\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)", re.I)
 _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
     re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
@@ -1888,9 +1904,9 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
             found.append((m.group(1), m.group(2)))
             if k == 2:
                 assigned.add(m.group(1))  # "send source=XSC": written as a parameter, so it is one
-    found += [(m.group(2), m.group(1)) for m in _PROSE_VALUE_AS.finditer(doc.text)]
     # Names with spaces ("*Lead Source* must always be `XSC`") are read only where the doc lists such a field.
     plain = doc.text.replace("*", "")
+    found += [(m.group(2), m.group(1)) for m in _PROSE_VALUE_AS.finditer(plain)]  # "**Token:** `abc` — send as token"
     for name in doc.fields:
         if _is_identifier(name):
             continue
@@ -1905,7 +1921,7 @@ def _read_prose_statics(doc: _Doc, test: dict | None) -> None:
                                            r"(?:shown|given|is|provided|written|listed)|unchanged|verbatim)\b", doc.text, re.I)]
     # "Key, Operation, ReturnJSON and LeadProvider never change."
     kept += [m.group(1) for m in re.finditer(r"(?:^|(?<=[.!?:]\s)|\n)\s*([^.\n]{1,120}?)\s+(?:never change|do not change|"
-                                             r"don't change|are fixed|is fixed|stay the same|are constant|are static)\b",
+                                             r"don't change|are fixed|is fixed|stay the same|are constant|are static|are yours|is yours)\b",
                                              doc.text, re.I)]
     for chunk in kept:
         for token in re.split(r",|\band\b|&", chunk):
@@ -2222,7 +2238,8 @@ def _pick_method(doc: _Doc, extracted: Extracted, request: dict | None) -> str:
         if form.action.startswith("http"):
             return form.method or "POST"
     text = doc.text
-    get = len(re.findall(r"\b(?:HTTP GET|GET request|via GET|using GET|send a GET|as a GET|GET method|method GET)\b", text, re.I))
+    get = len(re.findall(r"\b(?:HTTP GET|GET request|via GET|using GET|send a GET|as a GET|GET method|method GET|"
+                         r"(?:takes|accepts|expects|wants|uses|with) (?:a |an )?(?:HTTP )?GET)\b", text, re.I))
     post = len(re.findall(r"\b(?:HTTP POST|POST request|via POST|using POST|send a POST|as a POST|POST method|method POST|"
                           r"POST to|POST the|POST leads|POST it|form post)\b", text, re.I))
     if get > post:
@@ -2330,6 +2347,22 @@ _STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI
 
 
 def _maps_to(f: _Field) -> str | None:
+    """The canonical lead field of a posted field; a name with "date" in it only ever maps to a date."""
+    hit = _name_meaning(f)
+    toks = _tokens(f.name.rsplit(".", 1)[-1])
+    if hit and ("date" in toks or "dt" in toks) and FIELDS_BY_NAME[hit].kind not in ("date", "datetime"):
+        # "_Date_Injured": the date of the injury, not the yes/no "injured".
+        for text in (f.label, f.description):
+            alt = _text_meaning(text or "")
+            if alt and FIELDS_BY_NAME[alt].kind in ("date", "datetime"):
+                return alt
+        if set(toks) & {"injured", "injury", "accident", "incident", "loss", "crash", "hurt"}:
+            return "incident_date"
+        return None
+    return hit
+
+
+def _name_meaning(f: _Field) -> str | None:
     name = re.sub(r"\[([A-Za-z_]\w*)\]", r".\1", f.name)  # "inbox_lead[from_first]" reads as a dotted path
     if _has_control_parent(name):
         return None

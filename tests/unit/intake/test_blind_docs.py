@@ -29,7 +29,7 @@ def statics(result: dict) -> dict:
 @pytest.mark.slow
 def test_blind_docs_score_high(tmp_path):
     totals = score_folder(BLIND, tmp_path)
-    assert len(totals) >= 64
+    assert len(totals) >= 72
     assert sum(totals) / len(totals) >= 95
     assert min(totals) >= 80
 
@@ -324,3 +324,35 @@ def test_a_comment_key_in_a_sample_payload_is_not_a_field():
     assert {n: f["required"] for n, f in fields(result).items()} == {
         "lead.first_name": True, "lead.phone": True, "lead.email": False}
     assert statics(result) == {"auth.key": "mw-00af31"}
+
+
+def test_indented_items_with_a_flag_column_and_a_date_named_field():
+    text = ("1) URL ......... https://a.example/api/lead/create\n3) Format ...... JSON\n\n"
+            "Field list (R = required)\n  first_name      R   text\n  email               text\n"
+            "  _Date_Injured       MM/DD/YYYY\n\nSuccess: {\"status\": \"ok\"}\n")
+    got = fields(run(text))
+    assert {n: (f["required"], f["maps_to"]) for n, f in got.items()} == {
+        "first_name": (True, "first_name"), "email": (False, "email"), "_Date_Injured": (False, "incident_date")}
+
+
+def test_a_template_get_url_with_bracketed_placeholders():
+    text = ("Our ping URL takes a GET:\n\n"
+            "https://a.example/api/in.php?aid=771&sid=MVA&fname=[first]&phone=[phone]&ip=[ip]\n\n"
+            "aid and sid are yours (fixed). fname and phone are required.\nAdd test=1 to test.\n")
+    result = run(text)
+    assert result["method"] == "GET" and result["format"] == "query"
+    assert {n: (f["required"], f["maps_to"]) for n, f in fields(result).items()} == {
+        "fname": (True, "first_name"), "phone": (True, "phone"), "ip": (False, "ip_address")}
+    assert statics(result) == {"aid": "771", "sid": "MVA"}
+    assert result["test"] == {"name": "test", "value": "1"}
+
+
+def test_a_header_named_in_brackets_and_a_value_sent_as_a_parameter():
+    table = [["Endpoint URL:", "https://a.example/partner/leads"], ["Partner key (header x-partner-key):", "CL-PK-1"],
+             ["#", "Field", "Type", "Mandatory"], ["1", "firstName", "string", "Y"]]
+    assert statics(run("HTTP POST, JSON", tables=[table])) == {"x-partner-key": "CL-PK-1"}
+    text = ("* **URL:** https://a.example/hooks/lead\n* **Token:** `pk-hook-2231` — send as the `token` parameter\n\n"
+            "### Fields\n* `name_first` *(required)* — first name\n* `email` — email\n")
+    result = run(text)
+    assert statics(result) == {"token": "pk-hook-2231"}
+    assert {n: f["required"] for n, f in fields(result).items()} == {"name_first": True, "email": False}
