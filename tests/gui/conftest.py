@@ -59,4 +59,18 @@ def message_boxes(monkeypatch):
     ok = QMessageBox.StandardButton.Ok
     for kind, answer in (("warning", ok), ("critical", ok), ("information", ok), ("question", no)):
         monkeypatch.setattr(QMessageBox, kind, staticmethod(recorder(kind, answer)))
+
+    # A modal dialog a test did not stub would wait for a click that never comes: it is recorded and cancelled.
+    from PySide6.QtWidgets import QDialog
+
+    def cancelled_box(self):
+        shown.append(("exec", self.windowTitle(), self.text()))
+        return QMessageBox.StandardButton.Cancel
+
+    def cancelled_dialog(self):
+        shown.append(("exec", self.windowTitle(), ""))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(QMessageBox, "exec", cancelled_box)
+    monkeypatch.setattr(QDialog, "exec", cancelled_dialog)
     return shown

@@ -77,7 +77,7 @@ def test_editing_columns_updates_the_preview_and_saves(page, qtbot):
     page.move_selected_column(-1)
     page.yes_word.setText("Sí")
     assert page.dirty and page.save_button.isEnabled()
-    with qtbot.waitSignal(page.preview_shown, timeout=5000):
+    with qtbot.waitSignal(page.preview_shown, timeout=20000):
         pass  # the debounce timer fires the preview
     assert [page.preview_model.headerData(i, _horizontal()) for i in range(3)] == ["Full name (or first + last)", "Injured",
                                                                                   "Postcode"]
@@ -110,7 +110,7 @@ def test_generate_now_on_a_worker_writes_the_file_and_shows_it_in_history(page, 
     [run] = blocker.args[0]
     assert run["state"] == "done" and run["rows"] == 3
     assert load_workbook(run["file"])["Denver Comp"].cell(1, 2).value == "Name"
-    qtbot.waitUntil(lambda: page.runs_model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: page.runs_model.rowCount() == 1, timeout=20000)
     assert not page.generating and not page.progress.isVisibleTo(page)
     assert page.tabs.currentIndex() == 2
     page.runs_view.selectRow(0)
@@ -277,33 +277,33 @@ def test_template_and_schedule_actions_run_off_the_gui_thread(qtbot, page, lande
     try:
         page.templates_view.selectRow(0)
         page.duplicate_template()
-        qtbot.waitUntil(lambda: page._current_name == "Generic copy", timeout=5000)
+        qtbot.waitUntil(lambda: page._current_name == "Generic copy", timeout=20000)
         page.sheet_name.setText("Edited")
         assert page.save_template()
-        qtbot.waitUntil(lambda: not page.dirty, timeout=5000)
+        qtbot.waitUntil(lambda: not page.dirty, timeout=20000)
         path = tmp_path / "t.json"
         page.export_file("Generic copy", path)
-        qtbot.waitUntil(path.exists, timeout=5000)
+        qtbot.waitUntil(path.exists, timeout=20000)
         page.import_file(path)
-        qtbot.waitUntil(lambda: page._current_name == "Generic copy 2", timeout=5000)
+        qtbot.waitUntil(lambda: page._current_name == "Generic copy 2", timeout=20000)
         page.delete_template_named("Generic copy 2")
         qtbot.waitUntil(lambda: not ReportTemplate.select().where(ReportTemplate.name == "Generic copy 2").exists(),
-                        timeout=5000)
+                        timeout=20000)
         page.save_schedule(None, {"lander_id": lander.id, "client_id": None, "template": "Generic", "period": "all",
                                   "time_utc": "06:30", "out_dir": str(tmp_path), "file_pattern": None,
                                   "email": False, "active": True})
-        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 1, timeout=5000)
+        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 1, timeout=20000)
         page.schedules_view.selectRow(0)
         page.toggle_schedule()
-        qtbot.waitUntil(lambda: not ReportSchedule.get().active, timeout=5000)
+        qtbot.waitUntil(lambda: not ReportSchedule.get().active, timeout=20000)
         qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 1
-                        and page.schedules_model.row_at(0)["state"] == "paused", timeout=5000)
+                        and page.schedules_model.row_at(0)["state"] == "paused", timeout=20000)
         page.schedules_view.selectRow(0)
         monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
         page.delete_schedule()
-        qtbot.waitUntil(lambda: ReportSchedule.select().count() == 0, timeout=5000)
+        qtbot.waitUntil(lambda: ReportSchedule.select().count() == 0, timeout=20000)
         workers.wait_for_tasks()
-        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 0, timeout=5000)
+        qtbot.waitUntil(lambda: page.schedules_model.rowCount() == 0, timeout=20000)
     finally:
         workers.wait_for_tasks()
         workers.set_runner(workers.run_inline)
