@@ -10,7 +10,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -449,24 +449,28 @@ class LeadsPage(QWidget):
         from xsc_desktop.leads import import_file
 
         cancel = threading.Event()
-        relay = _ProgressRelay(self)
         progress = QProgressDialog(f"Importing {path.name}…", "Cancel", 0, 1000, self)
         progress.setWindowTitle("Import leads")
         progress.setMinimumDuration(400)
         progress.setAutoClose(False)
         progress.setAutoReset(False)
         progress.canceled.connect(cancel.set)
-        relay.moved.connect(lambda done, total: progress.setValue(int(1000 * done / total) if total else 0))
+        relay = _ProgressRelay(progress, self)
         self.app.status_message(f"Importing {path.name}…", 0)
 
-        def finished(report) -> None:
+        def done_with_progress() -> None:
+            # Closing a progress dialog emits `canceled`: the import is over, so that must not cancel anything.
+            progress.canceled.disconnect(cancel.set)
             progress.close()
+            progress.deleteLater()
             relay.deleteLater()
+
+        def finished(report) -> None:
+            done_with_progress()
             self._imported(report)
 
         def failed(exc) -> None:
-            progress.close()
-            relay.deleteLater()
+            done_with_progress()
             show_error(self, "Import leads", exc)
 
         run_task(lambda: import_file(path, lander_id, mapping, progress=relay.moved.emit, cancel=cancel),
@@ -485,9 +489,22 @@ class LeadsPage(QWidget):
 
 
 class _ProgressRelay(QObject):
-    """Carries progress from the import worker to the GUI thread (a queued signal)."""
+    """Carries progress from the import worker to the GUI thread and shows it in the progress dialog.
+
+    `moved` is emitted on the worker; it reaches `_show`, a slot of this GUI-thread object, queued. (A lambda
+    connected to it could run on the worker and touch the dialog from there.)
+    """
 
     moved = Signal(int, int)
+
+    def __init__(self, progress, parent: QObject | None = None) -> None:  # noqa: ANN001 - a QProgressDialog
+        super().__init__(parent)
+        self.progress = progress
+        self.moved.connect(self._show)
+
+    @Slot(int, int)
+    def _show(self, done: int, total: int) -> None:
+        self.progress.setValue(int(1000 * done / total) if total else 0)
 
 
 class LeadDetail(QWidget):
