@@ -86,6 +86,9 @@ CANONICAL_FIELDS: tuple[LeadField, ...] = (
                "date created", "lead date", "capture date", "received", "date time", "datetime", "date")),
 )
 
+# What an e-mail address looks like, for lead import, client contacts and the outbox alike.
+EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
 FIELDS_BY_NAME: dict[str, LeadField] = {f.name: f for f in CANONICAL_FIELDS}
 FIELD_NAMES: tuple[str, ...] = tuple(FIELDS_BY_NAME)
 

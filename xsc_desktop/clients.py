@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from peewee import fn
 
+from parsers.fields import EMAIL_RE
 from xsc_desktop import activity, events
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Lander
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_emails(addresses: list[str]) -> list[str]:
@@ -18,7 +15,7 @@ def check_emails(addresses: list[str]) -> list[str]:
     clean: list[str] = []
     for address in addresses:
         address = address.strip().lower()
-        if not _EMAIL.match(address):
+        if not EMAIL_RE.match(address):
             raise UserError(f"{address!r} is not an e-mail address; write it as name@example.com.")
         if address not in clean:
             clean.append(address)

@@ -36,7 +36,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from parsers.fields import FIELD_NAMES, FIELDS_BY_NAME, canonical_name
+from parsers.fields import EMAIL_RE, FIELD_NAMES, FIELDS_BY_NAME, canonical_name
 from parsers.transforms import normalise_phone, normalise_state, parse_datetime, parse_yes_no, zip5
 from xsc_desktop import events, settings
 from xsc_desktop.errors import UserError
@@ -652,7 +652,6 @@ def _as_utc_naive(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _text_cell(text: str, column: str, problems: list[str]) -> str:
@@ -669,7 +668,7 @@ def _phone_cell(text: str, column: str, problems: list[str]) -> str:
 
 def _email_cell(text: str, column: str, problems: list[str]) -> str:
     email = text.lower()
-    if not _EMAIL_RE.match(email):
+    if not EMAIL_RE.match(email):
         problems.append(f"{column} {text[:60]!r} is not an e-mail address; kept as written")
     return email
 
@@ -828,7 +827,7 @@ class RowNormaliser:
             return phone
         if kind == "email":
             email = text.lower()
-            if not _EMAIL_RE.match(email):
+            if not EMAIL_RE.match(email):
                 problems.append(f"{column} {text[:60]!r} is not an e-mail address; kept as written")
             return email
         if kind == "state":

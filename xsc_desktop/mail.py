@@ -38,6 +38,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
+from parsers.fields import EMAIL_RE
 from xsc_desktop import activity, events, jobs, locks, settings
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_BASE = 60.0  # seconds before the second attempt; doubles each time
-EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 CONFIRMATION_PLACEHOLDERS: dict[str, str] = {
     "client": "the client's name",
