@@ -6,10 +6,12 @@ PostgreSQL for teams of operators can come later without touching the services.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
 
@@ -119,6 +121,39 @@ def connect(url: str) -> Database:
         except (DatabaseError, OperationalError) as exc:
             raise _plain_error(url, exc) from exc
     return db
+
+
+@contextlib.contextmanager
+def write_transaction() -> Iterator[None]:
+    """One write transaction that waits out the busy timeout: `BEGIN IMMEDIATE` on SQLite (a transaction that
+    reads first and writes later could otherwise fail at once with "database is locked"), a savepoint when one is
+    open already, a plain transaction on other engines. Peewee's `atomic()` underneath, so it nests."""
+    if isinstance(database.obj, SqliteDatabase) and not database.in_transaction():
+        with database.atomic("IMMEDIATE"):
+            yield
+    else:
+        with database.atomic():
+            yield
+
+
+def run_writes(writes: list[Callable[[], Any]]) -> list[Any]:
+    """Run `writes` in one write transaction and return their results: on SQLite a bare `BEGIN IMMEDIATE` /
+    `COMMIT` on this thread's connection (for work queues that commit once per item, where `atomic()`'s bookkeeping
+    shows); inside an open transaction or on other engines, `write_transaction()`. The writes must not open
+    transactions of their own."""
+    if database.in_transaction() or not isinstance(database.obj, SqliteDatabase):
+        with write_transaction():
+            return [write() for write in writes]
+    connection = database.connection()
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        results = [write() for write in writes]
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return results
 
 
 def close() -> None:

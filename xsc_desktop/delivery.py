@@ -2,10 +2,14 @@
 
     report = deliver_once(now)          # one pass (the scheduler job "deliver", `xsc-desktop deliver --once`)
 
-Never twice: before a request goes out, a Delivery row `sending` is committed for it (only while the lead is
-still in the state it was picked in); the answer resolves that row and the lead's state. To keep to one commit per
-lead, a worker writes an answer together with its next claim (or when it ends), and workers of a pass share a
-commit when they claim at the same moment (`_GroupCommit`); a process killed before that leaves `sending` rows, and the next pass (holding the process lock "delivery", so the old holder is gone) marks them and
+Delivery is a policy on the work queue (`xsc_desktop.workqueue`, which holds the claim/commit/retry machine):
+this module says what to send (new leads and due retries of active integrations), how to claim one (a Delivery
+row `sending`, written only while the lead is still in the state it was picked in) and how to read the answer.
+
+Never twice: the `sending` row is committed before the request goes out; the answer resolves that row and the
+lead's state. To keep to one commit per lead, an answer is written together with the worker's next claim (or when
+it ends), and workers of a pass share a commit (`workqueue.GroupCommit`); a process killed before that leaves
+`sending` rows, and the next pass (holding the process lock "delivery", so the old holder is gone) marks them and
 their leads `uncertain`. Uncertain leads wait for the operator (resend, or mark delivered) unless the parser declares
 its endpoint idempotent (`retry.idempotent`), in which case they are resent automatically.
 
@@ -17,28 +21,28 @@ after sending), the lead becomes `uncertain` instead of being posted again.
 Circuit breaker: `delivery.breaker_threshold` consecutive errors or rejects pause the integration; the operator is
 told (tray notification and an e-mail to `operator.email` through the outbox); `resume_integration()` undoes it.
 
-Per-host limit: at most `delivery.per_host_limit` requests at once to one host (the parser URL's host). A host starts
-with one worker and gets another, up to the limit, only while every worker waits for an answer (`_Crew`): against a
-fast endpoint one thread posts fastest. Each worker's requests.Session reads the environment (proxies, CA bundle,
-~/.netrc) once per host per pass instead of once per request.
+Per-host limit: at most `delivery.per_host_limit` requests at once to one host (the parser URL's host), ramped up
+by the work queue only while every worker waits for an answer. Each worker's session reads the environment
+(proxies, CA bundle, ~/.netrc) once per host per pass (`posting.pass_session`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import random
 import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from xsc_desktop import activity, events, locks, settings
+from xsc_desktop import activity, events, locks, settings, workqueue
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, database, utcnow
 
@@ -153,21 +157,22 @@ class _Job:
     attempt: int
     from_state: str
     values: dict[str, Any] | None = None  # what the parser renders from, read in bulk with the candidates
+    request: Any = None  # the rendered request (parsers.render.OutgoingRequest)
+    masked: str = ""  # the masked request as the attempt log keeps it
 
 
 def recover_interrupted() -> int:
-    """Attempts left `sending` by a process that stopped become `uncertain` (call only holding the lock)."""
-    with database.atomic():
-        in_flight = Delivery.select(Delivery.lead).where(Delivery.state == "sending")
+    """Attempts left `sending` by a process that stopped become `uncertain`, and so do their leads (call only
+    holding the lock). An idempotent endpoint's uncertain leads are resent by the next pass (`_due_waiting`)."""
+
+    def leads_too(ids: list[int]) -> None:
+        in_flight = Delivery.select(Delivery.lead).where(Delivery.id.in_(ids))
         Lead.update(delivery_state="uncertain").where(
             Lead.id.in_(in_flight) | (Lead.delivery_state == "sending")).execute()
-        count = (Delivery.update(state="uncertain",
+
+    return len(workqueue.recover(Delivery, Delivery.state, "sending", "uncertain", also=leads_too,
                                  reason="The app stopped while this attempt was being sent; the client may have the "
-                                        "lead — resend it or mark it delivered")
-                 .where(Delivery.state == "sending").execute())
-    if count:
-        log.warning("%d delivery attempts were interrupted and are now uncertain", count)
-    return count
+                                        "lead — resend it or mark it delivered"))
 
 
 def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[_Job]:
@@ -216,7 +221,7 @@ def _due_waiting(route: _Route, now: datetime, limit: int, lead_ids: list[int] |
 
 
 class _Pass:
-    """The shared state of one pass: report, breaker bookkeeping, threshold, clock."""
+    """The shared state of one pass: report, breaker, clock, the workers' shared commit."""
 
     def __init__(self, now: datetime, rng: random.Random, report: PassReport,
                  stop: threading.Event | None = None) -> None:
@@ -226,18 +231,122 @@ class _Pass:
         self.rng = rng
         self.report = report
         self.lock = threading.Lock()
-        self.paused_ids: set[int] = set()
-        self.failures: dict[int, int] = {}  # consecutive failures per integration, as stored
-        self.threshold = max(1, int(settings.get("delivery.breaker_threshold") or 5))
-        self.writes = _GroupCommit()
+        self.writes = workqueue.GroupCommit()
+        self.names: dict[int, str] = {}
+        self.breaker = workqueue.Breaker(
+            int(settings.get("delivery.breaker_threshold") or 5),
+            load=lambda integration_id: Integration.select(Integration.consecutive_failures).where(
+                Integration.id == integration_id).scalar() or 0,
+            store=lambda integration_id, count: self.writes(functools.partial(
+                database.execute_sql, 'UPDATE "integration" SET consecutive_failures = ? WHERE id = ?',
+                (count, integration_id))),
+            trip=self._trip)
+
+    def _trip(self, integration_id: Any, count: int, reason: str) -> None:
+        with self.lock:
+            self.report.paused.append(self.names.get(integration_id, str(integration_id)))
+        pause_integration(integration_id, f"{count} failed attempts in a row; the last: {reason}"[:500])
 
     def clock(self) -> datetime:
         """The pass's injected `now`, moved on by the real time spent since the pass began."""
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
-    def stopping(self) -> bool:
-        """Whether the pass was asked to stop (the scheduler quitting, `deliver` interrupted)."""
-        return self.stop is not None and self.stop.is_set()
+
+@dataclass
+class _Answer:
+    attempt: Any  # posting.Attempt, or None when posting raised
+    outcome: Any
+
+
+class _Delivery:
+    """Delivery as a work-queue policy: the claim is the attempt's `sending` row (written only while the lead is
+    still in the state it was picked in), the side effect the post, the settlement the row's and the lead's state."""
+
+    def __init__(self, state: _Pass) -> None:
+        self.state = state
+
+    def host(self, job: _Job) -> str:
+        return job.route.host
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[Any]:
+        from xsc_desktop.posting import pass_session
+
+        session = pass_session()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def prepare(self, job: _Job) -> workqueue.Step | None:
+        from parsers.render import RenderError
+
+        route, state = job.route, self.state
+        if route.integration_id in state.breaker.tripped:
+            return workqueue.Step()  # left as it is: the next pass after resuming takes it
+        try:
+            job.request = route.compiled.render(job.values or {}, route.settings, route.secrets)
+        except RenderError as exc:
+            at, reason, written, whole = state.clock(), str(exc), [], bool(exc.settings)
+
+            def write_failure() -> None:
+                if _claim(job, "", at):
+                    _resolve(job, state, delivery_state="error", lead_state="failed", status=None, reason=reason,
+                             remote_id="", latency=None, excerpt="", due=None)
+                    written.append(True)
+
+            # Empty settings break every lead alike: that counts towards the breaker; a lead's own gaps do not.
+            return workqueue.Step(write_failure, after=lambda: written and state.breaker.record(
+                route.integration_id, failed=whole, reason=reason))
+        job.masked = _request_json(job.request.to_dict(masked=True))[:REQUEST_CHARS]
+        return None
+
+    def claim(self, job: _Job) -> int | None:
+        return _claim(job, job.masked, self.state.clock())
+
+    def send(self, job: _Job, delivery_id: int, session: Any) -> _Answer:
+        from parsers.outcome import Outcome
+        from xsc_desktop.posting import post
+
+        try:
+            attempt = post(job.request, job.route.spec, session=session)
+        except Exception as exc:  # posting never raises for network trouble; anything else must not leave `sending`
+            log.exception("Posting lead %s failed", job.lead_id)
+            return _Answer(None, Outcome("error", False,
+                                         f"The request could not be sent ({type(exc).__name__}); check the parser"))
+        return _Answer(attempt, attempt.outcome)
+
+    def settle(self, job: _Job, delivery_id: int, answer: _Answer) -> workqueue.Step:
+        from parsers.render import mask_text
+
+        route, state, attempt, outcome = job.route, self.state, answer.attempt, answer.outcome
+        excerpt = mask_text(attempt.body_excerpt or attempt.error or "", route.secrets)[:EXCERPT_CHARS] \
+            if attempt else ""
+        delivery_state, lead_state, due = _judge(job, outcome, attempt, state)
+        write = functools.partial(
+            _resolve, job, state, delivery_state=delivery_state, lead_state=lead_state,
+            status=attempt.status if attempt else None, reason=mask_text(outcome.reason, route.secrets),
+            remote_id=outcome.remote_id[:200], latency=round(attempt.elapsed * 1000, 1) if attempt else None,
+            excerpt=excerpt, due=due, delivery_id=delivery_id)
+        return workqueue.Step(write, after=functools.partial(
+            state.breaker.record, route.integration_id, failed=outcome.kind in ("error", "rejected"),
+            reason=outcome.summary()))
+
+    def failed(self, job: _Job, exc: Exception) -> None:
+        log.error("Delivering lead %s failed unexpectedly: %s", job.lead_id, exc)
+
+
+def _run_jobs(jobs_: list[_Job], state: _Pass) -> None:
+    """Deliver `jobs_` on the work queue: one commit per lead (an answer rides with the worker's next claim, and
+    workers claiming at the same moment share a commit), at most delivery.per_host_limit posts per host at once."""
+    from xsc_desktop import jobs
+
+    for job in jobs_:
+        state.names[job.route.integration_id] = job.route.name
+    workqueue.run(jobs_, _Delivery(state), per_host=max(1, int(settings.get("delivery.per_host_limit") or 1)),
+                  max_workers=1024, stop=state.stop, writer=state.writes, defer_settle=True,
+                  on_thread_end=jobs.close_thread_connection, thread_name="delivery")
+
 
 
 def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = None, limit: int = PASS_LIMIT,
@@ -263,323 +372,16 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
         integrations = (Integration.select(Integration, Parser, Lander).join(Parser).switch(Integration)
                         .join(Lander)
                         .where((Integration.active == True) & (Integration.paused == False)))  # noqa: E712
-        by_host: dict[str, deque[_Job]] = defaultdict(deque)
+        todo: list[_Job] = []
         for integration in integrations:
             route = _route_for(integration)
-            if route is None:
-                continue
-            for job in _candidates(route, state.now, limit, lead_ids):
-                by_host[route.host].append(job)
-        if by_host:
-            _run_hosts(by_host, state)
+            if route is not None:
+                todo.extend(_candidates(route, state.now, limit, lead_ids))
+        if todo:
+            _run_jobs(todo, state)
     if report.attempts or report.recovered:
         events.publish("delivery.changed", lead_ids=report.lead_ids[-1000:], summary=report.summary())
     return report
-
-
-RAMP_AFTER = 0.01  # seconds every worker of a host has been waiting for an answer before another one starts
-RAMP_CHECK = 0.005  # how often the pass looks
-
-
-class _Crew:
-    """The workers of one host in a pass: one to start with, another (up to the per-host limit) whenever all of
-    them have been waiting for an answer for RAMP_AFTER. Against a fast endpoint more threads only fight over the
-    interpreter lock (one worker posts fastest); against a slow one they are what keeps the limit used."""
-
-    def __init__(self, queue: deque[_Job], limit: int) -> None:
-        self.queue = queue
-        self.limit = limit
-        self.threads: list[threading.Thread] = []
-        self.waiting_since: dict[int, float | None] = {}  # worker thread id → when its request went out
-
-    def start_worker(self, state: _Pass) -> None:
-        """Start one more worker thread on this host's queue."""
-        thread = threading.Thread(target=_worker, args=(self.queue, state), kwargs={"crew": self}, name="delivery",
-                                  daemon=True)
-        self.threads.append(thread)
-        thread.start()
-
-    def posting(self, started: float | None) -> None:
-        """The calling worker's request went out at `started` (monotonic), or its answer is in (None)."""
-        self.waiting_since[threading.get_ident()] = started
-
-    def wants_another(self, now: float) -> bool:
-        """Whether every worker has been waiting on the host long enough that one more would help."""
-        if not self.queue or len(self.threads) >= self.limit:
-            return False
-        alive = [t.ident for t in self.threads if t.is_alive()]
-        return bool(alive) and all((since := self.waiting_since.get(ident)) is not None and now - since >= RAMP_AFTER
-                                   for ident in alive)
-
-
-def _run_hosts(by_host: dict[str, deque[_Job]], state: _Pass) -> None:
-    per_host = max(1, int(settings.get("delivery.per_host_limit") or 1))
-    if len(by_host) == 1 and per_host == 1:
-        _worker(by_host[next(iter(by_host))], state, own_thread=False)
-        return
-    crews = [_Crew(queue, per_host) for queue in by_host.values()]
-    for crew in crews:
-        crew.start_worker(state)
-    while True:
-        running = [t for crew in crews for t in crew.threads if t.is_alive()]
-        if not running:
-            return
-        running[0].join(RAMP_CHECK)
-        now = time.monotonic()
-        for crew in crews:
-            if crew.wants_another(now) and not state.stopping():
-                crew.start_worker(state)
-
-
-def _pass_session() -> Any:
-    """A requests.Session for one worker of one pass that reads the environment (proxy variables, CA bundle,
-    ~/.netrc) once per scheme and host instead of once per request.
-
-    requests walks the whole environment twice per request to find proxies; against a fast endpoint that is a
-    third of the post. The environment does not change during a pass, and the answer depends only on the URL's
-    scheme and host (and on the arguments, which are part of the key), so the result is the same.
-    """
-    import requests
-    from requests.utils import get_netrc_auth
-
-    from xsc_desktop.posting import MAX_REDIRECTS
-
-    class PassSession(requests.Session):
-        """requests.Session with the environment lookup remembered per (scheme, host, arguments)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.verify = True
-            self.max_redirects = MAX_REDIRECTS
-            self._environment: dict[tuple, dict[str, Any]] = {}
-            self._netrc: dict[tuple[str, str], Any] = {}
-
-        def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
-            if not (self.trust_env and not request.auth and not self.auth):
-                return super().prepare_request(request)
-            # requests looks in ~/.netrc (a stat or three) for every request; the answer depends only on the host.
-            parts = urlsplit(request.url)
-            key = (parts.scheme, parts.netloc)
-            if key not in self._netrc:
-                self._netrc[key] = get_netrc_auth(request.url)
-            if self._netrc[key] is not None:
-                request.auth = self._netrc[key]
-                return super().prepare_request(request)
-            self.trust_env = False  # in prepare_request this only decides the netrc lookup, known to find nothing
-            try:
-                return super().prepare_request(request)
-            finally:
-                self.trust_env = True
-
-        def merge_environment_settings(self, url: str, proxies: dict[str, str] | None, stream: Any, verify: Any,
-                                       cert: Any) -> dict[str, Any]:
-            if proxies:  # the caller named proxies: looked up as requests does
-                return super().merge_environment_settings(url, proxies, stream, verify, cert)
-            parts = urlsplit(url)
-            key = (parts.scheme, parts.netloc, proxies is None, stream, verify, cert)
-            try:
-                known = self._environment.get(key)
-            except TypeError:  # an unhashable argument: nothing to remember
-                return super().merge_environment_settings(url, proxies, stream, verify, cert)
-            if known is None:
-                fresh = None if proxies is None else {}
-                known = self._environment[key] = super().merge_environment_settings(url, fresh, stream, verify, cert)
-            return {**known, "proxies": dict(known["proxies"])}  # requests may change the dict it is given
-
-    return PassSession()
-
-
-def _worker(queue: deque[_Job], state: _Pass, own_thread: bool = True, crew: _Crew | None = None) -> None:
-    # Answers already in, written together with the next claim: one commit per lead instead of two.
-    pending: list[Callable[[], None]] = []
-    session = _pass_session()
-    try:
-        while True:
-            if state.stopping():
-                return  # the leads not taken stay as they are: the next pass takes them
-            try:
-                job = queue.popleft()
-            except IndexError:
-                return
-            if job.route.integration_id in state.paused_ids:
-                continue  # left as it is: the next pass after resuming takes it
-            try:
-                _deliver_one(job, state, pending, session, crew)
-            except Exception:
-                log.exception("Delivering lead %s failed unexpectedly", job.lead_id)
-    finally:
-        try:
-            if pending:
-                state.writes.run(functools.partial(_write_answers, pending))
-                pending.clear()
-        finally:
-            session.close()
-            if own_thread:
-                if not database.is_closed():
-                    database.close()
-
-
-def _write_answers(pending: list[Callable[[], None]]) -> None:
-    """Write the waiting answers (inside the caller's transaction); the caller clears them once committed, so they
-    are kept for a retry if the transaction fails."""
-    for write in pending:
-        write()
-
-
-def _deliver_one(job: _Job, state: _Pass, pending: list[Callable[[], None]], session: Any = None,
-                 crew: _Crew | None = None) -> None:
-    """Claim, post, judge one lead. The answer is written with the worker's next claim (or when it ends): if the
-    process dies in between, the attempt is found `sending` and becomes uncertain — never posted twice."""
-    from parsers.outcome import Outcome
-    from parsers.render import RenderError, mask_text
-    from xsc_desktop.posting import post
-
-    route = job.route
-    try:
-        request = route.compiled.render(job.values or {}, route.settings, route.secrets)
-    except RenderError as exc:
-        at, reason = state.clock(), str(exc)
-
-        def write_failure() -> bool:
-            _write_answers(pending)
-            if not _claim(job, "", at):
-                return False
-            _resolve(job, state, delivery_state="error", lead_state="failed", status=None, reason=reason,
-                     remote_id="", latency=None, excerpt="", due=None)
-            return True
-
-        written = state.writes.run(write_failure)
-        pending.clear()
-        if not written:
-            return
-        # Empty settings break every lead alike: that counts towards the breaker; a lead's own gaps do not.
-        _breaker(job, state, failed=bool(exc.settings), reason=str(exc))
-        return
-    masked = _request_json(request.to_dict(masked=True))[:REQUEST_CHARS]
-    at = state.clock()
-
-    def write_claim() -> int | None:
-        _write_answers(pending)
-        return _claim(job, masked, at)
-
-    delivery_id = state.writes.run(write_claim)
-    pending.clear()
-    if not delivery_id:
-        return
-    if crew is not None:
-        crew.posting(time.monotonic())
-    try:
-        attempt = post(request, route.spec, session=session)
-    except Exception as exc:  # posting never raises for network trouble; anything else must not leave `sending`
-        log.exception("Posting lead %s failed", job.lead_id)
-        attempt = None
-        outcome = Outcome("error", False, f"The request could not be sent ({type(exc).__name__}); check the parser")
-    else:
-        outcome = attempt.outcome
-    finally:
-        if crew is not None:
-            crew.posting(None)
-    status = attempt.status if attempt else None
-    latency = round(attempt.elapsed * 1000, 1) if attempt else None
-    excerpt = mask_text(attempt.body_excerpt or attempt.error or "", route.secrets)[:EXCERPT_CHARS] if attempt else ""
-    delivery_state, lead_state, due = _judge(job, outcome, attempt, state)
-    pending.append(functools.partial(
-        _resolve, job, state, delivery_state=delivery_state, lead_state=lead_state, status=status,
-        reason=mask_text(outcome.reason, route.secrets), remote_id=outcome.remote_id[:200], latency=latency,
-        excerpt=excerpt, due=due, delivery_id=delivery_id))
-    _breaker(job, state, failed=outcome.kind in ("error", "rejected"), reason=outcome.summary())
-
-
-def _transacted(writes: list[Callable[[], Any]]) -> list[Any]:
-    """Run `writes` in one write transaction and return their results: plain BEGIN / COMMIT on this thread's
-    connection (this runs once per lead, where peewee's `atomic()` bookkeeping shows), or `atomic()` when the caller
-    is inside a transaction already."""
-    if database.in_transaction():
-        with database.atomic():
-            return [write() for write in writes]
-    connection = database.connection()
-    connection.execute("BEGIN")
-    try:
-        results = [write() for write in writes]
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    return results
-
-
-class _Write:
-    """One worker's writes waiting for a group commit, and what came of them."""
-
-    __slots__ = ("write", "done", "result", "error")
-
-    def __init__(self, write: Callable[[], Any]) -> None:
-        self.write = write
-        self.done = False
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-
-class _GroupCommit:
-    """Group commit for the workers of a pass: a worker hands its writes (the answers it has, the claim of its next
-    lead) here and waits until they are committed; whoever finds no commit running writes everything queued by then
-    in one transaction, so a few workers share a commit instead of queueing for one each.
-
-    Never twice holds: `run` returns only after the writes are committed, so a claim is in the database before its
-    request goes out. One transaction at a time within the process also keeps workers off SQLite's busy handler,
-    which sleeps for milliseconds. If a shared transaction fails, each write is tried again alone, so one bad write
-    does not cost the others their claim.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._queue: list[_Write] = []
-        self._busy = False
-
-    def run(self, write: Callable[[], Any]) -> Any:
-        """Run `write()` inside a committed transaction (perhaps shared with other workers); its result or error."""
-        item = _Write(write)
-        with self._cond:
-            self._queue.append(item)
-            while self._busy and not item.done:
-                self._cond.wait()
-            if not item.done:
-                self._busy = True
-                batch, self._queue = self._queue, []
-        if not item.done:
-            try:
-                self._commit(batch)
-            finally:
-                for other in batch:  # only when the commit itself was interrupted
-                    if not other.done:
-                        other.error, other.done = RuntimeError("The delivery write was interrupted"), True
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
-        if item.error is not None:
-            raise item.error
-        return item.result
-
-    @staticmethod
-    def _commit(batch: list[_Write]) -> None:
-        try:
-            results = _transacted([item.write for item in batch])
-        except Exception as exc:
-            if len(batch) == 1:
-                batch[0].error = exc
-                batch[0].done = True
-                return
-            for item in batch:  # each alone: the failing one gets its error, the others their commit
-                try:
-                    item.result = _transacted([item.write])[0]
-                except Exception as alone:
-                    item.error = alone
-                item.done = True
-            return
-        for item, result in zip(batch, results, strict=True):
-            item.result = result
-            item.done = True
 
 
 def _maybe_received(attempt: Any) -> bool:
@@ -598,12 +400,9 @@ def _judge(job: _Job, outcome: Any, attempt: Any, state: _Pass) -> tuple[str, st
         return "rejected", "rejected", None
     if _maybe_received(attempt) and not spec.retry.idempotent:
         return "uncertain", "uncertain", None
-    if outcome.retryable and job.attempt < max(1, spec.retry.max_attempts):
-        delay = spec.retry.delay(job.attempt, outcome.retry_after)
-        if outcome.retry_after is not None:
-            delay += state.rng.uniform(0, min(5.0, 0.1 * delay))  # never earlier than the client asked
-        else:
-            delay = delay / 2 + state.rng.uniform(0, delay / 2)  # "equal jitter": spread clients out
+    backoff = workqueue.Backoff(spec.retry.backoff_base, spec.retry.max_attempts, jitter=True)
+    if outcome.retryable and backoff.allows(job.attempt):
+        delay = backoff.delay(job.attempt, outcome.retry_after, state.rng)
         return "error", "retry", state.clock() + timedelta(seconds=delay)
     return "error", "failed", None
 
@@ -652,28 +451,6 @@ def _claim_row(job: _Job, state: _Pass) -> int:
         "response_excerpt, created_at) VALUES (?, ?, ?, 'sending', '', '', '', '', ?)",
         (job.lead_id, job.route.integration_id, job.attempt, _stamp(state.clock())))
     return cursor.lastrowid
-
-
-def _breaker(job: _Job, state: _Pass, *, failed: bool, reason: str) -> None:
-    """Count consecutive failures per integration; the count is kept in the row (so it survives restarts) and
-    mirrored in the pass, which holds the delivery lock, so only changes are written."""
-    integration_id = job.route.integration_id
-    with state.lock:
-        before = state.failures.get(integration_id)
-        if before is None:
-            before = Integration.select(Integration.consecutive_failures).where(
-                Integration.id == integration_id).scalar() or 0
-        count = before + 1 if failed else 0
-        state.failures[integration_id] = count
-        trip = failed and count >= state.threshold and integration_id not in state.paused_ids
-        if trip:
-            state.paused_ids.add(integration_id)
-            state.report.paused.append(job.route.name)
-    if count != before:
-        state.writes.run(functools.partial(database.execute_sql, 'UPDATE "integration" SET consecutive_failures = ? '
-                                           "WHERE id = ?", (count, integration_id)))
-    if trip:
-        pause_integration(integration_id, f"{count} failed attempts in a row; the last: {reason}"[:500])
 
 
 # ---- the breaker, resend, mark delivered ---------------------------------------------------------------------

@@ -10,11 +10,22 @@ One attempt, no retries (delivery decides about retries from `attempt.outcome.re
   dropped so the connection can be reused, and a bigger answer closes the connection.
 - Connection errors and timeouts become retryable error outcomes, never exceptions.
 
-Each thread gets its own `requests.Session` (sessions are not thread-safe), kept for reuse.
+Each thread gets its own `requests.Session` (sessions are not thread-safe), kept for reuse. A work-queue pass
+uses `pass_session()`: a session that does not read the environment per request; the pass reads it (proxy
+variables, CA bundle, ~/.netrc) once per scheme and host through requests' own helpers and hands it to each
+request, which is what requests would have found (a third of a fast post otherwise).
+
+A total deadline: an attempt ends at the parser's timeout however the answer trickles in (headers and body), not
+only when one socket read stalls: a watchdog shuts the connection's socket at the deadline and the attempt is a
+timeout ("no answer within N s").
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -68,16 +79,49 @@ class Attempt:
                 "redirects": list(self.redirects)}
 
 
+def new_session() -> requests.Session:
+    """A requests.Session as posting uses it: TLS verification on, no auto retries, connections that the total
+    deadline can cut."""
+    import requests
+
+    session = requests.Session()
+    session.verify = True
+    session.max_redirects = MAX_REDIRECTS
+    adapter = _watched_adapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def session_for_thread() -> requests.Session:
     """This thread's requests.Session, created on first use (TLS verification on, no auto retries)."""
     session = getattr(_local, "session", None)
     if session is None:
-        import requests
+        session = _local.session = new_session()
+    return session
 
-        session = requests.Session()
-        session.verify = True
-        session.max_redirects = MAX_REDIRECTS
-        _local.session = session
+
+def pass_session() -> requests.Session:
+    """A session for one worker of one pass that reads the environment once per scheme and host (see the module
+    docstring): `trust_env` is off, and `post` asks `session.environment_for(url)` for (proxies, verify, auth) as
+    requests would compute them: proxies from the *_proxy variables unless NO_PROXY names the host, the CA bundle
+    from REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, credentials from ~/.netrc."""
+    from requests.utils import get_environ_proxies, get_netrc_auth
+
+    session = new_session()
+    session.trust_env = False
+    known: dict[tuple[str, str], tuple[dict[str, str], Any, Any]] = {}
+
+    def environment_for(url: str) -> tuple[dict[str, str], Any, Any]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = known.get(key)
+        if found is None:
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            found = known[key] = (get_environ_proxies(url, no_proxy=None), verify, get_netrc_auth(url))
+        return found
+
+    session.environment_for = environment_for  # type: ignore[attr-defined]
     return session
 
 
@@ -108,10 +152,17 @@ def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: r
     method, url, body = request.method, request.url, request.body
     headers = dict(request.headers)
     redirects: list[str] = []
+    environment = getattr(session, "environment_for", None)
+    extra: dict[str, Any] = {"verify": True}
+    if environment is not None:
+        proxies, verify, auth = environment(url)
+        extra = {"proxies": dict(proxies), "verify": verify, "auth": auth}
+    watch = _Watch(limit)
+    _local.watch = watch
     try:
         while True:
             response = session.request(method, url, headers=headers, data=body or None, allow_redirects=False,
-                                       stream=True, timeout=timeouts, verify=True)
+                                       stream=True, timeout=timeouts, **extra)
             location = response.headers.get("Location")
             if response.status_code in REDIRECT_CODES and location and len(redirects) < MAX_REDIRECTS:
                 target = urljoin(url, location)
@@ -128,6 +179,8 @@ def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: r
         kept, total, truncated = _read_capped(response)
         answer_headers = dict(response.headers)
         status = response.status_code
+        if watch.expired:
+            raise requests.exceptions.ReadTimeout("total deadline")
     except requests.exceptions.ConnectTimeout:
         return _failed(spec, TransportError("connect", f"Could not connect to {_host(url)} within {timeouts[0]:g} s; "
                                             "check the endpoint or try again later"), started, clock, url, secrets)
@@ -143,6 +196,9 @@ def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: r
         return _failed(spec, TransportError("invalid", f"The request cannot be sent: {_plain(exc, secrets)}"),
                        started, clock, url, secrets)
     except requests.exceptions.ConnectionError as exc:
+        if watch.expired:
+            return _failed(spec, TransportError("timeout", f"{_host(url)} gave no answer within {limit:g} s"),
+                           started, clock, url, secrets)
         if _never_connected(exc):
             error = TransportError("connect", f"Could not connect to {_host(url)}; check the endpoint or try again later")
         else:
@@ -151,6 +207,9 @@ def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: r
     except requests.exceptions.RequestException as exc:
         return _failed(spec, TransportError("other", f"Sending failed: {_plain(exc, secrets)}"),
                        started, clock, url, secrets)
+    finally:
+        _local.watch = None
+        watch.disarm()
 
     elapsed = clock() - started
     outcome = classify(spec, status, answer_headers, kept, elapsed)
@@ -213,3 +272,114 @@ def _never_connected(exc: BaseException) -> bool:
 
 def _plain(exc: BaseException, secrets: tuple[str, ...]) -> str:
     return mask_text(str(exc).split("\n")[0][:200], secrets)
+
+
+# ---- the total deadline -----------------------------------------------------------------------------------------
+class _Watch:
+    """The deadline of one attempt: armed with the connection's socket when the answer is awaited; the watchdog
+    shuts that socket at the deadline, so a trickling answer ends there."""
+
+    __slots__ = ("deadline", "sock", "expired", "done")
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.sock: socket.socket | None = None
+        self.expired = False
+        self.done = False
+
+    def arm(self, sock: socket.socket | None) -> None:
+        if sock is None or self.done:
+            return
+        first = self.sock is None
+        self.sock = sock
+        if first:
+            _watchdog.add(self)
+
+    def disarm(self) -> None:
+        self.done = True
+
+    def fire(self) -> None:
+        if self.done or self.sock is None:
+            return
+        self.expired = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # closed already
+            pass
+
+
+class _Watchdog:
+    """One daemon thread for every attempt's deadline (a timer thread per request would cost more than the post)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, watch: _Watch) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (watch.deadline, next(self._seq), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="xsc-http-deadline", daemon=True)
+                self._thread.start()
+            elif self._heap[0][2] is watch:
+                self._cond.notify()
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                while self._heap and self._heap[0][2].done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                heapq.heappop(self._heap)[2].fire()
+
+
+_watchdog = _Watchdog()
+_adapter_class: Any = None
+
+
+def _watched_adapter() -> Any:
+    """requests' HTTPAdapter whose connections arm the current attempt's watch when they wait for an answer."""
+    global _adapter_class
+    if _adapter_class is None:
+        from requests.adapters import HTTPAdapter
+        from urllib3.connection import HTTPConnection, HTTPSConnection
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        def watched(base: type) -> type:
+            class Watched(base):  # type: ignore[misc, valid-type]
+                def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+                    watch = getattr(_local, "watch", None)
+                    if watch is not None:
+                        watch.arm(self.sock)
+                    return super().getresponse(*args, **kwargs)
+
+            return Watched
+
+        class HTTPPool(HTTPConnectionPool):
+            ConnectionCls = watched(HTTPConnection)
+
+        class HTTPSPool(HTTPSConnectionPool):
+            ConnectionCls = watched(HTTPSConnection)
+
+        pools = {"http": HTTPPool, "https": HTTPSPool}
+
+        class WatchedAdapter(HTTPAdapter):
+            def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+                super().init_poolmanager(*args, **kwargs)
+                self.poolmanager.pool_classes_by_scheme = pools
+
+            def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+                manager = super().proxy_manager_for(proxy, **kwargs)
+                manager.pool_classes_by_scheme = pools
+                return manager
+
+        _adapter_class = WatchedAdapter
+    return _adapter_class()
