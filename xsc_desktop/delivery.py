@@ -335,6 +335,9 @@ class _Delivery:
     def failed(self, job: _Job, exc: Exception) -> None:
         log.error("Delivering lead %s failed unexpectedly: %s", job.lead_id, exc)
 
+    def finished(self, job: _Job) -> None:
+        """Counted as written (`_resolve`)."""
+
 
 def _run_jobs(jobs_: list[_Job], state: _Pass) -> None:
     """Deliver `jobs_` on the work queue: one commit per lead (an answer rides with the worker's next claim, and

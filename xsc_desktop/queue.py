@@ -31,11 +31,9 @@ tray messages through events.notify.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import logging
 import threading
 import time
-from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -44,7 +42,7 @@ from urllib.parse import urlsplit
 
 from peewee import JOIN, IntegrityError
 
-from xsc_desktop import activity, events, integrations, jobs, landers, locks, mail, settings
+from xsc_desktop import activity, events, integrations, jobs, landers, locks, mail, settings, workqueue
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Email, Lander, Task, database, utcnow
@@ -436,7 +434,8 @@ class _Job:
     test_ref: str = ""
     test_lead: dict[str, Any] = field(default_factory=dict)
     problem: str = ""
-    attempt: int = 0
+    attempt: int = 0  # attempts in this run (for the back-off)
+    status: str = "pending"  # where the task ended (for the run's counts)
 
 
 def test_reference(task_id: int, planned_for: str) -> str:
@@ -487,67 +486,6 @@ def _prepare(task: Task) -> _Job:
     parts = urlsplit(job.request.url)
     job.host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
     return job
-
-
-class _Dispatcher:
-    """Hands jobs to workers: at most `limit` running per host, retries waiting for their time without a slot."""
-
-    def __init__(self, jobs_: list[_Job], limit: int, stop: threading.Event | None) -> None:
-        self.limit = max(1, limit)
-        self.stop = stop
-        self.cond = threading.Condition()
-        self.ready: dict[str, deque[_Job]] = defaultdict(deque)
-        self.waiting: list[tuple[float, int, _Job]] = []  # (monotonic due time, seq, job)
-        self.active: dict[str, int] = defaultdict(int)
-        self.outstanding = len(jobs_)
-        self.hosts: deque[str] = deque()
-        self._seq = 0
-        for job in jobs_:
-            if job.host not in self.ready:
-                self.hosts.append(job.host)
-            self.ready[job.host].append(job)
-
-    def _stopping(self) -> bool:
-        return self.stop is not None and self.stop.is_set()
-
-    def take(self) -> _Job | None:
-        """The next job a worker may post now, waiting as needed; None when all are settled (or stopping)."""
-        with self.cond:
-            while True:
-                if self.outstanding <= 0 or self._stopping():
-                    return None
-                now = time.monotonic()
-                while self.waiting and self.waiting[0][0] <= now:
-                    _due, _seq, job = heapq.heappop(self.waiting)
-                    if job.host not in self.hosts:
-                        self.hosts.append(job.host)
-                    self.ready[job.host].append(job)
-                for _ in range(len(self.hosts)):
-                    host = self.hosts[0]
-                    self.hosts.rotate(-1)  # round-robin, so one busy host does not starve the others
-                    if self.ready[host] and self.active[host] < self.limit:
-                        self.active[host] += 1
-                        return self.ready[host].popleft()
-                timeout = 0.5
-                if self.waiting:
-                    timeout = max(0.0, min(timeout, self.waiting[0][0] - now))
-                self.cond.wait(timeout)
-
-    def finished(self, job: _Job, *, retry_in: float | None = None) -> None:
-        """A worker is done with `job`: settled, or to be tried again in `retry_in` seconds."""
-        with self.cond:
-            self.active[job.host] -= 1
-            if retry_in is None:
-                self.outstanding -= 1
-            else:
-                self._seq += 1
-                heapq.heappush(self.waiting, (time.monotonic() + retry_in, self._seq, job))
-            self.cond.notify_all()
-
-    def wake(self) -> None:
-        """Wake waiting workers (on stop)."""
-        with self.cond:
-            self.cond.notify_all()
 
 
 def _select_tasks(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, include_future: bool) -> list[Task]:
@@ -634,6 +572,119 @@ def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, inclu
     return result
 
 
+class _QueueRun:
+    """The queue run as a work-queue policy: the claim marks the task running (attempts + 1) while it is still
+    pending, the side effect posts its TEST lead, the settlement records the attempt and decides done, failed or
+    another try while the run's window allows. Every write goes through `_tx` (events after the commit)."""
+
+    def __init__(self, deadline: float, settled: Any) -> None:
+        self.deadline = deadline  # monotonic time after which no retry is scheduled
+        self.settled = settled
+
+    def host(self, job: _Job) -> str:
+        return job.host
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[None]:
+        from xsc_desktop import posting
+
+        try:
+            yield None
+        finally:
+            posting.close_thread_session()
+
+    def prepare(self, job: _Job) -> workqueue.Step | None:
+        task = Task.get_by_id(job.task_id)
+        if task.status != "pending":
+            job.status = task.status  # settled meanwhile (skipped by a person)
+            return workqueue.Step()
+        lander = Lander.get_by_id(task.lander_id)
+        if lander.status not in ("paused", "archived"):
+            return None
+
+        def skip() -> None:
+            if workqueue.claim(Task, job.task_id, Task.status, "pending", "skipped",
+                               reason=f"the lander is {lander.status}", updated_at=utcnow()):
+                job.status = "skipped"
+                _publish(Task.get_by_id(job.task_id))
+            else:
+                job.status = Task.get_by_id(job.task_id).status
+
+        return workqueue.Step(skip)
+
+    def claim(self, job: _Job) -> int | None:
+        if not workqueue.claim(Task, job.task_id, Task.status, "pending", "running", attempts=Task.attempts + 1,
+                               test_ref=job.test_ref, updated_at=utcnow()):
+            job.status = Task.get_by_id(job.task_id).status
+            return None
+        task = Task.get_by_id(job.task_id)
+        _publish(task)
+        return task.attempts
+
+    def send(self, job: _Job, attempts: int, _resources: None) -> tuple[Any, datetime]:
+        from xsc_desktop import posting
+
+        job.attempt += 1
+        sent_at = utcnow()
+        return posting.post(job.request, job.spec), sent_at
+
+    def settle(self, job: _Job, attempts: int, answer: tuple[Any, datetime]) -> workqueue.Step:
+        from parsers.render import mask_text
+
+        attempt, sent_at = answer
+        outcome = attempt.outcome
+        entry = {
+            "at": sent_at.isoformat(timespec="seconds") + "Z", "attempt": attempts, "test_ref": job.test_ref,
+            "request": job.request.masked().to_dict(), "status": attempt.status, "outcome": outcome.kind,
+            "retryable": outcome.retryable, "reason": outcome.reason or (attempt.error or ""),
+            "remote_id": outcome.remote_id, "elapsed_ms": round(attempt.elapsed * 1000, 1),
+            "response": mask_text(attempt.body_excerpt[:EXCERPT], job.secrets),
+        }
+        if outcome.ok:
+            job.status = "done"
+            return workqueue.Step(_accepted(job, entry, outcome.remote_id, sent_at))
+        reason = mask_text(outcome.reason or attempt.error or outcome.kind, job.secrets)
+        backoff = workqueue.Backoff(job.spec.retry.backoff_base, job.spec.retry.max_attempts)
+        delay = backoff.delay(job.attempt, outcome.retry_after)
+        if outcome.retryable and backoff.allows(job.attempt) and time.monotonic() + delay < self.deadline:
+            entry["next_try_in_s"] = round(delay, 3)
+            job.status = "pending"
+
+            def again() -> None:
+                task = Task.get_by_id(job.task_id)
+                _log_entry(task, entry)
+                task.status, task.reason, task.updated_at = "pending", f"{reason} (retrying)", utcnow()
+                task.save()
+                _publish(task)
+
+            return workqueue.Step(again, retry_in=delay)
+        job.status = "failed"
+
+        def fail() -> None:
+            task = Task.get_by_id(job.task_id)
+            _log_entry(task, entry)
+            _fail_lander(task, reason)
+            _set(task, "failed", reason=reason, actor="queue")
+
+        name = Lander.get_by_id(job.lander_id).name
+        return workqueue.Step(fail, after=lambda: events.notify("Integration failed", f"{name}: {reason}", "error"))
+
+    def failed(self, job: _Job, exc: Exception) -> workqueue.Step:
+        def problem() -> None:
+            job.status = "failed"
+            _settle_problem(job, f"Unexpected error: {type(exc).__name__}: {exc}")
+
+        return workqueue.Step(after=problem)  # if this fails too, the task stays running: the next run takes it over
+
+    def finished(self, job: _Job) -> None:
+        self.settled(job.status)
+
+
+def _in_tx(write: Any) -> Any:
+    with _tx():
+        return write()
+
+
 def _run_tasks(tasks: list[Task], result: RunResult, stop: threading.Event | None, deadline: float) -> None:
     prepared = [_prepare(task) for task in tasks]
     ready = [j for j in prepared if not j.problem]
@@ -656,50 +707,9 @@ def _run_tasks(tasks: list[Task], result: RunResult, stop: threading.Event | Non
             settled(_settle_problem(job, job.problem))
     if not ready:
         return
-    dispatcher = _Dispatcher(ready, int(settings.get("queue.per_host_limit") or 1), stop)
-    per_host: dict[str, int] = defaultdict(int)
-    for job in ready:
-        per_host[job.host] += 1
-    workers = min(MAX_WORKERS, sum(min(n, dispatcher.limit) for n in per_host.values()))
-
-    def work() -> None:
-        from xsc_desktop import posting
-
-        try:
-            while True:
-                job = dispatcher.take()
-                if job is None:
-                    return
-                retry_in: float | None = None
-                status = "failed"
-                try:
-                    status, retry_in = _attempt(job, deadline)
-                except Exception as exc:  # an unexpected failure settles the task, never the whole run
-                    log.exception("Queue task %s failed unexpectedly", job.task_id)
-                    try:
-                        status = _settle_problem(job, f"Unexpected error: {type(exc).__name__}: {exc}")
-                    except Exception:  # the task stays running; the next run takes it over as interrupted
-                        log.exception("Queue task %s could not be recorded as failed", job.task_id)
-                finally:
-                    dispatcher.finished(job, retry_in=retry_in)
-                if retry_in is None:
-                    settled(status)
-        finally:
-            posting.close_thread_session()
-            jobs.close_thread_connection()
-
-    threads = [threading.Thread(target=work, name=f"xsc-queue-{i}", daemon=True) for i in range(max(1, workers))]
-    for thread in threads:
-        thread.start()
-    try:
-        while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(0.2)
-            if stop is not None and stop.is_set():
-                dispatcher.wake()
-    finally:
-        for thread in threads:
-            thread.join()
+    workqueue.run(ready, _QueueRun(deadline, settled), per_host=int(settings.get("queue.per_host_limit") or 1),
+                  max_workers=MAX_WORKERS, stop=stop, writer=_in_tx, inline=False,
+                  on_thread_end=jobs.close_thread_connection, thread_name="xsc-queue-worker")
     result.pending = sum(1 for t in Task.select(Task.status).where(Task.id.in_([j.task_id for j in ready]))
                          if t.status in ("pending", "running"))
     # Tasks waiting for a retry when the run stopped stay pending with their log; nothing is left "running".
@@ -724,59 +734,9 @@ def _fail_lander(task: Task, reason: str) -> None:
         _lander_changed(lander.id)
 
 
-def _attempt(job: _Job, deadline: float) -> tuple[str, float | None]:
-    """Post the test lead once; returns (status, seconds until a retry or None when the task is settled)."""
-    from parsers.render import mask_text
-    from xsc_desktop import posting
-
-    with _tx():
-        task = Task.get_by_id(job.task_id)
-        lander = Lander.get_by_id(task.lander_id)
-        if task.status != "pending":
-            return task.status, None  # settled meanwhile (skipped by a person)
-        if lander.status in ("paused", "archived"):
-            task.status, task.reason, task.updated_at = "skipped", f"the lander is {lander.status}", utcnow()
-            task.save()
-            _publish(task)
-            return "skipped", None
-        task.status, task.attempts, task.test_ref, task.updated_at = "running", task.attempts + 1, job.test_ref, utcnow()
-        task.save()
-    job.attempt += 1
-    _publish(task)
-    sent_at = utcnow()
-    attempt = posting.post(job.request, job.spec)
-    outcome = attempt.outcome
-    entry = {
-        "at": sent_at.isoformat(timespec="seconds") + "Z", "attempt": task.attempts, "test_ref": job.test_ref,
-        "request": job.request.masked().to_dict(), "status": attempt.status, "outcome": outcome.kind,
-        "retryable": outcome.retryable, "reason": outcome.reason or (attempt.error or ""),
-        "remote_id": outcome.remote_id, "elapsed_ms": round(attempt.elapsed * 1000, 1),
-        "response": mask_text(attempt.body_excerpt[:EXCERPT], job.secrets),
-    }
-    reason = mask_text(outcome.reason or attempt.error or outcome.kind, job.secrets)
-    if outcome.ok:
-        _accept(job, task, entry, outcome.remote_id, sent_at)
-        return "done", None
-    delay = job.spec.retry.delay(job.attempt, outcome.retry_after)
-    can_retry = (outcome.retryable and job.attempt < max(1, job.spec.retry.max_attempts)
-                 and time.monotonic() + delay < deadline)
-    with _tx():
-        task = Task.get_by_id(job.task_id)
-        _log_entry(task, entry)
-        if can_retry:
-            entry["next_try_in_s"] = round(delay, 3)
-            task.status, task.reason, task.updated_at = "pending", f"{reason} (retrying)", utcnow()
-            task.save()
-            _publish(task)
-            return "pending", delay
-        _fail_lander(task, reason)
-        _set(task, "failed", reason=reason, actor="queue")
-    events.notify("Integration failed", f"{lander.name}: {reason}", "error")
-    return "failed", None
-
-
-def _accept(job: _Job, task: Task, entry: dict[str, Any], remote_id: str, sent_at: datetime) -> None:
-    lander = Lander.get_by_id(task.lander_id)
+def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetime) -> Any:
+    """The write that records an accepted TEST lead: task done, lander integrated, confirmation queued."""
+    lander = Lander.get_by_id(job.lander_id)
     client = lander.campaign.client
     spec = job.spec
     values = {
@@ -785,8 +745,10 @@ def _accept(job: _Job, task: Task, entry: dict[str, Any], remote_id: str, sent_a
         "test_ref": job.test_ref, "remote_id": remote_id or "(none given)",
     }
     subject, body = mail.render_confirmation(values)
-    with _tx():
+
+    def write() -> None:
         task = Task.get_by_id(job.task_id)
+        lander = Lander.get_by_id(job.lander_id)
         _log_entry(task, entry)
         task.remote_id, task.test_ref = remote_id or "", job.test_ref
         if lander.status != "integrated":
@@ -806,6 +768,8 @@ def _accept(job: _Job, task: Task, entry: dict[str, Any], remote_id: str, sent_a
             _announce("notify", title="No confirmation sent", message=f"{client.name} has no contact for "
                       f"{lander.name}.", level="warning")
         _set(task, "done", reason=f"accepted{f' (id {remote_id})' if remote_id else ''}{note}", actor="queue")
+
+    return write
 
 
 def _system_label(spec: Any) -> str:

@@ -256,6 +256,9 @@ class Policy(Protocol[T]):
     def worker(self) -> contextlib.AbstractContextManager[Any]:
         """Per-worker resources (an HTTP session, an SMTP connection), opened when a worker starts."""
 
+    def finished(self, item: T) -> None:
+        """The item is settled for good in this run (not waiting for another try): counts, progress."""
+
 
 # ---- the dispatcher: the one per-host concurrency algorithm ----------------------------------------------------
 class _Dispatcher(Generic[T]):
@@ -439,6 +442,8 @@ def _work(dispatcher: _Dispatcher[T], policy: Policy[T], writer: Callable[[Calla
                         log.exception("The failure could not be recorded")
                 finally:
                     dispatcher.finished(host, item, retry_in)
+                if retry_in is None:
+                    policy.finished(item)
         finally:
             if pending:
                 commit(None)

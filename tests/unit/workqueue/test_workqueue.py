@@ -52,6 +52,7 @@ class FakePolicy:
 
     def __post_init__(self):
         self.sent: list[tuple[int, str]] = []
+        self.done: list[int] = []
         self.lock = threading.Lock()
 
     def host(self, item_id):
@@ -88,6 +89,10 @@ class FakePolicy:
     def failed(self, item_id, exc):
         return workqueue.Step(lambda: Item.update(state="failed").where(Item.id == item_id).execute())
 
+    def finished(self, item_id):
+        with self.lock:
+            self.done.append(item_id)
+
 
 def test_the_claim_is_committed_before_the_side_effect_and_the_answer_settles_it(items, ctx):
     ids = items(["a", "a", "b"])
@@ -111,6 +116,7 @@ def test_a_retryable_answer_is_tried_again_in_the_run_until_the_attempts_run_out
     workqueue.run(ids, policy, per_host=1)
     assert [state_of(i) for i in ids] == ["sent", "failed"]
     assert Counter(i for i, _ in policy.sent) == {ids[0]: 2, ids[1]: 3}
+    assert sorted(policy.done) == ids  # each finished once, not once per attempt
 
 
 def test_an_unexpected_error_is_recorded_by_the_policy_and_the_run_goes_on(items):
