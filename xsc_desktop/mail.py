@@ -14,21 +14,27 @@ RETRY_BASE * 2**(attempts-1) seconds, up to MAX_ATTEMPTS; a permanent one (5xx, 
 refused recipients, no sender set) fails at once. `resend(id)` puts any row back to queued by hand.
 
 A row left "sending" by a process that was killed mid-send may or may not have reached the server; it is
-marked failed with that reason rather than sent again (a client never gets two confirmations; the operator
-sees it in the Outbox and resends by hand when needed).
+marked failed with that reason rather than sent again (a client never gets two confirmations). So is a message
+whose end-of-DATA answer never came (the server may have taken it). The operator sees them in the Outbox and
+offers them again in one step: `resend_interrupted()` (the Outbox's "Resend interrupted" button).
 
-SMTP settings: smtp.host/port/security (none|starttls|ssl)/user/password (a secret)/from/reply_to/timeout.
+Sending is a policy on the work queue (`xsc_desktop.workqueue`): the claim is the UPDATE above, the side effect
+one SMTP transaction, the settlement sent / queued with back-off / failed.
+
+SMTP settings: smtp.host/port/security (none|starttls|ssl)/user/password (a secret)/from/reply_to/timeout, and
+smtp.data_timeout: how long the final answer after the message may take (RFC 5321 allows the server 10 minutes).
 The password never reaches a log line, an error reason or a message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import re
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -39,7 +45,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from parsers.fields import EMAIL_RE
-from xsc_desktop import activity, events, jobs, locks, settings
+from xsc_desktop import activity, events, jobs, locks, settings, workqueue
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Email, database, utcnow
@@ -48,6 +54,11 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_BASE = 60.0  # seconds before the second attempt; doubles each time
+BACKOFF = workqueue.Backoff(RETRY_BASE, MAX_ATTEMPTS)
+DATA_TIMEOUT = 600.0  # RFC 5321 4.5.3.2.6: the client waits up to 10 minutes for the answer to the message
+INTERRUPTED = ("Sending was interrupted when the app stopped; the message may or may not have gone out. "
+               "Check with the recipient and resend by hand if needed.")
+MAYBE_SENT = "may have taken the message"  # in the reason of a message whose final answer never came
 
 CONFIRMATION_PLACEHOLDERS: dict[str, str] = {
     "client": "the client's name",
@@ -178,6 +189,7 @@ class SmtpConfig:
     reply_to: str
     timeout: float
     password: str = ""
+    data_timeout: float = DATA_TIMEOUT
 
     def __repr__(self) -> str:
         return f"SmtpConfig(host={self.host!r}, port={self.port}, security={self.security!r}, user={self.user!r})"
@@ -189,7 +201,8 @@ class SmtpConfig:
                    security=str(settings.get("smtp.security") or "none"), user=str(settings.get("smtp.user") or ""),
                    sender=str(settings.get("smtp.from") or "").strip(),
                    reply_to=str(settings.get("smtp.reply_to") or "").strip(),
-                   timeout=float(settings.get("smtp.timeout") or 20), password=str(settings.get("smtp.password") or ""))
+                   timeout=float(settings.get("smtp.timeout") or 20), password=str(settings.get("smtp.password") or ""),
+                   data_timeout=float(settings.get("smtp.data_timeout") or DATA_TIMEOUT))
 
     def problem(self) -> str:
         """Why nothing can be sent with these settings, or ""."""
@@ -209,6 +222,42 @@ class SendError(Exception):
         self.retryable = retryable
 
 
+def _patient(base: type[smtplib.SMTP]) -> type[smtplib.SMTP]:
+    """An SMTP client class that waits `data_timeout` for the answer to the message (not the short command
+    timeout) and knows whether the message went out (`message_out`), so a lost answer is never a resend."""
+
+    class Patient(base):  # type: ignore[misc, valid-type]
+        data_timeout = DATA_TIMEOUT
+        message_out = False
+        _in_data = False
+
+        def data(self, msg: Any) -> tuple[int, bytes]:
+            self._in_data = True
+            try:
+                return super().data(msg)
+            finally:
+                self._in_data = False
+                if self.sock is not None:
+                    self.sock.settimeout(self.timeout)
+
+        def send(self, s: Any) -> None:
+            super().send(s)
+            if self._in_data and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+                self.message_out = True
+                if self.sock is not None:
+                    self.sock.settimeout(self.data_timeout)
+
+    return Patient
+
+
+_SMTP = _patient(smtplib.SMTP)
+_SMTP_SSL = _patient(smtplib.SMTP_SSL)
+
+
+class _NoAuth(Exception):
+    """The server offers no AUTH while smtp.user is set."""
+
+
 class _Connection:
     """One SMTP session reused for a round of messages."""
 
@@ -226,12 +275,16 @@ class _Connection:
         smtp: smtplib.SMTP | None = None
         try:
             if c.security == "ssl":
-                smtp = smtplib.SMTP_SSL(c.host, c.port or 465, timeout=c.timeout, context=ssl.create_default_context())
+                smtp = _SMTP_SSL(c.host, c.port or 465, timeout=c.timeout, context=ssl.create_default_context())
             else:
-                smtp = smtplib.SMTP(c.host, c.port or 25, timeout=c.timeout)
+                smtp = _SMTP(c.host, c.port or 25, timeout=c.timeout)
                 if c.security == "starttls":
                     smtp.starttls(context=ssl.create_default_context())
+            smtp.data_timeout = max(c.data_timeout, c.timeout)
             if c.user:
+                smtp.ehlo_or_helo_if_needed()
+                if not smtp.has_extn("auth"):
+                    raise _NoAuth
                 smtp.login(c.user, c.password)
         except BaseException:
             if smtp is not None:
@@ -244,6 +297,10 @@ class _Connection:
         c = self.config
         try:
             return self._connect()
+        except _NoAuth:
+            raise SendError(f"The SMTP server {c.host}:{c.port} does not offer sign-in (AUTH); clear smtp.user to "
+                            "send without signing in, or use the server's submission port (often 587 with "
+                            "starttls).", retryable=False) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise SendError(f"The SMTP server refused the sign-in for {c.user} ({_smtp_text(exc)}); check smtp.user "
                             "and smtp.password.", retryable=False) from None
@@ -261,8 +318,10 @@ class _Connection:
                             retryable=True) from None
 
     def send(self, message: EmailMessage, recipients: list[str]) -> dict[str, tuple[int, bytes]]:
-        """Send one message; returns the recipients the server refused when it took the others."""
+        """Send one message; returns the recipients the server refused when it took the others. When the message
+        went out but its answer did not come back, the failure is final: the server may have taken it."""
         smtp = self.open()
+        smtp.message_out = False
         try:
             refused = smtp.send_message(message, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -276,6 +335,10 @@ class _Connection:
                             retryable=400 <= exc.smtp_code < 500) from None
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
+            if smtp.message_out:
+                raise SendError(f"The SMTP server {MAYBE_SENT} but gave no answer within {smtp.data_timeout:g} s "
+                                f"({_plain(exc)}); it may or may not have gone out. Check with the recipient and "
+                                "resend by hand if needed.", retryable=False) from None
             raise SendError(f"The connection to the SMTP server broke ({_plain(exc)}).", retryable=True) from None
         return dict(refused or {})
 
@@ -347,16 +410,141 @@ class SendSummary:
 
 def recover_interrupted() -> int:
     """Rows left "sending" by a sender that died: failed with the reason (call with the outbox lock held)."""
-    count = 0
-    for email in Email.select().where(Email.state == "sending"):
-        email.state = "failed"
-        email.last_error = ("Sending was interrupted when the app stopped; the message may or may not have gone out. "
-                            "Check with the recipient and resend by hand if needed.")
-        email.save()
-        activity.record("email", email.id, "interrupted", from_state="sending", to_state="failed")
-        events.publish("email.changed", email_id=email.id, state="failed")
-        count += 1
-    return count
+    ids = workqueue.recover(Email, Email.state, "sending", "failed", last_error=INTERRUPTED)
+    for email_id in ids:
+        activity.record("email", email_id, "interrupted", from_state="sending", to_state="failed")
+        events.publish("email.changed", email_id=email_id, state="failed")
+    return len(ids)
+
+
+def is_interrupted(state: str, last_error: str) -> bool:
+    """Whether a message in this state with this reason is one `resend_interrupted` offers again."""
+    return state == "failed" and (last_error == INTERRUPTED or MAYBE_SENT in (last_error or ""))
+
+
+def interrupted(limit: int = 500) -> list[Email]:
+    """Failed messages that may or may not have gone out (the app stopped mid-send, or the server's answer to the
+    message never came): the ones offered for resend in one step."""
+    return list(Email.select().where((Email.state == "failed") & (
+        (Email.last_error == INTERRUPTED) | Email.last_error.contains(MAYBE_SENT))).order_by(Email.id).limit(limit))
+
+
+def resend_interrupted(email_ids: Iterable[int] | None = None) -> list[int]:
+    """Put the interrupted messages (all, or those of `email_ids`) back in the queue; returns their ids. The
+    operator checked (or accepts) that the recipient may get one twice."""
+    wanted = None if email_ids is None else set(email_ids)
+    again = []
+    for email in interrupted(limit=10_000):
+        if wanted is not None and email.id not in wanted:
+            continue
+        if workqueue.claim(Email, email.id, Email.state, "failed", "queued", next_attempt_at=None, last_error="",
+                           attempts=0):
+            activity.record("email", email.id, "resend", from_state="failed", to_state="queued",
+                            note="interrupted message offered again")
+            events.publish("email.changed", email_id=email.id, state="queued")
+            again.append(email.id)
+    return again
+
+
+class _Outbox:
+    """The outbox as a work-queue policy: claim queued → sending, send over one SMTP connection per round,
+    settle sent / queued again with back-off / failed."""
+
+    def __init__(self, config: SmtpConfig, problem: str, now: datetime) -> None:
+        self.config, self.problem, self.now = config, problem, now
+        self.outcomes: dict[int, str] = {}
+
+    def host(self, email_id: int) -> str:
+        return self.config.host
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[_Connection]:
+        connection = _Connection(self.config)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def prepare(self, email_id: int) -> None:
+        return None
+
+    def claim(self, email_id: int) -> Email | None:
+        if not workqueue.claim(Email, email_id, Email.state, "queued", "sending", attempts=Email.attempts + 1):
+            self.outcomes[email_id] = "gone"  # another sender took it
+            return None
+        return Email.get_by_id(email_id)
+
+    def send(self, email_id: int, email: Email, connection: _Connection) -> dict[str, Any] | SendError:
+        events.publish("email.changed", email_id=email.id, state="sending")
+        try:
+            if self.problem:
+                raise SendError(self.problem, retryable=False)
+            return connection.send(build_message(email, self.config), list(email.to))
+        except SendError as exc:
+            return exc
+
+    def settle(self, email_id: int, email: Email, answer: dict[str, Any] | SendError) -> workqueue.Step:
+        if isinstance(answer, SendError):
+            return self._not_sent(email, answer)
+        # Sent to the others: the row is sent (resending would duplicate theirs); the refused addresses its reason.
+        refusal = ""
+        if answer:
+            refusal = ("Sent, but the SMTP server refused " + "; ".join(
+                f"{address} ({code} {_bytes_text(text)})" for address, (code, text) in answer.items())
+                + "; check those addresses.")
+        email.state, email.sent_at, email.last_error, email.next_attempt_at = "sent", utcnow(), refusal, None
+        self.outcomes[email_id] = "sent"
+
+        def after() -> None:
+            log.info("E-mail %s (%s) sent to %s", email.id, email.kind,
+                     ", ".join(a for a in email.to if a not in answer))
+            events.publish("email.changed", email_id=email.id, state="sent", reason=refusal)
+            if refusal:
+                log.warning("E-mail %s (%s): %s", email.id, email.kind, refusal)
+                events.notify("E-mail partly refused", f"{email.subject}: {refusal}", "warning")
+
+        return workqueue.Step(self._saver(email, "sent", refusal), after=after)
+
+    def _not_sent(self, email: Email, exc: SendError) -> workqueue.Step:
+        reason = _masked(exc.reason, self.config)
+        last_try = not exc.retryable or not BACKOFF.allows(email.attempts)
+        email.last_error = reason
+        if last_try:
+            email.state, email.next_attempt_at = "failed", None
+        else:
+            email.state = "queued"
+            email.next_attempt_at = self.now + timedelta(seconds=BACKOFF.delay(email.attempts))
+        self.outcomes[email.id] = "failed" if last_try else "retry"
+
+        def after() -> None:
+            log.warning("E-mail %s (%s) attempt %s failed: %s", email.id, email.kind, email.attempts, reason)
+            events.publish("email.changed", email_id=email.id, state=email.state, reason=reason)
+            if last_try:
+                events.notify("E-mail not sent", f"{email.subject} to {', '.join(email.to)}: {reason}", "error")
+
+        return workqueue.Step(self._saver(email, "send failed", reason), after=after)
+
+    @staticmethod
+    def _saver(email: Email, action: str, note: str) -> Any:
+        def save() -> None:
+            email.save()
+            activity.record("email", email.id, action, from_state="sending", to_state=email.state, note=note)
+
+        return save
+
+    def failed(self, email_id: int, exc: Exception) -> workqueue.Step:
+        email = Email.get_by_id(email_id)
+        return self._not_sent(email, SendError(f"The message could not be sent ({type(exc).__name__}).", False))
+
+    def finished(self, email_id: int) -> None:
+        """Counted in `outcomes`."""
+
+
+def _send(ids: list[int], config: SmtpConfig, problem: str, now: datetime) -> dict[int, str]:
+    """Send `ids` in order on one connection (call holding the outbox lock); each one's outcome."""
+    outbox = _Outbox(config, problem, now)
+    workqueue.run(ids, outbox, per_host=1, stop=jobs.current_stop_event())
+    return outbox.outcomes
 
 
 def send_pending(now: datetime | None = None, *, only_ids: Iterable[int] | None = None,
@@ -380,67 +568,14 @@ def send_pending(now: datetime | None = None, *, only_ids: Iterable[int] | None 
         if not ids:
             return summary
         config = config or SmtpConfig.from_settings()
-        problem = config.problem()
-        connection = _Connection(config)
-        try:
-            for email_id in ids:
-                if jobs.stop_requested():
-                    break
-                outcome = _send_one(email_id, connection, config, problem, now_naive)
-                if outcome == "sent":
-                    summary.sent += 1
-                elif outcome == "failed":
-                    summary.failed += 1
-                elif outcome == "retry":
-                    summary.retrying += 1
-        finally:
-            connection.close()
+        for outcome in _send(ids, config, config.problem(), now_naive).values():
+            if outcome == "sent":
+                summary.sent += 1
+            elif outcome == "failed":
+                summary.failed += 1
+            elif outcome == "retry":
+                summary.retrying += 1
     return summary
-
-
-def _send_one(email_id: int, connection: _Connection, config: SmtpConfig, problem: str, now: datetime) -> str:
-    claimed = (Email.update(state="sending", attempts=Email.attempts + 1)
-               .where((Email.id == email_id) & (Email.state == "queued")).execute())
-    if not claimed:
-        return "gone"  # another sender took it
-    email = Email.get_by_id(email_id)
-    events.publish("email.changed", email_id=email.id, state="sending")
-    try:
-        if problem:
-            raise SendError(problem, retryable=False)
-        refused = connection.send(build_message(email, config), list(email.to))
-    except SendError as exc:
-        reason = _masked(exc.reason, config)
-        last_try = not exc.retryable or email.attempts >= MAX_ATTEMPTS
-        email.last_error = reason
-        if last_try:
-            email.state, email.next_attempt_at = "failed", None
-        else:
-            email.state = "queued"
-            email.next_attempt_at = now + timedelta(seconds=RETRY_BASE * 2 ** (email.attempts - 1))
-        email.save()
-        log.warning("E-mail %s (%s) attempt %s failed: %s", email.id, email.kind, email.attempts, reason)
-        activity.record("email", email.id, "send failed", from_state="sending", to_state=email.state, note=reason)
-        events.publish("email.changed", email_id=email.id, state=email.state, reason=reason)
-        if last_try:
-            events.notify("E-mail not sent", f"{email.subject} to {', '.join(email.to)}: {reason}", "error")
-            return "failed"
-        return "retry"
-    # Sent to the others: the row is sent (resending would duplicate theirs); the refused addresses are its reason.
-    refusal = ""
-    if refused:
-        refusal = ("Sent, but the SMTP server refused " + "; ".join(
-            f"{address} ({code} {_bytes_text(text)})" for address, (code, text) in refused.items())
-            + "; check those addresses.")
-    email.state, email.sent_at, email.last_error, email.next_attempt_at = "sent", utcnow(), refusal, None
-    email.save()
-    log.info("E-mail %s (%s) sent to %s", email.id, email.kind, ", ".join(a for a in email.to if a not in refused))
-    activity.record("email", email.id, "sent", from_state="sending", to_state="sent", note=refusal)
-    events.publish("email.changed", email_id=email.id, state="sent", reason=refusal)
-    if refusal:
-        log.warning("E-mail %s (%s): %s", email.id, email.kind, refusal)
-        events.notify("E-mail partly refused", f"{email.subject}: {refusal}", "warning")
-    return "sent"
 
 
 def _masked(text: str, config: SmtpConfig) -> str:
@@ -462,11 +597,7 @@ def send_test(to: str) -> Email:
                         body=f"This is a test e-mail from XSC Desktop, sent {stamp} through {config.host}:{config.port} "
                              f"({config.security}).\nIf you can read it, the SMTP settings work.\n")
     with locks.hold("outbox", blocking=True):
-        connection = _Connection(config)
-        try:
-            _send_one(email.id, connection, config, "", utcnow())
-        finally:
-            connection.close()
+        _send([email.id], config, "", utcnow())
     email = Email.get_by_id(email.id)
     if email.state != "sent":
         if email.state == "queued":  # a transient failure: do not leave a test message retrying on its own

@@ -71,6 +71,8 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("smtp.from", str, "", "Sender address of outgoing e-mail."),
     SettingDef("smtp.reply_to", str, "", "Reply-To address of outgoing e-mail."),
     SettingDef("smtp.timeout", int, 20, "Seconds to wait for the SMTP server."),
+    SettingDef("smtp.data_timeout", int, 600,
+               "Seconds to wait for the SMTP server's answer once a message is sent (the standard allows 10 minutes)."),
     SettingDef("mail.confirmation_subject", str, DEFAULT_CONFIRMATION_SUBJECT, "Subject of the confirmation e-mail."),
     SettingDef("mail.confirmation_body", str, DEFAULT_CONFIRMATION_BODY, "Body of the confirmation e-mail."),
 )

@@ -451,3 +451,24 @@ def test_quit_now_stops_waiting(window, qtbot):
     finally:
         release.set()
         thread.join(10)
+
+
+def test_outbox_offers_interrupted_messages_again_in_one_click(window, qtbot, smtp_server, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from xsc_desktop import mail
+
+    email = mail.queue_email(kind="confirmation", to=["ops@firm.example"], subject="Integration confirmed: Y",
+                             body="Hello", dedupe_key="confirmation:task:98")
+    Email.update(state="sending").where(Email.id == email.id).execute()  # as a killed sender leaves it
+    mail.send_pending()
+    page = window.show_page("outbox")
+    qtbot.waitUntil(lambda: page.interrupted_button.isEnabled(), timeout=5000)
+    assert page.interrupted_button.text() == "Resend interrupted (1)"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(page.action_finished, timeout=10000) as done:
+        page.interrupted_button.click()
+    assert "1 sent" in done.args[0]
+    assert Email.get_by_id(email.id).state == "sent"
+    assert len(smtp_server.wait_for(1)) == 1
+    qtbot.waitUntil(lambda: not page.interrupted_button.isEnabled(), timeout=5000)

@@ -14,6 +14,8 @@
     server.hold_data()                           # DATA is taken but not answered until release() (or stop)
     server.wait_for_held(1)                      # ... a sender is now waiting, its row "sending"
     server.require_auth("user", "pass")          # AUTH PLAIN/LOGIN required, those credentials only
+    server.answer_late(3)                        # take each message but answer 250 only 3 s later
+    SmtpServer(offer_auth=False)                 # a server whose EHLO offers no AUTH at all
 
 As a pytest fixture: `smtp_server` in tests/conftest.py (started, and the test database's smtp.* settings
 pointed at it).
@@ -65,7 +67,9 @@ def _free_port() -> int:
 class SmtpServer:
     """aiosmtpd's threaded Controller on 127.0.0.1, recording messages (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, offer_auth: bool = True) -> None:
+        self.offer_auth = offer_auth
+        self.late = 0.0
         self.received: list[Received] = []
         self.host = "127.0.0.1"
         self.port = _free_port()
@@ -96,6 +100,11 @@ class SmtpServer:
             # Wait without blocking the server's loop; a held message is neither answered nor recorded.
             await asyncio.get_running_loop().run_in_executor(None, self._released.wait)
             return "451 Held by the test server"
+        if self.late:
+            import asyncio
+
+            # A slow server: the message is taken, its answer comes late (sooner when the server stops).
+            await asyncio.get_running_loop().run_in_executor(None, self._released.wait, self.late)
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
@@ -119,7 +128,7 @@ class SmtpServer:
         from aiosmtpd.controller import Controller
 
         self.controller = Controller(self, hostname=self.host, port=self.port, authenticator=self._authenticator,
-                                     auth_require_tls=False, auth_required=False)
+                                     auth_require_tls=not self.offer_auth, auth_required=False)
         self.controller.start()
         return self
 
@@ -156,6 +165,10 @@ class SmtpServer:
         with self._cond:
             if not self._cond.wait_for(lambda: self.held >= count, timeout):
                 raise AssertionError(f"expected {count} held e-mail(s), the SMTP server holds {self.held}")
+
+    def answer_late(self, seconds: float) -> None:
+        """From now on answer each message (250, recorded) only `seconds` after its DATA ends."""
+        self.late = seconds
 
     def require_auth(self, user: str, password: str) -> None:
         """Accept sign-ins with these credentials only."""

@@ -49,10 +49,15 @@ class OutboxPage(QWidget):
         self.send_button = QPushButton("Send queued now")
         self.resend_button = QPushButton("Resend")
         self.resend_button.setToolTip("Send the selected message again (it was sent, or failed).")
+        self.interrupted_button = QPushButton("Resend interrupted")
+        self.interrupted_button.setToolTip("Send again every message whose sending was interrupted (it may or may "
+                                           "not have reached the recipient).")
+        self._interrupted = 0
         self.summary = QLabel("")
         self.summary.setProperty("role", "hint")
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
+        bar.addWidget(self.interrupted_button)
         bar.addWidget(self.resend_button)
         bar.addWidget(self.send_button)
 
@@ -94,6 +99,7 @@ class OutboxPage(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         self.send_button.clicked.connect(self.send_now)
         self.resend_button.clicked.connect(self.resend_selected)
+        self.interrupted_button.clicked.connect(self.resend_interrupted)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _old: self._selected(current.row()))
         app.bridge.event.connect(self._on_event)
         self._update_buttons()
@@ -109,6 +115,7 @@ class OutboxPage(QWidget):
     def _loaded(self, rows: list[dict]) -> None:
         self._loading = False
         self.model.set_rows(rows)
+        self._interrupted = sum(1 for r in rows if mail.is_interrupted(r["state"], r["last_error"]))
         counts: dict[str, int] = {}
         for r in rows:
             counts[r["state"]] = counts.get(r["state"], 0) + 1
@@ -160,6 +167,9 @@ class OutboxPage(QWidget):
     def _update_buttons(self) -> None:
         message = self.selected()
         self.resend_button.setEnabled(message is not None and message["state"] in ("sent", "failed"))
+        self.interrupted_button.setEnabled(self._interrupted > 0)
+        self.interrupted_button.setText(f"Resend interrupted ({self._interrupted})" if self._interrupted
+                                        else "Resend interrupted")
 
     def _act(self, fn, text) -> None:
         def done(result) -> None:
@@ -197,3 +207,21 @@ class OutboxPage(QWidget):
             return mail.send_pending(only_ids=[email_id])
 
         self._act(resend, lambda summary: f"Message {email_id}: {summary.line()}.")
+
+    def resend_interrupted(self) -> None:
+        """Offer every interrupted message again (after a yes: the recipient may have one already) and send."""
+        count = self._interrupted
+        if not count:
+            return
+        answer = QMessageBox.question(
+            self, "Resend interrupted e-mail",
+            f"{count} message{'s' if count != 1 else ''} stopped mid-send and may or may not have reached the "
+            "recipient. Send them again now?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def resend():
+            ids = mail.resend_interrupted()
+            return mail.send_pending(only_ids=ids, wait=True)
+
+        self._act(resend, lambda summary: f"Interrupted messages: {summary.line()}.")
