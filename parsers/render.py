@@ -149,14 +149,20 @@ def _xml_escape(text: str) -> str:
 
 
 def label_test_lead(lead: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of `lead` clearly labelled as a test: first name TEST, the label before the description."""
+    """A copy of `lead` clearly labelled as a test: first name TEST, the label before the description. Labelling
+    a labelled lead changes nothing (a retried task, a test lead rendered in label mode)."""
     labelled = dict(lead)
     labelled["first_name"] = "TEST"
     last = lead_text(lead.get("last_name")).strip()
-    labelled["last_name"] = f"{last} (TEST LEAD)" if last else "TEST LEAD"
+    if not last:
+        labelled["last_name"] = "TEST LEAD"
+    elif not (last == "TEST LEAD" or last.endswith(" (TEST LEAD)")):
+        labelled["last_name"] = f"{last} (TEST LEAD)"
+    else:
+        labelled["last_name"] = last
     labelled["full_name"] = f"{labelled['first_name']} {labelled['last_name']}"
     description = lead_text(lead.get("description")).strip()
-    labelled["description"] = f"{TEST_LABEL} {description}".strip()
+    labelled["description"] = description if description.startswith(TEST_LABEL) else f"{TEST_LABEL} {description}".strip()
     return labelled
 
 

@@ -5,6 +5,7 @@
                         headers={"Content-Type": "application/json"})
         endpoint.answer("/slow", delay=5)                       # answers after 5 s (or at close)
         endpoint.answer("/drop", drop=True)                     # closes the connection without answering
+        endpoint.answer("/drip", Reply(drip=0.1))                # writes its answer one byte per 0.1 s
         endpoint.answer("/flaky", Reply(503), Reply(200, body=b"OK|1"))   # 503 first, then 200 for ever
         ... post to endpoint.url("/leads") ...
         got = endpoint.wait_for(1)[0]                           # Received(method, path, query, headers, body)
@@ -35,7 +36,8 @@ from urllib.parse import urlsplit
 @dataclass
 class Reply:
     """One scripted answer: status, headers, body bytes; `delay` seconds before answering; `drop` to close
-    the connection without a word; `raw` to write these exact bytes instead of a well-formed answer."""
+    the connection without a word; `raw` to write these exact bytes instead of a well-formed answer; `drip` seconds
+    between single bytes of the answer (from its first byte, or from the body with `drip_body`)."""
 
     status: int = 200
     body: bytes | str = b"OK"
@@ -43,6 +45,8 @@ class Reply:
     delay: float = 0.0
     drop: bool = False
     raw: bytes | None = None
+    drip: float = 0.0
+    drip_body: bool = False
 
 
 @dataclass
@@ -73,6 +77,7 @@ class RecordingEndpoint:
         self._replies: dict[str, list[Reply]] = {}
         self._lock = threading.Condition()
         self._closing = threading.Event()
+        self.drips_cut = 0  # dripped answers the client hung up on before their end
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -113,7 +118,26 @@ class RecordingEndpoint:
                 if "content-type" not in names and payload:
                     lines.append("Content-Type: text/plain; charset=utf-8")
                 head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+                if reply.drip:
+                    self._drip(head, payload, reply)
+                    return
                 self.wfile.write(head + (payload if self.command != "HEAD" else b""))  # one write
+
+            def _drip(self, head: bytes, payload: bytes, reply: Reply) -> None:
+                data = head + payload
+                start = len(head) if reply.drip_body else 0
+                try:
+                    self.wfile.write(data[:start])
+                    for i in range(start, len(data)):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        if endpoint._closing.wait(reply.drip):
+                            return
+                except OSError:
+                    with endpoint._lock:
+                        endpoint.drips_cut += 1
+                        endpoint._lock.notify_all()
+                    self.close_connection = True
 
             def _read_body(self) -> bytes:
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -179,6 +203,12 @@ class RecordingEndpoint:
             if not self._lock.wait_for(lambda: len(self.received) >= count, timeout):
                 raise AssertionError(f"expected {count} request(s), got {len(self.received)} in {timeout} s")
             return list(self.received)
+
+    def wait_for_cut_drips(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until the client hung up on `count` dripped answers (or fail after `timeout` s)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self.drips_cut >= count, timeout):
+                raise AssertionError(f"expected {count} dripped answer(s) cut, got {self.drips_cut}")
 
     def close(self) -> None:
         """Stop serving and release handlers waiting on a delay."""

@@ -339,3 +339,21 @@ def test_queue_worker_threads_close_their_connection(make_lander, integrate, end
     for connection in connections.values():
         with pytest.raises(sqlite3.ProgrammingError):  # "Cannot operate on a closed database."
             connection.execute("select 1")
+
+
+def test_the_test_label_is_applied_once_however_often_the_task_is_retried(make_lander, integrate, endpoint,
+                                                                        smtp_server):
+    from parsers.spec import TestMode
+
+    lander = make_lander("Labelled")
+    Lander.update(sample_lead={"first_name": "Ana", "last_name": "Sample", "description": "Hurt at work."}).where(
+        Lander.id == lander.id).execute()
+    integrate(lander, endpoint.url("/label"), test=TestMode(kind="label"))
+    endpoint.answer("/label", Reply(503), Reply(503), ACCEPT)
+    queue.gather(GATHER_AT, tz=NY)
+    assert queue.run(RUN_AT, tz=NY).done == 1
+    posts = [json.loads(got.body) for got in endpoint.wait_for(3)]
+    for body in posts:
+        text = json.dumps(body)
+        assert "Sample (TEST LEAD)" in text and "(TEST LEAD) (TEST LEAD)" not in text
+        assert text.count("TEST LEAD from XSC Desktop") == 1
