@@ -176,14 +176,10 @@ def recover_interrupted() -> int:
 
 
 def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[_Job]:
-    """The leads this pass delivers for an integration: due retries (earliest due first) and new leads (oldest
-    first). Retries that are due keep at least half of the pass even when new leads would fill it, so a steady flood
-    of new leads never starves them; either kind takes what the other leaves."""
-    base = (Lead.lander == route.lander_id) & (Lead.is_test == False)  # noqa: E712 - peewee expression
-    if lead_ids is not None:
-        base &= Lead.id.in_(lead_ids)
-    new = [lead_id for (lead_id,) in Lead.select(Lead.id).where(base & (Lead.delivery_state == "new"))
-           .order_by(Lead.id).limit(limit).tuples()]
+    """The leads this pass delivers for an integration: due retries and new leads, each oldest first. Retries that
+    are due keep at least half of the pass even when new leads would fill it, so a steady flood of new leads never
+    starves them; either kind takes what the other leaves."""
+    new = [lead_id for lead_id, _attempt in _waiting(route, "new", limit, lead_ids)]
     waiting = _due_waiting(route, now, limit, lead_ids)
     take_waiting = min(len(waiting), max(limit - len(new), (limit + 1) // 2))
     jobs = [_Job(route, lead_id, attempt, lead_state) for lead_id, lead_state, attempt in waiting[:take_waiting]]
@@ -196,28 +192,49 @@ def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | 
     return [job for job in jobs if job.values is not None]
 
 
+def _waiting(route: _Route, state: str, limit: int, lead_ids: list[int] | None, condition: str = "",
+             extra: tuple[Any, ...] = ()) -> list[tuple[int, int]]:
+    """(lead id, next attempt number) of the integration's leads in `state`, oldest first, that meet `condition`
+    (on `d`, the lead's latest attempt for this integration)."""
+    if lead_ids is not None and not lead_ids:
+        return []
+    sql, params = _waiting_query(route, state, limit, lead_ids, condition, extra)
+    return [tuple(row) for row in database.execute_sql(sql, params)]
+
+
+def _waiting_query(route: Any, state: str, limit: int, lead_ids: list[int] | None, condition: str = "",
+                   extra: tuple[Any, ...] = ()) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of `_waiting`. Both lookups are index seeks whatever the planner knows: the leads walk lead
+    (lander_id, delivery_state, id) in id order (no sort) and stop at `limit`; each lead's latest attempt is one
+    seek in delivery (lead_id, integration_id, id). tests/unit/leads/test_delivery_plans.py holds them to it."""
+    only, ids = "", ()
+    if lead_ids:
+        only, ids = f" AND l.id IN ({', '.join('?' * len(lead_ids))})", tuple(lead_ids)
+    if state == "new":  # never attempted for this integration
+        return (f'SELECT l.id, 1 FROM "lead" AS l WHERE l.lander_id = ? AND l.delivery_state = ?{only} '
+                "AND l.is_test = 0 ORDER BY l.id LIMIT ?", (route.lander_id, state, *ids, limit))
+    return ('SELECT l.id, COALESCE(d.attempt, 0) + 1 FROM "lead" AS l LEFT JOIN "delivery" AS d ON d.id = '
+            '(SELECT MAX(id) FROM "delivery" WHERE lead_id = l.id AND integration_id = ?) '
+            f"WHERE l.lander_id = ? AND l.delivery_state = ?{only} AND l.is_test = 0{condition} "
+            "ORDER BY l.id LIMIT ?", (route.integration_id, route.lander_id, state, *ids, *extra, limit))
+
+
+RETRY_DUE = " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
+ATTEMPTS_LEFT = " AND COALESCE(d.attempt, 0) + 1 <= ?"
+
+
 def _due_waiting(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[tuple[int, str, int]]:
-    """(lead id, state, next attempt number) of waiting leads that may go out now, earliest due first: retries whose
+    """(lead id, state, next attempt number) of waiting leads that may go out now, oldest first: retries whose
     time has come, and (for an idempotent endpoint) uncertain leads with attempts left. Filtered in SQL, so leads
     that are not due yet never take the places of those that are."""
-    states = ["retry"] + (["uncertain"] if route.spec.retry.idempotent else [])
-    only = ""
-    params: list[Any] = [route.integration_id, route.lander_id, *states]
-    if lead_ids is not None:
-        if not lead_ids:
-            return []
-        only = f" AND l.id IN ({', '.join('?' * len(lead_ids))})"
-        params.extend(lead_ids)
-    params += [_stamp(now), max(1, route.spec.retry.max_attempts), limit]
-    sql = ('SELECT l.id, l.delivery_state, COALESCE(d.attempt, 0) + 1 FROM "lead" AS l '
-           'LEFT JOIN "delivery" AS d ON d.id = (SELECT MAX(id) FROM "delivery" WHERE lead_id = l.id '
-           "AND integration_id = ?) "
-           f"WHERE l.lander_id = ? AND l.is_test = 0 AND l.delivery_state IN ({', '.join('?' * len(states))}){only} "
-           "AND (l.delivery_state != 'retry' OR d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) "
-           # Resent automatically as often as the parser allows; then the operator decides.
-           "AND (l.delivery_state != 'uncertain' OR COALESCE(d.attempt, 0) + 1 <= ?) "
-           "ORDER BY d.next_attempt_at, l.id LIMIT ?")  # SQLite sorts NULL (due at once) first
-    return [tuple(row) for row in database.execute_sql(sql, params)]
+    found = [(lead_id, "retry", attempt) for lead_id, attempt in _waiting(
+        route, "retry", limit, lead_ids, RETRY_DUE, (_stamp(now),))]
+    if route.spec.retry.idempotent:
+        # Resent automatically as often as the parser allows; then the operator decides.
+        found += [(lead_id, "uncertain", attempt) for lead_id, attempt in _waiting(
+            route, "uncertain", limit, lead_ids, ATTEMPTS_LEFT, (max(1, route.spec.retry.max_attempts),))]
+        found.sort()
+    return found[:limit]
 
 
 class _Pass:

@@ -205,7 +205,7 @@ def _lead_field_columns() -> dict[str, TextField]:
 class Lead(BaseModel):
     """A person who filled in a lander's form."""
 
-    lander = ForeignKeyField(Lander, backref="leads", on_delete="CASCADE")
+    lander = ForeignKeyField(Lander, backref="leads", on_delete="CASCADE", index=False)  # led by the indexes below
     external_id = CharField(null=True)
     captured_at = DateTimeField(null=True)
     received_at = DateTimeField(default=utcnow)
@@ -219,6 +219,7 @@ class Lead(BaseModel):
         indexes = (
             (("lander", "external_id"), True),
             (("lander", "received_at"), False),
+            (("lander", "delivery_state", "id"), False),  # delivery's new-lead and retry selections
             (("delivery_state",), False),
             (("email",), False),
             (("phone",), False),
@@ -233,7 +234,7 @@ for _name, _field in _lead_field_columns().items():
 class Delivery(BaseModel):
     """One attempt to post a lead through an integration."""
 
-    lead = ForeignKeyField(Lead, backref="deliveries", on_delete="CASCADE")
+    lead = ForeignKeyField(Lead, backref="deliveries", on_delete="CASCADE", index=False)  # led by the indexes below
     integration = ForeignKeyField(Integration, backref="deliveries", on_delete="CASCADE")
     attempt = IntegerField(default=1)
     state = CharField(default="sending", index=True)  # sending, accepted, duplicate, rejected, error, uncertain
@@ -247,7 +248,7 @@ class Delivery(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("lead", "attempt"), False),)
+        indexes = ((("lead", "attempt"), False), (("lead", "integration", "id"), False))  # latest attempt per lead
 
 
 class ReportTemplate(BaseModel):

@@ -42,12 +42,13 @@ def test_migration_backs_up_the_file_first(data_dir, monkeypatch):
     db.connect(url)
     db.close()
     calls = []
+    before = db.SCHEMA_VERSION
     monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, lambda database: calls.append("step")])
     monkeypatch.setattr(db, "SCHEMA_VERSION", len(db.MIGRATIONS))
     database = db.connect(url)
     assert calls == ["step"]
-    assert (data_dir / "xsc-desktop.sqlite3.v1.bak").exists()
-    assert db.current_version(database) == 2
+    assert (data_dir / f"xsc-desktop.sqlite3.v{before}.bak").exists()
+    assert db.current_version(database) == before + 1
     db.close()
 
 
