@@ -85,6 +85,7 @@ def copy_to(source_url: str, target_url: str, progress: Progress | None = None) 
         log.warning("Copy skips tables the app does not know: %s", ", ".join(skipped))
     counts = {model._meta.table_name: model.select().count(source) for model in ALL_MODELS}
     copied: dict[str, int] = {}
+    current = ""
     try:
         database.initialize(target)  # migrations and inserts below go to the target; reads name the source
         try:
@@ -107,11 +108,15 @@ def copy_to(source_url: str, target_url: str, progress: Progress | None = None) 
                     db.MIGRATIONS[step](target)
                 Meta.delete().execute(target)
                 for model in sort_models(list(ALL_MODELS)):
-                    copied[model._meta.table_name] = _copy_table(model, source, target, counts, progress)
+                    current = model._meta.table_name
+                    copied[current] = _copy_table(model, source, target, counts, progress)
+                current = ""
                 storage.reset_sequences(target, ALL_MODELS)
         except (DatabaseError, OperationalError, InterfaceError) as exc:
-            raise UserError(f"The copy into {shown} stopped and was undone, nothing was left half-copied ({exc}); "
-                            "fix the cause and run it again.") from exc
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0].removeprefix("ERROR:").strip()
+            at = f" at the table {current}" if current else ""
+            raise UserError(f"The copy into {shown} stopped{at} and was undone, nothing was left half-copied "
+                            f"({reason}); fix the cause and run it again.") from exc
     finally:
         database.initialize(source)
         target.close()
