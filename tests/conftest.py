@@ -1,4 +1,9 @@
-"""Shared fixtures: a fresh data dir and database per test, the event hub cleared, offscreen Qt."""
+"""Shared fixtures: a fresh data dir and database per test, the event hub cleared, offscreen Qt.
+
+Both engines: the test modules listed in BOTH_ENGINES run every test that uses `ctx` (or `database_url`) twice,
+on SQLite and on a real PostgreSQL server that the session starts itself (tests/helpers/postgres.py). Without the
+server binaries those runs fail loudly; XSC_TEST_POSTGRES=0 skips them instead.
+"""
 
 from __future__ import annotations
 
@@ -24,14 +29,89 @@ def data_dir(tmp_path: Path) -> Path:
     return path
 
 
+# Test modules (paths from the repository root, or folders ending in "/") whose database tests run on both engines.
+BOTH_ENGINES: tuple[str, ...] = (
+    "tests/unit/test_db.py",
+    "tests/unit/test_storage.py",
+    "tests/unit/test_landers.py",
+    "tests/unit/test_settings.py",
+    "tests/unit/test_clients.py",
+    "tests/unit/queue/test_jobs.py",
+    "tests/e2e/test_cli_foundation.py",
+)
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" not in metafunc.fixturenames:
+        return
+    path = Path(str(metafunc.definition.path)).resolve().relative_to(REPO).as_posix()
+    if any(path == entry or (entry.endswith("/") and path.startswith(entry)) for entry in BOTH_ENGINES):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
 @pytest.fixture
-def ctx(data_dir: Path):
-    """A Context on a fresh SQLite file, opened; closed again after the test."""
+def engine(request) -> str:
+    """The database engine of this test: "sqlite" unless its module runs on both engines (see BOTH_ENGINES)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the whole session (initdb + pg_ctl on a free port, as an unprivileged user)."""
+    if os.environ.get("XSC_TEST_POSTGRES", "").strip() == "0":
+        pytest.skip("PostgreSQL tests are switched off (XSC_TEST_POSTGRES=0)")
+    from tests.helpers.postgres import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL tests cannot run: {exc}. Run `make setup` as root (it installs Debian's postgresql "
+                    "package) or set XSC_TEST_POSTGRES=0 to skip them.", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh PostgreSQL database at the current schema for one test (dropped after it)."""
+    url = postgres_server.create_database()
+    yield url
+    _close_and_drop(postgres_server, url)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server):
+    """A fresh PostgreSQL database with no tables at all (dropped after the test)."""
+    url = postgres_server.create_database(empty=True)
+    yield url
+    _close_and_drop(postgres_server, url)
+
+
+def _close_and_drop(server, url: str) -> None:
+    from xsc_desktop import db, storage
+
+    db.close()
+    storage.close_all(db.database.obj)
+    server.drop_database(url)
+
+
+@pytest.fixture
+def database_url(engine: str, data_dir: Path, request) -> str:
+    """The URL of the test's database: a SQLite file in the data dir, or a fresh PostgreSQL database."""
+    if engine == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{data_dir / 'xsc-desktop.sqlite3'}"
+
+
+@pytest.fixture
+def ctx(data_dir: Path, database_url: str):
+    """A Context on a fresh database (SQLite file, or PostgreSQL in BOTH_ENGINES modules), opened; closed after."""
     from xsc_desktop import db, events
     from xsc_desktop.context import Context
 
     events.clear()
-    context = Context.create(str(data_dir))
+    context = Context.create(str(data_dir), database_url)
     context.open_database()
     yield context
     events.clear()
@@ -54,9 +134,15 @@ def run_cli(*args: str, data_dir: Path, env: dict | None = None, timeout: float 
 
 
 @pytest.fixture
-def cli(data_dir: Path):
-    """Call the CLI in a subprocess: cli("landers", "list", "--json")."""
-    return lambda *args, **kw: run_cli(*args, data_dir=data_dir, **kw)
+def cli(data_dir: Path, engine: str, request):
+    """Call the CLI in a subprocess: cli("landers", "list", "--json") (on the test's PostgreSQL database, if any)."""
+    if engine != "postgresql":
+        return lambda *args, **kw: run_cli(*args, data_dir=data_dir, **kw)
+    url = request.getfixturevalue("database_url")
+
+    def call(*args, env: dict | None = None, **kw):
+        return run_cli(*args, data_dir=data_dir, env={"XSC_DATABASE_URL": url, **(env or {})}, **kw)
+    return call
 
 
 @pytest.fixture(autouse=True)

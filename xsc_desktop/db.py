@@ -1,32 +1,26 @@
 """Opening the database named by a URL, its schema version, forward migrations and the backup before them.
 
-Everything only SQLite understands (pragmas, file copies, error texts) stays in this module, so a shared
-PostgreSQL for teams of operators can come later without touching the services.
+A URL names SQLite (one operator, the default) or PostgreSQL (a team's shared server); what only one engine
+understands (pragmas, advisory locks, sequences, error texts) stays in `xsc_desktop.storage`, and the same models
+and MIGRATIONS run on both.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
+from peewee import Database, DatabaseError, InterfaceError, OperationalError, SqliteDatabase
 
+from xsc_desktop import storage
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import ALL_MODELS, Meta, database
+from xsc_desktop.storage import SQLITE_PRAGMAS, sqlite_path  # noqa: F401  (kept importable from here)
 
 log = logging.getLogger(__name__)
-
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    "foreign_keys": 1,
-    "busy_timeout": 5000,
-    "synchronous": "normal",
-    "cache_size": -16000,
-}
 
 
 def _create_all(db: Database) -> None:
@@ -55,24 +49,13 @@ def database_url_for(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'xsc-desktop.sqlite3'}"
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The file behind a sqlite:/// URL, or None for other databases and in-memory ones."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return Path(url[len("sqlite:///"):])
-    return None
-
-
 def _make_database(url: str) -> Database:
-    if url.startswith("sqlite:///"):
-        path = sqlite_path(url)
-        name = str(path) if path else ":memory:"
-        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=5)
-    from playhouse.db_url import connect as connect_url
-
-    return connect_url(url)
+    return storage.make_database(url)
 
 
 def _plain_error(url: str, exc: Exception) -> UserError:
+    if storage.engine_of(url) == storage.POSTGRESQL:
+        return storage.postgres_error(url, exc)
     text = str(exc).lower()
     where = sqlite_path(url) or url
     if "locked" in text or "busy" in text:
@@ -96,43 +79,51 @@ def current_version(db: Database) -> int:
 
 
 def connect(url: str) -> Database:
-    """Open the database at `url`, bind the models, and migrate it forward (backing the file up first).
+    """Open the database at `url`, bind the models, and migrate it forward (backing a SQLite file up first).
 
-    A file from a newer version, a damaged file or a locked one raises UserError and is never overwritten.
+    A database from a newer version, a damaged file or a locked one raises UserError and is never overwritten.
+    On PostgreSQL the migration holds an advisory lock, so two copies starting at once never migrate together.
     """
     db = _make_database(url)
+    storage.close_all(database.obj)  # a server database replaced: its threads' connections go with it
     database.initialize(db)
     try:
         db.connect(reuse_if_open=True)
         version = current_version(db)
-    except (DatabaseError, OperationalError) as exc:
+    except (DatabaseError, OperationalError, InterfaceError) as exc:
         db.close()
         raise _plain_error(url, exc) from exc
-    if version > SCHEMA_VERSION:
-        db.close()
-        raise UserError(
-            f"This database was written by a newer XSC Desktop (schema {version}, this one knows {SCHEMA_VERSION}); "
-            "update the app or use another --data-dir."
-        )
+    _refuse_newer(url, db, version)
     if version < SCHEMA_VERSION:
-        path = sqlite_path(url)
-        if version > 0 and path and path.exists():
-            backup = path.with_name(f"{path.name}.v{version}.bak")
-            # SQLite's backup API, not a file copy: committed pages still in the -wal file must be in the backup.
-            target = sqlite3.connect(backup)
-            try:
-                db.connection().backup(target)
-            finally:
-                target.close()
-            log.info("Backed up the database to %s before migrating", backup)
         try:
-            for step in range(version, SCHEMA_VERSION):
-                with db.atomic():
-                    MIGRATIONS[step](db)
-                    Meta.insert(key="schema_version", value=str(step + 1)).on_conflict_replace().execute()
-        except (DatabaseError, OperationalError) as exc:
+            with storage.migration_lock(db):
+                version = current_version(db)  # another copy may have migrated while this one waited
+                _refuse_newer(url, db, version)
+                if version < SCHEMA_VERSION:
+                    storage.backup_before_migration(url, db, version)
+                for step in range(version, SCHEMA_VERSION):
+                    with db.atomic():
+                        MIGRATIONS[step](db)
+                        _record_version(step + 1)
+        except (DatabaseError, OperationalError, InterfaceError) as exc:
             raise _plain_error(url, exc) from exc
     return db
+
+
+def _refuse_newer(url: str, db: Database, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        db.close()
+        other = "--data-dir" if storage.engine_of(url) == storage.SQLITE else "database URL"
+        raise UserError(
+            f"This database was written by a newer XSC Desktop (schema {version}, this one knows {SCHEMA_VERSION}); "
+            f"update the app or use another {other}."
+        )
+
+
+def _record_version(version: int) -> None:
+    # An upsert both engines understand (SQLite 3.24+ and PostgreSQL share ON CONFLICT ... DO UPDATE).
+    (Meta.insert(key="schema_version", value=str(version))
+     .on_conflict(conflict_target=[Meta.key], update={Meta.value: str(version)}).execute())
 
 
 @contextlib.contextmanager

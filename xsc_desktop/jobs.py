@@ -271,8 +271,11 @@ def claim(job: str, slot_key: str, *, state: str = "running", detail: str = "",
     (another process or an earlier run has it)."""
     started = _aware(at).replace(tzinfo=None) if at is not None else utcnow()
     try:
-        return JobRun.create(job=job, slot=slot_key, state=state, detail=detail, started_at=started,
-                             finished_at=None if state == "running" else started)
+        # Its own transaction (a savepoint inside a caller's): on PostgreSQL a refused insert must not spoil an
+        # outer transaction, and the unique (job, slot) index decides between processes on any machine.
+        with database.atomic():
+            return JobRun.create(job=job, slot=slot_key, state=state, detail=detail, started_at=started,
+                                 finished_at=None if state == "running" else started)
     except IntegrityError:
         return None
 

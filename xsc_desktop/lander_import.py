@@ -112,7 +112,7 @@ def import_landers(path: str | Path) -> ImportReport:
     now = str(utcnow())  # the text peewee stores for a DateTimeField
     batch: list[tuple] = []
     insert = ("insert into lander (campaign_id, name, url, status, flags, flag_note, missing_info, handed_over_at, "
-              "created_at, updated_at) values (?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)")
+              "created_at, updated_at) values (?, ?, ?, ?, ?, ?, '[]', ?, ?, ?)").replace("?", database.param)
     with database.atomic():
         first_new_id = (Lander.select(fn.MAX(Lander.id)).scalar() or 0) + 1
         cursor = database.cursor()
@@ -153,7 +153,7 @@ def import_landers(path: str | Path) -> ImportReport:
         # One "created" Activity row per new lander: the new ids are those above the largest id before the import.
         database.execute_sql(
             "insert into activity (at, actor, subject_type, subject_id, action, from_state, to_state, note) "
-            "select ?, ?, 'lander', id, 'created', '', status, ? from lander where id >= ?",
+            "select ?, ?, 'lander', id, 'created', '', status, ? from lander where id >= ?".replace("?", database.param),
             (now, activity.current_actor(), f"imported from {path.name}", first_new_id))
         created_ids = [i for (i,) in Lander.select(Lander.id).where(Lander.id >= first_new_id).tuples()]
         activity.record("lander", None, "imported", note=f"{path.name}: {report.summary()}")

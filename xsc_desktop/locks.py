@@ -5,7 +5,8 @@
 
 A lock held by a process that was killed is released by the operating system, so "I got the lock" also means
 "whoever held it before is gone": work that process left half-done (rows in a running or sending state) can be
-taken over safely. For an in-memory database (tests) a process-wide threading lock stands in.
+taken over safely. For an in-memory database (tests) a process-wide threading lock stands in; on PostgreSQL a
+session advisory lock does the same across every machine of the team.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from xsc_desktop import storage
 from xsc_desktop.models import database
 
 _thread_locks: dict[str, threading.Lock] = {}
@@ -24,6 +26,8 @@ _guard = threading.Lock()
 
 def lock_dir() -> Path | None:
     """The folder of lock files: `locks/` beside the SQLite file, or None for in-memory and server databases."""
+    if storage.is_postgresql(database):
+        return None
     name = getattr(database.obj, "database", None) if database.obj is not None else None
     if not name or name == ":memory:" or not isinstance(name, str) or "://" in name:
         return None
@@ -47,6 +51,17 @@ def hold(name: str, *, blocking: bool = False) -> Iterator[bool]:
         yield False
         return
     try:
+        if storage.is_postgresql(database):
+            # A team's processes on other machines share no folder: a PostgreSQL advisory lock on this thread's
+            # connection, released when the block ends or the process dies (its connection closes).
+            if not storage.try_server_lock(database, name, blocking=blocking):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                storage.release_server_lock(database, name)
+            return
         if folder is None:
             yield True
             return

@@ -157,7 +157,7 @@ def set(key: str, value: Any) -> Any:  # noqa: A001 - the operators' verb
             conflict_target=[Secret.scope, Secret.name], update={Secret.value: value, Secret.updated_at: utcnow()}
         ).execute()
     else:
-        Setting.insert(key=key, value=value).on_conflict_replace().execute()
+        Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key], preserve=[Setting.value]).execute()
     return value
 
 

@@ -1,0 +1,301 @@
+"""The two database engines behind a URL: SQLite (one operator, a file in the data dir) and PostgreSQL (a team on
+one shared server). Everything only one engine understands lives here: opening a URL, its error texts, the
+migration lock, named cross-process locks, sequences, the backup before a migration, and masking a password.
+
+    sqlite:///C:/Users/me/xsc/xsc-desktop.sqlite3        the default, one file
+    postgresql://operator:secret@db.example:5432/xsc     a team's shared database (postgres:// works too)
+
+Services and models stay engine-neutral; they call these helpers when they need something engine-specific.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import logging
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+
+import peewee
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
+
+from xsc_desktop.errors import UserError
+
+log = logging.getLogger(__name__)
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+    "cache_size": -16000,
+}
+
+_ALL: weakref.WeakSet = weakref.WeakSet()  # every server database made, closed at exit
+
+
+@atexit.register
+def _close_everything() -> None:
+    for database in list(_ALL):
+        database.close_all()
+
+
+# Seconds to wait for a PostgreSQL server to answer before saying so (an unknown or unreachable host).
+CONNECT_TIMEOUT = 5
+# The advisory lock every copy of the app takes before migrating a PostgreSQL database (any fixed 64-bit number).
+MIGRATION_LOCK_KEY = 0x58534344_4D494752  # "XSCD" "MIGR"
+
+
+def engine_of(url: str) -> str:
+    """"sqlite" or "postgresql" for a database URL; UserError for anything else."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme == "sqlite" and url.startswith("sqlite:///"):
+        return SQLITE
+    if scheme in POSTGRES_SCHEMES:
+        return POSTGRESQL
+    shown = scheme or url
+    raise UserError(f"The database URL {mask_url(url)} is not one XSC Desktop can open ({shown!r}); use "
+                    "sqlite:///PATH for a file or postgresql://USER@HOST:5432/NAME for a team server.")
+
+
+def engine_of_database(db: Database) -> str:
+    """The engine of an opened peewee database."""
+    return POSTGRESQL if isinstance(db, PostgresqlDatabase) else SQLITE
+
+
+def is_postgresql(db: Database | None) -> bool:
+    """Whether `db` (a peewee database, or the models' proxy) is a PostgreSQL one."""
+    obj = getattr(db, "obj", db)
+    return isinstance(obj, PostgresqlDatabase)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite:/// URL, or None for other databases and in-memory ones."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url[len("sqlite:///"):])
+    return None
+
+
+def mask_url(url: str) -> str:
+    """The URL as it may be shown or logged: a password becomes ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def postgres_params(url: str) -> dict:
+    """The connection parameters of a postgresql:// URL (user, password, host, port, dbname, extra options)."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise UserError(f"The database URL {mask_url(url)} names no database; add its name, as in "
+                        "postgresql://USER@HOST:5432/xsc.")
+    params: dict = {"dbname": name, "connect_timeout": CONNECT_TIMEOUT, "application_name": "xsc-desktop"}
+    if parts.username:
+        params["user"] = unquote(parts.username)
+    if parts.password is not None:
+        params["password"] = unquote(parts.password)
+    if parts.hostname:
+        params["host"] = parts.hostname
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise UserError(f"The database URL {mask_url(url)} has a port that is not a number; fix the URL.") from exc
+    if port:
+        params["port"] = port
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        params[key] = value  # e.g. sslmode=require, host=/var/run/postgresql
+    return params
+
+
+def driver_missing() -> bool:
+    """Whether no PostgreSQL driver (psycopg) can be imported."""
+    return getattr(peewee, "psycopg", None) is None and getattr(peewee, "psycopg2", None) is None
+
+
+class ServerDatabase(PostgresqlDatabase):
+    """PostgreSQL with one connection per thread (as peewee keeps them), where a connection left open by a thread
+    that has ended is closed at the next connect instead of lingering on the server until garbage collection."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._open: list[tuple[threading.Thread, object]] = []
+        self._open_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def _connect(self):
+        conn = super()._connect()
+        with self._open_lock:
+            alive = []
+            for thread, other in self._open:
+                if thread.is_alive():
+                    alive.append((thread, other))
+                else:
+                    with contextlib.suppress(Exception):
+                        other.close()
+            alive.append((threading.current_thread(), conn))
+            self._open = alive
+        return conn
+
+    def _close(self, conn) -> None:
+        with self._open_lock:
+            self._open = [(t, c) for t, c in self._open if c is not conn]
+        super()._close(conn)
+
+    def close_all(self) -> None:
+        """Close every connection of every thread (the database is being replaced or the process ends)."""
+        with self._open_lock:
+            conns, self._open = [c for _t, c in self._open], []
+        for conn in conns:
+            with contextlib.suppress(Exception):
+                conn.close()
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def close_all(db: Database | None) -> None:
+    """Close every thread's connection of a database that is being replaced (PostgreSQL; SQLite needs nothing)."""
+    obj = getattr(db, "obj", db)
+    if isinstance(obj, ServerDatabase):
+        obj.close_all()
+
+
+def make_database(url: str) -> Database:
+    """An unopened peewee database for a URL (UserError for an unknown scheme or a missing driver)."""
+    engine = engine_of(url)
+    if engine == SQLITE:
+        path = sqlite_path(url)
+        name = str(path) if path else ":memory:"
+        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=5)
+    if driver_missing():
+        raise UserError("This copy of XSC Desktop has no PostgreSQL driver, so it cannot open "
+                        f"{mask_url(url)}; install it with `pip install \"psycopg[binary]\"` or use a SQLite database.")
+    params = postgres_params(url)
+    name = params.pop("dbname")
+    database = ServerDatabase(name, prefer_psycopg3=True, **params)
+    _ALL.add(database)
+    return database
+
+
+def where(url: str) -> str:
+    """How a database is named in a sentence: the file for SQLite, the masked URL for a server."""
+    return str(sqlite_path(url) or mask_url(url))
+
+
+def postgres_error(url: str, exc: Exception) -> UserError:
+    """One sentence for a failure to open or migrate the PostgreSQL database at `url`."""
+    text = str(exc).lower()
+    shown = where(url)
+    params = postgres_params(url)
+    host = params.get("host", "localhost")
+    port = params.get("port", 5432)
+    user = params.get("user", "")
+    if "password authentication failed" in text or "no password supplied" in text:
+        return UserError(f"PostgreSQL refused the password for user {user!r} at {shown}; check the user and "
+                         "password in the database URL.")
+    if ("could not translate host name" in text or "failed to resolve host" in text
+            or "name or service not known" in text or "nodename nor servname" in text):
+        return UserError(f"The database server host {host!r} is unknown; check the host name in the database "
+                         "URL.")
+    if "role" in text and "does not exist" in text:
+        return UserError(f"The server at {host}:{port} has no user {user!r}; create it or fix the database URL.")
+    if "does not exist" in text and "database" in text:
+        return UserError(f"The server at {host}:{port} has no database {params['dbname']!r}; create it with "
+                         f"`createdb {params['dbname']}` or fix the database URL.")
+    if "connection refused" in text or "timeout" in text or "timed out" in text or "could not connect" in text:
+        return UserError(f"No PostgreSQL server answers at {host}:{port}; check that it is running and that the "
+                         "host and port in the database URL are right.")
+    if "permission denied" in text:
+        return UserError(f"The user {user!r} may not change the database {shown}; ask its administrator for "
+                         "the rights or use the owner's URL.")
+    return UserError(f"The database {shown} could not be opened ({exc}); check the database URL and the server.")
+
+
+@contextlib.contextmanager
+def migration_lock(db: Database) -> Iterator[None]:
+    """Held while a copy of the app migrates: on PostgreSQL a session advisory lock, so two copies starting at once
+    migrate one after the other (the second then finds the schema current). SQLite's own write lock suffices."""
+    if not is_postgresql(db):
+        yield
+        return
+    db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+    try:
+        yield
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+
+
+def backup_before_migration(url: str, db: Database, version: int) -> Path | None:
+    """Back a SQLite file up beside itself before migrating it (PostgreSQL is backed up by its administrator)."""
+    path = sqlite_path(url)
+    if version <= 0 or path is None or not path.exists() or engine_of_database(db) != SQLITE:
+        return None
+    backup = path.with_name(f"{path.name}.v{version}.bak")
+    # SQLite's backup API, not a file copy: committed pages still in the -wal file must be in the backup.
+    target = sqlite3.connect(backup)
+    try:
+        db.connection().backup(target)
+    finally:
+        target.close()
+    log.info("Backed up the database to %s before migrating", backup)
+    return backup
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock number for a lock name."""
+    return int.from_bytes(hashlib.sha256(f"xsc-desktop:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def try_server_lock(db: Database, name: str, *, blocking: bool) -> bool:
+    """Take the named PostgreSQL session advisory lock on this thread's connection (held until released or until the
+    connection ends, so a killed process frees it). Returns False when another session holds it (non-blocking)."""
+    key = lock_key(name)
+    if blocking:
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+        return True
+    return bool(db.execute_sql("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+
+
+def release_server_lock(db: Database, name: str) -> None:
+    """Release a lock taken with try_server_lock (quietly: a lost connection released it already)."""
+    with contextlib.suppress(peewee.DatabaseError, peewee.InterfaceError):
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+
+
+def reset_sequences(db: Database, models) -> None:
+    """After rows were inserted with their ids kept, move each table's id sequence past the highest id (PostgreSQL;
+    SQLite's rowid needs nothing)."""
+    if not is_postgresql(db):
+        return
+    for model in models:
+        pk = model._meta.primary_key
+        if not isinstance(pk, peewee.AutoField):
+            continue
+        table, column = model._meta.table_name, pk.column_name
+        db.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
+            f"COALESCE((SELECT MAX(\"{column}\") FROM \"{table}\"), 0) + 1, false)")
+
+
+def server_version(db: Database) -> str:
+    """The engine's version as text ("SQLite 3.40.1", "PostgreSQL 15.18")."""
+    if is_postgresql(db):
+        raw = db.execute_sql("SHOW server_version").fetchone()[0]
+        return f"PostgreSQL {raw.split()[0]}"
+    return f"SQLite {sqlite3.sqlite_version}"
