@@ -1,14 +1,18 @@
 """Lead benchmarks: import, delivery and the Leads page over a million leads. Prints tables; run by hand:
 
-    .venv/bin/python bench/bench_leads.py [--rows 100000] [--page-leads 1000000] [--only import,slow,instant,page]
-                                          [--rounds 5]
+    .venv/bin/python bench/bench_leads.py [--rows 100000] [--page-leads 1000000] [--rounds 5]
+                                          [--only import,slow,instant,select,page] [--history 300000 --waiting 50000]
 
 - import: a 100,000-row CSV through `leads.import_file` vs a bare `sqlite3` executemany of the same rows into the
   same table (same columns and indexes) in the same run. Target: < 10 s and >= 40% of the bare rate.
 - slow: delivery against a local endpoint answering in 200 ms; ideal = per_host_limit / 0.2 s posts per second.
-  Target: >= 85% of ideal.
-- instant: delivery against an instant local endpoint vs a bare `requests.Session` loop posting the same bodies.
-  Target: >= 80% of the bare loop's posts per second.
+  Target: >= 95% of ideal.
+- instant: delivery against an instant local endpoint vs a bare `requests.Session` loop posting the same bodies,
+  alternating in each round; the figure is the median over the rounds of each round's ratio (paired medians).
+  Target: >= 85% of the bare loop's posts per second.
+- select: one delivery pass's selection (due retries and new leads of one integration) in a database with a large
+  delivered history and 50,000 leads waiting for retry, without planner statistics and after ANALYZE.
+  Target: < 10 ms per pass.
 - page: the Leads page's model and table over 1,000,000 leads: open < 1 s, filter < 200 ms, memory < 300 MB.
 
 Endpoints run in another process (so they do not share this process's GIL) and write each answer in one write
@@ -24,6 +28,7 @@ import multiprocessing
 import os
 import random
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -222,7 +227,7 @@ def bench_slow(folder: Path, count: int) -> list[tuple]:
     ideal = limit / 0.2
     got = count / took
     return [(f"200 ms endpoint, per_host_limit {limit}", count, f"{took:.2f} s", f"{got:.1f}/s",
-             f"{ideal:.1f}/s", f"{got / ideal:.0%}", "ok" if got / ideal >= 0.85 else "MISSED")]
+             f"{ideal:.1f}/s", f"{got / ideal:.0%}", "ok" if got / ideal >= 0.95 else "MISSED")]
 
 
 def bench_instant(folder: Path, count: int, rounds: int) -> list[tuple]:
@@ -247,10 +252,10 @@ def bench_instant(folder: Path, count: int, rounds: int) -> list[tuple]:
         bodies = [compiled.render(lead_for_render(lead), integration.settings, {})
                   for lead in Lead.select().where(Lead.lander == lander)]
         limits = (1, int(settings.DEFS["delivery.per_host_limit"].default))
-        best: dict[str, float] = {}
+        times: dict[str, list[float]] = {}
 
         def record(name: str, took: float) -> None:
-            best[name] = min(best.get(name, 1e9), took)
+            times.setdefault(name, []).append(took)
 
         def run_bare() -> None:
             session = requests.Session()
@@ -278,22 +283,103 @@ def bench_instant(folder: Path, count: int, rounds: int) -> list[tuple]:
 
         runs = [run_bare, run_post, *(functools.partial(run_delivery, limit) for limit in limits)]
         # The same leads for every side (the bare loop posts their rendered requests). Alternate the runs, starting
-        # each round with a different one, and keep each one's best round: the machine is shared, and a burst of
-        # someone else's work should not decide the comparison.
+        # each round with a different one; each round gives a ratio to that round's bare loop, and the figure is the
+        # median of those ratios: the machine is shared, and a burst of someone else's work should not decide it.
         for round_number in range(rounds):
             shift = round_number % len(runs)
             for run in runs[shift:] + runs[:shift]:
                 run()
-        bare = best["bare"]
-        rows.append(("posting.post loop (the HTTP path alone, no database)", count, f"{best['post']:.2f} s",
-                     f"{count / best['post']:,.0f}/s", f"{bare / best['post']:.0%}", ""))
+        bare = statistics.median(times["bare"])
+
+        def paired(name: str) -> float:
+            return statistics.median(b / o for b, o in zip(times["bare"], times[name], strict=True))
+
+        post_time = statistics.median(times["post"])
+        rows.append(("posting.post loop (the HTTP path alone, no database)", count, f"{post_time:.2f} s",
+                     f"{count / post_time:,.0f}/s", f"{paired('post'):.0%}", ""))
         for limit in limits:
-            ours = best[str(limit)]
+            ours, ratio = statistics.median(times[str(limit)]), paired(str(limit))
             rows.append((f"deliver_once, per_host_limit {limit}", count, f"{ours:.2f} s", f"{count / ours:,.0f}/s",
-                         f"{bare / ours:.0%}", "ok" if bare / ours >= 0.8 else "MISSED"))
+                         f"{ratio:.0%}", "ok" if ratio >= 0.85 else "MISSED"))
     finally:
         process.terminate()
     rows.insert(0, ("bare requests.Session loop", count, f"{bare:.2f} s", f"{count / bare:,.0f}/s", "100%", ""))
+    rows.append((f"(medians of {rounds} alternating rounds; ratios paired within each round)", "", "", "", "", ""))
+    return rows
+
+
+# ---- delivery selection over a large history ---------------------------------------------------------------------
+def bench_select(folder: Path, history: int, waiting: int, rounds: int) -> list[tuple]:
+    """One pass's selection for one integration: `waiting` leads in retry (half due, half not), `history` delivered
+    leads each with an accepted attempt (a tenth after a retry), a few hundred new leads; other landers' history
+    beside it. Straight SQL fills it (like the import's bulk path)."""
+    from datetime import datetime, timedelta
+
+    from xsc_desktop import delivery
+    from xsc_desktop.leads import INSERT_COLUMNS
+    from xsc_desktop.models import Integration, Parser, database
+
+    open_db(folder / "select")
+    landers = [make_lander(f"Select lander {n}") for n in range(4)]
+    spec = __import__("parsers.presets", fromlist=["preset"]).preset("generic_json").to_dict()
+    spec["name"] = "select bench"
+    parser = Parser.create(name=spec["name"], spec=spec)
+    integrations = [Integration.create(lander=lander, parser=parser, settings={"endpoint": "http://127.0.0.1:9/x"}).id
+                    for lander in landers]
+    index = {name: i for i, name in enumerate(INSERT_COLUMNS)}
+    lead_sql = f'INSERT INTO "lead" ({", ".join(INSERT_COLUMNS)}) VALUES ({", ".join("?" for _ in INSERT_COLUMNS)})'
+    delivery_sql = ('INSERT INTO "delivery" (lead_id, integration_id, attempt, state, reason, remote_id, request_masked, '
+                    "response_excerpt, next_attempt_at, created_at) VALUES (?, ?, ?, ?, '', '', '', '', ?, ?)")
+    now = datetime(2026, 11, 28, 9, 0)
+    started = time.perf_counter()
+    # The integration under test: its history, its waiting leads, its new leads; the other landers' history too.
+    plan = [(0, "delivered", history), (0, "retry", waiting), (0, "new", 300)] + [
+        (n, "delivered", history // 3) for n in (1, 2, 3)]
+    next_id = 1
+    for lander_no, state, count in plan:
+        for start in range(0, count, 50_000):
+            leads, deliveries = [], []
+            for n in range(start, min(count, start + 50_000)):
+                row = [None] * len(INSERT_COLUMNS)
+                row[index["lander_id"]] = landers[lander_no]
+                row[index["external_id"]] = f"S{next_id}"
+                row[index["received_at"]] = "2026-11-01 10:00:00"
+                row[index["custom"]], row[index["is_test"]], row[index["problems"]] = "{}", 0, ""
+                row[index["delivery_state"]] = state
+                leads.append(tuple(row))
+                integration = integrations[lander_no]
+                if state == "delivered":
+                    if n % 10 == 0:
+                        deliveries.append((next_id, integration, 1, "error", str(now), str(now)))
+                    deliveries.append((next_id, integration, 1 + (n % 10 == 0), "accepted", None, str(now)))
+                elif state == "retry":
+                    due = now - timedelta(minutes=5) if n % 2 else now + timedelta(hours=1)
+                    deliveries.append((next_id, integration, 1, "error", due.isoformat(sep=" "), str(now)))
+                next_id += 1
+            with database.atomic():
+                database.cursor().executemany(lead_sql, leads)
+                database.cursor().executemany(delivery_sql, deliveries)
+    fill = time.perf_counter() - started
+    route = delivery._route_for(Integration.get_by_id(integrations[0]))
+    rows = []
+    for label in ("no planner statistics", "after ANALYZE"):
+        if label == "after ANALYZE":
+            database.execute_sql("ANALYZE")
+        times = {"due retries": [], "new leads": []}
+        for _ in range(rounds):
+            began = time.perf_counter()
+            due = delivery._due_waiting(route, now, delivery.PASS_LIMIT, None)
+            times["due retries"].append(time.perf_counter() - began)
+            began = time.perf_counter()
+            new = delivery._waiting(route, "new", delivery.PASS_LIMIT, None)
+            times["new leads"].append(time.perf_counter() - began)
+        assert len(due) == delivery.PASS_LIMIT and len(new) == 300, (len(due), len(new))
+        for name, taken in times.items():
+            took = statistics.median(taken)
+            rows.append((f"{name}, {label}", f"{took * 1000:.1f} ms", "ok" if took < 0.010 else "MISSED"))
+    total = database.execute_sql('SELECT COUNT(*) FROM "lead"').fetchone()[0]
+    rows.append((f"({total:,} leads, {waiting:,} waiting for retry (half due), {history:,} delivered for this "
+                 f"integration; filled in {fill:.1f} s; median of {rounds})", "", ""))
     return rows
 
 
@@ -409,7 +495,9 @@ def main() -> int:
     parser.add_argument("--slow-leads", type=int, default=200)
     parser.add_argument("--instant-leads", type=int, default=2000)
     parser.add_argument("--page-leads", type=int, default=1_000_000)
-    parser.add_argument("--only", default="import,slow,instant,page")
+    parser.add_argument("--history", type=int, default=300_000, help="delivered leads of the selected integration")
+    parser.add_argument("--waiting", type=int, default=50_000, help="leads waiting for retry")
+    parser.add_argument("--only", default="import,slow,instant,select,page")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds for import and instant (best kept)")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -420,10 +508,13 @@ def main() -> int:
                   ("path", "rows", "file", "time", "cpu", "rate", "target"))
         if "slow" in only:
             table("Delivery to an endpoint answering in 200 ms", bench_slow(folder, args.slow_leads),
-                  ("run", "leads", "time", "rate", "ideal", "of ideal", "target >= 85%"))
+                  ("run", "leads", "time", "rate", "ideal", "of ideal", "target >= 95%"))
         if "instant" in only:
             table("Delivery to an instant endpoint", bench_instant(folder, args.instant_leads, args.rounds),
-                  ("run", "leads", "time", "rate", "of bare", "target >= 80%"))
+                  ("run", "leads", "time", "rate", "of bare", "target >= 85%"))
+        if "select" in only:
+            table("Delivery selection per pass", bench_select(folder, args.history, args.waiting, args.rounds),
+                  ("selection", "time", "target < 10 ms"))
         if "page" in only:
             table(f"Leads page over {args.page_leads:,} leads", bench_page(folder, args.page_leads),
                   ("step", "rows", "time / memory", "target"))

@@ -36,7 +36,6 @@ import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -285,15 +284,10 @@ class _Delivery:
     def host(self, job: _Job) -> str:
         return job.route.host
 
-    @contextlib.contextmanager
-    def worker(self) -> Iterator[Any]:
+    def worker(self) -> contextlib.closing[Any]:
         from xsc_desktop.posting import pass_session
 
-        session = pass_session()
-        try:
-            yield session
-        finally:
-            session.close()
+        return contextlib.closing(pass_session())
 
     def prepare(self, job: _Job) -> workqueue.Step | None:
         from parsers.render import RenderError

@@ -34,7 +34,7 @@ import mimetypes
 import re
 import smtplib
 import ssl
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -457,13 +457,8 @@ class _Outbox:
     def host(self, email_id: int) -> str:
         return self.config.host
 
-    @contextlib.contextmanager
-    def worker(self) -> Iterator[_Connection]:
-        connection = _Connection(self.config)
-        try:
-            yield connection
-        finally:
-            connection.close()
+    def worker(self) -> contextlib.closing[_Connection]:
+        return contextlib.closing(_Connection(self.config))
 
     def prepare(self, email_id: int) -> None:
         return None

@@ -153,16 +153,21 @@ def post(request: OutgoingRequest, spec: ParserSpec | None = None, *, session: r
     headers = dict(request.headers)
     redirects: list[str] = []
     environment = getattr(session, "environment_for", None)
-    extra: dict[str, Any] = {"verify": True}
-    if environment is not None:
-        proxies, verify, auth = environment(url)
-        extra = {"proxies": dict(proxies), "verify": verify, "auth": auth}
     watch = _Watch(limit)
     _local.watch = watch
     try:
         while True:
-            response = session.request(method, url, headers=headers, data=body or None, allow_redirects=False,
-                                       stream=True, timeout=timeouts, **extra)
+            if environment is None:
+                response = session.request(method, url, headers=headers, data=body or None, allow_redirects=False,
+                                           stream=True, timeout=timeouts, verify=True)
+            else:
+                # requests' documented prepared-request path, with the environment this pass read once for the
+                # host: Session.request would read it again (and merge empty settings) for every post.
+                proxies, verify, auth = environment(url)
+                prepared = session.prepare_request(requests.Request(method, url, headers=headers, data=body or None,
+                                                                    auth=auth, params=""))
+                response = session.send(prepared, allow_redirects=False, stream=True, timeout=timeouts,
+                                        verify=verify, proxies=dict(proxies), cert=None)
             location = response.headers.get("Location")
             if response.status_code in REDIRECT_CODES and location and len(redirects) < MAX_REDIRECTS:
                 target = urljoin(url, location)

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from peewee import JOIN, IntegrityError
 
-from xsc_desktop import activity, events, integrations, jobs, landers, locks, mail, settings, workqueue
+from xsc_desktop import activity, db, events, integrations, jobs, landers, locks, mail, settings, workqueue
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Email, Lander, Task, database, utcnow
@@ -98,8 +98,6 @@ def _tx() -> Iterator[None]:
     (the GUI reloading on the event) sees what the event says; a rolled-back transaction announces nothing. A
     nested _tx() is a savepoint whose events go out with the outer commit.
     """
-    from peewee import SqliteDatabase
-
     stack: list[list[tuple[str, dict[str, Any]]]] = _held.__dict__.setdefault("stack", [])
     held: list[tuple[str, dict[str, Any]]] = []
     nested = bool(stack)
@@ -109,8 +107,7 @@ def _tx() -> Iterator[None]:
             with database.atomic():
                 yield
         else:
-            immediate = isinstance(database.obj, SqliteDatabase)
-            with _write_lock, (database.atomic("IMMEDIATE") if immediate else database.atomic()):
+            with _write_lock, db.write_transaction():
                 yield
     finally:
         stack.pop()

@@ -387,17 +387,20 @@ def run(items: Iterable[T], policy: Policy[T], *, per_host: int = 1, max_workers
         threads.append(thread)
         thread.start()
 
-    for _ in range(min(len(dispatcher.hosts), max_workers)):
+    # Never more workers than could ever be busy at once.
+    most = min(max_workers, dispatcher.limit * len(dispatcher.hosts), dispatcher.outstanding)
+    for _ in range(min(len(dispatcher.hosts), most)):
         start()
     try:
         while True:
             alive = [t for t in threads if t.is_alive()]
             if not alive:
                 return
-            alive[0].join(RAMP_CHECK)
+            ramping = len(threads) < most
+            alive[0].join(RAMP_CHECK if ramping else 0.2)  # all started: only the stop is watched
             if dispatcher.stopping():
                 dispatcher.wake()
-            elif len(threads) < max_workers and dispatcher.wants_another(threads, time.monotonic()):
+            elif ramping and dispatcher.wants_another(threads, time.monotonic()):
                 start()
     finally:
         for thread in threads:
