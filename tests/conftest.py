@@ -35,6 +35,8 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/test_storage.py",
     "tests/unit/test_landers.py",
     "tests/unit/test_settings.py",
+    "tests/unit/test_parsers_store.py",
+    "tests/unit/queue/test_integrations.py",
     "tests/unit/test_clients.py",
     "tests/unit/queue/test_jobs.py",
     "tests/e2e/test_cli_foundation.py",

@@ -61,14 +61,24 @@ class PostgresServer:
         bin_dir = find_bin_dir()
         if bin_dir is None or not (bin_dir / "initdb").exists() or not (bin_dir / "pg_ctl").exists():
             raise PostgresUnavailable("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        root = Path(tempfile.mkdtemp(prefix="xsc-pg-"))
         run_as: dict = {}
         if os.geteuid() == 0:
             import pwd
 
-            nobody = pwd.getpwnam("nobody")
-            os.chown(root, nobody.pw_uid, nobody.pw_gid)
-            run_as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+            for name in ("nobody", "postgres"):
+                try:
+                    account = pwd.getpwnam(name)
+                    break
+                except KeyError:
+                    continue
+            else:
+                raise PostgresUnavailable("there is no unprivileged user (nobody, postgres) to run the server as")
+            # /tmp itself: a TMPDIR inside root's home would be out of that user's reach.
+            root = Path(tempfile.mkdtemp(prefix="xsc-pg-", dir="/tmp"))
+            os.chown(root, account.pw_uid, account.pw_gid)
+            run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        else:
+            root = Path(tempfile.mkdtemp(prefix="xsc-pg-"))
         server = cls(bin_dir, root, free_port(), run_as)
         try:
             server._init_and_start()
