@@ -109,10 +109,13 @@ class PostgresServer:
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
         self.execute(f"CREATE DATABASE {TEMPLATE}")
-        from xsc_desktop import db
+        from xsc_desktop import db, storage
+        from xsc_desktop.models import database
 
+        previous = database.obj  # the server may start in the middle of a test: leave its database bound
         db.connect(self.url(TEMPLATE))
-        db.close()
+        storage.close_all(database.obj)
+        database.initialize(previous)
 
     def stop(self) -> None:
         if self._admin is not None:
