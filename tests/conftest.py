@@ -8,6 +8,7 @@ server binaries those runs fail loudly; XSC_TEST_POSTGRES=0 skips them instead.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,8 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/test_storage.py",
     "tests/unit/test_landers.py",
     "tests/unit/test_settings.py",
+    "tests/unit/test_parsers_store.py",
+    "tests/unit/queue/test_integrations.py",
     "tests/unit/test_clients.py",
     "tests/unit/queue/test_jobs.py",
     "tests/e2e/test_cli_foundation.py",
@@ -68,8 +71,19 @@ def postgres_server():
     except PostgresUnavailable as exc:
         pytest.fail(f"PostgreSQL tests cannot run: {exc}. Run `make setup` as root (it installs Debian's postgresql "
                     "package) or set XSC_TEST_POSTGRES=0 to skip them.", pytrace=False)
-    yield server
-    server.stop()
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_then_die(signum, frame):  # a test run that is killed takes its server with it
+        server.stop()
+        signal.signal(signal.SIGTERM, previous if callable(previous) else signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop_then_die)
+    try:
+        yield server
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
 
 
 @pytest.fixture

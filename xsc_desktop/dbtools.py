@@ -43,8 +43,8 @@ def info(url: str) -> Info:
 
 
 def _chunk_size(model) -> int:
-    # Few enough bound parameters per INSERT for either engine (SQLite allows 32766, PostgreSQL 65535).
-    return max(1, min(2000, 30000 // max(1, len(model._meta.sorted_fields))))
+    # Rows read and written per step: a few MB at most, whatever the width of the table.
+    return max(100, min(5000, 100000 // max(1, len(model._meta.sorted_fields))))
 
 
 def _rows_in(target: Database) -> dict[str, int]:
@@ -128,6 +128,8 @@ def _copy_table(model, source: Database, target: Database, counts: dict[str, int
     total = counts[table]
     fields = model._meta.sorted_fields
     pk = model._meta.primary_key
+    key_at = fields.index(pk)
+    to_db = [f.db_value for f in fields]
     size = _chunk_size(model)
     done = 0
     last = None
@@ -135,12 +137,13 @@ def _copy_table(model, source: Database, target: Database, counts: dict[str, int
         query = model.select(*fields).order_by(pk).limit(size)
         if last is not None:
             query = query.where(pk > last)
-        rows = list(query.tuples().execute(source))
+        rows = list(query.tuples().execute(source))  # python values, as the models read them
         if not rows:
             break
-        model.insert_many(rows, fields=fields).as_rowcount().execute(target)
+        storage.insert_rows(target, table, [f.column_name for f in fields],
+                            [tuple(conv(v) for conv, v in zip(to_db, row, strict=True)) for row in rows])
         done += len(rows)
-        last = rows[-1][fields.index(pk)]
+        last = rows[-1][key_at]
         if progress is not None:
             progress(table, done, total)
         if len(rows) < size:

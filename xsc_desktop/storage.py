@@ -293,6 +293,19 @@ def reset_sequences(db: Database, models) -> None:
             f"COALESCE((SELECT MAX(\"{column}\") FROM \"{table}\"), 0) + 1, false)")
 
 
+def insert_rows(db: Database, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk-insert rows of database values as they are (ids included): COPY on PostgreSQL, executemany on SQLite."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    with peewee.__exception_wrapper__:  # the driver's errors as peewee's, as for every other query
+        cursor = db.cursor()
+        if is_postgresql(db):
+            with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" for _ in columns)})', rows)
+
+
 def server_version(db: Database) -> str:
     """The engine's version as text ("SQLite 3.40.1", "PostgreSQL 15.18")."""
     if is_postgresql(db):

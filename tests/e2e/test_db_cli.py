@@ -109,3 +109,11 @@ def test_a_copy_killed_mid_way_leaves_nothing_copied(cli, data_dir, empty_postgr
         proc.stderr.close()
     with psycopg.connect(empty_postgres_url) as target:
         assert target.execute("select count(*) from pg_tables where schemaname = 'public'").fetchone()[0] == 0
+
+
+def test_a_team_database_copies_back_to_a_solo_file(cli, solo, empty_postgres_url, tmp_path):
+    assert cli("db", "copy", "--quiet", "--to", empty_postgres_url).returncode == 0
+    back = f"sqlite:///{tmp_path / 'solo-again.sqlite3'}"
+    result = cli("--database", empty_postgres_url, "db", "copy", "--to", back)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(cli("--database", back, "db", "info", "--json").stdout)["rows"] == solo["rows"]

@@ -61,14 +61,24 @@ class PostgresServer:
         bin_dir = find_bin_dir()
         if bin_dir is None or not (bin_dir / "initdb").exists() or not (bin_dir / "pg_ctl").exists():
             raise PostgresUnavailable("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-        root = Path(tempfile.mkdtemp(prefix="xsc-pg-"))
         run_as: dict = {}
         if os.geteuid() == 0:
             import pwd
 
-            nobody = pwd.getpwnam("nobody")
-            os.chown(root, nobody.pw_uid, nobody.pw_gid)
-            run_as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+            for name in ("nobody", "postgres"):
+                try:
+                    account = pwd.getpwnam(name)
+                    break
+                except KeyError:
+                    continue
+            else:
+                raise PostgresUnavailable("there is no unprivileged user (nobody, postgres) to run the server as")
+            # /tmp itself: a TMPDIR inside root's home would be out of that user's reach.
+            root = Path(tempfile.mkdtemp(prefix="xsc-pg-", dir="/tmp"))
+            os.chown(root, account.pw_uid, account.pw_gid)
+            run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        else:
+            root = Path(tempfile.mkdtemp(prefix="xsc-pg-"))
         server = cls(bin_dir, root, free_port(), run_as)
         try:
             server._init_and_start()
@@ -99,10 +109,13 @@ class PostgresServer:
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
         self.execute(f"CREATE DATABASE {TEMPLATE}")
-        from xsc_desktop import db
+        from xsc_desktop import db, storage
+        from xsc_desktop.models import database
 
+        previous = database.obj  # the server may start in the middle of a test: leave its database bound
         db.connect(self.url(TEMPLATE))
-        db.close()
+        storage.close_all(database.obj)
+        database.initialize(previous)
 
     def stop(self) -> None:
         if self._admin is not None:
