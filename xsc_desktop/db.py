@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
@@ -125,3 +126,23 @@ def close() -> None:
     """Close this thread's connection, if open."""
     if database.obj is not None and not database.is_closed():
         database.close()
+
+
+@contextmanager
+def erasing_overwritten() -> Iterator[None]:
+    """Within: what is overwritten or deleted is zeroed in the database file (SQLite's secure_delete), and the
+    write-ahead log is folded into the file after, so an old value (a plain-text secret) cannot be read from it."""
+    db = database.obj
+    if not isinstance(db, SqliteDatabase):
+        yield
+        return
+    db.execute_sql("PRAGMA secure_delete = ON")
+    try:
+        with db.atomic():
+            yield
+    finally:
+        db.execute_sql("PRAGMA secure_delete = OFF")
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except (DatabaseError, OperationalError):  # another connection is reading: the next checkpoint folds it in
+        pass
