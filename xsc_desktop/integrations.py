@@ -163,6 +163,16 @@ def secrets_problem(integration: Integration) -> str:
     return ""
 
 
+def held_by_secrets() -> list[str]:
+    """One sentence per active integration whose leads wait because a secret cannot be read here."""
+    out = []
+    for integration in Integration.select().where(Integration.active == True):  # noqa: E712
+        problem = secrets_problem(integration)
+        if problem:
+            out.append(f"Integration {integration.id} holds its leads. {problem}")
+    return out
+
+
 def settings_for(integration: Integration) -> dict[str, Any]:
     """The integration's settings as rendering takes them."""
     return dict(integration.settings or {})

@@ -164,7 +164,7 @@ def team_keys() -> list[Key]:
     if not path_text:
         return []
     path = Path(path_text).expanduser()
-    return [Key(key_id(k), k, f"the team key file {path} ({source})")
+    return [Key(key_id(k), k, f"the team key file {path} (named by {source})")
             for k in _read_key_file(path, f"team key file named by {source},")]
 
 
@@ -585,7 +585,7 @@ def describe_sealing_store() -> str:
         return f"the system keyring ({backend_name(holder)})"
     if holder is None:
         return f"the key file {key_file_path()} (made when the first secret is saved)"
-    return f"{holder.source} (key {holder.id})"
+    return f"{holder.source}, key {holder.id}"
 
 
 # ---- status and rekey ---------------------------------------------------------------------------------------
@@ -625,7 +625,7 @@ def status() -> Status:
         out.problem = str(exc)
     try:
         team = team_keys()
-        out.team_key = f"{team[0].source} (key {team[0].id})" if team else ""
+        out.team_key = f"{team[0].source}, key {team[0].id}" if team else ""
     except UserError as exc:
         out.team_key = f"unusable: {exc}"
     backend = keyring_backend()

@@ -152,8 +152,8 @@ class SettingsPage(QWidget):
     def reload(self) -> None:
         """Show the stored values (a quick query)."""
         for d in SETTINGS:
-            self.set_value(d.key, settings.get(d.key))
-        self.problem.clear()
+            self.set_value(d.key, settings.for_form(d.key))
+        self.problem.setText(" ".join(settings.unreadable_secrets()))
 
     def save(self) -> list[str]:
         """Check and store every changed value; a bad one is named and nothing is stored."""
@@ -161,7 +161,7 @@ class SettingsPage(QWidget):
         try:
             for d in SETTINGS:
                 value = settings.coerce(d.key, self.value_of(d.key))
-                if value != settings.get(d.key):
+                if value != settings.for_form(d.key):
                     changed[d.key] = value
         except UserError as exc:
             self.problem.setText(str(exc))
