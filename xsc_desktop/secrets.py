@@ -261,7 +261,7 @@ def write_new_key_file(path: Path) -> Key:
 
 
 # ---- the keyring --------------------------------------------------------------------------------------------
-_keyring_verdict: dict[int, bool] = {}
+_keyring_verdict: list[Any] = [None, False]  # [the backend judged last, whether it is a real keyring]
 
 
 def _real_backend(backend: Any) -> bool:
@@ -291,10 +291,9 @@ def keyring_backend() -> Any | None:
     except Exception as exc:
         log.warning("The system keyring could not be opened (%s); secrets use the key file", type(exc).__name__)
         return None
-    verdict = _keyring_verdict.get(id(backend))
-    if verdict is None:
-        verdict = _keyring_verdict[id(backend)] = _real_backend(backend)
-    return backend if verdict else None
+    if _keyring_verdict[0] is not backend:
+        _keyring_verdict[:] = [backend, _real_backend(backend)]
+    return backend if _keyring_verdict[1] else None
 
 
 def backend_name(backend: Any) -> str:
@@ -379,21 +378,18 @@ def reveal(scope: str, name: str, stored: str) -> str:
     if not is_sealed(stored):
         register_secret(stored)
         return stored  # plain text from an older version, until migrate_plain() seals it
-    known = _revealed.get(stored)
-    if known is not None:
-        return known
     kind, ref = kind_of(stored)
     if kind == "f":
-        value = _decrypt(scope, name, ref, stored)
+        value = _decrypt(scope, name, ref, stored)  # a few microseconds: read afresh, so a key taken away counts
     elif kind == "k":
-        value = _from_keyring(scope, name, ref)
+        value = _revealed.get(stored) or _from_keyring(scope, name, ref)
+        with _lock:  # a keyring answer can take a round trip to another process: remembered for this process
+            if len(_revealed) > 1000:
+                _revealed.clear()
+            _revealed[stored] = value
     else:
         raise _unavailable(scope, name, "it was saved by a newer XSC Desktop", "update the app")
     register_secret(value)
-    with _lock:
-        if len(_revealed) > 1000:
-            _revealed.clear()
-        _revealed[stored] = value
     return value
 
 
@@ -696,9 +692,10 @@ def rekey() -> Rekey:
         except SecretUnavailable as exc:
             report.unreadable.append(str(exc))
             continue
+        kind, ref = kind_of(row.value)
+        if (store == STORE_TEAM and kind == "f" and ref == holder.id) or (store == STORE_KEYRING and kind == "k"):
+            continue  # already where new secrets go
         stored = seal(row.scope, row.name, value)
-        if stored == row.value:
-            continue
         with database.atomic():
             changed = (Secret.update(value=stored, updated_at=utcnow())
                        .where((Secret.id == row.id) & (Secret.value == row.value)).execute())
