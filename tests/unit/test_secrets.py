@@ -372,3 +372,31 @@ def test_fail_and_null_backends_do_not_count_as_a_keyring(monkeypatch):
         assert secrets.keyring_backend() is None
     finally:
         keyring.set_keyring(before)
+
+
+def test_a_queue_task_whose_secret_cannot_be_read_fails_with_the_sentence_and_runs_once_the_key_is_back(
+        ctx, data_dir, endpoint):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from xsc_desktop import clients, landers, queue
+    from xsc_desktop.models import Client, Task
+
+    ny = ZoneInfo("America/New_York")
+    lander = landers.add_lander(client="Smith Law", campaign="Auto Accident", name="Auto TX",
+                                url="https://lp.example/auto-tx", status="ready")
+    clients.set_client(Client.get(Client.name == "Smith Law").id, contacts=["intake@smith.example"])
+    integrations.set_integration(lander.id, parser="generic_json", settings={"endpoint": endpoint.url("/t")},
+                                 secrets={"token": API})
+    queue.gather(datetime(2026, 11, 27, 15, 0, tzinfo=ny), tz=ny)
+    (data_dir / "secret.key").rename(data_dir / "secret.key.away")
+    result = queue.run(datetime(2026, 11, 28, 8, 0, tzinfo=ny), tz=ny)
+    task = Task.get(Task.kind == "integrate")
+    assert result.failed == 1 and endpoint.received == []
+    assert task.reason.startswith("The secret token of integration") and API not in task.reason
+
+    (data_dir / "secret.key.away").rename(data_dir / "secret.key")
+    endpoint.answer("/t", OK)
+    queue.retry(task.id)
+    assert queue.run(datetime(2026, 11, 28, 8, 5, tzinfo=ny), tz=ny).done == 1
+    assert endpoint.received and API in str(endpoint.received[0].headers)  # the token went out, read through the key
