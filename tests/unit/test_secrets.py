@@ -3,6 +3,7 @@ plain text; a copied database carries no usable secret; old plain-text secrets a
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 import sqlite3
@@ -386,17 +387,25 @@ def test_a_queue_task_whose_secret_cannot_be_read_fails_with_the_sentence_and_ru
     lander = landers.add_lander(client="Smith Law", campaign="Auto Accident", name="Auto TX",
                                 url="https://lp.example/auto-tx", status="ready")
     clients.set_client(Client.get(Client.name == "Smith Law").id, contacts=["intake@smith.example"])
-    integrations.set_integration(lander.id, parser="generic_json", settings={"endpoint": endpoint.url("/t")},
-                                 secrets={"token": API})
+    from parsers.presets import preset
+    from parsers.spec import ParserSpec
+
+    spec = preset("generic_json").to_dict()
+    spec["name"] = "Keyed JSON"
+    spec["static"] = list(spec.get("static") or []) + [{"name": "api_key", "value": "", "secret": True,
+                                                         "location": "body"}]
+    parsers_store.save_parser(ParserSpec.from_dict(spec))
+    integrations.set_integration(lander.id, parser="Keyed JSON", settings={"endpoint": endpoint.url("/t")},
+                                 secrets={"api_key": API})
     queue.gather(datetime(2026, 11, 27, 15, 0, tzinfo=ny), tz=ny)
     (data_dir / "secret.key").rename(data_dir / "secret.key.away")
     result = queue.run(datetime(2026, 11, 28, 8, 0, tzinfo=ny), tz=ny)
     task = Task.get(Task.kind == "integrate")
     assert result.failed == 1 and endpoint.received == []
-    assert task.reason.startswith("The secret token of integration") and API not in task.reason
+    assert task.reason.startswith("The secret api_key of integration") and API not in task.reason
 
     (data_dir / "secret.key.away").rename(data_dir / "secret.key")
     endpoint.answer("/t", OK)
     queue.retry(task.id)
     assert queue.run(datetime(2026, 11, 28, 8, 5, tzinfo=ny), tz=ny).done == 1
-    assert endpoint.received and API in str(endpoint.received[0].headers)  # the token went out, read through the key
+    assert json.loads(endpoint.received[0].body)["api_key"] == API
