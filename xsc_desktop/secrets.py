@@ -59,6 +59,7 @@ class SecretUnavailable(UserError):
 @dataclass
 class _Config:
     data_dir: Path | None = None
+    database_url: str = ""
     shared: bool = False  # a database other operators use too (not a SQLite file): only the team key may seal
 
 
@@ -69,6 +70,7 @@ _lock = threading.Lock()
 def configure(data_dir: Path | None, database_url: str = "") -> None:
     """Name the data dir (home of the key file) and the database (shared or not); Context.open_database calls it."""
     _config.data_dir = Path(data_dir) if data_dir else None
+    _config.database_url = database_url
     _config.shared = bool(database_url) and not database_url.startswith("sqlite:")
 
 
@@ -571,7 +573,35 @@ def migrate_plain() -> Migration:
         log.info("Sealed %s secret(s) kept as plain text by an older version into %s", report.sealed, store)
     if report.left:
         log.warning("%s secret(s) are still kept as plain text: %s", report.left, report.problem)
+    elif not report.problem:
+        _seal_backups()
     return report
+
+
+def _seal_backups() -> None:
+    """Seal the plain-text secrets in the backups made before schema migrations (copies of an older database):
+    a restored backup still reads them with the same key, and the files no longer carry them readable."""
+    from xsc_desktop import db
+    from xsc_desktop.models import Secret
+
+    table = Secret._meta.table_name
+    for path in db.backup_files(_config.database_url):
+        other = db.open_file(path)
+        try:
+            rows = other.execute_sql(f'SELECT id, scope, name, value FROM "{table}" WHERE value <> \'\' AND '
+                                     "substr(value, 1, ?) <> ?", (len(PREFIX), PREFIX)).fetchall()
+            sealed = [(seal(scope, name, value), row_id, value) for row_id, scope, name, value in rows]
+            if sealed:
+                with db.erasing_overwritten(other):
+                    for stored, row_id, value in sealed:
+                        other.execute_sql(f'UPDATE "{table}" SET value = ? WHERE id = ? AND value = ?',
+                                          (stored, row_id, value))
+                log.info("Sealed %s plain-text secret(s) in the backup %s", len(sealed), path.name)
+        except Exception as exc:  # a damaged or foreign file: left as it is, said in the log
+            log.warning("The backup %s could not be checked for plain-text secrets (%s)", path.name,
+                        type(exc).__name__)
+        finally:
+            other.close()
 
 
 def describe_sealing_store() -> str:

@@ -154,6 +154,8 @@ def plain_text_database(data_dir: Path) -> Path:
 
 def test_plain_text_secrets_from_an_old_database_are_sealed_on_start(data_dir):
     path = plain_text_database(data_dir)
+    backup = data_dir / "xsc-desktop.sqlite3.v1.bak"  # as connect() leaves one before a schema migration
+    shutil.copy(path, backup)
     reopen(data_dir)
     stored = [row.value for row in Secret.select()]
     assert len(stored) == 3 and all(v.startswith("xsc-secret:1:f:") for v in stored)
@@ -164,6 +166,15 @@ def test_plain_text_secrets_from_an_old_database_are_sealed_on_start(data_dir):
     raw = database_bytes(data_dir)
     for value in (API, PASSWORD, "tok-plain-0042"):
         assert value.encode() not in raw  # not even in freed pages or the write-ahead log
+    # The backup made before migrating is sealed too, and still restores with the same key.
+    assert not any(value.encode() in backup.read_bytes() for value in (API, PASSWORD, "tok-plain-0042"))
+    db.close()
+    shutil.copy(backup, path)
+    for extra in data_dir.glob("xsc-desktop.sqlite3-*"):
+        extra.unlink()
+    reopen(data_dir)
+    assert settings.get("smtp.password") == PASSWORD
+    stored = [row.value for row in Secret.select()]
     # Idempotent: the next start changes nothing.
     reopen(data_dir)
     assert [row.value for row in Secret.select()] == stored
