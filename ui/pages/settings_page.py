@@ -27,6 +27,7 @@ from xsc_desktop.settings import SETTINGS, SettingDef
 GROUPS: dict[str, str] = {
     "queue": "Integration queue", "jobs": "Scheduler", "reports": "Spreadsheet reports", "delivery": "Lead delivery",
     "operator": "Operator", "ui": "Window", "smtp": "E-mail (SMTP)", "mail": "E-mail templates",
+    "secrets": "Secrets",
 }
 
 # Where the key's own words read badly as a label.
@@ -37,6 +38,7 @@ LABELS: dict[str, str] = {
     "operator.email": "E-mail for alerts",
     "smtp.reply_to": "Reply-To",
     "smtp.timeout": "Timeout (seconds)",
+    "secrets.key_file": "Team key file",
     "mail.confirmation_subject": "Confirmation subject",
     "mail.confirmation_body": "Confirmation body",
 }
