@@ -228,16 +228,19 @@ def _write_key_file(path: Path, keys: list[bytes], *, replace: bool) -> None:
             os.fsync(handle.fileno())
         if replace:
             os.replace(tmp, path)
-            return
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
+        else:
+            try:
+                os.link(tmp, path)  # fails when the file exists: the first writer's key is the key
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
-    with _lock:
-        _local_cache.clear()
+        with _lock:
+            _local_cache.clear()
 
 
 def _local_key_for_sealing() -> Key:
