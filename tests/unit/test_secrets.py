@@ -17,7 +17,7 @@ from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from tests.helpers.endpoint import Reply
 from tests.helpers.lead_world import add_leads, wire_lander
-from xsc_desktop import db, delivery, integrations, parsers_store, secrets, settings
+from xsc_desktop import db, delivery, integrations, parsers_store, secret_keys, secrets, settings
 from xsc_desktop.context import Context
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Activity, Lead, Secret
@@ -57,7 +57,7 @@ def test_a_key_file_others_can_read_is_made_private_again(ctx, data_dir):
     settings.set("smtp.password", PASSWORD)
     key_file = data_dir / "secret.key"
     key_file.chmod(0o644)
-    secrets._local_cache.clear()
+    secret_keys._local_cache.clear()
     assert settings.get("smtp.password") == PASSWORD
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
