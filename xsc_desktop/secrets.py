@@ -140,10 +140,11 @@ def _sealing_store(create: bool = True) -> tuple[str, Any]:
     return STORE_KEY_FILE, local_key_for_sealing()
 
 
-def seal(scope: str, name: str, value: str) -> str:
-    """The stored form of a secret value (writing the keyring entry when the keyring keeps it)."""
+def seal(scope: str, name: str, value: str, where: tuple[str, Any] | None = None) -> str:
+    """The stored form of a secret value (writing the keyring entry when the keyring keeps it). `where` is
+    _sealing_store()'s answer when the caller seals many values at once."""
     register_secret(value)
-    store, holder = _sealing_store()
+    store, holder = where or _sealing_store()
     if store == STORE_KEYRING:
         entry = f"{_database_id()}/{scope}/{name}"
         try:
@@ -344,13 +345,13 @@ def migrate_plain() -> Migration:
     from xsc_desktop import db
 
     sealed: list[tuple[Any, str]] = []
-    for row in rows:
-        try:
-            sealed.append((row, seal(row.scope, row.name, row.value)))
-        except UserError as exc:
-            report.left = len(rows) - len(sealed)
-            report.problem = str(exc)
-            break
+    try:
+        where = _sealing_store()
+        for row in rows:
+            sealed.append((row, seal(row.scope, row.name, row.value, where)))
+    except UserError as exc:
+        report.left = len(rows) - len(sealed)
+        report.problem = str(exc)
     with db.erasing_overwritten():
         for row, stored in sealed:
             changed = (Secret.update(value=stored, updated_at=utcnow())
@@ -381,7 +382,8 @@ def _seal_backups() -> None:
         try:
             rows = other.execute_sql(f'SELECT id, scope, name, value FROM "{table}" WHERE value <> \'\' AND '
                                      "substr(value, 1, ?) <> ?", (len(PREFIX), PREFIX)).fetchall()
-            sealed = [(seal(scope, name, value), row_id, value) for row_id, scope, name, value in rows]
+            where = _sealing_store() if rows else None
+            sealed = [(seal(scope, name, value, where), row_id, value) for row_id, scope, name, value in rows]
             if sealed:
                 with db.erasing_overwritten(other):
                     for stored, row_id, value in sealed:
@@ -506,6 +508,7 @@ def rekey() -> Rekey:
         path = key_file_path()
         assert path is not None
         write_key_file(path, [new_key()] + [k.raw for k in local_keys()], replace=True)
+        store, holder = _sealing_store()  # the fresh key
     report.where = describe_sealing_store()
     for row in list(Secret.select().where(Secret.value != "")):
         try:
@@ -516,7 +519,7 @@ def rekey() -> Rekey:
         kind, ref = kind_of(row.value)
         if (store == STORE_TEAM and kind == "f" and ref == holder.id) or (store == STORE_KEYRING and kind == "k"):
             continue  # already where new secrets go
-        stored = seal(row.scope, row.name, value)
+        stored = seal(row.scope, row.name, value, (store, holder))
         with database.atomic():
             changed = (Secret.update(value=stored, updated_at=utcnow())
                        .where((Secret.id == row.id) & (Secret.value == row.value)).execute())
