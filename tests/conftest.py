@@ -17,6 +17,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XSC_NO_DEMO", "1")
+# Secrets go to the key file in the test's data dir, never to the keyring of the machine running the tests.
+os.environ.setdefault("XSC_SECRET_STORE", "file")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"

@@ -18,7 +18,7 @@ from xsc_desktop.errors import UsageError, UserError
 # Each module in xsc_desktop/commands/ registers its subcommands; listed here so start-up imports only these.
 COMMAND_MODULES: tuple[str, ...] = (
     "landers", "clients", "settings", "demo", "parsers", "intake", "integrations", "queue", "jobs", "mail",
-    "daemon", "leads", "deliver", "sheets", "db",
+    "daemon", "leads", "deliver", "sheets", "db", "secrets",
 )
 
 

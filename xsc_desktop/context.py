@@ -36,6 +36,7 @@ class Context:
         if not self._opened:
             db.connect(self.database_url)
             self._opened = True
+            _seal_plain_secrets(self)
         return db.database
 
     def path(self, *parts: str) -> Path:
@@ -43,3 +44,17 @@ class Context:
         folder = self.data_dir.joinpath(*parts)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+def _seal_plain_secrets(ctx: Context) -> None:
+    """Point the secret store at this data dir and seal secrets an older version kept as plain text. This runs
+    after connecting, not as a schema migration: sealing needs the key, which lives outside the database."""
+    from xsc_desktop import secrets
+
+    secrets.configure(ctx.data_dir, ctx.database_url)
+    try:
+        secrets.migrate_plain()
+    except Exception:  # never keeps the app from opening: the plain values stay usable, the next start tries again
+        import logging
+
+        logging.getLogger(__name__).exception("Sealing the plain-text secrets failed; they stay as they were")

@@ -163,3 +163,38 @@ def close() -> None:
     """Close this thread's connection, if open."""
     if database.obj is not None and not database.is_closed():
         database.close()
+
+
+def backup_files(url: str) -> list[Path]:
+    """The backups connect() left beside a SQLite database before migrating it (oldest schema first)."""
+    import glob
+
+    path = sqlite_path(url)
+    return sorted(path.parent.glob(f"{glob.escape(path.name)}.v*.bak")) if path else []
+
+
+def open_file(path: Path) -> Database:
+    """Another SQLite file (a backup) opened on its own, with the models left bound where they are."""
+    return SqliteDatabase(str(path), pragmas={"busy_timeout": 5000}, check_same_thread=False)
+
+
+@contextlib.contextmanager
+def erasing_overwritten(db: Database | None = None) -> Iterator[None]:
+    """Within (one transaction): what is overwritten or deleted is zeroed in the database file (SQLite's
+    secure_delete), and the write-ahead log is folded into the file after, so an old value (a plain-text secret)
+    cannot be read from it. `db` defaults to the open database."""
+    db = db if db is not None else database.obj
+    if not isinstance(db, SqliteDatabase):
+        with db.atomic():
+            yield
+        return
+    db.execute_sql("PRAGMA secure_delete = ON")
+    try:
+        with db.atomic():
+            yield
+    finally:
+        db.execute_sql("PRAGMA secure_delete = OFF")
+    try:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except (DatabaseError, OperationalError):  # another connection is reading: the next checkpoint folds it in
+        pass

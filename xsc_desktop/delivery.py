@@ -95,7 +95,11 @@ def _route_for(integration: Integration) -> _Route | None:
     except SpecError as exc:
         log.warning("Integration %s has an unreadable parser: %s", integration.id, exc)
         return None
-    values, secrets = integration_inputs(integration)
+    try:
+        values, secrets = integration_inputs(integration)
+    except UserError as exc:  # a secret unreadable here (no key, keyring locked): its leads wait, none is sent
+        log.warning("Integration %s holds its leads: %s", integration.id, exc)
+        return None
     compiled = compile_spec(spec)
     return _Route(integration.id, integration.lander_id, f"{integration.lander.name} → {integration.parser.name}",
                   spec, compiled, values, secrets, _host_of(compiled, spec, values, secrets))

@@ -9,8 +9,10 @@
                                           #  "no client contact for the confirmation"] or [] when ready to test
     integrations.view(lander_id)          # the masked, JSON-ready picture (`integrations show --json`)
 
-Secrets live in the Secret table under scope "integration:<integration id>"; the parser's own secrets
-(scope "parser:<name>", see parsers_store) are merged beneath them. Settings are plain values in
+Secrets are kept through `xsc_desktop.secrets` (sealed: never plain text in the database) under scope
+"integration:<integration id>"; the parser's own secrets (scope "parser:<name>", see parsers_store) are merged
+beneath them. A secret this copy of the app cannot read (no key, keyring locked) raises SecretUnavailable from
+`secrets_for` with one sentence; masks and `missing_info` need no value and keep working. Settings are plain values in
 Integration.settings. Choosing a preset as the parser saves a copy of it named "<client> (<preset>)" (presets
 are read-only), so the lander's parser can later be edited without touching other clients.
 """
@@ -21,8 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xsc_desktop import activity, events
+from xsc_desktop import secrets as secret_store
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Integration, Lander, Parser, PostingDoc, Secret, database, utcnow
+from xsc_desktop.models import Integration, Lander, Parser, PostingDoc, database, utcnow
 from xsc_desktop.settings import MASK
 
 NO_POSTING_DOC = "no posting doc"
@@ -72,7 +75,7 @@ def set_integration(lander: Lander | int, *, parser: str | None = None, settings
                     replace_settings: bool = False) -> Integration:
     """Create or change the lander's integration; settings merge into the existing ones unless `replace_settings`.
 
-    An empty secret value forgets that secret. Secrets are written to the Secret table only; the activity note
+    An empty secret value forgets that secret. Secrets are sealed by `xsc_desktop.secrets`; the activity note
     names what changed, never a value.
     """
     lander = _lander(lander)
@@ -104,9 +107,7 @@ def set_integration(lander: Lander | int, *, parser: str | None = None, settings
             name = str(name).strip()
             if not name:
                 continue
-            Secret.delete().where((Secret.scope == secret_scope(integration)) & (Secret.name == name)).execute()
-            if value:
-                Secret.create(scope=secret_scope(integration), name=name, value=str(value), updated_at=stamp)
+            secret_store.put(secret_scope(integration), name, str(value) if value else "")
             changes.append(f"secret {name} {'set' if value else 'forgotten'}")
         if sample_lead is not None:
             if not isinstance(sample_lead, dict):
@@ -134,13 +135,42 @@ def spec_for(integration: Integration):  # -> parsers.spec.ParserSpec
 
 
 def secrets_for(integration: Integration) -> dict[str, str]:
-    """The secrets to render with: the parser's own, overridden by the integration's. Never print them."""
+    """The secrets to render with: the parser's own, overridden by the integration's. Never print them.
+
+    SecretUnavailable (a UserError) says in one sentence when one of them cannot be read here."""
     from xsc_desktop import parsers_store
 
     parser = Parser.get_by_id(integration.parser_id)
     values = dict(parsers_store.parser_secrets(parser.name))
-    values.update({s.name: s.value for s in Secret.select().where(Secret.scope == secret_scope(integration))})
+    values.update(secret_store.read(secret_scope(integration)))
     return values
+
+
+def secret_names(integration: Integration) -> list[str]:
+    """The names of the secrets set for an integration (its parser's and its own), without reading a value."""
+    from xsc_desktop import parsers_store
+
+    parser = Parser.get_by_id(integration.parser_id)
+    return sorted(set(parsers_store.parser_secret_names(parser.name)) | set(secret_store.names(secret_scope(integration))))
+
+
+def secrets_problem(integration: Integration) -> str:
+    """Why the integration's secrets cannot be read here (one sentence), or "" when they can."""
+    try:
+        secrets_for(integration)
+    except secret_store.SecretUnavailable as exc:
+        return str(exc)
+    return ""
+
+
+def held_by_secrets() -> list[str]:
+    """One sentence per active integration whose leads wait because a secret cannot be read here."""
+    out = []
+    for integration in Integration.select().where(Integration.active == True):  # noqa: E712
+        problem = secrets_problem(integration)
+        if problem:
+            out.append(f"Integration {integration.id} holds its leads. {problem}")
+    return out
 
 
 def settings_for(integration: Integration) -> dict[str, Any]:
@@ -173,8 +203,12 @@ def missing_info(lander: Lander | int) -> list[str]:
             problems = errors(spec)
             if problems:
                 missing.append(f"the parser {integration.parser.name} has a problem: {problems[0]}")
-            for name in missing_settings(spec, settings_for(integration), secrets_for(integration)):
+            present = dict.fromkeys(secret_names(integration), MASK)
+            for name in missing_settings(spec, settings_for(integration), present):
                 missing.append(f"{name} is empty")
+            problem = secrets_problem(integration)
+            if problem:
+                missing.append(problem)
     if not lander.campaign.client.contacts:
         missing.append(NO_CONTACT)
     return missing
@@ -212,7 +246,7 @@ class IntegrationView:
 
 def masked_secrets(integration: Integration) -> dict[str, str]:
     """Each secret name with a mask (empty text when the secret is empty)."""
-    return {name: (MASK if value else "") for name, value in secrets_for(integration).items()}
+    return dict.fromkeys(secret_names(integration), MASK)
 
 
 def view(lander: Lander | int) -> IntegrationView:

@@ -4,8 +4,8 @@ Presets (parsers/presets) are read-only and listed beside the saved parsers; a p
 taken by a saved parser: duplicate the preset to edit it.
 
 Secrets: a secret static field whose spec carries a literal value (a key that belongs to the parser
-itself rather than to one integration) has that value moved to the Secret table (scope
-"parser:<name>") on save and import, so specs, version history and exports never hold it. Rendering
+itself rather than to one integration) has that value moved to the secret store (xsc_desktop.secrets, scope
+"parser:<name>", sealed) on save and import, so specs, version history and exports never hold it. Rendering
 finds it again through `parser_secrets(name)`, merged under the integration's own secrets.
 """
 
@@ -20,8 +20,9 @@ from typing import Any
 from parsers.presets import is_preset, load_presets, preset
 from parsers.spec import ParserSpec, SpecError, errors
 from xsc_desktop import activity, events
+from xsc_desktop import secrets as secret_store
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Integration, Parser, ParserVersion, Secret, database, utcnow
+from xsc_desktop.models import Integration, Parser, ParserVersion, database, utcnow
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 
@@ -99,17 +100,20 @@ def get_summary(name: str) -> ParserSummary:
 
 
 def parser_secrets(name: str) -> dict[str, str]:
-    """The secret values kept for the parser itself (by secret name); never print them."""
-    return {s.name: s.value for s in Secret.select().where(Secret.scope == _scope(name))}
+    """The secret values kept for the parser itself (by secret name); never print them. SecretUnavailable (a
+    UserError) says in one sentence when one cannot be read here."""
+    return secret_store.read(_scope(name))
+
+
+def parser_secret_names(name: str) -> list[str]:
+    """The names of the secrets kept for the parser itself, without reading a value."""
+    return secret_store.names(_scope(name))
 
 
 def set_parser_secret(name: str, secret: str, value: str) -> None:
     """Keep (or, with an empty value, forget) a secret that belongs to the parser itself."""
     _require_saved(name)
-    with database.atomic():
-        Secret.delete().where((Secret.scope == _scope(name)) & (Secret.name == secret)).execute()
-        if value:
-            Secret.create(scope=_scope(name), name=secret, value=value)
+    secret_store.put(_scope(name), secret, value)
 
 
 def history(name: str) -> list[ParserVersionInfo]:
@@ -135,7 +139,7 @@ def diff_versions(name: str, old: int, new: int) -> str:
 def save_parser(spec: ParserSpec, *, author: str | None = None, note: str = "") -> ParserSummary:
     """Save `spec` as a new version of the parser of its name (created at version 1 when new).
 
-    Saving an unchanged spec adds no version. Literal secret values go to the Secret table. Specs with
+    Saving an unchanged spec adds no version. Literal secret values go to the secret store. Specs with
     validation problems are saved too (the editor shows them; the queue refuses to post with errors).
     """
     name = (spec.name or "").strip()
@@ -151,8 +155,7 @@ def save_parser(spec: ParserSpec, *, author: str | None = None, note: str = "") 
         row = Parser.get_or_none(Parser.name == name)
         unchanged = row is not None and row.spec == data
         for secret, value in secrets.items():
-            Secret.delete().where((Secret.scope == _scope(name)) & (Secret.name == secret)).execute()
-            Secret.create(scope=_scope(name), name=secret, value=value)
+            secret_store.put(_scope(name), secret, value)
         if unchanged:
             return get_summary(name)
         if row is None:
@@ -189,10 +192,10 @@ def duplicate(name: str, new_name: str | None = None, *, author: str | None = No
     spec.name = target
     if source_is_preset:
         spec.preset = name
+    kept = {} if source_is_preset else parser_secrets(name)  # read first: a secret unreadable here changes nothing
     summary = save_parser(spec, author=author, note=f"duplicated from {name}")
-    if not source_is_preset:
-        for secret, value in parser_secrets(name).items():
-            set_parser_secret(target, secret, value)
+    for secret, value in kept.items():
+        set_parser_secret(target, secret, value)
     return summary
 
 
@@ -203,7 +206,7 @@ def delete_parser(name: str) -> None:
     if used:
         raise UserError(f"Parser {name} is used by {used} integration(s); wire them to another parser first.")
     with database.atomic():
-        Secret.delete().where(Secret.scope == _scope(name)).execute()
+        secret_store.forget(_scope(name))
         row.delete_instance(recursive=True)
     activity.record("parser", row.id, "deleted", note=name)
     events.publish("parser.changed", name=name, version=None)

@@ -466,11 +466,11 @@ def _prepare(task: Task) -> _Job:
         return job
     try:
         spec = integrations.spec_for(integration)
+        job.secrets = integrations.secrets_for(integration)
     except UserError as exc:
         job.problem = str(exc)
         return job
     job.spec = spec
-    job.secrets = integrations.secrets_for(integration)
     job.test_lead = build_test_lead(lander, job.test_ref)
     try:
         job.request = render(spec, job.test_lead, integrations.settings_for(integration), job.secrets, test=True)

@@ -1,4 +1,4 @@
-"""Typed settings with their defaults in one place, stored in the database (secrets in the Secret table)."""
+"""Typed settings with their defaults in one place, stored in the database (secrets sealed by xsc_desktop.secrets)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from xsc_desktop import secrets as secret_store
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Secret, Setting, utcnow
+from xsc_desktop.models import Setting
 
 MASK = "••••••••"
 
@@ -68,6 +69,9 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("smtp.security", str, "starttls", "SMTP connection security.", ("none", "starttls", "ssl")),
     SettingDef("smtp.user", str, "", "SMTP user name."),
     SettingDef("smtp.password", str, "", "SMTP password (kept as a secret).", secret=True),
+    SettingDef("secrets.key_file", str, "",
+               "A team key file every operator holds: secrets are encrypted with it, so all can read them "
+               "(needed on a shared database)."),
     SettingDef("smtp.from", str, "", "Sender address of outgoing e-mail."),
     SettingDef("smtp.reply_to", str, "", "Reply-To address of outgoing e-mail."),
     SettingDef("smtp.timeout", int, 20, "Seconds to wait for the SMTP server."),
@@ -139,32 +143,60 @@ def time_setting(key: str) -> time:
 
 
 def get(key: str) -> Any:
-    """The setting's value, or its default."""
+    """The setting's value, or its default. A secret that cannot be read here raises SecretUnavailable (a
+    UserError with one sentence), so nothing is sent with an empty password by mistake."""
     d = _definition(key)
     if d.secret:
-        row = Secret.get_or_none((Secret.scope == SECRET_SCOPE) & (Secret.name == key))
-        return row.value if row else d.default
+        value = secret_store.read_one(SECRET_SCOPE, key)
+        return d.default if value is None else value
     row = Setting.get_or_none(Setting.key == key)
     return d.default if row is None else row.value
 
 
+def for_form(key: str) -> Any:
+    """The value a settings form shows and compares with: like get(), but a secret that cannot be read here is
+    empty (saving the form unchanged then keeps the stored secret as it is)."""
+    try:
+        return get(key)
+    except secret_store.SecretUnavailable:
+        return ""
+
+
+def unreadable_secrets() -> list[str]:
+    """One sentence per secret setting that is set but cannot be read here."""
+    out = []
+    for d in SETTINGS:
+        if d.secret:
+            try:
+                get(d.key)
+            except secret_store.SecretUnavailable as exc:
+                out.append(str(exc))
+    return out
+
+
 def set(key: str, value: Any) -> Any:  # noqa: A001 - the operators' verb
-    """Store a setting after checking its type; returns the stored value."""
+    """Store a setting after checking its type; returns the stored value (secrets sealed, an empty one forgotten)."""
     d = _definition(key)
     value = coerce(key, value)
     if d.secret:
-        Secret.insert(scope=SECRET_SCOPE, name=key, value=value, updated_at=utcnow()).on_conflict(
-            conflict_target=[Secret.scope, Secret.name], update={Secret.value: value, Secret.updated_at: utcnow()}
-        ).execute()
+        secret_store.put(SECRET_SCOPE, key, value)
     else:
         Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key], preserve=[Setting.value]).execute()
     return value
 
 
+def is_set(key: str) -> bool:
+    """Whether a setting has a stored value (for a secret: without reading it)."""
+    if _definition(key).secret:
+        return key in secret_store.names(SECRET_SCOPE)
+    return Setting.get_or_none(Setting.key == key) is not None
+
+
 def shown(key: str) -> Any:
-    """The value as it may be shown or printed: secrets masked."""
-    value = get(key)
-    return (MASK if value else "") if DEFS[key].secret else value
+    """The value as it may be shown or printed: secrets masked (and never read)."""
+    if _definition(key).secret:
+        return MASK if is_set(key) else ""
+    return get(key)
 
 
 def all_shown() -> dict[str, Any]:

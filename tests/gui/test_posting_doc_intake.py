@@ -104,7 +104,8 @@ def test_doc_dropped_on_a_lander_row_is_reviewed_edited_and_applied(qtbot, windo
     shown = integrations.view(lander.id)
     assert shown.settings["CaptorraId"] == "310775"
     assert shown.secrets["api_key"] not in ("", "sk-live-98765")
-    assert Secret.get(Secret.name == "api_key").value == "sk-live-98765"
+    assert integrations.secrets_for(integration)["api_key"] == "sk-live-98765"
+    assert "sk-live-98765" not in Secret.get(Secret.name == "api_key").value  # sealed, never plain text
     assert integrations.missing_info(lander.id) == []  # complete for the next gather
 
     # The lander pane lists the doc, applied; a double-click opens its review again.

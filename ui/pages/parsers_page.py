@@ -308,7 +308,7 @@ class ParsersPage(QWidget):
         """Load a preset (read-only) or a saved parser into the editor."""
         try:
             spec = parsers_store.get_parser(name)
-            kept = set(parsers_store.parser_secrets(name)) if not is_preset else set()
+            kept = set(parsers_store.parser_secret_names(name)) if not is_preset else set()
         except UserError as exc:
             show_error(self, "Open parser", exc)
             return
@@ -385,7 +385,10 @@ class ParsersPage(QWidget):
 
     def test_secrets(self) -> dict[str, str]:
         """The secrets rendering uses: the parser's own kept secrets under the typed test values."""
-        kept = parsers_store.parser_secrets(self._current_name) if self._current_name and not self._current_is_preset else {}
+        try:
+            kept = parsers_store.parser_secrets(self._current_name) if self._current_name and not self._current_is_preset else {}
+        except UserError:  # kept where this copy cannot read it: the preview names the secret as empty
+            kept = {}
         typed = {k: v for k, v in self.editor.test_values.secrets().items() if v}
         return {**kept, **typed}
 

@@ -27,6 +27,7 @@ from xsc_desktop.settings import SETTINGS, SettingDef
 GROUPS: dict[str, str] = {
     "queue": "Integration queue", "jobs": "Scheduler", "reports": "Spreadsheet reports", "delivery": "Lead delivery",
     "operator": "Operator", "ui": "Window", "smtp": "E-mail (SMTP)", "mail": "E-mail templates",
+    "secrets": "Secrets",
 }
 
 # Where the key's own words read badly as a label.
@@ -37,6 +38,7 @@ LABELS: dict[str, str] = {
     "operator.email": "E-mail for alerts",
     "smtp.reply_to": "Reply-To",
     "smtp.timeout": "Timeout (seconds)",
+    "secrets.key_file": "Team key file",
     "mail.confirmation_subject": "Confirmation subject",
     "mail.confirmation_body": "Confirmation body",
 }
@@ -152,8 +154,8 @@ class SettingsPage(QWidget):
     def reload(self) -> None:
         """Show the stored values (a quick query)."""
         for d in SETTINGS:
-            self.set_value(d.key, settings.get(d.key))
-        self.problem.clear()
+            self.set_value(d.key, settings.for_form(d.key))
+        self.problem.setText(" ".join(settings.unreadable_secrets()))
 
     def save(self) -> list[str]:
         """Check and store every changed value; a bad one is named and nothing is stored."""
@@ -161,7 +163,7 @@ class SettingsPage(QWidget):
         try:
             for d in SETTINGS:
                 value = settings.coerce(d.key, self.value_of(d.key))
-                if value != settings.get(d.key):
+                if value != settings.for_form(d.key):
                     changed[d.key] = value
         except UserError as exc:
             self.problem.setText(str(exc))

@@ -14,6 +14,7 @@ def register(sub) -> None:
 
 
 def deliver_cmd(args, ctx) -> int:
+    import sys
     import threading
 
     from xsc_desktop import delivery
@@ -28,6 +29,17 @@ def deliver_cmd(args, ctx) -> int:
             print_json(report.as_json())
         else:
             print(report.summary(), flush=True)
+        for sentence in held_now():
+            print(f"xsc-desktop: {sentence}", file=sys.stderr, flush=True)
+
+    said: set[str] = set()
+
+    def held_now() -> list[str]:
+        from xsc_desktop.integrations import held_by_secrets
+
+        fresh = [s for s in held_by_secrets() if s not in said]
+        said.update(fresh)
+        return fresh
 
     if args.once:
         report = delivery.deliver_once()

@@ -86,12 +86,12 @@ def show_cmd(args, ctx) -> int:
     """`parsers show NAME [--json]`: the spec (secret values masked), settings needed, problems, versions."""
     from parsers.render import MASK
     from parsers.spec import secrets_needed, settings_needed, validate
-    from xsc_desktop.parsers_store import get_parser, get_summary, history, parser_secrets
+    from xsc_desktop.parsers_store import get_parser, get_summary, history, parser_secret_names
 
     ctx.open_database()
     spec = get_parser(args.name)
     summary = get_summary(args.name)
-    kept = set() if summary.is_preset else set(parser_secrets(args.name))
+    kept = set() if summary.is_preset else set(parser_secret_names(args.name))
     for item in spec.static:
         if item.secret and (item.value or item.name in kept):
             item.value = MASK  # shows that a value is kept, never the value

@@ -78,7 +78,8 @@ def test_apply_reviewed_uses_the_edits_and_keeps_secrets_apart(ctx, lander):
     view = integrations.view(lander.id)
     assert view.settings["CaptorraId"] == "310775"
     assert view.secrets["api_key"] != "sk-123456"
-    assert Secret.get(Secret.name == "api_key").value == "sk-123456"
+    assert integrations.secrets_for(integrations.get_integration(lander.id))["api_key"] == "sk-123456"
+    assert "sk-123456" not in Secret.get(Secret.name == "api_key").value  # sealed, never plain text
     assert "sk-123456" not in str(summary)
     [row] = docs_overview(lander.id)
     assert row.state == STATE_APPLIED and row.client == "Alvarez Accident Lawyers" and row.lander == "Dallas Auto"

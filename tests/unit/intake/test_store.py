@@ -86,7 +86,9 @@ def test_apply_creates_parser_integration_and_secrets_then_updates(ctx, lander):
     assert integration.parser_id == parser.id
     assert integration.settings["Operation"] == "CreateLead" and "Key" not in integration.settings
     secret = Secret.get(Secret.scope == f"integration:{integration.id}", Secret.name == "Key")
-    assert secret.value == "B7C2-99A1-4E5D-8F00"
+    from xsc_desktop.integrations import secrets_for
+
+    assert secrets_for(integration)["Key"] == "B7C2-99A1-4E5D-8F00" and "B7C2" not in secret.value
     assert "B7C2" not in str(parser.spec)
     assert all("B7C2" not in a.note for a in Activity.select())
     assert applied["missing"] == []

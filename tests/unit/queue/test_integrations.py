@@ -31,7 +31,8 @@ def test_secrets_are_kept_apart_and_masked(make_lander):
     assert integrations.secrets_for(integration) == {"apikey": "sk-live-123"}
     shown = integrations.view(lander.id).as_json()
     assert shown["secrets"] == {"apikey": "••••••••"} and "sk-live-123" not in str(shown)
-    assert Secret.get(Secret.scope == f"integration:{integration.id}").value == "sk-live-123"
+    stored = Secret.get(Secret.scope == f"integration:{integration.id}").value
+    assert stored.startswith("xsc-secret:1:f:") and "sk-live-123" not in stored  # sealed, not plain text
     assert "sk-live-123" not in " ".join(a.note for a in Activity.select())
     assert integrations.missing_info(lander) == []
     integrations.set_integration(lander.id, secrets={"apikey": ""})
