@@ -11,28 +11,39 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
+from peewee import Database, DatabaseError, IntegrityError, OperationalError, SqliteDatabase
 
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import ALL_MODELS, Meta, database
 
 log = logging.getLogger(__name__)
 
+BUSY_TIMEOUT_S = 5  # how long a write waits for another program's write lock before saying the database is locked
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": 5000,  # BUSY_TIMEOUT_S
     "synchronous": "normal",
     "cache_size": -16000,
 }
+
+
+# Our mark in the SQLite header (`PRAGMA application_id`, "XSCD"): a file without it is another program's.
+APPLICATION_ID = 0x58534344
 
 
 def _create_all(db: Database) -> None:
     db.create_tables(ALL_MODELS, safe=True)
 
 
+def _mark_application_id(db: Database) -> None:
+    """Stamp our application id into the SQLite header (databases made before it was set get it here)."""
+    if isinstance(db, SqliteDatabase):
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
-MIGRATIONS: list[Callable[[Database], None]] = [_create_all]
+MIGRATIONS: list[Callable[[Database], None]] = [_create_all, _mark_application_id]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -52,25 +63,86 @@ def _make_database(url: str) -> Database:
     if url.startswith("sqlite:///"):
         path = sqlite_path(url)
         name = str(path) if path else ":memory:"
-        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=5)
+        # lock_type: every transaction starts as a writer (BEGIN IMMEDIATE), so it waits out the busy timeout for
+        # another program's write lock instead of failing at once when a read would later upgrade to a write.
+        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=BUSY_TIMEOUT_S,
+                              lock_type="IMMEDIATE")
     from playhouse.db_url import connect as connect_url
 
     return connect_url(url)
 
 
 def _plain_error(url: str, exc: Exception) -> UserError:
+    return plain_error(exc, sqlite_path(url) or url) or UserError(
+        f"The database {sqlite_path(url) or url} could not be opened ({exc}); check the file and try again.")
+
+
+def plain_error(exc: BaseException, where: object = None) -> UserError | None:
+    """The one plain sentence for a database error (locked, damaged, read-only, disk full ...), or None when `exc`
+    is not one. `where` names the database; by default the open one. Used by the CLI, the window and the jobs."""
+    if isinstance(exc, UserError):
+        return exc
+    if not isinstance(exc, DatabaseError | sqlite3.Error) or isinstance(exc, IntegrityError | sqlite3.IntegrityError):
+        return None  # an integrity error is a fault of ours, not of the file
+    if where is None:
+        name = getattr(database.obj, "database", None) if database.obj is not None else None
+        where = name if isinstance(name, str) and name and name != ":memory:" else "of XSC Desktop"
     text = str(exc).lower()
-    where = sqlite_path(url) or url
     if "locked" in text or "busy" in text:
         return UserError(f"The database {where} is locked by another program; close it and try again.")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
+    if "not a database" in text or "malformed" in text or "corrupt" in text or "could not decode" in text:
         return UserError(
             f"The database {where} is damaged and was left untouched; restore a backup or start with another "
             "--data-dir."
         )
-    if "unable to open" in text or "readonly" in text or "read-only" in text:
+    if "readonly" in text or "read-only" in text:
+        return UserError(f"The database {where} is read-only; make the file and its folder writable, or use "
+                         "another --data-dir.")
+    if "unable to open" in text:
         return UserError(f"The database {where} cannot be opened for writing; check the folder's permissions.")
-    return UserError(f"The database {where} could not be opened ({exc}); check the file and try again.")
+    if "full" in text:
+        return UserError(f"The disk holding the database {where} is full; free some space and try again (nothing "
+                         "was half-written).")
+    if "i/o" in text or "disk" in text:
+        return UserError(f"The database {where} could not be read or written (a disk error); check the disk and "
+                         "try again.")
+    return UserError(f"The database {where} reported a problem ({exc}); check the file and try again.")
+
+
+def _check_ours(path: Path) -> None:
+    """Refuse, untouched, an existing SQLite file that is not ours: it must carry our application id, or be one of
+    ours from before the id (a `meta` table with a schema_version), or be empty. Read through a read-only
+    connection, so another program's file is never changed (no journal mode switch, no tables added)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+    except OSError:
+        return  # the open below names the problem
+    wal = path.with_name(path.name + "-wal")
+    try:
+        live_wal = wal.is_file() and wal.stat().st_size > 0
+    except OSError:
+        live_wal = False
+    # Without a -wal file the main file says it all: read it as immutable (no -shm or -wal file is created).
+    mode = "mode=ro" if live_wal else "immutable=1"
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            if app_id == APPLICATION_ID:
+                return
+            if app_id == 0:
+                tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not tables:
+                    return  # an empty database: ours to fill
+                if "meta" in tables and con.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone():
+                    return
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise _plain_error(f"sqlite:///{path}", exc) from exc
+    raise UserError(f"The file {path} is not an XSC Desktop database (it belongs to another program) and was left "
+                    "untouched; point --data-dir or --database at an XSC Desktop data folder.")
 
 
 def current_version(db: Database) -> int:
@@ -78,7 +150,21 @@ def current_version(db: Database) -> int:
     if not db.table_exists("meta"):
         return 0
     row = Meta.get_or_none(Meta.key == "schema_version")
-    return int(row.value) if row else 0
+    if row is None:
+        return 0
+    try:
+        version = int(str(row.value).strip())
+    except ValueError:
+        version = -1
+    if version < 0:
+        raise UserError(f"The database {_where(db)} records a schema version this app cannot read "
+                        f"({str(row.value)[:40]!r}); restore a backup or use another --data-dir.")
+    return version
+
+
+def _where(db: Database) -> str:
+    name = getattr(db, "database", "")
+    return name if isinstance(name, str) and name else "of XSC Desktop"
 
 
 def connect(url: str) -> Database:
@@ -86,6 +172,9 @@ def connect(url: str) -> Database:
 
     A file from a newer version, a damaged file or a locked one raises UserError and is never overwritten.
     """
+    path = sqlite_path(url)
+    if path is not None:
+        _check_ours(path)
     db = _make_database(url)
     database.initialize(db)
     try:
@@ -94,6 +183,9 @@ def connect(url: str) -> Database:
     except (DatabaseError, OperationalError) as exc:
         db.close()
         raise _plain_error(url, exc) from exc
+    except UserError:
+        db.close()
+        raise
     if version > SCHEMA_VERSION:
         db.close()
         raise UserError(
@@ -101,7 +193,6 @@ def connect(url: str) -> Database:
             "update the app or use another --data-dir."
         )
     if version < SCHEMA_VERSION:
-        path = sqlite_path(url)
         if version > 0 and path and path.exists():
             backup = path.with_name(f"{path.name}.v{version}.bak")
             # SQLite's backup API, not a file copy: committed pages still in the -wal file must be in the backup.

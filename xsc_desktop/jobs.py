@@ -592,8 +592,15 @@ class Scheduler:
                     detail = job.fn(now)
                     row.state, row.detail = "done", ((note + ": ") if note else "") + str(detail or "")
                 except Exception as exc:
-                    log.exception("Job %s (%s) failed", job.name, slot_key)
-                    row.state, row.detail = "failed", f"{type(exc).__name__}: {exc}"[:500]
+                    from xsc_desktop.faults import user_error
+
+                    known = user_error(exc)
+                    if known is not None:
+                        log.warning("Job %s (%s) failed: %s", job.name, slot_key, known)
+                    else:
+                        log.exception("Job %s (%s) failed", job.name, slot_key)
+                    row.state = "failed"
+                    row.detail = (str(known) if known is not None else f"{type(exc).__name__}: {exc}")[:500]
                 finally:
                     _current.stop_event = previous
                     self._running = None
