@@ -42,8 +42,20 @@ def _mark_application_id(db: Database) -> None:
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+def _report_schedule_active_since(db: Database) -> None:
+    """ReportSchedule.active_since: a new schedule's first slot is the next one, never one already past."""
+    from xsc_desktop.models import ReportSchedule
+
+    table = ReportSchedule._meta.table_name
+    if "active_since" not in {c.name for c in db.get_columns(table)}:
+        from peewee import DateTimeField
+        from playhouse.migrate import SchemaMigrator, migrate
+
+        migrate(SchemaMigrator.from_database(db).add_column(table, "active_since", DateTimeField(null=True)))
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
-MIGRATIONS: list[Callable[[Database], None]] = [_create_all, _mark_application_id]
+MIGRATIONS: list[Callable[[Database], None]] = [_create_all, _mark_application_id, _report_schedule_active_since]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
