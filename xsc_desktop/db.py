@@ -7,6 +7,7 @@ PostgreSQL for teams of operators can come later without touching the services.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +97,12 @@ def plain_error(exc: BaseException, where: object = None) -> UserError | None:
         return exc
     if not isinstance(exc, DatabaseError | sqlite3.Error) or isinstance(exc, IntegrityError | sqlite3.IntegrityError):
         return None  # an integrity error is a fault of ours, not of the file
+    # SQLite rolls a transaction back itself on some errors (a full disk): the ROLLBACK that follows then fails
+    # with "no transaction is active" and hides the cause, which is the error it happened while handling.
+    seen = 0
+    while "no transaction is active" in str(exc) and isinstance(exc.__context__, DatabaseError | sqlite3.Error) \
+            and seen < 5:
+        exc, seen = exc.__context__, seen + 1
     if where is None:
         name = getattr(database.obj, "database", None) if database.obj is not None else None
         where = name if isinstance(name, str) and name and name != ":memory:" else "of XSC Desktop"
@@ -157,6 +164,20 @@ def _check_ours(path: Path) -> None:
                     "untouched; point --data-dir or --database at an XSC Desktop data folder.")
 
 
+def _private_file(path: Path) -> None:
+    """The database file readable by its owner only (SQLite gives its -wal and -shm files the same mode)."""
+    from xsc_desktop.paths import make_private
+
+    try:
+        if not path.exists() and path.parent.is_dir():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # SQLite takes an empty file as new
+    except OSError:
+        return  # the open names the problem
+    for name in ("", "-wal", "-shm"):
+        if path.with_name(path.name + name).exists():
+            make_private(path.with_name(path.name + name))
+
+
 def current_version(db: Database) -> int:
     """The schema version recorded in the database (0 for an empty one)."""
     if not db.table_exists("meta"):
@@ -187,6 +208,7 @@ def connect(url: str) -> Database:
     path = sqlite_path(url)
     if path is not None:
         _check_ours(path)
+        _private_file(path)
     db = _make_database(url)
     database.initialize(db)
     try:
@@ -208,6 +230,7 @@ def connect(url: str) -> Database:
         if version > 0 and path and path.exists():
             backup = path.with_name(f"{path.name}.v{version}.bak")
             # SQLite's backup API, not a file copy: committed pages still in the -wal file must be in the backup.
+            _private_file(backup)
             target = sqlite3.connect(backup)
             try:
                 db.connection().backup(target)
