@@ -28,6 +28,8 @@ import json
 import logging
 import re
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -222,7 +224,7 @@ def _open_csv(path: Path) -> _Source:
     counter: list[Any] = [0, 0, None]  # bytes read, lines read as cp1252, the block being read
     total = path.stat().st_size
     if utf16:
-        stream = open(path, encoding=utf16, newline="")  # noqa: SIM115 - closed when the generator ends
+        stream = open(path, encoding=utf16, errors="replace", newline="")  # noqa: SIM115 - closed by the generator
 
         def lines() -> Iterator[str]:
             with stream:
@@ -297,8 +299,6 @@ XLSX_MAX_CELLS = 20_000_000  # cells read, empty padding included (a huge declar
 def _check_xlsx_budget(path: Path) -> None:
     """UserError before anything is unpacked when the workbook is a zip bomb (sizes as the zip declares them;
     the zip reader never returns more than a part's declared size)."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
@@ -317,16 +317,36 @@ class _XlsxBudget(Exception):
     pass
 
 
-def _open_xlsx(path: Path) -> _Source:
-    import zipfile
+# What openpyxl and the zip reader raise on a damaged workbook (a cut zip, a broken deflate stream, bad XML, a part
+# missing or of the wrong kind): all mean "not a readable workbook".
+_XLSX_BROKEN = (zipfile.BadZipFile, zlib.error, LookupError, OSError, ValueError, TypeError, SyntaxError, EOFError,
+                NotImplementedError,
+                AttributeError)
 
+
+def _open_xlsx(path: Path) -> _Source:
     from openpyxl import load_workbook
 
     _check_xlsx_budget(path)
+    # Our own handle: openpyxl leaves its file open when a damaged workbook stops it half-way.
+    handle = open(path, "rb")  # noqa: SIM115 - closed with the book
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except _XLSX_BROKEN as exc:
+        handle.close()
         raise UserError(f"{path.name} is not a readable Excel workbook ({exc}); save it again as .xlsx.") from None
+    except BaseException:
+        handle.close()
+        raise
+    real_close = book.close
+
+    def close_book() -> None:
+        try:
+            real_close()
+        finally:
+            handle.close()
+
+    book.close = close_book
     if not book.worksheets:
         book.close()
         raise UserError(f"{path.name} has no sheet; put the leads on its first sheet and import again.")
@@ -364,7 +384,7 @@ def _open_xlsx(path: Path) -> _Source:
     except _XlsxBudget as exc:
         book.close()
         raise UserError(str(exc).split(";")[0] + "; save the leads as CSV and import that.") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
+    except _XLSX_BROKEN as exc:
         book.close()
         raise UserError(f"{path.name} is not a readable Excel workbook ({exc}); save it again as .xlsx.") from None
     if header is None:
@@ -387,7 +407,7 @@ def _open_xlsx(path: Path) -> _Source:
                 yield seen[0], {c: v for c, v in zip(columns, values, strict=False)}
         except _XlsxBudget as exc:
             errors.append((seen[0] + 1, str(exc)))
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
+        except _XLSX_BROKEN as exc:
             errors.append((seen[0] + 1, f"{path.name} stops being a readable workbook at row {seen[0] + 1} ({exc}); "
                                         "the rows before it were kept — save it again as .xlsx"))
         finally:
@@ -507,7 +527,7 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]
     if _first_json_char(path, encoding) == "[":
         return "utf-8" if not utf16 else utf16, _json_array_items(path, encoding, counter), counter
     if utf16:
-        text = path.read_text(encoding=utf16)
+        text = path.read_text(encoding=utf16, errors="replace")
         counter[0] = path.stat().st_size
         lines: Iterator[str] = iter(text.splitlines(keepends=True))
     else:
