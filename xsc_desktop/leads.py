@@ -1377,10 +1377,14 @@ def pull_all_feeds(now: datetime | None = None) -> list[ImportReport]:
         except UserError as exc:
             report = ImportReport(file="", lander_id=lander.id, error=str(exc))
         except Exception as exc:  # one broken feed (or a bug it triggers) must not keep the others from polling
-            log.exception("Pulling the feed of lander %s failed unexpectedly", lander.id)
-            report = ImportReport(file="", lander_id=lander.id,
-                                  error=f"Pulling this lander's feed failed unexpectedly ({exc.__class__.__name__}); "
-                                        "the other feeds were polled and this one is tried again at the next poll.")
+            from xsc_desktop.faults import user_error
+
+            known = user_error(exc)  # a locked database, a full disk: its own sentence
+            if known is None:
+                log.exception("Pulling the feed of lander %s failed unexpectedly", lander.id)
+            report = ImportReport(file="", lander_id=lander.id, error=str(known) if known else (
+                f"Pulling this lander's feed failed unexpectedly ({exc.__class__.__name__}); "
+                "the other feeds were polled and this one is tried again at the next poll."))
         if report.error:
             log.warning("Feed of lander %s: %s", lander.id, report.error)
         reports.append(report)

@@ -167,3 +167,26 @@ def test_every_sqlite_error_class_has_a_sentence():
         error = db.plain_error(exc, "/x.sqlite3")
         assert isinstance(error, UserError) and words in str(error), (exc, error)
     assert db.plain_error(ValueError("x")) is None
+
+
+def test_scheduler_job_hitting_a_locked_database_records_the_sentence(ctx):
+    from datetime import datetime
+
+    from xsc_desktop import jobs
+
+    def locked(_now):
+        raise sqlite3.OperationalError("database is locked")
+
+    job = jobs.JobDef("probe", locked, every_seconds_setting="probe.seconds", default_time=60, label="Probe")
+    scheduler = jobs.Scheduler(clock=jobs.ManualClock(datetime(2026, 11, 20, 9, 0)), jobs={"probe": job})
+    row = scheduler.run_now("probe")
+    assert row.state == "failed"
+    assert "locked by another program" in row.detail and "OperationalError" not in row.detail
+
+
+def test_window_error_sentence_names_the_database_fault():
+    pytest.importorskip("PySide6")
+    from ui.widgets import error_sentence
+
+    sentence = error_sentence(sqlite3.DatabaseError("database disk image is malformed"))
+    assert "is damaged" in sentence and "unexpected" not in sentence
