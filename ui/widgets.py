@@ -69,6 +69,11 @@ def error_sentence(error: BaseException | str) -> str:
     and summed up, since its raw text means nothing to an operator (and might carry a URL with a key)."""
     if isinstance(error, str | UserError):
         return str(error)
+    from xsc_desktop.faults import user_error
+
+    known = user_error(error)  # a locked or damaged database, a full disk
+    if known is not None:
+        return str(known)
     logging.getLogger("ui").error("Unexpected error", exc_info=(type(error), error, error.__traceback__))
     return (f"Something unexpected went wrong ({type(error).__name__}); nothing was lost. "
             "Try again, and if it happens again send the log file (Help > Open log folder) to the developers.")

@@ -105,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
+        from xsc_desktop.faults import user_error
+
+        known = user_error(exc)  # a locked or damaged database, a full disk: a sentence, not "unexpected"
+        if known is not None:
+            print(f"xsc-desktop: {known}", file=sys.stderr)
+            return 1
         # Unexpected: the traceback goes to the log (secrets masked there), the operator gets one sentence.
         import logging
 

@@ -42,7 +42,7 @@ class Context:
     def path(self, *parts: str) -> Path:
         """A folder inside the data dir, created when missing."""
         folder = self.data_dir.joinpath(*parts)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         return folder
 
 

@@ -16,9 +16,12 @@ from typing import Any
 from peewee import Database, DatabaseError, InterfaceError, OperationalError, SqliteDatabase
 
 from xsc_desktop import storage
+from xsc_desktop.dbfiles import APPLICATION_ID, check_ours, plain_error, private_file
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import ALL_MODELS, Meta, database
 from xsc_desktop.storage import SQLITE_PRAGMAS, sqlite_path  # noqa: F401  (kept importable from here)
+
+__all__ = ["APPLICATION_ID", "plain_error"]  # the sentences of database errors, for the CLI, window and jobs
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +42,28 @@ def _delivery_indexes(db: Database) -> None:
     db.execute_sql('DROP INDEX IF EXISTS "delivery_lead_id"')
 
 
+def _mark_application_id(db: Database) -> None:
+    """Stamp our application id into the SQLite header (databases made before it was set get it here)."""
+    if isinstance(db, SqliteDatabase):
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _report_schedule_active_since(db: Database) -> None:
+    """ReportSchedule.active_since: a new schedule's first slot is the next one, never one already past."""
+    from xsc_desktop.models import ReportSchedule
+
+    table = ReportSchedule._meta.table_name
+    if "active_since" not in {c.name for c in db.get_columns(table)}:
+        from peewee import DateTimeField
+        from playhouse.migrate import SchemaMigrator, migrate
+
+        migrate(SchemaMigrator.from_database(db).add_column(table, "active_since", DateTimeField(null=True)))
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
-MIGRATIONS: list[Callable[[Database], None]] = [_create_all, _delivery_indexes]
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -56,18 +79,9 @@ def _make_database(url: str) -> Database:
 def _plain_error(url: str, exc: Exception) -> UserError:
     if storage.engine_of(url) == storage.POSTGRESQL:
         return storage.postgres_error(url, exc)
-    text = str(exc).lower()
     where = sqlite_path(url) or url
-    if "locked" in text or "busy" in text:
-        return UserError(f"The database {where} is locked by another program; close it and try again.")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return UserError(
-            f"The database {where} is damaged and was left untouched; restore a backup or start with another "
-            "--data-dir."
-        )
-    if "unable to open" in text or "readonly" in text or "read-only" in text:
-        return UserError(f"The database {where} cannot be opened for writing; check the folder's permissions.")
-    return UserError(f"The database {where} could not be opened ({exc}); check the file and try again.")
+    return plain_error(exc, where) or UserError(
+        f"The database {where} could not be opened ({exc}); check the file and try again.")
 
 
 def current_version(db: Database) -> int:
@@ -75,7 +89,21 @@ def current_version(db: Database) -> int:
     if not db.table_exists("meta"):
         return 0
     row = Meta.get_or_none(Meta.key == "schema_version")
-    return int(row.value) if row else 0
+    if row is None:
+        return 0
+    try:
+        version = int(str(row.value).strip())
+    except ValueError:
+        version = -1
+    if version < 0:
+        raise UserError(f"The database {_where(db)} records a schema version this app cannot read "
+                        f"({str(row.value)[:40]!r}); restore a backup or use another --data-dir.")
+    return version
+
+
+def _where(db: Database) -> str:
+    name = getattr(db, "database", "")
+    return name if isinstance(name, str) and name else "of XSC Desktop"
 
 
 def connect(url: str) -> Database:
@@ -84,6 +112,10 @@ def connect(url: str) -> Database:
     A database from a newer version, a damaged file or a locked one raises UserError and is never overwritten.
     On PostgreSQL the migration holds an advisory lock, so two copies starting at once never migrate together.
     """
+    path = sqlite_path(url)
+    if path is not None:
+        check_ours(path)
+        private_file(path)
     db = _make_database(url)
     storage.close_all(database.obj)  # a server database replaced: its threads' connections go with it
     database.initialize(db)
@@ -93,6 +125,9 @@ def connect(url: str) -> Database:
     except (DatabaseError, OperationalError, InterfaceError) as exc:
         db.close()
         raise _plain_error(url, exc) from exc
+    except UserError:
+        db.close()
+        raise
     _refuse_newer(url, db, version)
     if version < SCHEMA_VERSION:
         try:

@@ -113,6 +113,16 @@ def register(name: str, fn: JobFn, *, daily_local_setting: str | None = None, da
     return job
 
 
+# Recovery of runs a killed process left half-done, beyond JobRun rows (report runs, ...): each returns how many
+# it recovered; the scheduler calls them all on start (after its own JobRun recovery).
+RECOVERIES: dict[str, Callable[[], int]] = {}
+
+
+def register_recovery(name: str, fn: Callable[[], int]) -> None:
+    """Add (or replace) a recovery step the scheduler runs on start."""
+    RECOVERIES[name] = fn
+
+
 def load_job_modules() -> dict[str, JobDef]:
     """Import every module of JOB_MODULES that exists (they register their jobs); returns the registry."""
     for module in JOB_MODULES:
@@ -595,8 +605,15 @@ class Scheduler:
                     detail = job.fn(now)
                     row.state, row.detail = "done", ((note + ": ") if note else "") + str(detail or "")
                 except Exception as exc:
-                    log.exception("Job %s (%s) failed", job.name, slot_key)
-                    row.state, row.detail = "failed", f"{type(exc).__name__}: {exc}"[:500]
+                    from xsc_desktop.faults import user_error
+
+                    known = user_error(exc)
+                    if known is not None:
+                        log.warning("Job %s (%s) failed: %s", job.name, slot_key, known)
+                    else:
+                        log.exception("Job %s (%s) failed", job.name, slot_key)
+                    row.state = "failed"
+                    row.detail = (str(known) if known is not None else f"{type(exc).__name__}: {exc}")[:500]
                 finally:
                     _current.stop_event = previous
                     self._running = None
@@ -659,6 +676,11 @@ class Scheduler:
                 row.slot = f"interrupted:{row.slot}:{row.id}"
                 row.save()
                 changed += 1
+        for name, recover in list(RECOVERIES.items()):
+            try:
+                changed += int(recover() or 0)
+            except Exception:  # one broken recovery must not keep the scheduler from starting
+                log.exception("Recovering interrupted %s runs failed", name)
         return changed
 
     def _prune(self, now: datetime) -> None:

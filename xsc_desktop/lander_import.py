@@ -119,6 +119,10 @@ def import_landers(path: str | Path) -> ImportReport:
         for line, row in rows:
             if not any(cell.strip() for cell in row):
                 continue
+            if any("\x00" in cell for cell in row):
+                report.problems.append((line, "it holds NUL bytes (a damaged or binary file); fix the row and "
+                                              "import it again"))
+                continue
             if len(row) < width:
                 row = row + [""] * (width - len(row))
             cell = {c: row[i].strip() for c, i in columns.items()}

@@ -85,7 +85,10 @@ def flags_of(lander: Lander) -> list[str]:
 def check_url(url: str) -> str:
     """The URL trimmed, or UserError when it is not an http(s) address."""
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL" and the like
+        raise UserError(f"{url!r} is not a web address; a lander URL starts with http:// or https://.") from None
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
         raise UserError(f"{url!r} is not a web address; a lander URL starts with http:// or https://.")
     return url

@@ -28,6 +28,8 @@ import json
 import logging
 import re
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -222,7 +224,7 @@ def _open_csv(path: Path) -> _Source:
     counter: list[Any] = [0, 0, None]  # bytes read, lines read as cp1252, the block being read
     total = path.stat().st_size
     if utf16:
-        stream = open(path, encoding=utf16, newline="")  # noqa: SIM115 - closed when the generator ends
+        stream = open(path, encoding=utf16, errors="replace", newline="")  # noqa: SIM115 - closed by the generator
 
         def lines() -> Iterator[str]:
             with stream:
@@ -287,51 +289,166 @@ def _open_csv(path: Path) -> _Source:
     return source
 
 
-def _open_xlsx(path: Path) -> _Source:
-    import zipfile
+XLSX_MAX_UNPACKED = 1 << 30  # bytes a workbook may unpack to in all (a zip bomb unpacks to far more)
+XLSX_MAX_RATIO = 200  # a part this many times larger unpacked than packed (and over 16 MB) is a zip bomb
+XLSX_MAX_SHARED_STRINGS = 256 << 20  # read whole into memory by openpyxl: kept to this many unpacked bytes
+XLSX_MAX_ROWS = 1_048_576  # Excel's own row limit: a sheet claiming rows past it is not a real export
+XLSX_MAX_CELLS = 20_000_000  # cells read, empty padding included (a huge declared dimension fills rows)
 
+
+def _check_xlsx_budget(path: Path) -> None:
+    """UserError before anything is unpacked when the workbook is a zip bomb (sizes as the zip declares them;
+    the zip reader never returns more than a part's declared size)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f"{path.name} is not a readable Excel workbook ({exc}); save it again as .xlsx.") from None
+    total = sum(part.file_size for part in parts)
+    bomb = [p for p in parts if p.file_size > (16 << 20) and p.file_size > XLSX_MAX_RATIO * max(p.compress_size, 1)]
+    strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    if total > XLSX_MAX_UNPACKED or bomb or strings > XLSX_MAX_SHARED_STRINGS:
+        raise UserError(f"{path.name} unpacks to {total / (1 << 20):,.0f} MB, more than a lead workbook can be "
+                        f"(the limit is {XLSX_MAX_UNPACKED >> 20:,} MB, {XLSX_MAX_RATIO}x packed); save the leads "
+                        "as CSV, or split the workbook, and import again.")
+
+
+class _XlsxBudget(Exception):
+    pass
+
+
+# What openpyxl and the zip reader raise on a damaged workbook (a cut zip, a broken deflate stream, bad XML, a part
+# missing or of the wrong kind): all mean "not a readable workbook".
+_XLSX_BROKEN = (zipfile.BadZipFile, zlib.error, LookupError, OSError, ValueError, TypeError, SyntaxError, EOFError,
+                NotImplementedError,
+                AttributeError)
+
+
+def _open_xlsx(path: Path) -> _Source:
     from openpyxl import load_workbook
 
+    _check_xlsx_budget(path)
+    # Our own handle: openpyxl leaves its file open when a damaged workbook stops it half-way.
+    handle = open(path, "rb")  # noqa: SIM115 - closed with the book
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except _XLSX_BROKEN as exc:
+        handle.close()
         raise UserError(f"{path.name} is not a readable Excel workbook ({exc}); save it again as .xlsx.") from None
+    except BaseException:
+        handle.close()
+        raise
+    real_close = book.close
+
+    def close_book() -> None:
+        try:
+            real_close()
+        finally:
+            handle.close()
+
+    book.close = close_book
+    if not book.worksheets:
+        book.close()
+        raise UserError(f"{path.name} has no sheet; put the leads on its first sheet and import again.")
     sheet = book.worksheets[0]
-    it = sheet.iter_rows(values_only=True)
+    try:
+        declared = min(int(sheet.max_row or 0), XLSX_MAX_ROWS)
+    except (TypeError, ValueError):
+        declared = 0
+    # The declared dimension is only a claim: "A1:XFD1048576" would pad every row to 16,384 empty cells.
+    sheet.reset_dimensions()
+    counts = [0, 0]  # rows, cells
+
+    def budgeted() -> Iterator[tuple[Any, ...]]:
+        for values in sheet.iter_rows(values_only=True):
+            counts[0] += 1
+            counts[1] += len(values)
+            if counts[0] > XLSX_MAX_ROWS:
+                raise _XlsxBudget(f"{path.name} goes on past row {XLSX_MAX_ROWS:,}, Excel's own limit, so it is not "
+                                  "a workbook Excel wrote; the rows before it were kept — save the leads as CSV and "
+                                  "import that")
+            if counts[1] > XLSX_MAX_CELLS:
+                raise _XlsxBudget(f"{path.name} holds more than {XLSX_MAX_CELLS:,} cells; the rows before row "
+                                  f"{counts[0]:,} were kept — split the workbook or save the leads as CSV")
+            yield values
+
+    it = budgeted()
     header: tuple[Any, ...] | None = None
     line = 0
-    for values in it:
-        line += 1
-        if values and any(v not in (None, "") for v in values):
-            header = values
-            break
+    try:
+        for values in it:
+            line += 1
+            if values and any(v not in (None, "") for v in values):
+                header = values
+                break
+    except _XlsxBudget as exc:
+        book.close()
+        raise UserError(str(exc).split(";")[0] + "; save the leads as CSV and import that.") from None
+    except _XLSX_BROKEN as exc:
+        book.close()
+        raise UserError(f"{path.name} is not a readable Excel workbook ({exc}); save it again as .xlsx.") from None
     if header is None:
         book.close()
         raise UserError(f"{path.name} has no rows on its first sheet; put the leads there and import again.")
     columns = [("" if c is None else str(c)).strip() or f"column {i + 1}" for i, c in enumerate(header)]
-    total = sheet.max_row or 0
+    total = declared
     seen = [line]
+    errors: list[tuple[int, str]] = []
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         try:
+            width = len(columns)
             for values in it:
                 seen[0] += 1
+                if len(values) > width:
+                    values = values[:width]  # cells right of the header's columns have no name: not read
                 if not values or all(v in (None, "") for v in values):
                     continue
                 yield seen[0], {c: v for c, v in zip(columns, values, strict=False)}
+        except _XlsxBudget as exc:
+            errors.append((seen[0] + 1, str(exc)))
+        except _XLSX_BROKEN as exc:
+            errors.append((seen[0] + 1, f"{path.name} stops being a readable workbook at row {seen[0] + 1} ({exc}); "
+                                        "the rows before it were kept — save it again as .xlsx"))
         finally:
             book.close()
 
-    return _Source(columns, rows(), "xlsx", total, lambda: seen[0], [])
+    return _Source(columns, rows(), "xlsx", total, lambda: seen[0], errors)
 
 
-def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+JSON_MAX_DEPTH = 32  # a lead nested deeper than this is not a lead (a hostile file): the record is refused
+
+
+class _TooDeep(ValueError):
+    pass
+
+
+_TOO_DEEP = f"is nested deeper than {JSON_MAX_DEPTH} levels, which no lead is"
+
+
+def _check_depth(value: Any, room: int) -> None:
+    """_TooDeep when lists and objects inside `value` go more than `room` levels down (no recursion)."""
+    stack = [(value, room)]
+    while stack:
+        item, left = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, dict | list):
+                if left <= 1:
+                    raise _TooDeep(_TOO_DEEP)
+                stack.append((child, left - 1))
+
+
+def _flatten(record: dict[str, Any], prefix: str = "", depth: int = 1) -> dict[str, Any]:
+    if depth > JSON_MAX_DEPTH:
+        raise _TooDeep(_TOO_DEEP)
     out: dict[str, Any] = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(_flatten(value, name + "."))
+            out.update(_flatten(value, name + ".", depth + 1))
         elif isinstance(value, list):
+            _check_depth(value, JSON_MAX_DEPTH - depth)
             out[name] = json.dumps(value, ensure_ascii=False)
         else:
             out[name] = value
@@ -384,6 +501,9 @@ def _json_array_items(path: Path, encoding: str, counter: list[int]) -> Iterator
                 try:
                     item, end = decoder.raw_decode(buffer, pos)
                     break
+                except RecursionError:  # nested past what the parser can follow: a hostile file, not leads
+                    yield number + 1, _BadRecord(_TOO_DEEP + "; the items before it were kept")
+                    return
                 except ValueError as exc:
                     if len(buffer) - pos > JSON_ITEM_LIMIT or not fill():
                         yield number + 1, _BadRecord(f"is not valid JSON ({exc.args[0].split(':')[0]}); the items "
@@ -407,7 +527,7 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]
     if _first_json_char(path, encoding) == "[":
         return "utf-8" if not utf16 else utf16, _json_array_items(path, encoding, counter), counter
     if utf16:
-        text = path.read_text(encoding=utf16)
+        text = path.read_text(encoding=utf16, errors="replace")
         counter[0] = path.stat().st_size
         lines: Iterator[str] = iter(text.splitlines(keepends=True))
     else:
@@ -431,6 +551,8 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]
         try:
             # A one-line {"leads": [...]} document is not JSON Lines.
             is_lines = _feed_items(json.loads(first)) is None
+        except RecursionError:
+            is_lines = True  # its line is refused as too deep, the other lines are read
         except ValueError:
             is_lines = False
         if is_lines:
@@ -440,12 +562,17 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, Any]], list[int]
                         continue
                     try:
                         yield number, json.loads(line)
+                    except RecursionError:
+                        yield number, _BadRecord(_TOO_DEEP)
                     except ValueError as exc:
                         yield number, _BadRecord(f"is not valid JSON ({exc.args[0].split(':')[0]})")
             return "utf-8", records(), counter
     whole = "".join(rest())
     try:
         document = json.loads(whole)
+    except RecursionError:
+        raise UserError(f"{path.name} is nested deeper than {JSON_MAX_DEPTH} levels, which no lead file is; export "
+                        "the leads again as a list of objects.") from None
     except ValueError as exc:
         raise UserError(f"{path.name} is not valid JSON ({exc}); fix it and import again.") from None
     items = _feed_items(document)
@@ -477,12 +604,14 @@ def _open_json(path: Path) -> _Source:
         head.append(item)
         if len(head) >= 200:
             break
-    columns: list[str] = []
+    seen: dict[str, None] = {}  # a dict keeps the order and finds a key at once (a list scan was quadratic)
     for _line, record in head:
         if isinstance(record, dict):
-            for key in _flatten(record):
-                if key not in columns:
-                    columns.append(key)
+            try:
+                seen.update(dict.fromkeys(_flatten(record)))
+            except (_TooDeep, RecursionError):
+                continue  # reported on its line below
+    columns = list(seen)
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for line, record in _chain(head, records):
@@ -491,7 +620,10 @@ def _open_json(path: Path) -> _Source:
             elif not isinstance(record, dict):
                 yield line, {"__bad__": "is not an object of field: value"}
             else:
-                yield line, _flatten(record)
+                try:
+                    yield line, _flatten(record)
+                except (_TooDeep, RecursionError):
+                    yield line, {"__bad__": _TOO_DEEP}
 
     total = path.stat().st_size
     return _Source(columns, rows(), encoding, total, lambda: _position(counter), [])
@@ -720,6 +852,7 @@ class RowNormaliser:
         self.triples = [(column, target, FIELDS_BY_NAME[target].kind if target else "")
                         for column, target in mapping.items()]
         self.known = frozenset(mapping) | {"__bad__"}
+        self.order = {column: i for i, (column, _target, _kind) in enumerate(self.triples)}
         # Rows read as lists (CSV) are taken by position: (index, column, target, what to do with a short text);
         # None for a custom field or a text kept as written, else the kind's function.
         self.positions: list[tuple[int, str, str | None, Callable[[str, str, list[str]], Any] | None]] = []
@@ -740,7 +873,14 @@ class RowNormaliser:
         lead: dict[str, Any] = {}
         custom: dict[str, Any] = {}
         problems: list[str] = []
-        cells = [(values.get(column), column, target, kind) for column, target, kind in self.triples]
+        if len(values) * 4 < len(self.triples):
+            # A record with few of the file's many columns: look up its own keys, not every column (JSON records
+            # with many distinct keys made this quadratic).
+            triples = self.triples
+            mine = sorted(self.order[column] for column in values if column in self.order)
+            cells = [(values[triples[i][0]], *triples[i]) for i in mine]
+        else:
+            cells = [(values.get(column), column, target, kind) for column, target, kind in self.triples]
         for raw, column, target, kind in cells:
             if raw is None or raw == "":
                 continue
@@ -1237,10 +1377,14 @@ def pull_all_feeds(now: datetime | None = None) -> list[ImportReport]:
         except UserError as exc:
             report = ImportReport(file="", lander_id=lander.id, error=str(exc))
         except Exception as exc:  # one broken feed (or a bug it triggers) must not keep the others from polling
-            log.exception("Pulling the feed of lander %s failed unexpectedly", lander.id)
-            report = ImportReport(file="", lander_id=lander.id,
-                                  error=f"Pulling this lander's feed failed unexpectedly ({exc.__class__.__name__}); "
-                                        "the other feeds were polled and this one is tried again at the next poll.")
+            from xsc_desktop.faults import user_error
+
+            known = user_error(exc)  # a locked database, a full disk: its own sentence
+            if known is None:
+                log.exception("Pulling the feed of lander %s failed unexpectedly", lander.id)
+            report = ImportReport(file="", lander_id=lander.id, error=str(known) if known else (
+                f"Pulling this lander's feed failed unexpectedly ({exc.__class__.__name__}); "
+                "the other feeds were polled and this one is tried again at the next poll."))
         if report.error:
             log.warning("Feed of lander %s: %s", lander.id, report.error)
         reports.append(report)

@@ -273,6 +273,8 @@ class ReportSchedule(BaseModel):
     email = BooleanField(default=False)
     active = BooleanField(default=True)
     last_run_at = DateTimeField(null=True)
+    # When the schedule (its time, or its being active) took effect: slots before it are not its to run.
+    active_since = DateTimeField(null=True)
 
 
 class ReportRun(BaseModel):

@@ -22,7 +22,9 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     path = Path(raw).expanduser() if raw else default_data_dir()
     path = path.resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o700)  # leads and client data: the owner's only
         probe = path / ".write-test"
         probe.write_text("ok")
         probe.unlink()
@@ -37,5 +39,22 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 def log_dir(data_dir: Path) -> Path:
     """The folder holding the rotating log files."""
     path = data_dir / "logs"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (0600), as every file the app keeps in its data dir."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as fh:
+        fh.write(data)
+
+
+def make_private(path: Path) -> None:
+    """Take group and others' access away from one of our files (created before the app did so)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+    except OSError:
+        pass  # not ours to change (another user's file): it is used as it is

@@ -16,6 +16,7 @@ a failed run is recorded and the schedule tries again at its next slot.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ from typing import Any
 
 from parsers import transforms
 from parsers.fields import CANONICAL_FIELDS
-from xsc_desktop import activity, events
+from xsc_desktop import activity, events, recovery
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import (
     Campaign,
@@ -1036,6 +1037,8 @@ def _claim(partial: Path, path: Path) -> Path:
 def _write_file(final: Path, sources: list[SheetSource], spec: dict[str, Any], now: datetime,
                 progress: ProgressFn | None, cancel: threading.Event | None) -> tuple[Path, int, WriteStats]:
     check_out_dir(final.parent)
+    recovery.sweep_parts(final.parent)  # what a killed run left here
+    recovery.install_openpyxl_temp_names()
     partial = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         with open(partial, "wb"):
@@ -1150,40 +1153,82 @@ def run_report(*, lander_id: int | None = None, client_id: int | None = None, te
             # `now` (a feed's clock) is in this report rather than marked as reported and left out.
             source.since, source.after_id, source.upto_id = since, after_id, upto_id
         lander_label = sources[0].lander if group_lander is not None else "all landers"
-        run = ReportRun.create(schedule=schedule, template_name=template_row.name, lander=group_lander,
-                               client=client_id, started_at=now, state="running")
-        events.publish("report.started", run_id=run.id)
-        started = time.monotonic()
-        try:
-            if not sources:
-                raise UserError(f"{client_name} has no landers to report on.")
-            name = file_name(pattern, client=client_name, lander=lander_label, when=slot or now,
-                             template=template_row.name)
-            path, rows, stats = _write_file(folder / name, sources, spec, now, progress, cancel)
-        except ReportCancelled:
-            _finish(run, started, state="cancelled", error="Cancelled by the operator; no file was left behind.")
-            raise
-        except UserError as exc:
-            _finish(run, started, state="failed", error=str(exc))
-        except OSError as exc:
-            _finish(run, started, state="failed",
-                    error=f"Writing the report failed ({exc.strerror or exc}); check the folder and disk space.")
-        except Exception as exc:  # a report must never take the scheduler down; the run says what happened
-            log.exception("Report %s failed", run.id)
-            _finish(run, started, state="failed", error=f"The report could not be written ({exc}); see the log.")
-        else:
-            # One transaction: a done run always has its lead-id mark and (for a schedule) its e-mail queued.
-            with database.atomic():
-                _record(run, started, state="done", rows=rows, file=str(path), error=stats.note())
-                _save_marks(_mark_keys(schedule, template_row, group_lander, client_id), run, upto_id)
-                if schedule is not None:
-                    schedule.last_run_at = now
-                    schedule.save(only=[ReportSchedule.last_run_at])
-                if on_done is not None:
-                    on_done(run)
-            _announce(run)
-        runs.append(run)
+        # The run's lease is taken before its row is committed: no one sees it "running" without an owner.
+        held = contextlib.ExitStack()
+        with database.atomic():
+            run = ReportRun.create(schedule=schedule, template_name=template_row.name, lander=group_lander,
+                                   client=client_id, started_at=now, state="running")
+            held.enter_context(recovery.lease("report", run.id))
+        with held:
+            runs.append(_run_one(run, sources, client_name, pattern, lander_label, template_row, spec, slot, now,
+                                 folder, progress, cancel, schedule, group_lander, client_id, upto_id, on_done))
     return runs
+
+
+def _run_one(run: ReportRun, sources: list[SheetSource], client_name: str, pattern: str, lander_label: str,
+             template_row: ReportTemplate, spec: dict[str, Any], slot: datetime | None, now: datetime, folder: Path,
+             progress: ProgressFn | None, cancel: threading.Event | None, schedule: ReportSchedule | None,
+             group_lander: int | None, client_id: int | None, upto_id: int,
+             on_done: Callable[[ReportRun], None] | None) -> ReportRun:
+    events.publish("report.started", run_id=run.id)
+    started = time.monotonic()
+    try:
+        if not sources:
+            raise UserError(f"{client_name} has no landers to report on.")
+        name = file_name(pattern, client=client_name, lander=lander_label, when=slot or now,
+                         template=template_row.name)
+        path, rows, stats = _write_file(folder / name, sources, spec, now, progress, cancel)
+    except ReportCancelled:
+        _finish(run, started, state="cancelled", error="Cancelled by the operator; no file was left behind.")
+        raise
+    except UserError as exc:
+        _finish(run, started, state="failed", error=str(exc))
+    except OSError as exc:
+        _finish(run, started, state="failed",
+                error=f"Writing the report failed ({exc.strerror or exc}); check the folder and disk space.")
+    except Exception as exc:  # a report must never take the scheduler down; the run says what happened
+        from xsc_desktop.faults import user_error
+
+        known = user_error(exc)  # a locked database, a full disk: its own sentence
+        if known is None:
+            log.exception("Report %s failed", run.id)
+        _finish(run, started, state="failed",
+                error=str(known) if known else f"The report could not be written ({exc}); see the log.")
+    else:
+        # One transaction: a done run always has its lead-id mark and (for a schedule) its e-mail queued.
+        with database.atomic():
+            _record(run, started, state="done", rows=rows, file=str(path), error=stats.note())
+            _save_marks(_mark_keys(schedule, template_row, group_lander, client_id), run, upto_id)
+            if schedule is not None:
+                schedule.last_run_at = now
+                schedule.save(only=[ReportSchedule.last_run_at])
+            if on_done is not None:
+                on_done(run)
+        _announce(run)
+    return run
+
+
+INTERRUPTED = "The app stopped while writing this report; no file was left under its name, and its slot runs again."
+
+
+def recover_interrupted_runs(now: datetime | None = None) -> int:
+    """Mark runs left "running" by a process that died as interrupted (their slot runs again), and sweep the
+    half-written files and spreadsheet temp files such processes left. Returns how many runs were recovered."""
+    changed = 0
+    for run in ReportRun.select(ReportRun.id, ReportRun.started_at).where(ReportRun.state == "running"):
+        if not recovery.is_dead("report", run.id, run.started_at, now):
+            continue
+        marked = (ReportRun.update(state="interrupted", finished_at=utcnow(), error=INTERRUPTED)
+                  .where((ReportRun.id == run.id) & (ReportRun.state == "running")).execute())
+        if marked:
+            changed += 1
+            activity.record("report", run.id, "interrupted", note=INTERRUPTED)
+            events.publish("report.finished", run_id=run.id, state="interrupted", rows=0, file="", error=INTERRUPTED)
+    for (folder,) in ReportSchedule.select(ReportSchedule.out_dir).distinct().tuples():
+        if folder:
+            recovery.sweep_parts(folder)
+    recovery.sweep_openpyxl_temp()
+    return changed
 
 
 def _finish(run: ReportRun, started: float, *, state: str, rows: int = 0, file: str = "", error: str = "") -> None:
@@ -1263,7 +1308,7 @@ def add_schedule(*, template: str = GENERIC, lander_id: int | None = None, clien
     values = _schedule_values(template=template, lander_id=lander_id, client_id=client_id, period=period,
                               time_utc=time_utc or settings.get("reports.time_utc"), out_dir=out_dir,
                               file_pattern=file_pattern, email=email)
-    row = ReportSchedule.create(active=active, **values)
+    row = ReportSchedule.create(active=active, active_since=utcnow(), **values)
     activity.record("report_schedule", row.id, "created", note=describe_schedule(row))
     events.publish("report.schedules_changed", schedule_id=row.id)
     return row
@@ -1299,9 +1344,12 @@ def update_schedule(schedule_id: int, **changes: Any) -> ReportSchedule:
                "file_pattern": row.file_pattern, "email": row.email}
     active = changes.pop("active", row.active)
     current.update({k: v for k, v in changes.items() if k in current})
+    old_time, was_active = row.time_utc, row.active
     for key, value in _schedule_values(**current).items():
         setattr(row, key, value)
     row.active = bool(active)
+    if row.active and (row.time_utc != old_time or not was_active):
+        row.active_since = utcnow()  # a new time, or switched back on: slots already past are not run
     row.save()
     activity.record("report_schedule", row.id, "edited", note=describe_schedule(row))
     events.publish("report.schedules_changed", schedule_id=row.id)
@@ -1385,9 +1433,17 @@ def next_slot(time_utc: str, now: datetime) -> datetime:
 
 
 def _attempted(row: ReportSchedule, slot: datetime) -> bool:
-    # Done and failed runs use up their slot (a failure waits for the next one); a cancelled one does not.
+    # Done and failed runs use up their slot (a failure waits for the next one); a cancelled one does not, nor one
+    # a killed process left interrupted.
     return ReportRun.select().where((ReportRun.schedule == row) & (ReportRun.started_at >= slot)
-                                    & (ReportRun.state != "cancelled")).exists()
+                                    & ReportRun.state.not_in(("cancelled", "interrupted"))).exists()
+
+
+def _before_schedule(row: ReportSchedule, slot: datetime, now: datetime) -> bool:
+    """Whether the slot came before the schedule took effect (added, retimed or switched on after it): a new
+    schedule's first slot is the next one. A clock earlier than that moment (set back) does not count."""
+    since = row.active_since
+    return since is not None and slot < since <= now
 
 
 def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = None,
@@ -1409,12 +1465,14 @@ def run_due_reports(now: datetime | None = None, *, default_dir: Path | None = N
     with locks.hold("reports") as got:
         if not got:
             return runs
+        recover_interrupted_runs(now)
         query = ReportSchedule.select().where(ReportSchedule.active == True)  # noqa: E712 - peewee expression
         for row in query.order_by(ReportSchedule.id):
             if skip_time is not None and row.time_utc == skip_time:
                 continue
             slot = latest_slot(row.time_utc, now)
-            if (within is not None and now - slot > within) or _attempted(row, slot):
+            if (within is not None and now - slot > within) or _before_schedule(row, slot, now) \
+                    or _attempted(row, slot):
                 continue
             try:
                 runs.extend(_run_schedule(row, slot, now, default_dir, progress, cancel))
@@ -1523,6 +1581,7 @@ def _register_jobs() -> None:
         return
     jobs.register("reports", reports_job, daily_utc_setting="reports.time_utc", default_time="05:00",
                   label="Spreadsheet reports")
+    jobs.register_recovery("reports", recover_interrupted_runs)
     # No setting of its own: the interval falls back to default_time (seconds).
     jobs.register("reports_other_times", other_times_job, every_seconds_setting="reports.other_times_seconds",
                   default_time=OTHER_TIMES_CHECK_SECONDS, label="Reports at other times")

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 import peewee
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
+from xsc_desktop.dbfiles import private_file
 from xsc_desktop.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,11 @@ SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
+BUSY_TIMEOUT_S = 5  # how long a write waits for another program's write lock before saying the database is locked
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": BUSY_TIMEOUT_S * 1000,
     "synchronous": "normal",
     "cache_size": -16000,
 }
@@ -182,7 +184,10 @@ def make_database(url: str) -> Database:
     if engine == SQLITE:
         path = sqlite_path(url)
         name = str(path) if path else ":memory:"
-        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=5)
+        # lock_type: every transaction starts as a writer (BEGIN IMMEDIATE), so it waits out the busy timeout for
+        # another program's write lock instead of failing at once when a read would later upgrade to a write.
+        return SqliteDatabase(name, pragmas=SQLITE_PRAGMAS, check_same_thread=False, timeout=BUSY_TIMEOUT_S,
+                              lock_type="IMMEDIATE")
     if driver_missing():
         raise UserError("This copy of XSC Desktop has no PostgreSQL driver, so it cannot open "
                         f"{mask_url(url)}; install it with `pip install \"psycopg[binary]\"` or use a SQLite database.")
@@ -248,6 +253,7 @@ def backup_before_migration(url: str, db: Database, version: int) -> Path | None
         return None
     backup = path.with_name(f"{path.name}.v{version}.bak")
     # SQLite's backup API, not a file copy: committed pages still in the -wal file must be in the backup.
+    private_file(backup)
     target = sqlite3.connect(backup)
     try:
         db.connection().backup(target)

@@ -66,7 +66,11 @@ def read_csv_rows(path: Path):
     """Yield (line number, row) from a CSV file in any common encoding and delimiter; the header row first."""
     stream, _encoding = open_text(path)
     with stream:
-        dialect = sniff_dialect(stream)
+        try:
+            dialect = sniff_dialect(stream)
+        except UnicodeDecodeError:
+            raise UserError(f"{path.name} is not readable text in its own encoding; save it as UTF-8 and import "
+                            "again.") from None
         reader = csv.reader(stream, dialect)
         start = 1
         try:
@@ -84,7 +88,7 @@ def text_io(data: bytes) -> io.StringIO:
     """Bytes of unknown encoding as text (UTF-8, UTF-16 or cp1252)."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return io.StringIO(data.decode(enc))
+            return io.StringIO(data.decode(enc, errors="replace"))  # a head cut mid-character stays readable
     try:
         return io.StringIO(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def lander(ctx):
     return lander
 
 
-def test_run_templates_history_and_schedules(cli, lander, tmp_path):
+def test_run_templates_history_and_schedules(cli, ctx, lander, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     done = cli("sheets", "run", "--lander", str(lander.id), "--template", "intake summary", "--out", str(out), "--json")
@@ -53,7 +54,11 @@ def test_run_templates_history_and_schedules(cli, lander, tmp_path):
     [listed_schedule] = json.loads(cli("sheets", "schedule", "list", "--json").stdout)
     assert listed_schedule["next_run_at"].endswith("T05:00:00")
 
-    due = cli("sheets", "run", "--json")  # no target: the due schedules (a new one is due at once)
+    fresh = cli("sheets", "run")  # no target: the due schedules; a new one's first slot is the next one
+    assert fresh.returncode == 0 and fresh.stdout.strip() == "No report was due."
+    with sqlite3.connect(ctx.data_dir / "xsc-desktop.sqlite3") as con:  # as if it had been added two days ago
+        con.execute("update report_schedule set active_since = datetime('now', '-2 days')")
+    due = cli("sheets", "run", "--json")
     assert due.returncode == 0, due.stderr
     [scheduled] = json.loads(due.stdout)
     assert scheduled["schedule_id"] == schedule["id"] and scheduled["rows"] == 25

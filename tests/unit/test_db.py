@@ -45,6 +45,7 @@ def test_migration_backs_up_the_file_first(data_dir, monkeypatch):
     before = db.SCHEMA_VERSION
     monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, lambda database: calls.append("step")])
     monkeypatch.setattr(db, "SCHEMA_VERSION", len(db.MIGRATIONS))
+    before = db.SCHEMA_VERSION - 1
     database = db.connect(url)
     assert calls == ["step"]
     assert (data_dir / f"xsc-desktop.sqlite3.v{before}.bak").exists()

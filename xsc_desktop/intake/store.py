@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from xsc_desktop.intake.extract import _EXTENSION_FORMAT, MAX_FILE_BYTES, IntakeError, extract_bytes
+from xsc_desktop.paths import write_private
 
 DOCS_FOLDER = "postingdocs"
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def _save(digest: str, name: str, data: bytes, size: int, data_dir: Path, lander
     target = doc_folder(data_dir) / f"{digest}{_suffix(name, fmt)}"
     if data and not target.exists():
         tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(data)
+        write_private(tmp, data)  # 0600: a posting doc may carry a client's keys
         tmp.replace(target)
     doc = PostingDoc.get_or_none(PostingDoc.sha256 == digest)
     duplicate = doc is not None
