@@ -22,6 +22,7 @@ import codecs
 import csv
 import functools
 import hashlib
+import heapq
 import io
 import itertools
 import json
@@ -29,7 +30,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -1053,7 +1054,14 @@ def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapp
                 report.cancelled = True
                 break
     writer.flush()
+    if report.imported >= OPTIMIZE_AFTER_ROWS:  # fresh planner statistics once the table has grown a lot
+        from xsc_desktop import db
+
+        db.optimize()
     return report
+
+
+OPTIMIZE_AFTER_ROWS = 10_000
 
 
 def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None] | None = None, *,
@@ -1348,19 +1356,12 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
     from xsc_desktop.clock import local_day_bounds_utc, to_local
 
     start = local_day_bounds_utc(to_local(now or utcnow()).date())[0].isoformat(sep=" ")
-    sql = ('SELECT delivery_state, COUNT(*), SUM(received_at >= ?) FROM "lead" WHERE lander_id = ? '
-           "GROUP BY delivery_state")
-    counts = {"today": 0, "delivered": 0, "failed": 0, "pending": 0, "total": 0}
-    for state, n, today in database.execute_sql(sql, (start, lander_id)):
-        counts["today"] += today or 0
-        counts["total"] += n
-        if state == "delivered":
-            counts["delivered"] += n
-        elif state in ("failed", "rejected", "uncertain", "held"):
-            counts["failed"] += n
-        else:
-            counts["pending"] += n
-    return counts
+    # One pass over the lander's index entries, no grouping (a GROUP BY here would sort the lander's leads).
+    sql = ("SELECT COUNT(*), SUM(received_at >= ?), SUM(delivery_state = 'delivered'), "
+           "SUM(delivery_state IN ('failed', 'rejected', 'uncertain', 'held')) FROM \"lead\" WHERE lander_id = ?")
+    total, today, delivered, failed = database.execute_sql(sql, (start, lander_id)).fetchone()
+    return {"today": today or 0, "delivered": delivered or 0, "failed": failed or 0,
+            "pending": total - (delivered or 0) - (failed or 0), "total": total}
 
 
 # ---- the scheduler job ---------------------------------------------------------------------------------------
@@ -1461,25 +1462,85 @@ LIST_COLUMNS = ("id", "received_at", "lander_id", "first_name", "last_name", "fu
 
 
 def count_leads(flt: LeadFilter) -> int:
-    """How many leads match (a COUNT query: never loads them)."""
+    """How many leads match (a COUNT query answered from an index: never loads them)."""
     where, params = flt.where()
     return database.execute_sql(f'SELECT COUNT(*) FROM "lead" WHERE {where}', params).fetchone()[0]
 
 
-def lead_page(flt: LeadFilter, limit: int, *, offset: int = 0, before_id: int | None = None,
-              after_id: int | None = None) -> list[tuple]:
-    """Rows (LIST_COLUMNS) newest first: after the row with `before_id` (keyset, fast anywhere), before the row with
-    `after_id`, or at an offset (for jumps)."""
+# The page order is newest first by (received_at, id); a row's key is that pair, and every page read seeks on it
+# (keyset), so reading anywhere costs the same as reading the top. The two sentinels bound the seek from either
+# end, which keeps even the first page a SEARCH on an index.
+Key = tuple[str, int]
+_TOP: Key = ("\U0010ffff", 2 ** 62)
+_BOTTOM: Key = ("", -1)
+_NEWEST_FIRST = "ORDER BY received_at DESC, id DESC"
+_OLDEST_FIRST = "ORDER BY received_at ASC, id ASC"
+_RECEIVED, _ID = LIST_COLUMNS.index("received_at"), LIST_COLUMNS.index("id")
+
+
+def row_key(row: tuple) -> Key:
+    """The (received_at, id) key of a row read by `lead_page`."""
+    return (str(row[_RECEIVED]), row[_ID])
+
+
+def _client_landers(client_id: int) -> list[int]:
+    sql = "SELECT l.id FROM lander l JOIN campaign c ON c.id = l.campaign_id WHERE c.client_id = ? ORDER BY l.id"
+    return [r[0] for r in database.execute_sql(sql, (client_id,))]
+
+
+def _seek(flt: LeadFilter, limit: int, key: Key, newest_first: bool) -> list[tuple]:
+    """Up to `limit` rows past `key` in one direction, each filter part on an index."""
     where, params = flt.where()
     columns = ", ".join(LIST_COLUMNS)
-    if before_id is not None:
-        sql = f'SELECT {columns} FROM "lead" WHERE {where} AND id < ? ORDER BY id DESC LIMIT ?'
-        return list(database.execute_sql(sql, [*params, before_id, limit]))
-    if after_id is not None:
-        sql = f'SELECT {columns} FROM "lead" WHERE {where} AND id > ? ORDER BY id ASC LIMIT ?'
-        return list(reversed(list(database.execute_sql(sql, [*params, after_id, limit]))))
-    sql = f'SELECT {columns} FROM "lead" WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?'
-    return list(database.execute_sql(sql, [*params, limit, offset]))
+    compare, order = ("<", _NEWEST_FIRST) if newest_first else (">", _OLDEST_FIRST)
+    sql = f'SELECT {columns} FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} LIMIT ?'
+    return list(database.execute_sql(sql, [*params, key[0], key[1], limit]))
+
+
+def _seek_merged(flt: LeadFilter, limit: int, key: Key, newest_first: bool) -> list[tuple]:
+    """A client's leads: one indexed seek per lander, merged (one SQL over all landers would sort them all)."""
+    if flt.lander_id is not None or flt.client_id is None:
+        return _seek(flt, limit, key, newest_first)
+    parts = [_seek(replace(flt, client_id=None, lander_id=lander), limit, key, newest_first)
+             for lander in _client_landers(flt.client_id)]
+    merged = heapq.merge(*parts, key=row_key, reverse=newest_first)
+    return list(itertools.islice(merged, limit))
+
+
+def _keys_at(flt: LeadFilter, limit: int, offset: int, newest_first: bool) -> list[int]:
+    """The ids of `limit` rows `offset` rows from one end, read from the index alone."""
+    where, params = flt.where()
+    compare, key, order = ("<", _TOP, _NEWEST_FIRST) if newest_first else (">", _BOTTOM, _OLDEST_FIRST)
+    sql = (f'SELECT id FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} '
+           "LIMIT ? OFFSET ?")
+    return [r[0] for r in database.execute_sql(sql, [*params, key[0], key[1], limit, offset])]
+
+
+def _rows_by_id(ids: list[int]) -> list[tuple]:
+    if not ids:
+        return []
+    columns = ", ".join(LIST_COLUMNS)
+    sql = f'SELECT {columns} FROM "lead" WHERE id IN ({", ".join("?" for _ in ids)})'
+    found = {row[_ID]: row for row in database.execute_sql(sql, ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def lead_page(flt: LeadFilter, limit: int, *, after: Key | None = None, before: Key | None = None,
+              offset: int = 0, from_end: bool = False) -> list[tuple]:
+    """Rows (LIST_COLUMNS) newest first: the `limit` rows after the row keyed `after` (older ones), the `limit` rows
+    before the row keyed `before` (newer ones), or for a jump the rows `offset` rows from the top — or, with
+    `from_end`, the `limit` rows ending `offset` rows before the bottom (seek from the nearer end)."""
+    if after is not None:
+        return _seek_merged(flt, limit, after, newest_first=True)
+    if before is not None:
+        return list(reversed(_seek_merged(flt, limit, before, newest_first=False)))
+    if from_end:
+        if offset == 0:
+            return list(reversed(_seek_merged(flt, limit, _BOTTOM, newest_first=False)))
+        return list(reversed(_rows_by_id(_keys_at(flt, limit, offset, newest_first=False))))
+    if offset == 0:
+        return _seek_merged(flt, limit, _TOP, newest_first=True)
+    return _rows_by_id(_keys_at(flt, limit, offset, newest_first=True))
 
 
 def lander_names() -> dict[int, tuple[str, str, int]]:

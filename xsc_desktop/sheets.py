@@ -754,9 +754,29 @@ def _computed(key: str, plan: _Plan, fmt: dict[str, str], source: SheetSource, n
     raise UserError(f"A report column called {key!r} does not exist.")
 
 
+def _ordered_where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, list[Any]]:
+    """`_where` for reading rows in (received_at, id) order straight off the (lander, received_at) index.
+
+    The planner would rather take a lead-id window as a range and sort what it finds; instead the id terms only
+    filter (unary + keeps them off the index) and, "since the last report", the window's earliest received time
+    (one indexed MIN over the window) is where the index range starts."""
+    where, params = _where(source, filt)
+    where = where.replace("l.id >", "+l.id >").replace("l.id <=", "+l.id <=")
+    if source.after_id is None:
+        return where, params
+    p = database.param
+    window = [source.lander_id, source.after_id] + ([source.upto_id] if source.upto_id is not None else [])
+    upto = f" AND id <= {p}" if source.upto_id is not None else ""
+    floor = database.execute_sql(f"SELECT MIN(received_at) FROM lead WHERE lander_id = {p} AND id > {p}{upto}",
+                                 window).fetchone()[0]
+    if floor is None:  # nothing new: an empty range of the same index
+        floor = "\U0010ffff"
+    return f"{where} AND l.received_at >= {p}", [*params, floor]
+
+
 def _lead_rows(plan: _Plan, source: SheetSource, filt: dict[str, bool], limit: int | None = None) -> Iterator[list]:
     """Batches of raw rows, streamed from one cursor (never the whole result in memory)."""
-    where, params = _where(source, filt)
+    where, params = _ordered_where(source, filt)
     sql = f"SELECT {', '.join(plan.selects)} FROM lead l WHERE {where} ORDER BY l.received_at, l.id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

@@ -1,9 +1,9 @@
 """The Leads page's models: a lazy window over millions of leads in SQLite, and a lead's delivery attempts.
 
-LeadsModel never holds all rows: `rowCount` comes from a COUNT query, rows are read in pages of PAGE_ROWS when the
-view asks for them (keyset queries from a neighbouring cached page, an OFFSET only for a jump) and at most
-CACHE_PAGES pages are kept. A new filter is counted off the GUI thread (`run_task`); the page reads are small
-indexed queries.
+LeadsModel never holds all rows: `rowCount` comes from a COUNT answered by an index, rows are read in pages of
+PAGE_ROWS when the view asks for them and at most CACHE_PAGES pages are kept. A page next to a cached one is read
+by seeking on its neighbour's (received_at, id) key; a jump reads from the nearer end (the last page is a seek from
+the bottom, as quick as the first). A new filter is counted off the GUI thread (`run_task`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from ui.workers import run_task
 from xsc_desktop.clock import local_text
-from xsc_desktop.leads import LIST_COLUMNS, LeadFilter, count_leads, lander_names, lead_page
+from xsc_desktop.leads import LIST_COLUMNS, LeadFilter, count_leads, lander_names, lead_page, row_key
 
 COLUMNS = ("Received", "Delivery", "Name", "Phone", "E-mail", "Lander", "Client", "State", "External id")
 STATE_COLUMN = COLUMNS.index("Delivery")
@@ -103,12 +103,16 @@ class LeadsModel(QAbstractTableModel):
             return page
         before = self._pages.get(number - 1)
         after = self._pages.get(number + 1)
-        if before:
-            page = lead_page(self._filter, PAGE_ROWS, before_id=before[-1][_ID])
+        first = number * PAGE_ROWS
+        size = min(PAGE_ROWS, self._count - first)
+        if before and len(before) == PAGE_ROWS:
+            page = lead_page(self._filter, size, after=row_key(before[-1]))
         elif after:
-            page = lead_page(self._filter, PAGE_ROWS, after_id=after[0][_ID])
-        else:
-            page = lead_page(self._filter, PAGE_ROWS, offset=number * PAGE_ROWS)
+            page = lead_page(self._filter, size, before=row_key(after[0]))
+        elif first <= self._count - first - size:
+            page = lead_page(self._filter, size, offset=first)
+        else:  # nearer the bottom: count from there
+            page = lead_page(self._filter, size, offset=self._count - first - size, from_end=True)
         self._pages[number] = page
         while len(self._pages) > CACHE_PAGES:
             self._pages.popitem(last=False)
