@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import functools
@@ -1488,23 +1489,24 @@ def _client_landers(client_id: int) -> list[int]:
     return [r[0] for r in database.execute_sql(sql, (client_id,))]
 
 
-def _seek(flt: LeadFilter, limit: int, key: Key, newest_first: bool) -> list[tuple]:
+def _seek(flt: LeadFilter, limit: int, key: Key, newest_first: bool, columns: str = "") -> list[tuple]:
     """Up to `limit` rows past `key` in one direction, each filter part on an index."""
     where, params = flt.where()
-    columns = ", ".join(LIST_COLUMNS)
+    columns = columns or ", ".join(LIST_COLUMNS)
     compare, order = ("<", _NEWEST_FIRST) if newest_first else (">", _OLDEST_FIRST)
     sql = f'SELECT {columns} FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} LIMIT ?'
     return list(database.execute_sql(sql, [*params, key[0], key[1], limit]))
 
 
 def _seek_merged(flt: LeadFilter, limit: int, key: Key, newest_first: bool) -> list[tuple]:
-    """A client's leads: one indexed seek per lander, merged (one SQL over all landers would sort them all)."""
+    """A client's leads: one indexed seek per lander reading only keys, merged, then the rows by id (one SQL over
+    all the client's landers would sort them all)."""
     if flt.lander_id is not None or flt.client_id is None:
         return _seek(flt, limit, key, newest_first)
-    parts = [_seek(replace(flt, client_id=None, lander_id=lander), limit, key, newest_first)
+    parts = [_seek(replace(flt, client_id=None, lander_id=lander), limit, key, newest_first, "received_at, id")
              for lander in _client_landers(flt.client_id)]
-    merged = heapq.merge(*parts, key=row_key, reverse=newest_first)
-    return list(itertools.islice(merged, limit))
+    merged = heapq.merge(*parts, reverse=newest_first)
+    return _rows_by_id([i for _, i in itertools.islice(merged, limit)])
 
 
 def _keys_at(flt: LeadFilter, limit: int, offset: int, newest_first: bool) -> list[int]:
@@ -1525,11 +1527,59 @@ def _rows_by_id(ids: list[int]) -> list[tuple]:
     return [found[i] for i in ids if i in found]
 
 
+TEXT_KEYS_LIMIT = 50_000  # a search matching more leads than this is paged in SQL like the other filters
+
+
+def _text_keys(flt: LeadFilter) -> list[Key] | None:
+    """The (received_at, id) keys of a search's leads, oldest first, or None when there are too many.
+
+    A search reads its few matches off the e-mail, phone and last-name indexes and sorts them here: asked for an
+    order, the planner would walk the received-time index through millions of leads looking for them."""
+    if not flt.text.strip():
+        return None
+    where, params = flt.where()
+    rows = database.execute_sql(f'SELECT received_at, id FROM "lead" WHERE {where} LIMIT ?',
+                                [*params, TEXT_KEYS_LIMIT + 1]).fetchall()
+    if len(rows) > TEXT_KEYS_LIMIT:
+        return None
+    return sorted((str(received), lead_id) for received, lead_id in rows)
+
+
+def _text_page(keys: list[Key], limit: int, after: Key | None, before: Key | None, offset: int,
+               from_end: bool) -> list[tuple]:
+    # `keys` run oldest first; the page shows newest first.
+    if after is not None:
+        stop = bisect.bisect_left(keys, after)
+        chosen = keys[max(0, stop - limit):stop]
+    elif before is not None:
+        start = bisect.bisect_right(keys, before)
+        chosen = keys[start:start + limit]
+    elif from_end:
+        chosen = keys[offset:offset + limit]
+    else:
+        stop = len(keys) - offset
+        chosen = keys[max(0, stop - limit):max(0, stop)]
+    return _rows_by_id([i for _, i in reversed(chosen)])
+
+
+def count_quickly(flt: LeadFilter) -> tuple[int, bool]:
+    """(how many leads match, whether that is exact): every filtered count is exact and read from an index; with
+    no filter at all the id span stands in (exact unless leads were deleted) while `count_leads` walks an index."""
+    if flt == LeadFilter():
+        low, high = database.execute_sql('SELECT MIN(id), MAX(id) FROM "lead"').fetchone()
+        return (high - low + 1 if high is not None else 0), high is None
+    keys = _text_keys(flt)
+    return (len(keys) if keys is not None else count_leads(flt)), True
+
+
 def lead_page(flt: LeadFilter, limit: int, *, after: Key | None = None, before: Key | None = None,
               offset: int = 0, from_end: bool = False) -> list[tuple]:
     """Rows (LIST_COLUMNS) newest first: the `limit` rows after the row keyed `after` (older ones), the `limit` rows
     before the row keyed `before` (newer ones), or for a jump the rows `offset` rows from the top — or, with
     `from_end`, the `limit` rows ending `offset` rows before the bottom (seek from the nearer end)."""
+    keys = _text_keys(flt)
+    if keys is not None:
+        return _text_page(keys, limit, after, before, offset, from_end)
     if after is not None:
         return _seek_merged(flt, limit, after, newest_first=True)
     if before is not None:

@@ -85,7 +85,8 @@ def test_leads_page_filters_counts_and_paging_use_indexes(planner):
                LeadFilter(lander_id=lander, state="delivered"), LeadFilter(client_id=acme),
                LeadFilter(client_id=acme, state="new"), LeadFilter(since=datetime(2026, 3, 1, 10, 3)),
                LeadFilter(since=datetime(2026, 3, 1, 10, 3), until=datetime(2026, 3, 1, 10, 9), state="failed"),
-               LeadFilter(lander_id=lander, since=datetime(2026, 3, 1, 10, 3))]
+               LeadFilter(lander_id=lander, since=datetime(2026, 3, 1, 10, 3)), LeadFilter(text="okafor"),
+               LeadFilter(text="p1", lander_id=lander), LeadFilter(text="okafor", client_id=acme)]
     with traced() as statements:
         for flt in filters:
             leads.count_leads(flt)
