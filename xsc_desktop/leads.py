@@ -1566,7 +1566,8 @@ def count_quickly(flt: LeadFilter) -> tuple[int, bool]:
     """(how many leads match, whether that is exact): every filtered count is exact and read from an index; with
     no filter at all the id span stands in (exact unless leads were deleted) while `count_leads` walks an index."""
     if flt == LeadFilter():
-        low, high = database.execute_sql('SELECT MIN(id), MAX(id) FROM "lead"').fetchone()
+        # Two subqueries: SQLite answers a lone MIN or MAX from the index's end, but both at once by a full scan.
+        low, high = database.execute_sql('SELECT (SELECT MIN(id) FROM "lead"), (SELECT MAX(id) FROM "lead")').fetchone()
         return (high - low + 1 if high is not None else 0), high is None
     keys = _text_keys(flt)
     return (len(keys) if keys is not None else count_leads(flt)), True
