@@ -449,6 +449,10 @@ def bench_startup(folder: Path, landers: int, runs: int) -> list[tuple]:
     from xsc_desktop import db
 
     db.close()
+    # An installed app runs from compiled bytecode (pip compiles it); this machine sets PYTHONDONTWRITEBYTECODE, which
+    # would make every start compile the app's sources again, so compile them once here as an install does.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "xsc_desktop", "ui", "parsers", "resources"], cwd=REPO,
+                   check=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XSC_QUIT_AFTER_PAINT": "1", "XSC_NO_DEMO": "1"}
     database = str(folder / "xsc-desktop.sqlite3")
     empty, bare, frame, board, rss = [], [], [], [], []

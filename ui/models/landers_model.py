@@ -66,7 +66,7 @@ class LandersModel(QAbstractTableModel):
         """Replace every row (after a reload from the database)."""
         self.beginResetModel()
         self._rows = rows
-        self._haystack = [f"{r.client}\n{r.campaign}\n{r.name}\n{r.url}".lower() for r in rows]
+        self._haystack = []  # made when a search first needs it: the board paints sooner
         self._sort_rows()
         self._visible = self._filtered()
         self.endResetModel()
@@ -84,7 +84,7 @@ class LandersModel(QAbstractTableModel):
             self._client_id = client_id or None
         self.beginResetModel()
         if narrower:  # more letters typed: the new matches are among the rows shown
-            words, hay = self._text.split(), self._haystack
+            words, hay = self._text.split(), self._hay()
             self._visible = [i for i in self._visible if all(w in hay[i] for w in words)]
         else:
             self._visible = self._filtered()
@@ -93,8 +93,9 @@ class LandersModel(QAbstractTableModel):
     def _filtered(self) -> list[int]:
         """The rows passing every filter, in sort order."""
         words = self._text.split()
-        status, client_id, rows, hay = self._status, self._client_id, self._rows, self._haystack
+        status, client_id, rows = self._status, self._client_id, self._rows
         if words:
+            hay = self._hay()
             found = self._containing(max(words, key=len))
             if len(words) > 1:
                 found = [i for i in found if all(w in hay[i] for w in words)]
@@ -108,7 +109,7 @@ class LandersModel(QAbstractTableModel):
     def _containing(self, word: str) -> list[int]:
         """Rows whose haystack holds `word`, in sort order: one substring scan over the joined haystacks."""
         if not self._blob and self._order:
-            hay = self._haystack
+            hay = self._hay()
             parts = [hay[i] for i in self._order]
             self._blob = "\0".join(parts)
             starts, at = [], 0
@@ -119,7 +120,7 @@ class LandersModel(QAbstractTableModel):
         blob, starts, order = self._blob, self._starts, self._order
         hits = blob.count(word)
         if hits * 8 > len(order):  # a common word: testing each row is quicker than mapping every hit
-            hay = self._haystack
+            hay = self._hay()
             return [i for i in order if word in hay[i]]
         found: list[int] = []
         find, count = blob.find, len(starts)
@@ -131,6 +132,12 @@ class LandersModel(QAbstractTableModel):
                 break
             pos = find(word, starts[k + 1])  # on from the next row: one hit per row
         return found
+
+    def _hay(self) -> list[str]:
+        """Each row's lowered client, campaign, lander and URL (made on first use)."""
+        if len(self._haystack) != len(self._rows):
+            self._haystack = [f"{r.client}\n{r.campaign}\n{r.name}\n{r.url}".lower() for r in self._rows]
+        return self._haystack
 
     def _sort_rows(self) -> None:
         self._order = sorted(range(len(self._rows)), key=self._key(self._sort_column),
