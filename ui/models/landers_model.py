@@ -11,6 +11,8 @@ order of magnitude slower.
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import compress, repeat
+from operator import contains
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -50,6 +52,7 @@ class LandersModel(QAbstractTableModel):
         self._haystack: list[str] = []
         self._order: list[int] = []  # every row, in the sort order
         self._blob = ""  # the haystacks in sort order, joined by NUL ("" until a text filter needs it)
+        self._sorted_hay: list[str] = []  # the haystacks in sort order
         self._starts: list[int] = []  # where each row of `_order` starts in `_blob`
         self._visible: list[int] = []
         self._text = ""
@@ -84,8 +87,7 @@ class LandersModel(QAbstractTableModel):
             self._client_id = client_id or None
         self.beginResetModel()
         if narrower:  # more letters typed: the new matches are among the rows shown
-            words, hay = self._text.split(), self._hay()
-            self._visible = [i for i in self._visible if all(w in hay[i] for w in words)]
+            self._visible = self._narrowed(self._visible, self._text.split())
         else:
             self._visible = self._filtered()
         self.endResetModel()
@@ -95,10 +97,9 @@ class LandersModel(QAbstractTableModel):
         words = self._text.split()
         status, client_id, rows = self._status, self._client_id, self._rows
         if words:
-            hay = self._hay()
-            found = self._containing(max(words, key=len))
-            if len(words) > 1:
-                found = [i for i in found if all(w in hay[i] for w in words)]
+            blob = self._joined()
+            words = sorted(set(words), key=blob.count)  # the rarest word first: it leaves the fewest rows
+            found = self._narrowed(self._containing(words[0]), words[1:])
         else:
             found = self._order
         if status is None and client_id is None:
@@ -106,22 +107,32 @@ class LandersModel(QAbstractTableModel):
         return [i for i in found if (status is None or rows[i].status == status)
                 and (client_id is None or rows[i].client_id == client_id)]
 
-    def _containing(self, word: str) -> list[int]:
-        """Rows whose haystack holds `word`, in sort order: one substring scan over the joined haystacks."""
+    def _narrowed(self, rows: list[int], words: list[str]) -> list[int]:
+        """The rows among `rows` holding every word (one plain loop per word)."""
+        hay = self._hay()
+        for word in words:  # compress/map keep the per-row loop in C
+            rows = list(compress(rows, map(contains, map(hay.__getitem__, rows), repeat(word))))
+        return rows
+
+    def _joined(self) -> str:
+        """Every row's search text in sort order, joined by NUL (made on first use after a load or sort)."""
         if not self._blob and self._order:
             hay = self._hay()
-            parts = [hay[i] for i in self._order]
+            parts = self._sorted_hay = [hay[i] for i in self._order]
             self._blob = "\0".join(parts)
             starts, at = [], 0
             for part in parts:
                 starts.append(at)
                 at += len(part) + 1
             self._starts = starts
-        blob, starts, order = self._blob, self._starts, self._order
+        return self._blob
+
+    def _containing(self, word: str) -> list[int]:
+        """Rows whose haystack holds `word`, in sort order: one substring scan over the joined haystacks."""
+        blob, starts, order = self._joined(), self._starts, self._order
         hits = blob.count(word)
-        if hits * 8 > len(order):  # a common word: testing each row is quicker than mapping every hit
-            hay = self._hay()
-            return [i for i in order if word in hay[i]]
+        if hits * 16 > len(order):  # a common word: testing each row (in C) is quicker than mapping every hit
+            return list(compress(order, map(contains, self._sorted_hay, repeat(word))))
         found: list[int] = []
         find, count = blob.find, len(starts)
         pos = find(word)
@@ -142,7 +153,7 @@ class LandersModel(QAbstractTableModel):
     def _sort_rows(self) -> None:
         self._order = sorted(range(len(self._rows)), key=self._key(self._sort_column),
                              reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
-        self._blob, self._starts = "", []
+        self._blob, self._starts, self._sorted_hay = "", [], []
 
     def _key(self, column: int):
         rows = self._rows
