@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,39 @@ def _report_schedule_active_since(db: Database) -> None:
         migrate(SchemaMigrator.from_database(db).add_column(table, "active_since", DateTimeField(null=True)))
 
 
+# Called with one line of text while a long migration step runs (index builds on big databases); set by connect.
+_progress: Callable[[str], None] | None = None
+
+
+def _say(text: str) -> None:
+    log.info("%s", text)
+    if _progress is not None:
+        _progress(text)
+
+
+# The Leads page reads newest first by received time, overall and per delivery state; reports and lander counts
+# read by (lander, received time), which exists already.
+READ_INDEXES = (
+    ("lead_received_at", '"lead" ("received_at")'),
+    ("lead_delivery_state_received_at", '"lead" ("delivery_state", "received_at")'),
+)
+# Indexes that are prefixes of another index on the same table: they only slow writes down.
+REDUNDANT_INDEXES = ("campaign_client_id", "parserversion_parser_id", "task_lander_id")
+
+
+def _read_indexes(db: Database) -> None:
+    missing = [(name, target) for name, target in READ_INDEXES
+               if name not in {i.name for i in db.get_indexes(target.split()[0].strip('"'))}]
+    for number, (name, target) in enumerate(missing, 1):
+        _say(f"Building index {number} of {len(missing)} ({name}); on a big database this takes a while…")
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON {target}')
+    for name in REDUNDANT_INDEXES:
+        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
-    _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since,
+    _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -82,6 +113,33 @@ def _plain_error(url: str, exc: Exception) -> UserError:
     where = sqlite_path(url) or url
     return plain_error(exc, where) or UserError(
         f"The database {where} could not be opened ({exc}); check the file and try again.")
+
+
+def _disk_full(url: str) -> UserError:
+    where = sqlite_path(url) or url
+    return UserError(f"There is not enough free disk space to update the database {where}; it was left as it was. "
+                     "Free some space on that disk and start again.")
+
+
+def _is_disk_full(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "disk is full" in text or "no space" in text or "disk full" in text
+
+
+def optimize(db: Database | None = None) -> None:
+    """Keep the query planner's statistics fresh (SQLite's PRAGMA optimize; a first ANALYZE when there are none).
+
+    Cheap: called when a connection opens and after large imports."""
+    db = db or database.obj
+    if not isinstance(db, SqliteDatabase):
+        return
+    try:
+        if not db.table_exists("sqlite_stat1"):
+            db.execute_sql("ANALYZE")
+        else:
+            db.execute_sql("PRAGMA optimize")
+    except (DatabaseError, OperationalError):  # statistics are an optimisation: a busy database goes without
+        log.debug("Could not refresh the query planner's statistics", exc_info=True)
 
 
 def current_version(db: Database) -> int:
@@ -106,12 +164,14 @@ def _where(db: Database) -> str:
     return name if isinstance(name, str) and name else "of XSC Desktop"
 
 
-def connect(url: str) -> Database:
+def connect(url: str, progress: Callable[[str], None] | None = None) -> Database:
     """Open the database at `url`, bind the models, and migrate it forward (backing a SQLite file up first).
 
-    A database from a newer version, a damaged file or a locked one raises UserError and is never overwritten.
-    On PostgreSQL the migration holds an advisory lock, so two copies starting at once never migrate together.
+    A database from a newer version, a damaged file or a locked one raises UserError and is never overwritten; so
+    does a disk too small for a migration (the file stays as it was). On PostgreSQL the migration holds an advisory
+    lock, so two copies starting at once never migrate together. `progress` hears what a long migration is doing.
     """
+    global _progress
     path = sqlite_path(url)
     if path is not None:
         check_ours(path)
@@ -130,6 +190,7 @@ def connect(url: str) -> Database:
         raise
     _refuse_newer(url, db, version)
     if version < SCHEMA_VERSION:
+        _progress = progress
         try:
             with storage.migration_lock(db):
                 version = current_version(db)  # another copy may have migrated while this one waited
@@ -140,8 +201,14 @@ def connect(url: str) -> Database:
                     with db.atomic():
                         MIGRATIONS[step](db)
                         _record_version(step + 1)
-        except (DatabaseError, OperationalError, InterfaceError) as exc:
+        except (DatabaseError, OperationalError, InterfaceError, sqlite3.Error) as exc:
+            db.close()
+            if _is_disk_full(exc):
+                raise _disk_full(url) from exc
             raise _plain_error(url, exc) from exc
+        finally:
+            _progress = None
+    optimize(db)
     return db
 
 
@@ -195,8 +262,13 @@ def run_writes(writes: list[Callable[[], Any]]) -> list[Any]:
 
 
 def close() -> None:
-    """Close this thread's connection, if open."""
+    """Close this thread's connection, if open (refreshing the planner's statistics first, as SQLite advises)."""
     if database.obj is not None and not database.is_closed():
+        if isinstance(database.obj, SqliteDatabase):
+            try:
+                database.execute_sql("PRAGMA optimize")
+            except (DatabaseError, OperationalError):
+                log.debug("PRAGMA optimize at close failed", exc_info=True)
         database.close()
 
 

@@ -18,10 +18,12 @@ Rules:
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import functools
 import hashlib
+import heapq
 import io
 import itertools
 import json
@@ -31,7 +33,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from json.encoder import encode_basestring
@@ -1193,7 +1195,14 @@ def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapp
                 report.cancelled = True
                 break
     writer.flush()
+    if report.imported >= OPTIMIZE_AFTER_ROWS:  # fresh planner statistics once the table has grown a lot
+        from xsc_desktop import db
+
+        db.optimize()
     return report
+
+
+OPTIMIZE_AFTER_ROWS = 10_000
 
 
 def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None] | None = None, *,
@@ -1492,19 +1501,12 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
     from xsc_desktop.clock import local_day_bounds_utc, to_local
 
     start = local_day_bounds_utc(to_local(now or utcnow()).date())[0].isoformat(sep=" ")
-    sql = ('SELECT delivery_state, COUNT(*), SUM(received_at >= ?) FROM "lead" WHERE lander_id = ? '
-           "GROUP BY delivery_state")
-    counts = {"today": 0, "delivered": 0, "failed": 0, "pending": 0, "total": 0}
-    for state, n, today in database.execute_sql(sql, (start, lander_id)):
-        counts["today"] += today or 0
-        counts["total"] += n
-        if state == "delivered":
-            counts["delivered"] += n
-        elif state in ("failed", "rejected", "uncertain", "held"):
-            counts["failed"] += n
-        else:
-            counts["pending"] += n
-    return counts
+    # One pass over the lander's index entries, no grouping (a GROUP BY here would sort the lander's leads).
+    sql = ("SELECT COUNT(*), SUM(received_at >= ?), SUM(delivery_state = 'delivered'), "
+           "SUM(delivery_state IN ('failed', 'rejected', 'uncertain', 'held')) FROM \"lead\" WHERE lander_id = ?")
+    total, today, delivered, failed = database.execute_sql(sql, (start, lander_id)).fetchone()
+    return {"today": today or 0, "delivered": delivered or 0, "failed": failed or 0,
+            "pending": total - (delivered or 0) - (failed or 0), "total": total}
 
 
 # ---- the scheduler job ---------------------------------------------------------------------------------------
@@ -1605,25 +1607,135 @@ LIST_COLUMNS = ("id", "received_at", "lander_id", "first_name", "last_name", "fu
 
 
 def count_leads(flt: LeadFilter) -> int:
-    """How many leads match (a COUNT query: never loads them)."""
+    """How many leads match (a COUNT query answered from an index: never loads them)."""
     where, params = flt.where()
     return database.execute_sql(f'SELECT COUNT(*) FROM "lead" WHERE {where}', params).fetchone()[0]
 
 
-def lead_page(flt: LeadFilter, limit: int, *, offset: int = 0, before_id: int | None = None,
-              after_id: int | None = None) -> list[tuple]:
-    """Rows (LIST_COLUMNS) newest first: after the row with `before_id` (keyset, fast anywhere), before the row with
-    `after_id`, or at an offset (for jumps)."""
+# The page order is newest first by (received_at, id); a row's key is that pair, and every page read seeks on it
+# (keyset), so reading anywhere costs the same as reading the top. The two sentinels bound the seek from either
+# end, which keeps even the first page a SEARCH on an index.
+Key = tuple[str, int]
+_TOP: Key = ("\U0010ffff", 2 ** 62)
+_BOTTOM: Key = ("", -1)
+_NEWEST_FIRST = "ORDER BY received_at DESC, id DESC"
+_OLDEST_FIRST = "ORDER BY received_at ASC, id ASC"
+_RECEIVED, _ID = LIST_COLUMNS.index("received_at"), LIST_COLUMNS.index("id")
+
+
+def row_key(row: tuple) -> Key:
+    """The (received_at, id) key of a row read by `lead_page`."""
+    return (str(row[_RECEIVED]), row[_ID])
+
+
+def _client_landers(client_id: int) -> list[int]:
+    sql = "SELECT l.id FROM lander l JOIN campaign c ON c.id = l.campaign_id WHERE c.client_id = ? ORDER BY l.id"
+    return [r[0] for r in database.execute_sql(sql, (client_id,))]
+
+
+def _seek(flt: LeadFilter, limit: int, key: Key, newest_first: bool, columns: str = "") -> list[tuple]:
+    """Up to `limit` rows past `key` in one direction, each filter part on an index."""
     where, params = flt.where()
+    columns = columns or ", ".join(LIST_COLUMNS)
+    compare, order = ("<", _NEWEST_FIRST) if newest_first else (">", _OLDEST_FIRST)
+    sql = f'SELECT {columns} FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} LIMIT ?'
+    return list(database.execute_sql(sql, [*params, key[0], key[1], limit]))
+
+
+def _seek_merged(flt: LeadFilter, limit: int, key: Key, newest_first: bool) -> list[tuple]:
+    """A client's leads: one indexed seek per lander reading only keys, merged, then the rows by id (one SQL over
+    all the client's landers would sort them all)."""
+    if flt.lander_id is not None or flt.client_id is None:
+        return _seek(flt, limit, key, newest_first)
+    parts = [_seek(replace(flt, client_id=None, lander_id=lander), limit, key, newest_first, "received_at, id")
+             for lander in _client_landers(flt.client_id)]
+    merged = heapq.merge(*parts, reverse=newest_first)
+    return _rows_by_id([i for _, i in itertools.islice(merged, limit)])
+
+
+def _keys_at(flt: LeadFilter, limit: int, offset: int, newest_first: bool) -> list[int]:
+    """The ids of `limit` rows `offset` rows from one end, read from the index alone."""
+    where, params = flt.where()
+    compare, key, order = ("<", _TOP, _NEWEST_FIRST) if newest_first else (">", _BOTTOM, _OLDEST_FIRST)
+    sql = (f'SELECT id FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} '
+           "LIMIT ? OFFSET ?")
+    return [r[0] for r in database.execute_sql(sql, [*params, key[0], key[1], limit, offset])]
+
+
+def _rows_by_id(ids: list[int]) -> list[tuple]:
+    if not ids:
+        return []
     columns = ", ".join(LIST_COLUMNS)
-    if before_id is not None:
-        sql = f'SELECT {columns} FROM "lead" WHERE {where} AND id < ? ORDER BY id DESC LIMIT ?'
-        return list(database.execute_sql(sql, [*params, before_id, limit]))
-    if after_id is not None:
-        sql = f'SELECT {columns} FROM "lead" WHERE {where} AND id > ? ORDER BY id ASC LIMIT ?'
-        return list(reversed(list(database.execute_sql(sql, [*params, after_id, limit]))))
-    sql = f'SELECT {columns} FROM "lead" WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?'
-    return list(database.execute_sql(sql, [*params, limit, offset]))
+    sql = f'SELECT {columns} FROM "lead" WHERE id IN ({", ".join("?" for _ in ids)})'
+    found = {row[_ID]: row for row in database.execute_sql(sql, ids)}
+    return [found[i] for i in ids if i in found]
+
+
+TEXT_KEYS_LIMIT = 50_000  # a search matching more leads than this is paged in SQL like the other filters
+
+
+def _text_keys(flt: LeadFilter) -> list[Key] | None:
+    """The (received_at, id) keys of a search's leads, oldest first, or None when there are too many.
+
+    A search reads its few matches off the e-mail, phone and last-name indexes and sorts them here: asked for an
+    order, the planner would walk the received-time index through millions of leads looking for them."""
+    if not flt.text.strip():
+        return None
+    where, params = flt.where()
+    rows = database.execute_sql(f'SELECT received_at, id FROM "lead" WHERE {where} LIMIT ?',
+                                [*params, TEXT_KEYS_LIMIT + 1]).fetchall()
+    if len(rows) > TEXT_KEYS_LIMIT:
+        return None
+    return sorted((str(received), lead_id) for received, lead_id in rows)
+
+
+def _text_page(keys: list[Key], limit: int, after: Key | None, before: Key | None, offset: int,
+               from_end: bool) -> list[tuple]:
+    # `keys` run oldest first; the page shows newest first.
+    if after is not None:
+        stop = bisect.bisect_left(keys, after)
+        chosen = keys[max(0, stop - limit):stop]
+    elif before is not None:
+        start = bisect.bisect_right(keys, before)
+        chosen = keys[start:start + limit]
+    elif from_end:
+        chosen = keys[offset:offset + limit]
+    else:
+        stop = len(keys) - offset
+        chosen = keys[max(0, stop - limit):max(0, stop)]
+    return _rows_by_id([i for _, i in reversed(chosen)])
+
+
+def count_quickly(flt: LeadFilter) -> tuple[int, bool]:
+    """(how many leads match, whether that is exact): every filtered count is exact and read from an index; with
+    no filter at all the id span stands in (exact unless leads were deleted) while `count_leads` walks an index."""
+    if flt == LeadFilter():
+        # Two subqueries: SQLite answers a lone MIN or MAX from the index's end, but both at once by a full scan.
+        low, high = database.execute_sql('SELECT (SELECT MIN(id) FROM "lead"), (SELECT MAX(id) FROM "lead")').fetchone()
+        return (high - low + 1 if high is not None else 0), high is None
+    keys = _text_keys(flt)
+    return (len(keys) if keys is not None else count_leads(flt)), True
+
+
+def lead_page(flt: LeadFilter, limit: int, *, after: Key | None = None, before: Key | None = None,
+              offset: int = 0, from_end: bool = False) -> list[tuple]:
+    """Rows (LIST_COLUMNS) newest first: the `limit` rows after the row keyed `after` (older ones), the `limit` rows
+    before the row keyed `before` (newer ones), or for a jump the rows `offset` rows from the top — or, with
+    `from_end`, the `limit` rows ending `offset` rows before the bottom (seek from the nearer end)."""
+    keys = _text_keys(flt)
+    if keys is not None:
+        return _text_page(keys, limit, after, before, offset, from_end)
+    if after is not None:
+        return _seek_merged(flt, limit, after, newest_first=True)
+    if before is not None:
+        return list(reversed(_seek_merged(flt, limit, before, newest_first=False)))
+    if from_end:
+        if offset == 0:
+            return list(reversed(_seek_merged(flt, limit, _BOTTOM, newest_first=False)))
+        return list(reversed(_rows_by_id(_keys_at(flt, limit, offset, newest_first=False))))
+    if offset == 0:
+        return _seek_merged(flt, limit, _TOP, newest_first=True)
+    return _rows_by_id(_keys_at(flt, limit, offset, newest_first=True))
 
 
 def lander_names() -> dict[int, tuple[str, str, int]]:

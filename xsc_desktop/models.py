@@ -82,7 +82,8 @@ class Client(BaseModel):
 class Campaign(BaseModel):
     """A client's campaign (a case type such as auto accident or a mass tort)."""
 
-    client = ForeignKeyField(Client, backref="campaigns", on_delete="CASCADE")
+    # No index of its own: the unique (client, name) index serves every lookup by client.
+    client = ForeignKeyField(Client, backref="campaigns", on_delete="CASCADE", index=False)
     name = CharField()
     case_type = CharField(default="")
 
@@ -139,7 +140,7 @@ class Parser(BaseModel):
 class ParserVersion(BaseModel):
     """One saved state of a parser, for history, diff and restore."""
 
-    parser = ForeignKeyField(Parser, backref="versions", on_delete="CASCADE")
+    parser = ForeignKeyField(Parser, backref="versions", on_delete="CASCADE", index=False)  # (parser, version) serves
     version = IntegerField()
     spec = JSONField()
     author = CharField(default="")
@@ -180,7 +181,7 @@ class Secret(BaseModel):
 class Task(BaseModel):
     """An item of the integration queue (the to-do list gathered at 15:00)."""
 
-    lander = ForeignKeyField(Lander, backref="tasks", on_delete="CASCADE")
+    lander = ForeignKeyField(Lander, backref="tasks", on_delete="CASCADE", index=False)  # (lander, kind, ...) serves
     kind = CharField()  # integrate, custom_script, new_client
     planned_for = CharField(index=True)  # ISO date of the run the task belongs to
     status = CharField(default="pending", index=True)  # pending, running, done, failed, skipped
@@ -220,7 +221,9 @@ class Lead(BaseModel):
             (("lander", "external_id"), True),
             (("lander", "received_at"), False),
             (("lander", "delivery_state", "id"), False),  # delivery's new-lead and retry selections
+            (("received_at",), False),  # the Leads page's newest-first order and its received-date filters
             (("delivery_state",), False),
+            (("delivery_state", "received_at"), False),  # the Leads page filtered by delivery state
             (("email",), False),
             (("phone",), False),
             (("last_name",), False),

@@ -4,8 +4,8 @@ A template is JSON (`ReportTemplate.spec`): which columns (canonical lead fields
 ones), their order and header titles, the formats (date pattern, phone pattern, yes/no words), a filter
 and the sheet name. The built-in templates ship in `resources/templates/` and are read-only.
 
-The writer uses openpyxl's write-only mode and reads leads through a plain DB-API cursor in batches, so
-memory stays flat whatever the number of leads. Lead values are text in the database; they are written
+The writer uses XlsxWriter in constant-memory mode (openpyxl stays for reading spreadsheets) and reads leads
+through a plain DB-API cursor in batches, so memory stays flat whatever the number of leads. Lead values are text in the database; they are written
 as text cells (phones and ZIPs keep their leading zeros), dates become real Excel dates, and values that
 a spreadsheet would take for a formula are written as quoted text.
 
@@ -513,13 +513,20 @@ class WriteStats:
 TRUNCATION_MARK = " …[cut]"
 
 
-class _CellMaker:
-    """Turns raw lead values into what the sheet holds; one per sheet (styled cells belong to a worksheet)."""
+class Quoted(str):
+    """Text a spreadsheet would take for a formula: written as a quote-prefixed text cell, never evaluated."""
 
-    def __init__(self, ws, stats: WriteStats, preview: bool = False) -> None:
-        self.ws = ws
+    __slots__ = ()
+
+
+class _CellMaker:
+    """Turns raw lead values into what the sheet holds: plain values, `Quoted` text and dates whose column number
+    format is noted for the plan (`take_format`)."""
+
+    def __init__(self, stats: WriteStats, preview: bool = False) -> None:
         self.stats = stats
         self.preview = preview
+        self._format: str | None = None
 
     def text(self, value: Any) -> Any:
         """A text value made safe: XML-clean, within the cell limit, never a formula."""
@@ -544,31 +551,17 @@ class _CellMaker:
     def quoted(self, value: str) -> Any:
         """A text cell Excel shows as typed and never evaluates, even after editing (quote prefix)."""
         self.stats.quoted += 1
-        if self.preview or self.ws is None:
-            return value
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(self.ws)
-        cell._value = value
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
+        return value if self.preview else Quoted(value)
 
     def styled(self, number_format: str) -> Callable[[Any], Any]:
-        """A setter for one column's dated cells: one reused cell carrying the number format."""
-        if self.preview or self.ws is None:
-            return lambda v: v
-        from openpyxl.cell import WriteOnlyCell
+        """A setter for one column's dated cells; the column's number format is kept for the plan."""
+        self._format = number_format
+        return lambda value: value
 
-        cell = WriteOnlyCell(self.ws)
-        cell.number_format = number_format
-
-        def put(value: Any) -> Any:
-            # The row is streamed to XML before the next one is built, so one cell object per column suffices.
-            cell._value = value
-            cell.data_type = "d"
-            return cell
-        return put
+    def take_format(self) -> str | None:
+        """The number format the column just built asked for (then forgotten)."""
+        number_format, self._format = self._format, None
+        return number_format
 
 
 def _to_date(value: str) -> date | None:
@@ -598,6 +591,7 @@ class _Plan:
     titles: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     convert: list[Callable[[tuple], Any]] = field(default_factory=list)
+    number_formats: list[str | None] = field(default_factory=list)  # per column: dates' number format, else None
     needs_custom: bool = False
 
     def slot(self, expression: str) -> int:
@@ -635,6 +629,7 @@ def _build_plan(columns: list[dict[str, Any]], formats: dict[str, str], source: 
             i = plan.slot(f'l."{column_name}"')
             fn = _field_converter(i, choice.kind, fmt, maker)
         plan.convert.append(fn)
+        plan.number_formats.append(maker.take_format())
     if not plan.selects:
         plan.slot("l.id")
     return plan
@@ -755,9 +750,29 @@ def _computed(key: str, plan: _Plan, fmt: dict[str, str], source: SheetSource, n
     raise UserError(f"A report column called {key!r} does not exist.")
 
 
+def _ordered_where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, list[Any]]:
+    """`_where` for reading rows in (received_at, id) order straight off the (lander, received_at) index.
+
+    The planner would rather take a lead-id window as a range and sort what it finds; instead the id terms only
+    filter (unary + keeps them off the index) and, "since the last report", the window's earliest received time
+    (one indexed MIN over the window) is where the index range starts."""
+    where, params = _where(source, filt)
+    where = where.replace("l.id >", "+l.id >").replace("l.id <=", "+l.id <=")
+    if source.after_id is None:
+        return where, params
+    p = database.param
+    window = [source.lander_id, source.after_id] + ([source.upto_id] if source.upto_id is not None else [])
+    upto = f" AND id <= {p}" if source.upto_id is not None else ""
+    floor = database.execute_sql(f"SELECT MIN(received_at) FROM lead WHERE lander_id = {p} AND id > {p}{upto}",
+                                 window).fetchone()[0]
+    if floor is None:  # nothing new: an empty range of the same index
+        floor = "\U0010ffff"
+    return f"{where} AND l.received_at >= {p}", [*params, floor]
+
+
 def _lead_rows(plan: _Plan, source: SheetSource, filt: dict[str, bool], limit: int | None = None) -> Iterator[list]:
     """Batches of raw rows, streamed from one cursor (never the whole result in memory)."""
-    where, params = _where(source, filt)
+    where, params = _ordered_where(source, filt)
     sql = f"SELECT {', '.join(plan.selects)} FROM lead l WHERE {where} ORDER BY l.received_at, l.id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -822,12 +837,17 @@ def _widths(titles: list[str], kinds: list[str], sample: list[list]) -> list[flo
 
 def write_workbook(path: Path, sources: list[SheetSource], spec: dict[str, Any], *, now: datetime,
                    progress: ProgressFn | None = None, cancel: threading.Event | None = None) -> tuple[int, WriteStats]:
-    """Write one XLSX file with a sheet per source; returns (lead rows written, what was changed in values)."""
-    from openpyxl import Workbook
+    """Write one XLSX file with a sheet per source; returns (lead rows written, what was changed in values).
+
+    XlsxWriter in constant-memory mode streams each row to a temporary file as it is written, so memory stays
+    flat; every cell is written with its type's own call (text is never taken for a formula, a URL or a number).
+    """
+    import xlsxwriter
 
     spec = normalise_spec(spec)
     stats = WriteStats()
-    wb = Workbook(write_only=True)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "strings_to_numbers": False})
     total = sum(count_leads(s, spec["filter"]) for s in sources) if progress else 0
     if progress:
         progress(0, total)
@@ -836,72 +856,91 @@ def write_workbook(path: Path, sources: list[SheetSource], spec: dict[str, Any],
     except BaseException:
         _discard(wb)
         raise
-    wb.save(path)
+    try:
+        wb.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:
+        _discard(wb)
+        cause = exc.__context__ if isinstance(exc.__context__, OSError) else None
+        raise cause or OSError(str(exc)) from None
     return written, stats
 
 
 def _discard(wb) -> None:
-    """Finish and delete the temporary sheet files of a workbook that will not be saved."""
-    for ws in wb.worksheets:
+    """Delete the temporary row files of a workbook that will not be saved."""
+    for ws in wb.worksheets():
         try:
-            if ws._rows is not None:
-                ws._rows.close()
-            if ws._writer is not None:
-                ws._writer.close()
-                ws._writer.cleanup()
+            handle = getattr(ws, "row_data_fh", None)
+            if handle is not None:
+                handle.close()
+            name = getattr(ws, "row_data_filename", None)
+            if name:
+                Path(name).unlink(missing_ok=True)
         except Exception:  # cleaning up after a failure must not hide the failure
             log.debug("Could not clean up a discarded sheet", exc_info=True)
+    wb.fileclosed = True  # nothing to save: keep XlsxWriter from warning when the workbook is collected
 
 
 def _write_sheets(wb, sources: list[SheetSource], spec: dict[str, Any], now: datetime, stats: WriteStats, total: int,
                   progress: ProgressFn | None, cancel: threading.Event | None) -> int:
     written = 0
     taken: set[str] = set()
+    formats = _Formats(wb)
     for source in sources:
-        written = _write_source(wb, source, spec, now, stats, taken, written, total, progress, cancel)
+        written = _write_source(wb, formats, source, spec, now, stats, taken, written, total, progress, cancel)
     return written
 
 
-def _write_source(wb, source: SheetSource, spec: dict[str, Any], now: datetime, stats: WriteStats, taken: set[str],
-                  written: int, total: int, progress: ProgressFn | None, cancel: threading.Event | None) -> int:
-    """Write one lander's leads (one sheet, or more past Excel's row limit); returns the running row count."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+class _Formats:
+    """The workbook's cell formats, made once: bold header, quote-prefixed text, one per date pattern."""
 
-    bold = Font(bold=True)
+    def __init__(self, wb) -> None:
+        self.wb = wb
+        self.bold = wb.add_format({"bold": True})
+        self.quoted = wb.add_format({"quote_prefix": True})
+        self._dates: dict[str, Any] = {}
+
+    def number(self, number_format: str | None) -> Any:
+        if number_format is None:
+            return None
+        found = self._dates.get(number_format)
+        if found is None:
+            found = self._dates[number_format] = self.wb.add_format({"num_format": number_format})
+        return found
+
+
+def _write_source(wb, formats: _Formats, source: SheetSource, spec: dict[str, Any], now: datetime, stats: WriteStats,
+                  taken: set[str], written: int, total: int, progress: ProgressFn | None,
+                  cancel: threading.Event | None) -> int:
+    """Write one lander's leads (one sheet, or more past Excel's row limit); returns the running row count."""
     per_sheet = SHEET_ROW_LIMIT - 1  # the header takes one row
     columns = resolve_columns(spec, source)
     title = sheet_title(spec["sheet_name"], source, taken)
     widths: list[float] = []
+    plan = _build_plan(columns, spec["formats"], source, now, _CellMaker(stats))
+    convert = plan.convert
+    number_formats = [formats.number(f) for f in plan.number_formats]
+    quoted = formats.quoted
 
     def start_sheet(name: str):
-        ws = wb.create_sheet(name)
-        plan = _build_plan(columns, spec["formats"], source, now, _CellMaker(ws, stats))
-        for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = width
-        ws.freeze_panes = "A2"
-        header = []
-        for text in plan.titles:
-            cell = WriteOnlyCell(ws, value=_NOT_XML.sub("", text)[:255])
-            cell.data_type = "s"  # a title such as "=Total" stays text
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        return ws, plan.convert
+        ws = wb.add_worksheet(name)
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        ws.freeze_panes(1, 0)
+        for col, text in enumerate(plan.titles):
+            ws.write_string(0, col, _NOT_XML.sub("", text)[:255], formats.bold)  # "=Total" stays text
+        return ws
 
     def close_sheet(ws, rows: int) -> None:
-        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{rows + 1}"
+        ws.autofilter(0, 0, rows, max(len(columns), 1) - 1)
 
-    probe = _build_plan(columns, spec["formats"], source, now, _CellMaker(None, WriteStats(), preview=True))
+    probe = _build_plan(columns, spec["formats"], source, now, _CellMaker(WriteStats(), preview=True))
     batches = _lead_rows(probe, source, spec["filter"])
     try:
         first = next(batches, [])
-        # Widths from the first rows, rendered by the side-effect-free probe plan: write-only sheets need
-        # their column widths before the first row is written.
+        # Widths from the first rows, rendered by the side-effect-free probe plan.
         sample = [[fn(row) for fn in probe.convert] for row in first[:200]]
         widths = _widths(probe.titles, probe.kinds, sample)
-        ws, convert = start_sheet(title)
+        ws = start_sheet(title)
         sheet_number, rows_here = 1, 0
         batch: list = first
         while batch:
@@ -909,12 +948,10 @@ def _write_source(wb, source: SheetSource, spec: dict[str, Any], now: datetime, 
                 if rows_here == per_sheet:  # Excel's row limit: go on in a continuation sheet
                     close_sheet(ws, rows_here)
                     sheet_number += 1
-                    ws, convert = start_sheet(_continuation_title(title, sheet_number, taken))
+                    ws = start_sheet(_continuation_title(title, sheet_number, taken))
                     rows_here = 0
                 part, batch = batch[:per_sheet - rows_here], batch[per_sheet - rows_here:]
-                append = ws.append
-                for row in part:
-                    append([fn(row) for fn in convert])
+                _write_rows(ws, part, rows_here + 1, convert, number_formats, quoted)
                 rows_here += len(part)
                 written += len(part)
             if cancel is not None and cancel.is_set():
@@ -926,6 +963,32 @@ def _write_source(wb, source: SheetSource, spec: dict[str, Any], now: datetime, 
         batches.close()  # closes the cursor now, not whenever the generator is collected
     close_sheet(ws, rows_here)
     return written
+
+
+def _write_rows(ws, rows: list, first_row: int, convert: list[Callable[[tuple], Any]],
+                number_formats: list[Any], quoted: Any) -> None:
+    """The hot loop: each value written with the call for its type (no per-cell dispatch inside XlsxWriter)."""
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+    write_boolean, write = ws.write_boolean, ws.write
+    columns = list(enumerate(zip(convert, number_formats, strict=True)))
+    for r, row in enumerate(rows, first_row):
+        for c, (fn, number_format) in columns:
+            value = fn(row)
+            if value is None:
+                continue
+            kind = value.__class__
+            if kind is str:
+                write_string(r, c, value)
+            elif kind is int or kind is float:
+                write_number(r, c, value)
+            elif kind is datetime or kind is date:
+                write_datetime(r, c, value, number_format)
+            elif kind is Quoted:
+                write_string(r, c, value, quoted)
+            elif kind is bool:
+                write_boolean(r, c, value)
+            else:
+                write(r, c, value)
 
 
 def _continuation_title(title: str, number: int, taken: set[str]) -> str:
@@ -956,7 +1019,7 @@ def preview(spec: dict[str, Any], *, lander_id: int | None = None, limit: int = 
         lander_id = found
     name, client, _ = _lander_facts(lander_id)
     source = SheetSource(lander_id, name, client)
-    maker = _CellMaker(None, WriteStats(), preview=True)
+    maker = _CellMaker(WriteStats(), preview=True)
     columns = resolve_columns(spec, source)
     plan = _build_plan(columns, spec["formats"], source, now, maker)
     patterns = [{**spec["formats"], **(c.get("format") or {})}["datetime" if kind == "datetime" else "date"]

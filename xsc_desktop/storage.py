@@ -40,6 +40,8 @@ SQLITE_PRAGMAS = {
     "busy_timeout": BUSY_TIMEOUT_S * 1000,
     "synchronous": "normal",
     "cache_size": -16000,
+    # ANALYZE (and PRAGMA optimize) samples this many rows per index: statistics in milliseconds at any size.
+    "analysis_limit": 400,
 }
 
 _ALL: weakref.WeakSet = weakref.WeakSet()  # every server database made, closed at exit
@@ -257,6 +259,10 @@ def backup_before_migration(url: str, db: Database, version: int) -> Path | None
     target = sqlite3.connect(backup)
     try:
         db.connection().backup(target)
+    except sqlite3.Error:
+        target.close()
+        backup.unlink(missing_ok=True)  # a half backup (a full disk) is no backup
+        raise
     finally:
         target.close()
     log.info("Backed up the database to %s before migrating", backup)

@@ -1,9 +1,9 @@
 """The Leads page's models: a lazy window over millions of leads in SQLite, and a lead's delivery attempts.
 
-LeadsModel never holds all rows: `rowCount` comes from a COUNT query, rows are read in pages of PAGE_ROWS when the
-view asks for them (keyset queries from a neighbouring cached page, an OFFSET only for a jump) and at most
-CACHE_PAGES pages are kept. A new filter is counted off the GUI thread (`run_task`); the page reads are small
-indexed queries.
+LeadsModel never holds all rows: `rowCount` comes from a COUNT answered by an index, rows are read in pages of
+PAGE_ROWS when the view asks for them and at most CACHE_PAGES pages are kept. A page next to a cached one is read
+by seeking on its neighbour's (received_at, id) key; a jump reads from the nearer end (the last page is a seek from
+the bottom, as quick as the first). A new filter is counted off the GUI thread (`run_task`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from ui.workers import run_task
 from xsc_desktop.clock import local_text
-from xsc_desktop.leads import LIST_COLUMNS, LeadFilter, count_leads, lander_names, lead_page
+from xsc_desktop.leads import (
+    LIST_COLUMNS,
+    LeadFilter,
+    count_leads,
+    count_quickly,
+    lander_names,
+    lead_page,
+    row_key,
+)
 
 COLUMNS = ("Received", "Delivery", "Name", "Phone", "E-mail", "Lander", "Client", "State", "External id")
 STATE_COLUMN = COLUMNS.index("Delivery")
@@ -66,27 +74,31 @@ class LeadsModel(QAbstractTableModel):
         return self._filter
 
     def set_filter(self, flt: LeadFilter, *, background: bool = True) -> None:
-        """Show the leads matching `flt`; counted off the GUI thread unless `background` is False."""
+        """Show the leads matching `flt`; read off the GUI thread unless `background` is False.
+
+        The first page shows as soon as it is read; with no filter the row count is first the id span (an index
+        lookup) and the exact count follows from its own task (`counted` is emitted once the count is exact)."""
         self._filter = flt
         self._generation += 1
         generation = self._generation
 
         def load():
-            return count_leads(flt), lead_page(flt, PAGE_ROWS), lander_names()
+            count, exact = count_quickly(flt)
+            return count, exact, lead_page(flt, PAGE_ROWS), lander_names()
 
         if background:
-            run_task(load, lambda result: self._loaded(generation, result))
+            run_task(load, lambda result: self._loaded(generation, result, background))
         else:
-            self._loaded(generation, load())
+            self._loaded(generation, load(), background)
 
     def reload(self, *, background: bool = True) -> None:
         """Count and read again (after imports and deliveries)."""
         self.set_filter(self._filter, background=background)
 
-    def _loaded(self, generation: int, result) -> None:
+    def _loaded(self, generation: int, result, background: bool) -> None:
         if generation != self._generation:
             return  # a newer filter is on its way
-        count, first, landers = result
+        count, exact, first, landers = result
         self.beginResetModel()
         self._count = count
         self._landers = landers
@@ -94,6 +106,26 @@ class LeadsModel(QAbstractTableModel):
         if first:
             self._pages[0] = first
         self.endResetModel()
+        if exact:
+            self.counted.emit(count)
+            return
+        flt = self._filter
+        if background:
+            run_task(lambda: count_leads(flt), lambda n: self._recounted(generation, n))
+        else:
+            self._recounted(generation, count_leads(flt))
+
+    def _recounted(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return
+        if count < self._count:
+            self.beginRemoveRows(QModelIndex(), count, self._count - 1)
+            self._count = count
+            self.endRemoveRows()
+        elif count > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, count - 1)
+            self._count = count
+            self.endInsertRows()
         self.counted.emit(count)
 
     def _page(self, number: int) -> list[tuple]:
@@ -103,12 +135,16 @@ class LeadsModel(QAbstractTableModel):
             return page
         before = self._pages.get(number - 1)
         after = self._pages.get(number + 1)
-        if before:
-            page = lead_page(self._filter, PAGE_ROWS, before_id=before[-1][_ID])
+        first = number * PAGE_ROWS
+        size = min(PAGE_ROWS, self._count - first)
+        if before and len(before) == PAGE_ROWS:
+            page = lead_page(self._filter, size, after=row_key(before[-1]))
         elif after:
-            page = lead_page(self._filter, PAGE_ROWS, after_id=after[0][_ID])
-        else:
-            page = lead_page(self._filter, PAGE_ROWS, offset=number * PAGE_ROWS)
+            page = lead_page(self._filter, size, before=row_key(after[0]))
+        elif first <= self._count - first - size:
+            page = lead_page(self._filter, size, offset=first)
+        else:  # nearer the bottom: count from there
+            page = lead_page(self._filter, size, offset=self._count - first - size, from_end=True)
         self._pages[number] = page
         while len(self._pages) > CACHE_PAGES:
             self._pages.popitem(last=False)

@@ -403,15 +403,19 @@ class LanderDetail(QWidget):
             self.history.addItem(f"{local_text(entry.at)}  {entry.actor}: {move}{note}")
 
     def _show_lead_counts(self, row: LanderRow | None) -> None:
-        """Leads received today, delivered, failed and pending, from one grouped query on a worker."""
-        from xsc_desktop.leads import lander_counts
-
+        """Leads received today, delivered, failed and pending, from one indexed query on a worker."""
         self._counts_for = row.id if row is not None else None
         self.leads_line.clear()
         if row is None:
             return
         lander_id = row.id
-        run_task(lambda: lander_counts(lander_id), lambda counts: self._lead_counts_loaded(lander_id, counts))
+
+        def counts() -> dict[str, int]:
+            from xsc_desktop.leads import lander_counts  # imported on the worker: the board paints without waiting
+
+            return lander_counts(lander_id)
+
+        run_task(counts, lambda found: self._lead_counts_loaded(lander_id, found))
 
     def _lead_counts_loaded(self, lander_id: int, counts: dict[str, int]) -> None:
         if lander_id != self._counts_for:
