@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # (key, navigation label, "module:Class" of the page, what the page will hold until it is built)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("landers", "Landers", "ui.pages.landers_page:LandersPage", ""),
+    ("clients", "Clients", "ui.pages.clients_page:ClientsPage", ""),
     ("queue", "Queue", "ui.pages.queue_page:QueuePage",
      "The integration queue: the 15:00 to-do list, the 08:00 run with test posts, and client confirmations."),
     ("parsers", "Parsers", "ui.pages.parsers_page:ParsersPage",

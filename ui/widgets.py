@@ -77,3 +77,16 @@ def error_sentence(error: BaseException | str) -> str:
 def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> None:
     """Tell the operator in one plain sentence what happened and what to do."""
     QMessageBox.warning(parent, title, error_sentence(error))
+
+
+def table_keys(table, open_row=None) -> None:  # noqa: ANN001 - a QAbstractItemView
+    """Desktop keys for a table: Tab moves on to the next control, Return (and Enter) opens the selected row."""
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    table.setTabKeyNavigation(False)
+    if open_row is None:
+        return
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        shortcut = QShortcut(QKeySequence(key), table)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(open_row)

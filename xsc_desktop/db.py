@@ -31,8 +31,14 @@ def _create_all(db: Database) -> None:
     db.create_tables(ALL_MODELS, safe=True)
 
 
+def _client_time_zone(db: Database) -> None:
+    """Clients get a time zone (set on the Clients page)."""
+    if "time_zone" not in {c.name for c in db.get_columns("client")}:
+        db.execute_sql("ALTER TABLE client ADD COLUMN time_zone VARCHAR(255)")
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
-MIGRATIONS: list[Callable[[Database], None]] = [_create_all]
+MIGRATIONS: list[Callable[[Database], None]] = [_create_all, _client_time_zone]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +34,7 @@ from ui.models.landers_model import STATUS_COLUMN, STATUS_ROLE, LandersModel
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import activity, landers
+from xsc_desktop.clients import FIX_CLIENT, FIX_INTEGRATION, FIX_POSTING_DOC, fix_place
 from xsc_desktop.clock import local_text
 from xsc_desktop.landers import FLAGS, STATUS_LABELS, LanderRow
 
@@ -143,6 +144,7 @@ class LandersPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.table.customContextMenuRequested.connect(self._context_menu)
+        self.detail.fix_requested.connect(self.fix)
         self.add_button.clicked.connect(self.add_lander)
         self.edit_button.clicked.connect(self.edit_selected)
         self.import_button.clicked.connect(self.choose_import_file)
@@ -273,6 +275,28 @@ class LandersPage(QWidget):
             return
         self.reload()
 
+    def edit_client(self) -> None:
+        """Open the selected lander's client (contacts, intake system, time zone, its landers)."""
+        from ui.dialogs.client_dialog import open_client_dialog
+
+        row = self.selected_row()
+        if row is not None:
+            open_client_dialog(self.app, row.client_id, on_saved=lambda _id: self.reload())
+
+    def fix(self, place: str) -> None:
+        """Open the place that fixes what the selected lander is missing."""
+        row = self.selected_row()
+        if row is None:
+            return
+        if place == FIX_CLIENT:
+            self.edit_client()
+            return
+        wanted = {FIX_INTEGRATION: "IntegrationAction", FIX_POSTING_DOC: "ImportForLanderAction"}.get(place)
+        for action in getattr(self.app, "lander_actions", []):
+            if type(action).__name__ == wanted:
+                action.run(row)
+                return
+
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()
         row = self.selected_row()
@@ -311,6 +335,7 @@ class LandersPage(QWidget):
         self.table.selectRow(index.row())
         menu = QMenu(self)
         menu.addAction("Edit…", self.edit_selected)
+        menu.addAction("Edit client…", self.edit_client)
         moves = menu.addMenu("Move to")
         row = self.model.row_at(index.row())
         for status in landers.allowed_moves(row.status):
@@ -347,7 +372,10 @@ class LandersPage(QWidget):
 
 
 class LanderDetail(QWidget):
-    """The facts of the selected lander and its Activity history."""
+    """The facts of the selected lander and its Activity history; the client and every missing thing are links
+    to the place that fixes them (`fix_requested` carries clients.FIX_CLIENT, FIX_POSTING_DOC or FIX_INTEGRATION)."""
+
+    fix_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -356,7 +384,8 @@ class LanderDetail(QWidget):
         self.heading.setStyleSheet("font-weight: 600; font-size: 14px;")
         self.facts = QLabel()
         self.facts.setWordWrap(True)
-        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.facts.linkActivated.connect(self._link)
         self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.leads_line = QLabel()  # the lander's lead counts, read off the GUI thread
         self.leads_line.setWordWrap(True)
@@ -384,9 +413,9 @@ class LanderDetail(QWidget):
             return
         self.heading.setText(row.name)
         flags = ", ".join(FLAGS.get(f, f) for f in row.flags) or "none"
-        new_mark = ' <span style="color:#b06000">★ new client</span>' if row.new_client else ""
+        new_mark = " ★ new client" if row.new_client else ""
         lines = [
-            f"<b>Client</b>: {html.escape(row.client)}{new_mark}",
+            f"<b>Client</b>: <a href=\"fix:{FIX_CLIENT}\">{html.escape(row.client)}</a>{new_mark}",
             f"<b>Campaign</b>: {html.escape(row.campaign)}",
             f"<b>URL</b>: <a href=\"{html.escape(row.url)}\">{html.escape(row.url)}</a>",
             f"<b>Status</b>: {STATUS_LABELS.get(row.status, row.status)}",
@@ -394,13 +423,21 @@ class LanderDetail(QWidget):
             f"<b>Handed over</b>: {local_text(row.handed_over_at) or 'not yet'}",
         ]
         if row.missing_info:
-            lines.append("<b>Missing</b>: " + html.escape("; ".join(row.missing_info)))
+            links = [f'<a href="fix:{fix_place(reason)}">{html.escape(reason)}</a>' for reason in row.missing_info]
+            lines.append("<b>Missing</b> (click to fix): " + "; ".join(links))
         self.facts.setText("<br>".join(lines))
-        self.facts.setOpenExternalLinks(True)
         for entry in activity.history("lander", row.id, limit=100):
-            move = f"{entry.from_state} → {entry.to_state}" if entry.from_state or entry.to_state else entry.action
+            move = (f"{STATUS_LABELS.get(entry.from_state, entry.from_state or '')} → "
+                    f"{STATUS_LABELS.get(entry.to_state, entry.to_state or '')}"
+                    if entry.from_state or entry.to_state else entry.action)
             note = f" — {entry.note}" if entry.note else ""
             self.history.addItem(f"{local_text(entry.at)}  {entry.actor}: {move}{note}")
+
+    def _link(self, href: str) -> None:
+        if href.startswith("fix:"):
+            self.fix_requested.emit(href[4:])
+        else:
+            QDesktopServices.openUrl(QUrl(href))
 
     def _show_lead_counts(self, row: LanderRow | None) -> None:
         """Leads received today, delivered, failed and pending, from one grouped query on a worker."""
