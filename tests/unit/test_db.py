@@ -42,12 +42,13 @@ def test_migration_backs_up_the_file_first(data_dir, monkeypatch):
     db.connect(url)
     db.close()
     calls = []
+    before = db.SCHEMA_VERSION
     monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, lambda database: calls.append("step")])
     monkeypatch.setattr(db, "SCHEMA_VERSION", len(db.MIGRATIONS))
     database = db.connect(url)
     assert calls == ["step"]
-    assert (data_dir / "xsc-desktop.sqlite3.v1.bak").exists()
-    assert db.current_version(database) == 2
+    assert (data_dir / f"xsc-desktop.sqlite3.v{before}.bak").exists()
+    assert db.current_version(database) == before + 1
     db.close()
 
 
@@ -58,3 +59,17 @@ def test_unwritable_data_dir_is_named(tmp_path):
     blocker.write_text("x")
     with pytest.raises(UserError, match=str(blocker)):
         resolve_data_dir(blocker / "inside")
+
+
+def test_a_database_from_before_client_time_zones_gets_the_column(data_dir):
+    url = db.database_url_for(data_dir)
+    database = db.connect(url)
+    database.execute_sql("ALTER TABLE client DROP COLUMN time_zone")
+    from xsc_desktop.models import Meta
+
+    Meta.update(value="1").where(Meta.key == "schema_version").execute()
+    db.close()
+    database = db.connect(url)
+    assert "time_zone" in {c.name for c in database.get_columns("client")}
+    assert db.current_version(database) == db.SCHEMA_VERSION
+    db.close()
