@@ -67,7 +67,7 @@ def test_a_database_from_before_client_time_zones_gets_the_column(data_dir):
     database.execute_sql("ALTER TABLE client DROP COLUMN time_zone")
     from xsc_desktop.models import Meta
 
-    Meta.update(value="1").where(Meta.key == "schema_version").execute()
+    Meta.update(value=str(db.MIGRATIONS.index(db._client_time_zone))).where(Meta.key == "schema_version").execute()
     db.close()
     database = db.connect(url)
     assert "time_zone" in {c.name for c in database.get_columns("client")}
