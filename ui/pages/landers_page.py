@@ -453,6 +453,8 @@ class LanderDetail(QWidget):
     def _lead_counts_loaded(self, lander_id: int, counts: dict[str, int]) -> None:
         if lander_id != self._counts_for:
             return  # another lander was selected meanwhile
+        extra = "".join(f" · {counts[key]} {word}" for key, word in (("held", "held"), ("records", "kept for records"))
+                        if counts.get(key))
         self.leads_line.setText(f"<b>Leads</b>: {counts['today']} received today · {counts['delivered']} delivered · "
-                                f"{counts['failed']} failed · {counts['pending']} pending")
+                                f"{counts['failed']} failed · {counts['pending']} pending{extra}")
 
