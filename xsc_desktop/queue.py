@@ -779,12 +779,11 @@ def _accept(job: _Job, task: Task, entry: dict[str, Any], remote_id: str, sent_a
     lander = Lander.get_by_id(task.lander_id)
     client = lander.campaign.client
     spec = job.spec
-    values = {
-        "client": client.name, "lander": lander.name, "lander_url": lander.url, "campaign": lander.campaign.name,
-        "intake_system": client.intake_system or _system_label(spec), "sent_at": sent_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "test_ref": job.test_ref, "remote_id": remote_id or "(none given)",
-    }
-    subject, body = mail.render_confirmation(values)
+    from xsc_desktop import confirmation  # the client's words: no parser names, ids or empty placeholders
+
+    values = confirmation.values_for(lander.id, system=getattr(spec, "system", None), sent_at=sent_at,
+                                     test_ref=job.test_ref, remote_id=remote_id)
+    subject, body = confirmation.render(values)
     with _tx():
         task = Task.get_by_id(job.task_id)
         _log_entry(task, entry)
