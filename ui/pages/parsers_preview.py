@@ -119,6 +119,10 @@ def build_preview(spec: ParserSpec, lead: dict[str, Any], settings: dict[str, st
                                         "empty for this lead, so it would not be sent"))
     if shown.missing_settings:
         problems.append(Problem("settings", f"{', '.join(shown.missing_settings)} empty"))
+    for name in stood_in:
+        problems.append(Problem("settings", f"{name} is not filled in: the request shows a stand-in; fill it "
+                                            "(or pick a lander that has it) before sending", "error",
+                                section="settings"))
     if shown.error and not any(", transform" in p.where for p in problems):
         problems.append(Problem("request", shown.error.removeprefix("Cannot build the request: ").rstrip(".")))
     return PreviewResult(shown.request, problems, stood_in, shown.complete)
@@ -229,12 +233,21 @@ class PreviewPane(QWidget):
         self.lead_combo.setMinimumContentsLength(16)
         self.edit_lead_button = QPushButton("Edit lead…")
         self.edit_lead_button.setCheckable(True)
+        self.lander_combo = QComboBox()
+        self.lander_combo.setToolTip("Preview and test with the settings saved for this lander (its endpoint, its "
+                                     "ids); values typed under Auth & settings go over them.")
+        self.lander_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lander_combo.setMinimumContentsLength(16)
+        self.lander_combo.addItem("Only the values typed under Auth & settings", None)
         self.as_test_box = QCheckBox("As a test post")
         self.as_test_box.setToolTip("Show the request as Send test makes it (test field, test URL or TEST label)")
         top = QHBoxLayout()
         top.addWidget(QLabel("Lead"))
         top.addWidget(self.lead_combo, 1)
         top.addWidget(self.edit_lead_button)
+        lander_row = QHBoxLayout()
+        lander_row.addWidget(QLabel("Lander"))
+        lander_row.addWidget(self.lander_combo, 1)
 
         self.lead_edit = QPlainTextEdit()
         self.lead_edit.setFont(mono)
@@ -318,6 +331,7 @@ class PreviewPane(QWidget):
         title = QLabel("Preview")
         title.setStyleSheet("font-weight: 600; font-size: 14px;")
         layout.addWidget(title)
+        layout.addLayout(lander_row)
         layout.addLayout(top)
         layout.addWidget(self.lead_edit)
         layout.addWidget(self.splitter, 1)
@@ -328,6 +342,22 @@ class PreviewPane(QWidget):
         self.as_test_box.toggled.connect(self.test_toggled)
         self.problems.itemActivated.connect(
             lambda item: self.problem_activated.emit(item.data(Qt.ItemDataRole.UserRole) or ""))
+
+    # --- the lander whose saved values are used
+
+    def set_landers(self, landers: list[tuple[int, str]]) -> None:
+        """The landers wired to the parser shown; the first is chosen (its saved values are the default)."""
+        self.lander_combo.blockSignals(True)
+        while self.lander_combo.count() > 1:
+            self.lander_combo.removeItem(1)
+        for lander_id, text in landers:
+            self.lander_combo.addItem(text, lander_id)
+        self.lander_combo.setCurrentIndex(1 if landers else 0)
+        self.lander_combo.blockSignals(False)
+
+    def lander_id(self) -> int | None:
+        """The lander whose saved values the preview uses, or None."""
+        return self.lander_combo.currentData()
 
     # --- the lead
 
@@ -409,10 +439,6 @@ class PreviewPane(QWidget):
             item.setForeground(_ERROR_BRUSH if problem.severity == "error" else _WARNING_BRUSH)
             item.setData(Qt.ItemDataRole.UserRole, problem.where)
             item.setToolTip("Double-click to go there")
-            self.problems.addItem(item)
-        if result.stand_ins:
-            item = QListWidgetItem("Note: no test value for " + ", ".join(result.stand_ins)
-                                   + ": the preview uses a stand-in (fill it under Auth & settings to send a test).")
             self.problems.addItem(item)
         errors = sum(1 for p in problems if p.severity == "error")
         warnings = len(problems) - errors
