@@ -765,6 +765,7 @@ def _attempt(job: _Job, deadline: float) -> tuple[str, float | None]:
         _log_entry(task, entry)
         if can_retry:
             entry["next_try_in_s"] = round(delay, 3)
+            entry["max_attempts"] = max(1, job.spec.retry.max_attempts)  # "attempt 2 of 3" on the Queue page
             task.status, task.reason, task.updated_at = "pending", f"{reason} (retrying)", utcnow()
             task.save()
             _publish(task)
