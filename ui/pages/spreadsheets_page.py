@@ -69,7 +69,8 @@ def load_overview(history_limit: int = 300) -> dict[str, Any]:
                   "kind_label": "Built in" if t.builtin else "Custom", "spec": sheets.normalise_spec(t.spec)}
                  for t in sheets.list_templates()]
     landers = sorted(list_landers(), key=lambda r: (r.client.lower(), r.name.lower()))
-    lander_names = {r.id: f"{r.client} — {r.name}" for r in landers}
+    # Every entry unique: two landers of one client may share a name (in two campaigns, or even in one).
+    lander_names = {r.id: f"{r.client} — {r.campaign} — {r.name} (#{r.id})" for r in landers}
     clients = {c.id: c.name for c in Client.select(Client.id, Client.name).order_by(Client.name)}
     schedules = []
     for row in sheets.list_schedules():
@@ -827,8 +828,15 @@ class SpreadsheetsPage(QWidget):
 
         targets = [(name, f"lander:{lid}") for lid, name in self._landers]
         targets += [(f"{name} (all landers)", f"client:{cid}") for cid, name in self._clients]
-        return ReportScheduleDialog(self, targets=targets, templates=[t["name"] for t in self._templates],
-                                    schedule=schedule, default_dir=str(self.default_dir), zone=self.zone)
+        dialog = ReportScheduleDialog(self, targets=targets, templates=[t["name"] for t in self._templates],
+                                      schedule=schedule, default_dir=str(self.default_dir), zone=self.zone)
+        if schedule is None and self.target.currentData():
+            # A new schedule reports on what the page is set to (the lander or client picked above), not on the
+            # first lander of the list.
+            dialog.target.setCurrentIndex(max(dialog.target.findData(self.target.currentData()), 0))
+            dialog.template.setCurrentText(self.target_template.currentText())
+        self.schedule_dialog = dialog  # tests reach it here
+        return dialog
 
     def add_schedule(self) -> None:
         """Ask for a new schedule and store it."""
