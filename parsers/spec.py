@@ -39,6 +39,15 @@ SYSTEM_LABELS = {"captorra": "Captorra", "lead_docket": "Lead Docket", "law_rule
                  "generic": "Other system"}
 
 
+GENERIC_LABELS = {"generic_json": "Generic JSON", "generic_form": "Generic form", "generic_query": "Generic query",
+                  "generic_xml": "Generic XML"}
+
+
+def preset_label(name: str) -> str:
+    """A bundled preset's name as people read it: clio_grow → Clio Grow, generic_json → Generic JSON."""
+    return GENERIC_LABELS.get(name) or SYSTEM_LABELS.get(name) or name.replace("_", " ").title()
+
+
 def system_label(system: str | None) -> str:
     """An intake system as people write it: lead_docket → Lead Docket; free text is kept as typed."""
     if not system:

@@ -32,7 +32,7 @@ def test_a_lander_parser_previews_and_sends_with_the_landers_settings(page, qtbo
     endpoint.answer("/baker", Reply(200, b'{"success": true, "id": "B-1"}', {"Content-Type": "application/json"}))
     _wire(endpoint.url("/baker"))
     page.reload()
-    assert page.select_parser("Baker Law (generic_json)")
+    assert page.select_parser("Baker Law (Generic JSON)")
     assert page.preview.lander_combo.currentText() == "Baker Law — Baker auto"
     page.refresh_preview()
     text = page.preview.request_view.toPlainText()

@@ -186,10 +186,12 @@ def format_log(entries: list[dict]) -> str:
     blocks = []
     for entry in entries:
         if entry.get("event"):
-            blocks.append(f"{entry.get('at', '')}  {entry['event']}: {entry.get('reason') or entry.get('note', '')}")
+            blocks.append(f"{local_text(entry.get('at'), '%Y-%m-%d %H:%M:%S')}  {entry['event']}: "
+                          f"{entry.get('reason') or entry.get('note', '')}")
             continue
         request = entry.get("request") or {}
-        head = (f"#{entry.get('attempt', '?')}  {entry.get('at', '')}  {request.get('method', '')} "
+        head = (f"#{entry.get('attempt', '?')}  {local_text(entry.get('at'), '%Y-%m-%d %H:%M:%S')}  "
+                f"{request.get('method', '')} "
                 f"{request.get('url', '')}")
         status = entry.get("status")
         answer = (f"→ {status if status is not None else 'no answer'}  {entry.get('outcome', '')}"

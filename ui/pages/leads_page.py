@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -535,6 +535,16 @@ class _ProgressRelay(QObject):
         self.progress.setValue(int(1000 * done / total) if total else 0)
 
 
+def field_label(name: str) -> str:
+    """A lead field as the lead pane names it: first_name → First name (the canonical field's own label)."""
+    from parsers.fields import FIELDS_BY_NAME
+
+    if name == "captured_at":
+        return "Captured"
+    known = FIELDS_BY_NAME.get(name)
+    return known.label if known is not None else name.replace("_", " ").capitalize()
+
+
 class LeadDetail(QWidget):
     """The selected lead's fields and its delivery attempts with the masked request and the answer."""
 
@@ -593,7 +603,8 @@ class LeadDetail(QWidget):
         self.heading.setText(f"{name} — {STATE_LABELS.get(lead.delivery_state, lead.delivery_state)}")
         rows = [("Lead id", str(lead.id)), ("External id", lead.external_id or ""),
                 ("Received", local_text(data["received_at"]))]
-        rows += [(key, str(value)) for key, value in data.items()
+        rows += [(field_label(key), local_text(value) if key == "captured_at" else str(value))
+                 for key, value in data.items()
                  if key not in ("id", "external_id", "lander_id", "custom", "delivery_state", "received_at", "is_test",
                                 "problems", "lead_id") and value not in (None, "")]
         rows += [(f"{key} (custom)", str(value)) for key, value in (lead.custom or {}).items()]
@@ -602,8 +613,9 @@ class LeadDetail(QWidget):
         if lead.delivery_state == "uncertain":
             rows.append(("Note", "The last attempt got no answer: the client may have this lead. Check, then "
                                  "resend or mark it delivered."))
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
         self.fields.setText("<table cellspacing=3>" + "".join(
-            f"<tr><td style='color:#5f6368'>{_esc(k)}</td><td>{_esc(v[:2000])}</td></tr>" for k, v in rows)
+            f"<tr><td style='color:{muted}'>{_esc(k)}</td><td>{_esc(v[:2000])}</td></tr>" for k, v in rows)
             + "</table>")
         self.deliveries.set_rows(attempts_of(lead.id))
 
@@ -673,7 +685,9 @@ class MappingDialog(QDialog):
                 box.addItem(f.label, f.name)
             box.setCurrentIndex(max(0, box.findData(preview.mapping.get(column))))
             example = next((str(r.get(column)) for r in preview.sample if r.get(column) not in (None, "")), "")
-            label = QLabel(f"{_esc(column)}<br><span style='color:#5f6368'>{_esc(example[:40])}</span>")
+            muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
+            label = QLabel(f"{_esc(column)}<br><span style='color:{muted}'>{_esc(example[:40])}</span>")
+            label.setProperty("free_text", True)  # the file's own column names and values
             form.addRow(label, box)
             self.boxes[column] = box
         inner = QWidget()
