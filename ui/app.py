@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
 from resources import resource_path
 from ui.main_window import MainWindow
-from ui.theme import STYLE_SHEET
+from ui.theme import apply_theme
 from xsc_desktop import APP_ID, APP_NAME
 from xsc_desktop.context import Context
 from xsc_desktop.errors import UserError
@@ -249,7 +249,7 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("XSocialCampaigns")
     app.setWindowIcon(QIcon(str(resource_path("icons", "xsc-desktop.svg"))))
-    app.setStyleSheet(STYLE_SHEET)
+    apply_theme(app)  # colours from the desktop's palette, light or dark
     try:
         ctx = Context.create(data_dir, database_url)
     except UserError as exc:

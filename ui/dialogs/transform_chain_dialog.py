@@ -107,7 +107,7 @@ class TransformChainDialog(QDialog):
         self.args_form = QFormLayout()
         self.step_problems = QLabel()
         self.step_problems.setWordWrap(True)
-        self.step_problems.setStyleSheet("color: #a50e0e;")
+        self.step_problems.setProperty("role", "problem")
         step_layout = QVBoxLayout(self.step_box)
         step_layout.addWidget(self.step_description)
         step_layout.addLayout(self.args_form)

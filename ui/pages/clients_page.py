@@ -85,7 +85,7 @@ class ClientsPage(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 200), (2, 120), (3, 140), (4, 70), (5, 90)):
             self.table.setColumnWidth(column, width)
-        table_keys(self.table, self.edit_selected)
+        table_keys(self.table)
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Clients"))
         layout.addWidget(hint("The law firms: who gets their confirmations and reports, their intake system and "
@@ -144,6 +144,10 @@ class ClientsPage(QWidget):
     def add_client(self) -> None:
         """Open an empty client dialog."""
         open_client_dialog(self.app, None, on_saved=self._saved)
+
+    def open_selected(self) -> None:
+        """Return on the table: the selected client's dialog."""
+        self.edit_selected()
 
     def edit_selected(self) -> None:
         """Open the selected client's dialog."""

@@ -83,6 +83,7 @@ class LandersPage(QWidget):
         callout_layout = QHBoxLayout(self.callout)
         callout_layout.setContentsMargins(10, 6, 10, 6)
         self.callout_label = QLabel()
+        self.callout_label.setWordWrap(True)
         callout_layout.addWidget(self.callout_label)
         self.callout.hide()
 
@@ -102,10 +103,15 @@ class LandersPage(QWidget):
         self.table.setAcceptDrops(True)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        for column, width in enumerate((170, 120, 170, 210, 112, 130, 118, 118)):
-            header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        for column, width in enumerate((150, 110, 150, 120, 104, 90, 128, 128)):
+            header.resizeSection(column, width)
+        self.table.setColumnHidden(6, True)  # "Handed over": shown from the header's menu when wanted
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        # The URL gives way (it is elided, with the whole address in its tooltip) so the columns after it show.
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.empty_label = hint("No landers yet. Add one, or import a CSV of landers (File > Import landers).")
         self.empty_label.hide()
 
@@ -123,7 +129,7 @@ class LandersPage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1000, 260])
+        self.splitter.setSizes([1000, 230])
 
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Landers"))
@@ -260,6 +266,10 @@ class LandersPage(QWidget):
         self._selected_id = lander.id
         self.reload()
 
+    def open_selected(self) -> None:
+        """Return on the board: edit the selected lander."""
+        self.edit_selected()
+
     def edit_selected(self) -> None:
         """Open the edit dialog for the selected lander."""
         row = self.selected_row()
@@ -327,6 +337,18 @@ class LandersPage(QWidget):
             return False
         self.reload()
         return True
+
+    def _header_menu(self, pos) -> None:
+        """Show or hide a column (right-click on the header)."""
+        menu = QMenu(self)
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.setEnabled(column != 0)
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
 
     def _context_menu(self, pos) -> None:
         index = self.table.indexAt(pos)

@@ -73,9 +73,9 @@ class LeadsPage(QWidget):
         self.search.setPlaceholderText("Search last name, phone or e-mail   (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.client_filter = QComboBox()
-        self.client_filter.setMinimumWidth(150)
+        self.client_filter.setMinimumWidth(120)
         self.lander_filter = QComboBox()
-        self.lander_filter.setMinimumWidth(170)
+        self.lander_filter.setMinimumWidth(130)
         self.state_filter = QComboBox()
         self.state_filter.addItem("Any state", None)
         for key, label in STATE_LABELS.items():
@@ -170,6 +170,10 @@ class LeadsPage(QWidget):
         self._update_buttons()
 
     # --- loading and filters
+
+    def open_selected(self) -> None:
+        """Return on the table: the selected lead's fields and attempts."""
+        self.detail.attempts.setFocus()
 
     def reload(self) -> None:
         """Fill the filter lists and show the leads (counted off the GUI thread)."""

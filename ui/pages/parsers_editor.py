@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStyledItemDelegate,
     QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -63,7 +62,7 @@ from ui.models.parser_models import (
     SpecListModel,
     StaticFieldsModel,
 )
-from ui.widgets import ChipDelegate, hint
+from ui.widgets import ChipDelegate, SideTabs, hint
 
 AUTH_LABELS = {"none": "None", "basic": "Basic (user name and password)", "bearer": "Bearer token",
                "api_key": "API key"}
@@ -330,8 +329,7 @@ class ParserEditor(QWidget):
         self.rules_model = RulesModel(self)
         self.settings_model = SettingsInfoModel(self)
 
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
+        self.tabs = SideTabs()  # a list beside the sections: no scroll arrows in a narrow window
         self.tabs.addTab(self._basics_tab(), "Basics")
         self.tabs.addTab(self._mappings_tab(), "Mappings")
         self.tabs.addTab(self._static_tab(), "Static")

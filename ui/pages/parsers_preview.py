@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,9 +38,8 @@ from parsers.expressions import PLACEHOLDER_RE
 from parsers.render import OutgoingRequest, preview, sample_lead
 from parsers.spec import Extract, ParserSpec, Problem, ResponseRule, secrets_needed, settings_needed, validate
 from ui.models.parser_models import OUTCOME_LABELS
+from ui.theme import muted_colour, problem_colour, warning_colour
 
-_ERROR_BRUSH = QBrush(QColor("#a50e0e"))
-_WARNING_BRUSH = QBrush(QColor("#8a4b00"))
 OUTCOME_STYLE = {"accepted": "background:#ceead6; color:#0d652d;", "duplicate": "background:#d2e3fc; color:#174ea6;",
                  "rejected": "background:#fad2cf; color:#a50e0e;", "error": "background:#feefc3; color:#8a4b00;"}
 
@@ -230,14 +229,14 @@ class PreviewPane(QWidget):
             self.lead_combo.addItem(label)
         self.lead_combo.addItem("Edited lead")
         self.lead_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.lead_combo.setMinimumContentsLength(16)
+        self.lead_combo.setMinimumContentsLength(10)
         self.edit_lead_button = QPushButton("Edit lead…")
         self.edit_lead_button.setCheckable(True)
         self.lander_combo = QComboBox()
         self.lander_combo.setToolTip("Preview and test with the settings saved for this lander (its endpoint, its "
                                      "ids); values typed under Auth & settings go over them.")
         self.lander_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.lander_combo.setMinimumContentsLength(16)
+        self.lander_combo.setMinimumContentsLength(10)
         self.lander_combo.addItem("Only the values typed under Auth & settings", None)
         self.as_test_box = QCheckBox("As a test post")
         self.as_test_box.setToolTip("Show the request as Send test makes it (test field, test URL or TEST label)")
@@ -436,7 +435,8 @@ class PreviewPane(QWidget):
             problems.insert(0, Problem("lead", self._lead_error))
         for problem in problems:
             item = QListWidgetItem(("✖ " if problem.severity == "error" else "⚠ ") + str(problem))
-            item.setForeground(_ERROR_BRUSH if problem.severity == "error" else _WARNING_BRUSH)
+            item.setForeground(problem_colour(self.palette()) if problem.severity == "error"
+                               else warning_colour(self.palette()))
             item.setData(Qt.ItemDataRole.UserRole, problem.where)
             item.setToolTip("Double-click to go there")
             self.problems.addItem(item)
@@ -470,11 +470,12 @@ class PreviewPane(QWidget):
         status = f"HTTP {attempt.status}" if attempt.status is not None else "No answer"
         self.send_state.setText(f"{status} · {attempt.elapsed * 1000:.0f} ms")
         style = OUTCOME_STYLE.get(outcome.kind, "")
+        muted = muted_colour(self.palette()).name()
         self.outcome_label.setText(
             f'<span style="{style} padding: 2px 8px; border-radius: 8px;">&nbsp;{OUTCOME_LABELS.get(outcome.kind, outcome.kind)}'
             f"&nbsp;</span>&nbsp; {html.escape(_outcome_details(outcome))}"
-            + (f"<br><span style='color:#5f6368'>decided by response rule {outcome.rule}</span>" if outcome.rule else
-               "<br><span style='color:#5f6368'>decided by the default reading (no rule matched)</span>"))
+            + (f"<br><span style='color:{muted}'>decided by response rule {outcome.rule}</span>" if outcome.rule else
+               f"<br><span style='color:{muted}'>decided by the default reading (no rule matched)</span>"))
         lines = [attempt.error] if attempt.error else []
         lines += [f"{k}: {v}" for k, v in attempt.headers.items()]
         body = attempt.body_excerpt

@@ -75,6 +75,8 @@ class QueuePage(QWidget):
         self.progress.hide()
         self.next_runs = QLabel("")
         self.next_runs.setProperty("role", "hint")
+        self.next_runs.setWordWrap(True)
+        self.next_runs.setMinimumWidth(160)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Run date"))
         bar.addWidget(self.date_filter)
@@ -171,6 +173,10 @@ class QueuePage(QWidget):
         """The run date shown, or None for all dates."""
         data = self.date_filter.currentData()
         return data or None
+
+    def open_selected(self) -> None:
+        """Return on the table: read the selected task's attempt log."""
+        self.log_view.setFocus()
 
     def reload(self) -> None:
         """Reload the dates and tasks in a worker (a second call while loading reloads once more afterwards)."""

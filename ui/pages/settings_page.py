@@ -99,6 +99,13 @@ class SettingsPage(QWidget):
                 form.addRow(label, editor)
             self.group_boxes[prefix] = box
             body_layout.addWidget(box)
+        # One label column for every group, so the forms line up down the page.
+        labels = [form.labelForField(editor) for editor in self.editors.values()
+                  if (form := editor.parentWidget().layout()) is not None and isinstance(form, QFormLayout)]
+        widest = max((label.sizeHint().width() for label in labels if label is not None), default=0)
+        for label in labels:
+            if label is not None:
+                label.setMinimumWidth(widest)
         body_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -144,6 +151,7 @@ class SettingsPage(QWidget):
             text.setMinimumHeight(160)
             return text
         line = QLineEdit()
+        line.setMaximumWidth(90 if d.time_of_day else 420)
         if d.secret:
             line.setEchoMode(QLineEdit.EchoMode.Password)
             line.setPlaceholderText("not set")

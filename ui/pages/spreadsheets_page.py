@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -46,7 +48,8 @@ from ui.models.report_models import (
     SchedulesModel,
     TemplatesModel,
 )
-from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error
+from ui.theme import problem_colour
+from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error, table_keys
 from ui.workers import run_task
 from xsc_desktop import sheets
 from xsc_desktop.clock import local_text
@@ -251,7 +254,8 @@ class SpreadsheetsPage(QWidget):
         # -- the editor
         self.name_edit = QLineEdit()
         self.readonly_note = hint("Built in: read-only. Duplicate it to make your own version.")
-        self.auto_columns = QCheckBox("Every lead field that has data, then the custom fields (the generic layout)")
+        self.auto_columns = QCheckBox("Columns from the data (the generic layout)")
+        self.auto_columns.setToolTip("Every lead field that has data, then the custom fields.")
         self.choice_filter = QLineEdit()
         self.choice_filter.setPlaceholderText("Find a column…")
         self.choice_filter.setClearButtonEnabled(True)
@@ -278,6 +282,7 @@ class SpreadsheetsPage(QWidget):
         available.addWidget(self.choices_view, 1)
         chosen = QVBoxLayout()
         self.columns_label = QLabel()
+        self.columns_label.setWordWrap(True)
         chosen.addWidget(self.columns_label)
         chosen.addWidget(self.columns_view, 1)
         pickers = QHBoxLayout()
@@ -326,7 +331,7 @@ class SpreadsheetsPage(QWidget):
         self.revert_button = QPushButton("Revert")
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a50e0e;")
+        self.problems.setProperty("role", "problem")
         save_row = QHBoxLayout()
         save_row.addWidget(self.problems, 1)
         save_row.addWidget(self.revert_button)
@@ -351,7 +356,7 @@ class SpreadsheetsPage(QWidget):
 
         # -- the preview
         self.preview_lander = QComboBox()
-        self.preview_lander.setMinimumWidth(260)
+        self.preview_lander.setMinimumWidth(200)
         self.preview_model = PreviewModel(self)
         self.preview_view = _table(self.preview_model, stretch_last=False)
         self.preview_view.verticalHeader().show()
@@ -368,8 +373,12 @@ class SpreadsheetsPage(QWidget):
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.setObjectName("sheets-templates-splitter")
+        editor_scroll = QScrollArea()  # a narrow or low window scrolls the editor instead of squeezing the preview
+        editor_scroll.setWidgetResizable(True)
+        editor_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        editor_scroll.setWidget(self.editor)
         top.addWidget(left)
-        top.addWidget(self.editor)
+        top.addWidget(editor_scroll)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 4)
         top.setSizes([260, 1000])
@@ -377,8 +386,9 @@ class SpreadsheetsPage(QWidget):
         outer.setObjectName("sheets-preview-splitter")
         outer.addWidget(top)
         outer.addWidget(preview)
-        outer.setStretchFactor(0, 3)
-        outer.setStretchFactor(1, 2)
+        outer.setStretchFactor(0, 1)
+        outer.setStretchFactor(1, 1)
+        outer.setSizes([330, 330])  # the preview shows ten rows and more at the default size
 
         self._current_name: str | None = None
         self._loading_editor = False
@@ -441,6 +451,7 @@ class SpreadsheetsPage(QWidget):
         self.toggle_schedule_button.clicked.connect(self.toggle_schedule)
         self.delete_schedule_button.clicked.connect(self.delete_schedule)
         self.schedules_view.doubleClicked.connect(lambda _i: self.edit_schedule())
+        table_keys(self.schedules_view, self.edit_schedule)  # Return opens the schedule, as a double-click does
         self.schedules_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         return tab
 
@@ -1011,7 +1022,8 @@ class SpreadsheetsPage(QWidget):
     # ---- small things
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.generate_status.setStyleSheet("color: #a50e0e;" if error else "")
+        self.generate_status.setStyleSheet(
+            f"color: {problem_colour(self.palette()).name()};" if error else "")
         self.generate_status.setText(text)
         self.generate_status.setVisible(bool(text))
 
