@@ -55,6 +55,17 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+def _page_about(title: str) -> str | None:
+    """The page a notification without its own page is about, from its title's words."""
+    words = title.lower()
+    for needle, page in (("lead", "leads"), ("deliver", "leads"), ("integration", "queue"), ("queue", "queue"),
+                         ("confirmation", "outbox"), ("e-mail", "outbox"), ("report", "spreadsheets"),
+                         ("client", "clients"), ("lander", "landers"), ("posting doc", "landers")):
+        if needle in words:
+            return page
+    return None
+
+
 def follow_desktop_keys(page: QWidget) -> None:
     """Tab leaves every table and list of a page (arrow keys move inside); Return opens the selected row where
     the page says what opening is (`open_selected`)."""
@@ -278,7 +289,10 @@ class MainWindow(QMainWindow):
         if not self.notifications.items:
             self.bell_menu.addAction("No notifications yet.").setEnabled(False)
         for item in self.notifications.items[:20]:
-            self.bell_menu.addAction(f"{item.at:%H:%M}  {item.title}: {item.message}")
+            action = self.bell_menu.addAction(f"{item.at:%H:%M}  {item.title}: {item.message}")
+            page = item.page or _page_about(item.title)
+            if page is not None:
+                action.triggered.connect(lambda _checked=False, p=page: self.show_page(p))
         self.notifications.mark_read()
         QTimer.singleShot(0, lambda: self.bell.setText("Notifications"))
 

@@ -103,3 +103,16 @@ def test_a_dark_palette_gives_dark_tables_and_light_headings(qtbot, ctx, inline_
         close_window(window)
         app.setPalette(light)
         apply_theme(app)
+
+
+def test_a_notification_opens_what_it_is_about(world):
+    world.notifications.notify("Leads imported", "3 new leads from a.csv.", page="leads")
+    world.notifications.notify("Integration failed", "Auto TX: HTTP 500")
+    world.show_page("settings")
+    world._fill_bell_menu()
+    actions = world.bell_menu.actions()
+    integration = next(a for a in actions if "Integration failed" in a.text())
+    integration.trigger()
+    assert world.current_page_key() == "queue"
+    next(a for a in actions if "Leads imported" in a.text()).trigger()
+    assert world.current_page_key() == "leads"

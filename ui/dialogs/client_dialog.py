@@ -177,7 +177,7 @@ def open_client_dialog(window, client_id: int | None, *, on_saved=None) -> None:
         dialog = ClientDialog(state, window)
         window.client_dialog = dialog
         dialog.saved.connect(lambda _id: window.notifications.notify(
-            "Client saved", f"{dialog.name.text().strip()} was saved."))
+            "Client saved", f"{dialog.name.text().strip()} was saved.", page="clients"))
         if on_saved is not None:
             dialog.saved.connect(on_saved)
         dialog.lander_chosen.connect(lambda lander_id: _show_lander(window, dialog, lander_id))

@@ -381,6 +381,7 @@ class LandersPage(QWidget):
 
     def _imported(self, report) -> None:
         self.app.status_message(report.summary(), 8000)
+        self.app.notifications.notify("Landers imported", report.summary(), page="landers")  # stays in the list
         self.reload()
         if report.problems:
             lines = "\n".join(f"Line {line}: {reason}." for line, reason in report.problems[:30])

@@ -501,7 +501,7 @@ class LeadsPage(QWidget):
 
     def _imported(self, report, path: Path | None = None, mapping: dict | None = None, delivery: str = "auto") -> None:
         self.app.status_message(report.summary(), 10000)
-        self.app.notifications.notify("Leads imported", report.summary())  # stays in the notifications list
+        self.app.notifications.notify("Leads imported", report.summary(), page="leads")  # stays in the list
         self._refresh()
         if report.conflicts and path is not None:
             dialog = ConflictsDialog(report, self)
