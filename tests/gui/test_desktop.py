@@ -116,3 +116,13 @@ def test_a_notification_opens_what_it_is_about(world):
     assert world.current_page_key() == "queue"
     next(a for a in actions if "Leads imported" in a.text()).trigger()
     assert world.current_page_key() == "leads"
+
+
+def test_the_report_preview_shows_ten_rows_at_the_default_size(world, qtbot):
+    world.resize(1280, 780)
+    page = world.show_page("spreadsheets")
+    page.reload()
+    qtbot.waitUntil(lambda: page.preview_model.rowCount() >= 10, timeout=10000)
+    view = page.preview_view
+    rows = view.viewport().height() // view.verticalHeader().defaultSectionSize()
+    assert rows >= 10

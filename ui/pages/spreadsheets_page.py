@@ -360,6 +360,7 @@ class SpreadsheetsPage(QWidget):
         self.preview_model = PreviewModel(self)
         self.preview_view = _table(self.preview_model, stretch_last=False)
         self.preview_view.verticalHeader().show()
+        self.preview_view.verticalHeader().setDefaultSectionSize(22)  # ten rows and more at 1280x780
         self.preview_note = hint("")
         preview_bar = QHBoxLayout()
         preview_bar.addWidget(QLabel("Preview with the leads of"))
