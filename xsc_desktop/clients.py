@@ -17,7 +17,7 @@ def check_emails(addresses: list[str]) -> list[str]:
     for address in addresses:
         address = address.strip().lower()
         if not EMAIL_RE.match(address):
-            raise UserError(f"{address!r} is not an e-mail address; write it as name@example.com.")
+            raise UserError(f"“{address}” is not an e-mail address; write it as name@example.com.")
         if address not in clean:
             clean.append(address)
     return clean
