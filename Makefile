@@ -15,7 +15,7 @@ lint: setup
 	.venv/bin/ruff check xsc_desktop ui parsers tests bench
 
 screenshot: setup
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m ui.screenshot --out screenshots
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m ui.screenshot --out screenshots --all-sets
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m bench

@@ -33,6 +33,26 @@ TEST_KINDS = ("none", "field", "url", "label")
 OUTCOME_KINDS = ("accepted", "duplicate", "rejected", "error")
 EXTRACT_KINDS = ("json_path", "xpath", "regex", "literal")
 SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk", "generic")
+# How people write each intake system's name (screens, client e-mails); "generic" is no system a client knows.
+SYSTEM_LABELS = {"captorra": "Captorra", "lead_docket": "Lead Docket", "law_ruler": "Law Ruler", "litify": "Litify",
+                 "clio_grow": "Clio Grow", "leadspedia": "LeadsPedia", "ice": "ICE", "intakedesk": "IntakeDesk",
+                 "generic": "Other system"}
+
+
+GENERIC_LABELS = {"generic_json": "Generic JSON", "generic_form": "Generic form", "generic_query": "Generic query",
+                  "generic_xml": "Generic XML"}
+
+
+def preset_label(name: str) -> str:
+    """A bundled preset's name as people read it: clio_grow → Clio Grow, generic_json → Generic JSON."""
+    return GENERIC_LABELS.get(name) or SYSTEM_LABELS.get(name) or name.replace("_", " ").title()
+
+
+def system_label(system: str | None) -> str:
+    """An intake system as people write it: lead_docket → Lead Docket; free text is kept as typed."""
+    if not system:
+        return ""
+    return SYSTEM_LABELS.get(system, system.replace("_", " ").title() if "_" in system else system)
 
 SPEC_FORMAT = 1  # bump when the JSON shape changes incompatibly; from_dict reads older shapes
 

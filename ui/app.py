@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
 from resources import resource_path
 from ui.main_window import MainWindow
-from ui.theme import STYLE_SHEET
+from ui.theme import apply_theme
 from xsc_desktop import APP_ID, APP_NAME
 from xsc_desktop.context import Context
 from xsc_desktop.errors import UserError
@@ -108,6 +108,7 @@ class CrashReporter(QObject):
         self.log_path = log_path
         self.crashed.connect(self._show)
         self._showing = False
+        self.box: QMessageBox | None = None  # the dialog on screen
 
     def install(self) -> None:
         """Take over sys.excepthook and threading.excepthook."""
@@ -124,15 +125,26 @@ class CrashReporter(QObject):
 
     def _show(self, report: str) -> None:
         if self._showing:
-            return
+            return  # one dialog at a time: a burst of the same error must not pile up boxes
         self._showing = True
+        parent = QApplication.activeWindow()
         box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME} hit an unexpected error",
                           "Something went wrong that the app did not expect. Your data is safe; the app keeps running. "
-                          f"Please send the report below to the developers.\n\nLog file: {self.log_path}")
+                          f"Please send the report below to the developers.\n\nLog file: {self.log_path or 'not open yet'}",
+                          QMessageBox.StandardButton.Close, parent)
         box.setDetailedText(report)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        box.finished.connect(lambda _r: setattr(self, "_showing", False))
+        copy = box.addButton("Copy report", QMessageBox.ButtonRole.ActionRole)
+        copy.clicked.disconnect()  # an action button would close the box; copying keeps it open
+        copy.clicked.connect(lambda: QApplication.clipboard().setText(report))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(self._closed)
+        self.box = box  # without a reference the box is collected at once and never shows
         box.open()
+
+    def _closed(self, _result: int) -> None:
+        self._showing = False
+        self.box = None
 
 
 def build_tray(window: MainWindow, app: QApplication) -> QSystemTrayIcon | None:
@@ -237,7 +249,7 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("XSocialCampaigns")
     app.setWindowIcon(QIcon(str(resource_path("icons", "xsc-desktop.svg"))))
-    app.setStyleSheet(STYLE_SHEET)
+    apply_theme(app)  # colours from the desktop's palette, light or dark
     try:
         ctx = Context.create(data_dir, database_url)
     except UserError as exc:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from resources import resource_path
 from ui.bridge import EventBridge
 from ui.notifications import NotificationCenter
-from ui.widgets import hint, page_title
+from ui.widgets import hint, page_title, themed_icon
 from xsc_desktop import APP_NAME
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # (key, navigation label, "module:Class" of the page, what the page will hold until it is built)
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("landers", "Landers", "ui.pages.landers_page:LandersPage", ""),
+    ("clients", "Clients", "ui.pages.clients_page:ClientsPage", ""),
     ("queue", "Queue", "ui.pages.queue_page:QueuePage",
      "The integration queue: the 15:00 to-do list, the 08:00 run with test posts, and client confirmations."),
     ("parsers", "Parsers", "ui.pages.parsers_page:ParsersPage",
@@ -52,6 +53,32 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("activity", "Activity", "ui.pages.activity_page:ActivityPage", ""),
     ("settings", "Settings", "ui.pages.settings_page:SettingsPage", ""),
 )
+
+
+def _page_about(title: str) -> str | None:
+    """The page a notification without its own page is about, from its title's words."""
+    words = title.lower()
+    for needle, page in (("lead", "leads"), ("deliver", "leads"), ("integration", "queue"), ("queue", "queue"),
+                         ("confirmation", "outbox"), ("e-mail", "outbox"), ("report", "spreadsheets"),
+                         ("client", "clients"), ("lander", "landers"), ("posting doc", "landers")):
+        if needle in words:
+            return page
+    return None
+
+
+def follow_desktop_keys(page: QWidget) -> None:
+    """Tab leaves every table and list of a page (arrow keys move inside); Return opens the selected row where
+    the page says what opening is (`open_selected`)."""
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from ui.widgets import table_keys
+
+    for view in page.findChildren(QAbstractItemView):
+        view.setTabKeyNavigation(False)
+    opener = getattr(page, "open_selected", None)
+    table = getattr(page, "table", None)
+    if opener is not None and table is not None:
+        table_keys(table, opener)
 
 
 class PlaceholderPage(QWidget):
@@ -90,10 +117,14 @@ class MainWindow(QMainWindow):
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
-        self.navigation.setFixedWidth(170)
+        self.navigation.setFixedWidth(160)
+        self.navigation.setIconSize(QSize(18, 18))
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         for key, label, _target, _text in PAGES:
             item = QListWidgetItem(label)
+            if resource_path("icons", "nav", f"{key}.svg").exists():
+                item.setIcon(themed_icon("icons", "nav", f"{key}.svg", palette=self.palette()))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.navigation.addItem(item)
             self.stack.addWidget(QWidget())  # replaced by the page when first shown
@@ -152,6 +183,7 @@ class MainWindow(QMainWindow):
         self.stack.removeWidget(old)
         old.deleteLater()
         self.pages[key] = widget
+        follow_desktop_keys(widget)
         self._restore_splitters(widget)
         if hasattr(widget, "reload"):
             widget.reload()
@@ -257,7 +289,10 @@ class MainWindow(QMainWindow):
         if not self.notifications.items:
             self.bell_menu.addAction("No notifications yet.").setEnabled(False)
         for item in self.notifications.items[:20]:
-            self.bell_menu.addAction(f"{item.at:%H:%M}  {item.title}: {item.message}")
+            action = self.bell_menu.addAction(f"{item.at:%H:%M}  {item.title}: {item.message}")
+            page = item.page or _page_about(item.title)
+            if page is not None:
+                action.triggered.connect(lambda _checked=False, p=page: self.show_page(p))
         self.notifications.mark_read()
         QTimer.singleShot(0, lambda: self.bell.setText("Notifications"))
 

@@ -17,6 +17,7 @@ class Notification:
     title: str
     message: str
     level: str = "info"
+    page: str | None = None  # the page the notification is about (opened from the list)
 
 
 class NotificationCenter(QObject):
@@ -31,9 +32,9 @@ class NotificationCenter(QObject):
         self.unread = 0
         self.limit = limit
 
-    def notify(self, title: str, message: str, level: str = "info") -> Notification:
-        """Show a notification now."""
-        item = Notification(datetime.now(), title, message, level)
+    def notify(self, title: str, message: str, level: str = "info", page: str | None = None) -> Notification:
+        """Show a notification now; `page` is what choosing it in the list opens."""
+        item = Notification(datetime.now(), title, message, level, page)
         self.items.insert(0, item)
         del self.items[self.limit:]
         self.unread += 1

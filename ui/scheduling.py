@@ -59,6 +59,22 @@ def run_text(result) -> str:
     return f"Queue run: {result.summary()}; {result.emails_sent} confirmation(s) sent."
 
 
+class RunStop:
+    """The stop switch of one queue run from the window: set by its Stop button, and set too when the app quits."""
+
+    def __init__(self, quitting: threading.Event | None) -> None:
+        self.quitting = quitting
+        self.pressed = threading.Event()
+
+    def set(self) -> None:
+        """Stop the run at its next safe point."""
+        self.pressed.set()
+
+    def is_set(self) -> bool:
+        """Whether the run should stop."""
+        return self.pressed.is_set() or (self.quitting is not None and self.quitting.is_set())
+
+
 class StoppingDialog(QDialog):
     """"Stopping scheduled jobs…" with a busy bar, shown while quitting waits for jobs to reach a safe point;
     Quit now leaves without waiting (the next start recovers what was interrupted)."""
@@ -139,12 +155,12 @@ class SchedulerControl(QObject):
         run_task(gather, done, self._failed_then(on_error))
 
     def run_queue_now(self, on_done: Callable[[Any], None] | None = None,
-                      on_error: Callable[[Exception], None] | None = None) -> None:
+                      on_error: Callable[[Exception], None] | None = None) -> RunStop:
         """Run every pending integrate task now (a quit stops it at a safe point); the outcome goes to the status
         bar, then to `on_done(RunResult)` / `on_error(exc)`."""
         from xsc_desktop import queue
 
-        stop = self.scheduler.stop_event
+        stop = RunStop(self.scheduler.stop_event)
         self.window.status_message("Running the queue...")
 
         def done(result) -> None:
@@ -153,6 +169,7 @@ class SchedulerControl(QObject):
                 on_done(result)
 
         run_task(lambda: queue.run(include_future=True, stop=stop), done, self._failed_then(on_error))
+        return stop
 
     def _failed_then(self, on_error: Callable[[Exception], None] | None) -> Callable[[Exception], None]:
         def failed(exc: Exception) -> None:

@@ -1,5 +1,9 @@
 """`python -m ui.screenshot --out DIR`: renders every page of the main window to PNG files, offscreen.
 
+    --size 960x780      the window size (default 1280x780, the size the window opens at)
+    --dark              a dark palette, as on a dark desktop
+    --all-sets          three sets in sub-folders: 1280x780/, 960x780/ and dark-1280x780/
+
 Uses a throwaway data dir with demo data unless --data-dir is given.
 """
 
@@ -11,32 +15,28 @@ import sys
 import tempfile
 from pathlib import Path
 
+SETS = (("1280x780", (1280, 780), False), ("960x780", (960, 780), False), ("dark-1280x780", (1280, 780), True))
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default="screenshots")
-    parser.add_argument("--data-dir")
-    parser.add_argument("--pages", nargs="*", help="page keys (default: all)")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    return int(width), int(height)
+
+
+def render(app, ctx, out: Path, size: tuple[int, int], pages: list[str] | None) -> list[Path]:
+    """Open a window at `size` on the context, show each page and save it; returns the files written."""
     from PySide6.QtCore import QEventLoop, QThreadPool
-    from PySide6.QtWidgets import QApplication
 
-    from ui.app import create_window, open_context
+    from ui.app import create_window
     from ui.main_window import PAGES
-    from ui.theme import STYLE_SHEET
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setStyleSheet(STYLE_SHEET)
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="xsc-shot-")
-    ctx = open_context(data_dir, None)
     window = create_window(ctx, app)
-    window.resize(1400, 860)
+    window.resize(*size)
     window.show()
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    written = []
     for key, *_rest in PAGES:
-        if args.pages and key not in args.pages:
+        if pages and key not in pages:
             continue
         window.show_page(key)
         for _ in range(20):  # let background loads land
@@ -44,8 +44,40 @@ def main(argv: list[str] | None = None) -> int:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         path = out / f"{key}.png"
         window.grab().save(str(path))
+        written.append(path)
         print(path)
     window.shutdown()
+    window.close()
+    window.deleteLater()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--pages", nargs="*", help="page keys (default: all)")
+    parser.add_argument("--size", default="1280x780", help="window size WIDTHxHEIGHT")
+    parser.add_argument("--dark", action="store_true", help="render with a dark palette")
+    parser.add_argument("--all-sets", action="store_true", help="1280x780, 960x780 and a dark set, in sub-folders")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import open_context
+    from ui.theme import apply_theme, dark_palette
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    light = app.palette()
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="xsc-shot-")
+    ctx = open_context(data_dir, None)
+    sets = SETS if args.all_sets else (("", _size(args.size), args.dark),)
+    for folder, size, dark in sets:
+        app.setPalette(dark_palette() if dark else light)
+        apply_theme(app)
+        render(app, ctx, Path(args.out) / folder if folder else Path(args.out), size, args.pages)
+    app.setPalette(light)
+    apply_theme(app)
     return 0
 
 

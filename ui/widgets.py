@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ui.theme import STATUS_COLOURS
@@ -26,10 +26,15 @@ class ChipDelegate(QStyledItemDelegate):
         if not text:
             super().paint(painter, option, index)
             return
+        # The row's own background first (selected, hovered, or tinted like a new client's row), then the chip.
+        panel = QStyleOptionViewItem(option)
+        self.initStyleOption(panel, index)
+        panel.text = ""
         style = option.widget.style() if option.widget else None
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight).lighter(190))
-        bg, fg = self.colours.get(status, (QColor("#eeeeee"), QColor("#333333")))
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, panel, painter, option.widget)
+        bg, fg = self.colours.get(status, (option.palette.color(QPalette.ColorRole.Button),
+                                           option.palette.color(QPalette.ColorRole.ButtonText)))
         metrics = QFontMetrics(option.font)
         width = metrics.horizontalAdvance(text) + 16
         height = min(option.rect.height() - 6, metrics.height() + 6)
@@ -42,7 +47,6 @@ class ChipDelegate(QStyledItemDelegate):
         painter.setPen(fg)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
-        del style
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         size = super().sizeHint(option, index)
@@ -82,3 +86,118 @@ def error_sentence(error: BaseException | str) -> str:
 def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> None:
     """Tell the operator in one plain sentence what happened and what to do."""
     QMessageBox.warning(parent, title, error_sentence(error))
+
+
+def table_keys(table, open_row=None) -> None:  # noqa: ANN001 - a QAbstractItemView
+    """Desktop keys for a table: Tab moves on to the next control, Return (and Enter) opens the selected row."""
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    table.setTabKeyNavigation(False)
+    if open_row is None:
+        return
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        shortcut = QShortcut(QKeySequence(key), table)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(open_row)
+
+
+def themed_icon(*parts: str, palette: QPalette | None = None) -> QIcon:
+    """A bundled line icon (SVG drawn with currentColor) in the palette's text colour, sharp at any scale."""
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtGui import QGuiApplication, QPixmap
+    from PySide6.QtSvg import QSvgRenderer
+
+    from resources import resource_path
+
+    palette = palette or QGuiApplication.palette()
+    colour = palette.color(QPalette.ColorRole.WindowText).name()
+    svg = resource_path(*parts).read_text(encoding="utf-8").replace("currentColor", colour)
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    icon = QIcon()
+    for size in (16, 20, 24, 32, 48):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+class SideTabs(QWidget):
+    """Sections picked from a narrow list on the left (instead of tabs that grow scroll arrows when the window is
+    narrow); the tab widget's calls that pages use: addTab, count, indexOf, setCurrentIndex/Widget, tooltips."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QHBoxLayout, QListWidget, QStackedWidget
+
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setObjectName("side-tabs")
+        self.list.setFixedWidth(118)
+        self.list.setTabKeyNavigation(False)
+        self.stack = QStackedWidget()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.list)
+        layout.addWidget(self.stack, 1)
+        self.list.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self._sections: list[QWidget] = []  # the widgets as added (a wide one sits in a scroll area)
+
+    def setDocumentMode(self, _on: bool) -> None:  # noqa: N802 - the tab widget's name
+        """Nothing to do: kept so the list stands in for a QTabWidget."""
+
+    def addTab(self, widget: QWidget, text: str) -> int:  # noqa: N802
+        """Add a section; "&&" in the text is a plain "&" (as on a tab). A section wider than the room scrolls."""
+        from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QScrollArea
+
+        self.list.addItem(text.replace("&&", "&"))
+        shown = widget
+        if not isinstance(widget, QAbstractScrollArea):
+            shown = QScrollArea()
+            shown.setWidgetResizable(True)
+            shown.setFrameShape(QFrame.Shape.NoFrame)
+            shown.setWidget(widget)
+        self._sections.append(widget)
+        index = self.stack.addWidget(shown)
+        if self.list.currentRow() < 0:
+            self.list.setCurrentRow(0)
+        return index
+
+    def count(self) -> int:
+        """How many sections."""
+        return self.stack.count()
+
+    def indexOf(self, widget: QWidget) -> int:  # noqa: N802
+        """The index of a section's widget, or -1."""
+        return self._sections.index(widget) if widget in self._sections else -1
+
+    def currentIndex(self) -> int:  # noqa: N802
+        """The section shown."""
+        return self.stack.currentIndex()
+
+    def currentWidget(self) -> QWidget:  # noqa: N802
+        """The widget of the section shown."""
+        index = self.stack.currentIndex()
+        return self._sections[index] if 0 <= index < len(self._sections) else None
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
+        """Show a section."""
+        self.list.setCurrentRow(index)
+
+    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802
+        """Show the section of a widget."""
+        self.setCurrentIndex(self.indexOf(widget))
+
+    def tabText(self, index: int) -> str:  # noqa: N802
+        """A section's name."""
+        item = self.list.item(index)
+        return item.text() if item is not None else ""
+
+    def setTabToolTip(self, index: int, tip: str) -> None:  # noqa: N802
+        """A section's tooltip."""
+        item = self.list.item(index)
+        if item is not None:
+            item.setToolTip(tip)

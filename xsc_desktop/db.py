@@ -91,9 +91,17 @@ def _read_indexes(db: Database) -> None:
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
+
+def _client_time_zone(db: Database) -> None:
+    """Clients get a time zone (set on the Clients page)."""
+    if "time_zone" not in {c.name for c in db.get_columns("client")}:
+        db.execute_sql("ALTER TABLE client ADD COLUMN time_zone VARCHAR(255)")
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
+    _client_time_zone,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

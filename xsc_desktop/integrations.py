@@ -62,7 +62,9 @@ def _saved_parser_for(name: str, lander: Lander) -> Parser:
         return row
     if not is_preset(name):
         parsers_store.get_parser(name)  # raises the plain "there is no parser called ..." error
-    copy_name = f"{lander.campaign.client.name} ({name})"
+    from parsers.spec import preset_label
+
+    copy_name = f"{lander.campaign.client.name} ({preset_label(name)})"
     row = Parser.get_or_none(Parser.name == copy_name)
     if row is None:
         parsers_store.duplicate(name, copy_name)

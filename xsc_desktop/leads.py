@@ -12,6 +12,11 @@ Rules:
 - A row with neither phone nor e-mail cannot be delivered: it is kept `held` and listed as a problem.
 - With `delivery.duplicate_days` > 0, the same phone or e-mail on the lander within that many days makes the new
   lead a `duplicate` (kept, not delivered).
+- Imported leads of an integrated lander are posted to the client: `delivery` decides. "auto" (the default) keeps
+  leads captured longer ago than `leads.records_only_after_hours` for records only (state `records`: never
+  delivered unless the operator sends one by hand), "deliver" sends them all, "records" keeps them all.
+- The same external id with a different person (phone, e-mail or name) is a conflict, reported by line;
+  `on_conflict="new"` imports such rows as new leads (under the id with "#2", "#3"... appended), "skip" leaves them.
 - Rows go to the database through `cursor().executemany` inside `atomic()` in batches (peewee's insert_many is
   ~10x slower); each batch commits, so a cancelled or broken file keeps what was good.
 """
@@ -51,6 +56,9 @@ log = logging.getLogger(__name__)
 LEAD_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 MAX_VALUE_CHARS = 100_000  # longer values are cut (and the cut reported): a form field is never this long
 CSV_FIELD_LIMIT = 1_000_000  # an unclosed quote swallowing the file trips this instead of eating all memory
+RECORDS_ONLY = "records"  # the lead state of leads kept for records only (never picked by delivery)
+DELIVERY_CHOICES = ("auto", "deliver", "records")
+CONFLICT_CHOICES = ("skip", "new")
 BATCH_ROWS = 5000  # rows per transaction: fewer commits (each may run a WAL checkpoint); cancel is seen every 1000
 PROBLEM_LIMIT = 10_000  # problems kept in a report; the count goes on beyond it
 
@@ -80,6 +88,10 @@ class ImportReport:
     cancelled: bool = False
     error: str = ""  # a reason the file stopped being readable part-way (what came before is kept)
     lead_ids: list[int] = field(default_factory=list, repr=False)
+    records_only: int = 0  # new leads kept for records only (not delivered)
+    records_after_hours: int | None = None  # the age beyond which "auto" kept leads for records, when it did
+    conflicts: list[tuple[int, str, str]] = field(default_factory=list)  # (line, lead id, what differs)
+    imported_as_new: int = 0  # conflicting rows imported as new leads
 
     def problem(self, line: int, message: str) -> None:
         """Record one problem of one line."""
@@ -112,6 +124,15 @@ class ImportReport:
             parts.append(f"{self.held} held (no phone or e-mail)")
         if self.duplicates:
             parts.append(f"{self.duplicates} flagged duplicate")
+        if self.records_only:
+            why = (f" (captured more than {self.records_after_hours} h ago)"
+                   if self.records_after_hours is not None else "")
+            parts.append(f"{self.records_only} kept for records only{why}, not sent to the client")
+        if self.conflicts:
+            n = len(self.conflicts)
+            parts.append(f"{n} with the id of an earlier lead but another person (not imported)")
+        if self.imported_as_new:
+            parts.append(f"{self.imported_as_new} with a reused id imported as new leads")
         if self.refused:
             parts.append(f"{self.refused} refused")
         if self.problem_rows:
@@ -128,6 +149,9 @@ class ImportReport:
         return {"file": self.file, "lander_id": self.lander_id, "rows": self.rows, "imported": self.imported,
                 "already_there": self.already_there, "held": self.held, "duplicates": self.duplicates,
                 "refused": self.refused, "problem_rows": self.problem_rows, "cancelled": self.cancelled,
+                "records_only": self.records_only, "imported_as_new": self.imported_as_new,
+                "conflicts": [{"line": line, "lead_id": lead_id, "differs": what}
+                              for line, lead_id, what in self.conflicts],
                 "error": self.error, "encoding": self.encoding, "mapping": self.mapping,
                 "problems": [{"line": line, "message": msg} for line, msg in self.problems]}
 
@@ -1039,11 +1063,13 @@ def _custom_json(custom: dict[str, Any]) -> str:
 class _Writer:
     """Buffers normalised rows and writes them in batches, with the duplicate rule applied per batch."""
 
-    def __init__(self, lander_id: int, report: ImportReport, now: datetime, duplicate_days: int) -> None:
+    def __init__(self, lander_id: int, report: ImportReport, now: datetime, duplicate_days: int,
+                 on_conflict: str = "skip") -> None:
         self.lander_id = lander_id
         self.report = report
         self.now = now
         self.duplicate_days = duplicate_days
+        self.on_conflict = on_conflict
         self.rows: list[tuple[int, dict[str, Any]]] = []
         self._sql: dict[tuple[str, ...], str] = {}
 
@@ -1092,8 +1118,14 @@ class _Writer:
         self.report.already_there += len(batch) - inserted
         # Counted only for rows really stored (a re-import of a held row is "already there").
         if inserted == len(batch):
-            self.report.held += sum(1 for _l, r in batch if r["delivery_state"] == "held")
-            self.report.duplicates += sum(1 for _l, r in batch if r["delivery_state"] == "duplicate")
+            for _l, r in batch:
+                state = r["delivery_state"]
+                if state == "held":
+                    self.report.held += 1
+                elif state == "duplicate":
+                    self.report.duplicates += 1
+                elif state == RECORDS_ONLY:
+                    self.report.records_only += 1
         else:
             self._count_states_of_new(batch)
 
@@ -1102,16 +1134,51 @@ class _Writer:
         found = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            query = (Lead.select(Lead.external_id, Lead.delivery_state, Lead.received_at)
+            query = (Lead.select(Lead.external_id, Lead.delivery_state, Lead.received_at, *_PERSON_COLUMNS)
                      .where((Lead.lander == self.lander_id) & Lead.external_id.in_(chunk)).tuples())
-            found.update({e: (s, r) for e, s, r in query})
-        for _line, r in batch:
-            state, received = found.get(r["external_id"], (None, None))
+            found.update({row[0]: row[1:] for row in query})
+        again: list[tuple[int, dict[str, Any]]] = []
+        for line, r in batch:
+            state, received, *person = found.get(r["external_id"], (None, None))
             if received == self.now:
                 if state == "held":
                     self.report.held += 1
                 elif state == "duplicate":
                     self.report.duplicates += 1
+                elif state == RECORDS_ONLY:
+                    self.report.records_only += 1
+            elif state is not None:
+                differs = _person_differs(person, r["lead"])
+                if differs:
+                    again.append((line, r))
+                    self.report.already_there -= 1
+                    if self.on_conflict != "new":
+                        self.report.conflicts.append((line, r["external_id"], differs))
+        if again and self.on_conflict == "new":
+            self._insert_as_new(again)
+
+    def _insert_as_new(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Rows whose id belongs to another person: stored under the id with "#2", "#3"... unless that person is
+        already stored under one of those ids (importing the same file twice adds nothing twice)."""
+        fresh: list[tuple[int, dict[str, Any]]] = []
+        for line, r in rows:
+            base = r["external_id"]
+            taken = {e: person for e, *person in Lead.select(Lead.external_id, *_PERSON_COLUMNS).where(
+                (Lead.lander == self.lander_id) & (Lead.external_id.startswith(base + "#"))).tuples()}
+            if any(not _person_differs(person, r["lead"]) for person in taken.values()):
+                self.report.already_there += 1
+                continue
+            number = 2
+            while f"{base}#{number}" in taken or any(f"{base}#{number}" == o["external_id"] for _l, o in fresh):
+                number += 1
+            r["external_id"] = f"{base}#{number}"
+            fresh.append((line, r))
+        if not fresh:
+            return
+        before = self.report.imported
+        self.rows = fresh
+        self.flush()
+        self.report.imported_as_new += self.report.imported - before
 
     def _flag_duplicates(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
         since = (self.now - timedelta(days=self.duplicate_days)).isoformat(sep=" ")
@@ -1144,6 +1211,28 @@ class _Writer:
                 seen_in_batch.setdefault(k, str(line))
 
 
+_PERSON_COLUMNS = (Lead.phone, Lead.email, Lead.first_name, Lead.last_name)
+_PERSON_WORDS = ("phone", "e-mail", "first name", "last name")
+
+
+def _person_differs(stored: list[Any], lead: dict[str, Any]) -> str:
+    """What tells a stored lead's person from a row's ("phone, e-mail"), or "" when they may be the same person:
+    a field differs only when both have it."""
+    differs = []
+    for word, old, name in zip(_PERSON_WORDS, stored, ("phone", "email", "first_name", "last_name"), strict=True):
+        new = lead.get(name)
+        if old and new and str(old).strip().casefold() != str(new).strip().casefold():
+            differs.append(word)
+    return ", ".join(differs)
+
+
+def records_cutoff(now: datetime, hours: int | None = None) -> datetime:
+    """The capture time before which an "auto" import keeps leads for records only."""
+    if hours is None:
+        hours = int(settings.get("leads.records_only_after_hours"))
+    return now - timedelta(hours=hours)
+
+
 def _prepare(line: int, values: dict[str, Any] | list[Any], normaliser: RowNormaliser,
              report: ImportReport) -> dict | None:
     if type(values) is dict and "__bad__" in values:
@@ -1173,17 +1262,31 @@ def _prepare(line: int, values: dict[str, Any] | list[Any], normaliser: RowNorma
 def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapping: dict[str, str | None],
                 report: ImportReport, *, now: datetime | None = None,
                 progress: Callable[[int], None] | None = None,
-                cancel: threading.Event | None = None, columns: list[str] | None = None) -> ImportReport:
+                cancel: threading.Event | None = None, columns: list[str] | None = None,
+                delivery: str = "deliver", on_conflict: str = "skip") -> ImportReport:
     """Normalise and store rows (line, values by column — or lists in the order of `columns`) for a lander;
-    shared by file import and feed pull."""
+    shared by file import and feed pull (which delivers everything)."""
+    if delivery not in DELIVERY_CHOICES:
+        raise UserError(f"Choose to deliver the leads or keep them for records only, not {delivery}.")
+    if on_conflict not in CONFLICT_CHOICES:
+        raise UserError(f"Leads whose id belongs to another person are skipped or imported as new, not {on_conflict}.")
     now = _as_utc_naive(now) if now else utcnow()
     normaliser = RowNormaliser(mapping, columns)
-    writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0))
+    writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0), on_conflict)
     batch = writer.rows
+    cutoff = None
+    if delivery == "auto":
+        report.records_after_hours = int(settings.get("leads.records_only_after_hours"))
+        cutoff = records_cutoff(now, report.records_after_hours)
+    keep_all = delivery == "records"
     for count, (line, values) in enumerate(rows, 1):
         report.rows += 1
         record = _prepare(line, values, normaliser, report)
         if record is not None:
+            if record["delivery_state"] == "new" and (
+                    keep_all or (cutoff is not None and record["captured_at"] is not None
+                                 and record["captured_at"] < cutoff)):
+                record["delivery_state"] = RECORDS_ONLY
             batch.append((line, record))  # `writer.add`, inline: this loop runs for every row
             if len(batch) >= BATCH_ROWS:
                 writer.flush()
@@ -1207,10 +1310,11 @@ OPTIMIZE_AFTER_ROWS = 10_000
 
 def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None] | None = None, *,
                 remember: bool = True, progress: Callable[[int, int], None] | None = None,
-                cancel: threading.Event | None = None, now: datetime | None = None) -> ImportReport:
+                cancel: threading.Event | None = None, now: datetime | None = None,
+                delivery: str = "auto", on_conflict: str = "skip") -> ImportReport:
     """Import a lead file for a lander, streaming; `progress(done, total)` is called now and then, `cancel`
-    stops after the current batch (what was stored stays). Returns the report; raises UserError when the file
-    cannot be read at all."""
+    stops after the current batch (what was stored stays). `delivery` and `on_conflict` as the module says.
+    Returns the report; raises UserError when the file cannot be read at all."""
     path = Path(path)
     lander = _check_lander(lander_id)
     source = open_lead_file(path)
@@ -1223,7 +1327,7 @@ def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None]
     on_rows = (lambda _n: progress(source.position(), source.total)) if progress else None
     try:
         import_rows(lander.id, source.rows, mapping, report, now=now, progress=on_rows, cancel=cancel,
-                    columns=source.columns)
+                    columns=source.columns, delivery=delivery, on_conflict=on_conflict)
     finally:
         _close(source.rows)
     for line, message in source.errors:
@@ -1503,10 +1607,12 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
     start = local_day_bounds_utc(to_local(now or utcnow()).date())[0].isoformat(sep=" ")
     # One pass over the lander's index entries, no grouping (a GROUP BY here would sort the lander's leads).
     sql = ("SELECT COUNT(*), SUM(received_at >= ?), SUM(delivery_state = 'delivered'), "
-           "SUM(delivery_state IN ('failed', 'rejected', 'uncertain', 'held')) FROM \"lead\" WHERE lander_id = ?")
-    total, today, delivered, failed = database.execute_sql(sql, (start, lander_id)).fetchone()
-    return {"today": today or 0, "delivered": delivered or 0, "failed": failed or 0,
-            "pending": total - (delivered or 0) - (failed or 0), "total": total}
+           "SUM(delivery_state IN ('failed', 'rejected', 'uncertain')), SUM(delivery_state = 'held'), "
+           "SUM(delivery_state = ?) FROM \"lead\" WHERE lander_id = ?")
+    total, today, delivered, failed, held, records = (
+        n or 0 for n in database.execute_sql(sql, (start, RECORDS_ONLY, lander_id)).fetchone())
+    return {"today": today, "delivered": delivered, "failed": failed, "held": held, "records": records,
+            "pending": total - delivered - failed - held - records, "total": total}
 
 
 # ---- the scheduler job ---------------------------------------------------------------------------------------
@@ -1736,6 +1842,12 @@ def lead_page(flt: LeadFilter, limit: int, *, after: Key | None = None, before: 
     if offset == 0:
         return _seek_merged(flt, limit, _TOP, newest_first=True)
     return _rows_by_id(_keys_at(flt, limit, offset, newest_first=True))
+
+
+def integrated_landers() -> set[int]:
+    """Ids of the landers whose leads are delivered now (an active integration)."""
+    return {lander_id for (lander_id,) in Integration.select(Integration.lander)
+            .where(Integration.active == True).tuples()}  # noqa: E712 - peewee expression
 
 
 def lander_names() -> dict[int, tuple[str, str, int]]:

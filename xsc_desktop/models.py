@@ -76,6 +76,7 @@ class Client(BaseModel):
     intake_system = CharField(null=True)
     is_new = BooleanField(default=False)
     notes = TextField(default="")
+    time_zone = CharField(null=True)  # the firm's IANA zone (e.g. America/Chicago), shown beside its contacts
     created_at = DateTimeField(default=utcnow)
 
 

@@ -184,16 +184,19 @@ def restore_version(name: str, version: int, *, author: str | None = None) -> Pa
 
 def duplicate(name: str, new_name: str | None = None, *, author: str | None = None) -> ParserSummary:
     """Copy a preset or saved parser under a new name (default "<name> copy", numbered when taken) and save it."""
+    from parsers.spec import preset_label
+
     spec = get_parser(name)
     source_is_preset = is_preset(name) and Parser.get_or_none(Parser.name == name) is None
-    target = (new_name or "").strip() or _free_name(f"{name} copy")
+    target = (new_name or "").strip() or _free_name(f"{preset_label(name) if source_is_preset else name} copy")
     if Parser.get_or_none(Parser.name == target) is not None or is_preset(target):
         raise UserError(f"A parser called {target} already exists; choose another name.")
     spec.name = target
     if source_is_preset:
         spec.preset = name
     kept = {} if source_is_preset else parser_secrets(name)  # read first: a secret unreadable here changes nothing
-    summary = save_parser(spec, author=author, note=f"duplicated from {name}")
+    shown = f"the {preset_label(name)} preset" if source_is_preset else name
+    summary = save_parser(spec, author=author, note=f"duplicated from {shown}")
     for secret, value in kept.items():
         set_parser_secret(target, secret, value)
     return summary

@@ -645,6 +645,7 @@ class _QueueRun:
         delay = backoff.delay(job.attempt, outcome.retry_after)
         if outcome.retryable and backoff.allows(job.attempt) and time.monotonic() + delay < self.deadline:
             entry["next_try_in_s"] = round(delay, 3)
+            entry["max_attempts"] = max(1, job.spec.retry.max_attempts)  # "attempt 2 of 3" on the Queue page
             job.status = "pending"
 
             def again() -> None:
@@ -736,12 +737,11 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
     lander = Lander.get_by_id(job.lander_id)
     client = lander.campaign.client
     spec = job.spec
-    values = {
-        "client": client.name, "lander": lander.name, "lander_url": lander.url, "campaign": lander.campaign.name,
-        "intake_system": client.intake_system or _system_label(spec), "sent_at": sent_at.strftime("%Y-%m-%d %H:%M UTC"),
-        "test_ref": job.test_ref, "remote_id": remote_id or "(none given)",
-    }
-    subject, body = mail.render_confirmation(values)
+    from xsc_desktop import confirmation  # the client's words: no parser names, ids or empty placeholders
+
+    values = confirmation.values_for(lander.id, system=getattr(spec, "system", None), sent_at=sent_at,
+                                     test_ref=job.test_ref, remote_id=remote_id)
+    subject, body = confirmation.render(values)
 
     def write() -> None:
         task = Task.get_by_id(job.task_id)

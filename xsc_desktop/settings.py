@@ -61,6 +61,9 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("delivery.duplicate_days", int, 0,
                "Flag a lead as duplicate when the same phone or e-mail reached the lander within this many days "
                "(0 turns the rule off)."),
+    SettingDef("leads.records_only_after_hours", int, 24,
+               "Imported leads captured longer ago than this many hours are kept for records only (not sent to the "
+               "client) unless the import says to deliver them."),
     SettingDef("delivery.interval_seconds", int, 60, "How often the scheduler delivers new leads and pulls feeds."),
     SettingDef("operator.email", str, "", "Where alerts for operators are e-mailed."),
     SettingDef("ui.close_to_tray", bool, True, "Closing the window keeps the app running in the tray."),

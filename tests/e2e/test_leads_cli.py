@@ -14,7 +14,8 @@ def test_import_list_export_deliver_resend(ctx, cli, samples, tmp_path):
         endpoint.answer("/leads", Reply(200, b'{"success": true, "id": "X1"}', {"Content-Type": "application/json"}))
         integration = wire_lander(endpoint.url("/leads"))
         lander = str(integration.lander_id)
-        done = cli("leads", "import", str(samples / "leads" / "leads_utf8_bom.csv"), "--lander", lander, "--json")
+        done = cli("leads", "import", str(samples / "leads" / "leads_utf8_bom.csv"), "--lander", lander, "--deliver",
+                   "--json")
         assert done.returncode == 0, done.stderr
         report = json.loads(done.stdout)
         assert (report["rows"], report["imported"], report["held"], report["problem_rows"]) == (40, 40, 4, 4)

@@ -39,7 +39,7 @@ def test_integration_set_show_gather_run_and_rerun(ctx, cli, endpoint, smtp_serv
     assert out.returncode == 0, out.stderr
     assert "Complete" in out.stdout and "sk-live-777" not in out.stdout
     shown = json.loads(cli("integrations", "show", str(lander.id), "--json").stdout)
-    assert shown["parser"] == "Smith Law (generic_json)" and shown["secrets"] == {"token": "••••••••"}
+    assert shown["parser"] == "Smith Law (Generic JSON)" and shown["secrets"] == {"token": "••••••••"}
     assert shown["missing"] == [] and shown["sample_lead"]["first_name"] == "Ann"
 
     endpoint.answer("/leads", ACCEPT)

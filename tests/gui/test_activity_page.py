@@ -24,4 +24,4 @@ def test_activity_model_on_its_own(qtmodeltester, ctx):
     model = ActivityModel()
     model.set_rows(activity.recent())
     qtmodeltester.check(model)
-    assert [model.index(0, c).data() for c in (2, 4, 5)] == ["lander 1", "ready", "queued"]
+    assert [model.index(0, c).data() for c in (2, 4, 5)] == ["Lander 1", "Ready", "Queued"]

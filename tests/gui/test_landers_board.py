@@ -35,7 +35,7 @@ def test_landers_model_passes_the_model_tester(qtmodeltester, ctx):
 
 def test_window_has_every_page_in_the_navigation(window):
     labels = [window.navigation.item(i).text() for i in range(window.navigation.count())]
-    assert labels == ["Landers", "Queue", "Parsers", "Leads", "Spreadsheets", "Outbox", "Activity", "Settings"]
+    assert labels == ["Landers", "Clients", "Queue", "Parsers", "Leads", "Spreadsheets", "Outbox", "Activity", "Settings"]
 
 
 def test_board_shows_every_lander_and_highlights_new_clients(board):
@@ -88,7 +88,7 @@ def test_selecting_shows_facts_and_history(board):
     assert board.select_lander(lander.id)
     assert lander.name in board.detail.heading.text()
     history = [board.detail.history.item(i).text() for i in range(board.detail.history.count())]
-    assert any("ready → queued — from the test" in line for line in history)
+    assert any("Ready → Queued — from the test" in line for line in history)
 
 
 def test_move_is_refused_with_the_allowed_moves_named(board, monkeypatch):

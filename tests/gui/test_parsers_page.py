@@ -149,7 +149,7 @@ def test_transform_chain_dialog_edits_a_chain(copy, qtbot):
     dialog = TransformChainDialog(mapping.transforms, "Primary", "2145550100")
     qtbot.addWidget(dialog)
     dialog._arg_widgets["format"].setCurrentText("dashes")
-    assert dialog.try_output.text() == "'214-555-0100'"
+    assert dialog.try_output.text() == "“214-555-0100”"
     dialog.add_step("truncate")
     assert "needs the argument 'length'" in dialog.step_problems.text()
     dialog._arg_widgets["length"].setValue(7)

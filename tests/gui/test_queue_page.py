@@ -472,3 +472,59 @@ def test_outbox_offers_interrupted_messages_again_in_one_click(window, qtbot, sm
     assert Email.get_by_id(email.id).state == "sent"
     assert len(smtp_server.wait_for(1)) == 1
     qtbot.waitUntil(lambda: not page.interrupted_button.isEnabled(), timeout=5000)
+
+
+def test_run_with_nothing_gathered_offers_to_gather_the_ready_landers_first(window, qtbot, endpoint, smtp_server):
+    wire(add_lander("Auto TX"), endpoint.url("/a"))
+    endpoint.answer("/a", ACCEPT)
+    page = queue_page(window, qtbot)
+    asked = []
+    page.ask_gather_first = lambda ready: asked.append(ready) or True
+    with qtbot.waitSignal(page.action_finished, timeout=20000) as ran:
+        page.run_button.click()
+    assert asked == [1]
+    assert ran.args[0] == "Queue run: 1 done, 0 failed; 1 confirmation(s) sent."
+    assert len(endpoint.received) == 1
+
+
+def test_a_running_queue_shows_stop_and_stop_leaves_the_rest_pending(window, qtbot, endpoint, smtp_server):
+    from ui import workers
+
+    for i in range(3):
+        wire(add_lander(f"L{i}"), endpoint.url(f"/s{i}"))
+        endpoint.answer(f"/s{i}", Reply(200, b'{"success": true}', {"Content-Type": "application/json"}, delay=0.3))
+    queue.gather()
+    page = queue_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    assert page.stop_button.isHidden()
+    workers.set_runner(None)
+    try:
+        page.run_button.click()
+        qtbot.waitUntil(lambda: page.stop_button.isVisible() and page._run_stop is not None, timeout=10000)
+        with qtbot.waitSignal(page.action_finished, timeout=30000) as finished:
+            page.stop_button.click()
+            assert page.stop_button.text() == "Stopping…"
+        assert "left pending" in finished.args[0] or "done" in finished.args[0]
+        assert page.stop_button.isHidden()
+    finally:
+        workers.set_runner(workers.run_inline)
+        assert workers.wait_for_tasks(10000)
+    statuses = {t.status for t in Task.select()}
+    assert "running" not in statuses
+
+
+def test_a_task_waiting_for_its_retry_says_so_with_the_attempt_and_time(window, qtbot, endpoint, monkeypatch):
+    from ui.models.queue_model import STATUS_COLUMN
+
+    monkeypatch.setenv("XSC_TIMEZONE", "America/New_York")
+    wire(add_lander("Auto TX"), endpoint.url("/a"))
+    queue.gather()
+    task = Task.get(Task.kind == "integrate")
+    task.attempts, task.reason = 1, "HTTP 503 (retrying)"
+    task.log = [{"at": "2026-12-04T15:41:30Z", "attempt": 1, "status": 503, "outcome": "error",
+                 "elapsed_ms": 0, "next_try_in_s": 30.0, "max_attempts": 3}]
+    task.save()
+    page = queue_page(window, qtbot)
+    qtbot.waitUntil(lambda: page.model.row_of(task.id) >= 0, timeout=5000)
+    text = page.model.index(page.model.row_of(task.id), STATUS_COLUMN).data()
+    assert text == "Retrying (attempt 2 of 3, next at 10:42)"

@@ -45,7 +45,8 @@ def test_page_loads_templates_schedules_history_and_models_pass_the_tester(page,
     page.reload()
     assert [page.templates_model.row_at(i)["name"] for i in range(2)] == ["Generic", "Intake summary"]
     schedule = page.schedules_model.row_at(0)
-    assert schedule["time_label"].startswith("05:00 UTC (0") and schedule["target"] == "Whitfield & Osei — Denver Comp"
+    assert schedule["time_label"].startswith("05:00 UTC (0") and schedule["target"] == (
+        f"Whitfield & Osei — Comp — Denver Comp (#{lander.id})")
     assert page.runs_model.row_at(0)["state"] == "done" and page.runs_model.row_at(0)["rows"] == 3
     page.templates_view.selectRow(1)
     assert page.preview_model.rowCount() == 3
@@ -308,3 +309,17 @@ def test_template_and_schedule_actions_run_off_the_gui_thread(qtbot, page, lande
         workers.wait_for_tasks()
         workers.set_runner(workers.run_inline)
     assert threads == {name: False for name in threads} and len(threads) == 8
+
+
+def test_add_schedule_defaults_to_the_lander_picked_on_the_page_and_every_target_is_unique(page, lander):
+    twin = landers.add_lander(client="Whitfield & Osei", campaign="Comp", name="Denver Comp",
+                              url="https://w.example/denver-2")
+    landers.add_lander(client="Aaron Law", campaign="Auto", name="A first", url="https://a.example/a")
+    page.reload()
+    page.target.setCurrentIndex(page.target.findData(f"lander:{twin.id}"))
+    dialog = page._schedule_dialog()
+    assert dialog.values()["lander_id"] == twin.id
+    labels = [dialog.target.itemText(i) for i in range(dialog.target.count())]
+    assert len(labels) == len(set(labels))
+    assert f"Whitfield & Osei — Comp — Denver Comp (#{twin.id})" in labels
+    dialog.deleteLater()

@@ -128,4 +128,17 @@ def test_disk_too_small_for_the_indexes_is_one_sentence_and_the_database_stays(d
     assert "lead_received_at" not in names and "task_lander_id" in names
     database = db.connect(db.database_url_for(data_dir))  # with room again, the same file migrates
     assert "lead_received_at" in _index_names(database)
+
+
+def test_a_database_from_before_client_time_zones_gets_the_column(data_dir):
+    url = db.database_url_for(data_dir)
+    database = db.connect(url)
+    database.execute_sql("ALTER TABLE client DROP COLUMN time_zone")
+    from xsc_desktop.models import Meta
+
+    Meta.update(value=str(db.MIGRATIONS.index(db._client_time_zone))).where(Meta.key == "schema_version").execute()
+    db.close()
+    database = db.connect(url)
+    assert "time_zone" in {c.name for c in database.get_columns("client")}
+    assert db.current_version(database) == db.SCHEMA_VERSION
     db.close()

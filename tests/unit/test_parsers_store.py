@@ -47,11 +47,11 @@ def test_presets_are_read_only(ctx):
 
 
 def test_duplicate_numbers_copies_and_refuses_a_taken_name(ctx):
-    assert store.duplicate("ice").name == "ice copy"
-    assert store.duplicate("ice").name == "ice copy 2"
-    assert store.get_parser("ice copy").preset == "ice"
+    assert store.duplicate("ice").name == "ICE copy"
+    assert store.duplicate("ice").name == "ICE copy 2"
+    assert store.get_parser("ICE copy").preset == "ice"
     with pytest.raises(UserError, match="already exists"):
-        store.duplicate("ice", "ice copy")
+        store.duplicate("ice", "ICE copy")
 
 
 def test_unknown_names_give_one_plain_sentence(ctx):

@@ -28,6 +28,13 @@ from xsc_desktop import integrations, parsers_store
 from xsc_desktop.errors import UserError
 
 
+def setting_label(name: str, label: str = "") -> str:
+    """A parser setting as a form row reads: its label, else its name in words (vendor_id → Vendor id)."""
+    if label:
+        return label
+    return name.replace("_", " ").capitalize() if "_" in name else name
+
+
 def load_state(lander_id: int) -> dict:
     """Everything the dialog shows for a lander (run in a worker): the masked view and the parser names."""
     return {"view": integrations.view(lander_id), "parsers": [p.name for p in parsers_store.list_parsers()]}
@@ -43,8 +50,11 @@ class IntegrationDialog(QDialog):
         self.setMinimumWidth(560)
         self.parser = QComboBox()
         self.parser.addItem("(choose a parser)", "")
+        from parsers.presets import is_preset
+        from parsers.spec import preset_label
+
         for name in state["parsers"]:
-            self.parser.addItem(name, name)
+            self.parser.addItem(f"{preset_label(name)} (preset)" if is_preset(name) else name, name)
         index = self.parser.findData(self.view.parser)
         self.parser.setCurrentIndex(max(index, 0))
         self.fields_box = QGroupBox("Settings and secrets this parser needs")
@@ -59,7 +69,7 @@ class IntegrationDialog(QDialog):
         self.missing = QLabel("")
         self.missing.setWordWrap(True)
         self.problem = QLabel("")
-        self.problem.setStyleSheet("color: #a50e0e;")
+        self.problem.setProperty("role", "problem")
         self.problem.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -106,13 +116,13 @@ class IntegrationDialog(QDialog):
                 edit.setPlaceholderText(f"e.g. {example}")
             edit.setToolTip(label or key)
             self.setting_edits[key] = edit
-            self.fields_form.addRow(key, edit)
+            self.fields_form.addRow(setting_label(key, label), edit)
         for key in dict.fromkeys([*secrets_needed(spec), *self.view.secrets]):
             edit = QLineEdit()
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setPlaceholderText("set — type to replace" if self.view.secrets.get(key) else "not set")
             self.secret_edits[key] = edit
-            self.fields_form.addRow(f"{key} (secret)", edit)
+            self.fields_form.addRow(f"{setting_label(key, labels.get(key, ('', ''))[0])} (secret)", edit)
         if not self.setting_edits and not self.secret_edits:
             self.fields_form.addRow(QLabel("This parser needs no settings."))
 

@@ -67,7 +67,7 @@ class LanderDialog(QDialog):
         form.addRow("", self.flag_note)
 
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #a50e0e;")
+        self.problem.setProperty("role", "problem")
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from parsers.spec import TransformStep
 from parsers.transforms import TRANSFORMS, Arg, check_step, compile_chain
-from ui.models.parser_models import transforms_text
+from ui.models.parser_models import transform_label, transforms_text
 from ui.widgets import hint
 
 
@@ -46,6 +46,22 @@ def text_to_map(text: str) -> dict[str, str]:
     return table
 
 
+
+def value_text(value) -> str:  # noqa: ANN001 - whatever a transform gives
+    """A transform's value as people read it: text in quotes (so spaces show), yes/no, numbers, lists joined —
+    never a Python repr."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {value_text(v)}" for k, v in value.items())
+    if isinstance(value, str):
+        return f"“{value}”"
+    return str(value)
+
 class TransformChainDialog(QDialog):
     """The chain of one mapping; `steps()` gives the edited chain (copies, the mapping is untouched)."""
 
@@ -63,7 +79,7 @@ class TransformChainDialog(QDialog):
         self.list.currentRowChanged.connect(self._show_step)
         self.add_combo = QComboBox()
         for name, info in TRANSFORMS.items():
-            self.add_combo.addItem(name, name)
+            self.add_combo.addItem(transform_label(name), name)
             self.add_combo.setItemData(self.add_combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(self._add)
@@ -91,7 +107,7 @@ class TransformChainDialog(QDialog):
         self.args_form = QFormLayout()
         self.step_problems = QLabel()
         self.step_problems.setWordWrap(True)
-        self.step_problems.setStyleSheet("color: #a50e0e;")
+        self.step_problems.setProperty("role", "problem")
         step_layout = QVBoxLayout(self.step_box)
         step_layout.addWidget(self.step_description)
         step_layout.addLayout(self.args_form)
@@ -192,7 +208,7 @@ class TransformChainDialog(QDialog):
             self.step_problems.clear()
             return
         info = TRANSFORMS.get(step.name)
-        self.step_box.setTitle(step.name)
+        self.step_box.setTitle(transform_label(step.name))
         self.step_description.setText(info.description if info else "Unknown transform.")
         if info is not None:
             for arg in info.args:
@@ -238,7 +254,7 @@ class TransformChainDialog(QDialog):
         else:
             line.setText("" if value is None else str(value))
             if arg.default not in (None, ""):
-                line.setPlaceholderText(f"default: {arg.default!r}")
+                line.setPlaceholderText(f"default: {value_text(arg.default)}")
         line.textChanged.connect(self._args_edited)
         return line
 
@@ -290,4 +306,4 @@ class TransformChainDialog(QDialog):
         except Exception as exc:  # a half-typed argument: say so, never crash
             self.try_output.setText(f"Cannot run the chain yet: {exc}")
             return
-        self.try_output.setText(repr(result) if result else "(empty)")
+        self.try_output.setText(value_text(result))

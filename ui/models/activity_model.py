@@ -7,6 +7,19 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from xsc_desktop.clock import local_text
 
 COLUMNS = ("When", "Who", "Subject", "What", "From", "To", "Note")
+SUBJECT_LABELS = {"lander": "Lander", "client": "Client", "integration": "Integration", "parser": "Parser",
+                  "posting_doc": "Posting doc", "report_schedule": "Report schedule", "report": "Report",
+                  "lead": "Lead", "task": "Task", "email": "E-mail", "settings": "Settings", "job": "Scheduled job",
+                  "template": "Report template"}
+
+
+def in_words(key: str | None) -> str:
+    """A subject kind or a state as people say it: report_schedule → Report schedule, needs_info → Needs info."""
+    if not key:
+        return ""
+    from xsc_desktop.landers import STATUS_LABELS
+
+    return SUBJECT_LABELS.get(key) or STATUS_LABELS.get(key) or key.replace("_", " ").capitalize()
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
@@ -37,6 +50,7 @@ class ActivityModel(QAbstractTableModel):
         if not index.isValid() or role != DISPLAY:
             return None
         at, actor, subject_type, subject_id, action, from_state, to_state, note = self.rows[index.row()]
+        subject = in_words(subject_type)
         return (local_text(at, "%Y-%m-%d %H:%M:%S"), actor,
-                f"{subject_type} {subject_id}" if subject_id is not None else subject_type,
-                action, from_state, to_state, note)[index.column()]
+                f"{subject} {subject_id}" if subject_id is not None else subject,
+                action, in_words(from_state), in_words(to_state), note)[index.column()]

@@ -38,12 +38,13 @@ _ID, _RECEIVED, _LANDER, _FIRST, _LAST, _FULL, _PHONE, _EMAIL, _STATE, _DELIVERY
 
 STATE_LABELS = {"new": "new", "sending": "sending", "retry": "retrying", "delivered": "delivered",
                 "duplicate": "duplicate", "rejected": "rejected", "failed": "failed", "uncertain": "uncertain",
-                "held": "held"}
+                "held": "held", "records": "kept for records"}
 # Chip colours per delivery state: calm for done, warm for what needs a person.
 STATE_COLOURS: dict[str, tuple[str, str]] = {
     "new": ("#e8eaed", "#3c4043"), "sending": ("#d2e3fc", "#174ea6"), "retry": ("#feefc3", "#8a4b00"),
     "delivered": ("#ceead6", "#0d652d"), "duplicate": ("#e9d7fe", "#5b2b9a"), "rejected": ("#fad2cf", "#a50e0e"),
     "failed": ("#fad2cf", "#a50e0e"), "uncertain": ("#fde293", "#7a4100"), "held": ("#f1f3f4", "#5f6368"),
+    "records": ("#f1f3f4", "#5f6368"),
 }
 
 

@@ -16,7 +16,17 @@ from PySide6.QtGui import QBrush, QColor
 
 from parsers.expressions import PLACEHOLDER_RE
 from parsers.fields import FIELDS_BY_NAME
-from parsers.spec import VALUE_TYPES, Extract, Mapping, ResponseRule, SettingInfo, StaticField, TransformStep
+from parsers.spec import (
+    VALUE_TYPES,
+    Extract,
+    Mapping,
+    ResponseRule,
+    SettingInfo,
+    StaticField,
+    TransformStep,
+    preset_label,
+    system_label,
+)
 from xsc_desktop.parsers_store import ParserSummary, ParserVersionInfo
 
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
@@ -46,18 +56,24 @@ _DROP = Qt.ItemFlag.ItemIsDropEnabled
 T = TypeVar("T")
 
 
+def transform_label(name: str) -> str:
+    """A transform's name as a person reads it: regex_replace → regex replace."""
+    return name.replace("_", " ")
+
+
 def transforms_text(steps: list[TransformStep]) -> str:
     """A transform chain in one line: "trim → phone(dashes) → truncate(length=10)"."""
     parts = []
     for step in steps:
         args = step.args or {}
+        name = transform_label(step.name)
         if not args:
-            parts.append(step.name)
+            parts.append(name)
         elif len(args) == 1:
             value = next(iter(args.values()))
-            parts.append(f"{step.name}({_short(value)})")
+            parts.append(f"{name}({_short(value)})")
         else:
-            parts.append(f"{step.name}(" + ", ".join(f"{k}={_short(v)}" for k, v in args.items()) + ")")
+            parts.append(f"{name}(" + ", ".join(f"{transform_label(k)}={_short(v)}" for k, v in args.items()) + ")")
     return " → ".join(parts)
 
 
@@ -291,6 +307,7 @@ class MappingsModel(SpecListModel[Mapping]):
             "How a JSON body writes the value: text, a number, or true/false",
             "A required field that comes out empty stops the lead from being sent", "Used when the value is empty")
     TARGET, KIND, SOURCE, TRANSFORMS, TYPE, REQUIRED, DEFAULT = range(7)
+    FREE_TEXT_COLUMNS = (TARGET, DEFAULT)  # the client's own field names and the operator's values
     CHECK_COLUMNS = frozenset({REQUIRED})
     READ_ONLY_COLUMNS = frozenset({TRANSFORMS})  # edited in the transform chain dialog
     ORDERED = True
@@ -298,8 +315,9 @@ class MappingsModel(SpecListModel[Mapping]):
     def _display(self, item: Mapping, column: int) -> Any:
         if column == self.KIND:
             return SOURCE_KIND_LABELS.get(item.kind, item.kind)
-        if column == self.SOURCE and item.kind == "field" and item.source and item.source not in FIELDS_BY_NAME:
-            return f"{item.source} (custom)"
+        if column == self.SOURCE and item.kind == "field" and item.source:
+            known = FIELDS_BY_NAME.get(item.source)
+            return known.label if known is not None else f"{item.source} (custom)"
         if column == self.TRANSFORMS:
             return transforms_text(item.transforms)
         return self._edit_value(item, column)
@@ -565,16 +583,16 @@ class ParserListModel(QAbstractTableModel):
         column = index.column()
         if role == DISPLAY:
             if column == self.NAME:
-                return r.name
+                return preset_label(r.name) if r.is_preset else r.name
             if column == self.SYSTEM:
-                return r.system
+                return system_label(r.system)
             return "preset" if r.is_preset else f"v{r.version}" if r.version else "saved"
         if role == KIND_ROLE:
             return "preset" if r.is_preset else "saved"
         if role == ROW_ROLE:
             return r
         if role == TOOLTIP:
-            lines = [f"Intake system: {r.system}"]
+            lines = [f"Intake system: {system_label(r.system)}"]
             if r.is_preset:
                 lines.append("A bundled preset: read-only. Duplicate it to edit.")
             elif r.problems:

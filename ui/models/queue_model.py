@@ -18,6 +18,7 @@ TASK_COLOURS: dict[str, tuple[str, str]] = {
     "done": ("#ceead6", "#0d652d"),
     "failed": ("#fad2cf", "#a50e0e"),
     "skipped": ("#f1f3f4", "#5f6368"),
+    "retry": ("#feefc3", "#8a4b00"),
 }
 
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
@@ -28,6 +29,24 @@ FONT = Qt.ItemDataRole.FontRole
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
+
+
+def retry_label(log: list[dict]) -> str:
+    """"Retrying (attempt 2 of 3, next at 10:42)" from a pending task's last attempt, or "" when it waits for no
+    retry. The time is on the operator's clock."""
+    from datetime import datetime, timedelta
+
+    entry = next((e for e in reversed(log or []) if not e.get("event")), None)
+    if not entry or entry.get("next_try_in_s") is None:
+        return ""
+    attempt = int(entry.get("attempt") or 1) + 1
+    of = f" of {entry['max_attempts']}" if entry.get("max_attempts") else ""
+    try:
+        sent = datetime.fromisoformat(str(entry.get("at", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return f"Retrying (attempt {attempt}{of})"
+    due = sent + timedelta(seconds=float(entry["next_try_in_s"]) + float(entry.get("elapsed_ms") or 0) / 1000)
+    return f"Retrying (attempt {attempt}{of}, next at {local_text(due, '%H:%M')})"
 
 
 class RowsModel(QAbstractTableModel):
@@ -82,6 +101,13 @@ class QueueModel(RowsModel):
         super().__init__(parent)
         self._bold = QFont()
         self._bold.setBold(True)
+        self.retries: dict[int, str] = {}  # task id → "Retrying (attempt 2 of 3, next at 10:42)"
+
+    def set_retries(self, retries: dict[int, str]) -> None:
+        """The retry labels of pending tasks waiting for their next attempt."""
+        self.retries = retries
+        if self._rows:
+            self.dataChanged.emit(self.index(0, STATUS_COLUMN), self.index(len(self._rows) - 1, STATUS_COLUMN))
 
     def update_task(self, task_id: int, **changes) -> bool:
         """Patch a shown task from a task.changed event; False when the task is not shown (reload needed)."""
@@ -114,7 +140,7 @@ class QueueModel(RowsModel):
         if role == DISPLAY:
             return self._text(task, column)
         if role == STATUS_ROLE:
-            return task.status
+            return "retry" if task.status == "pending" and task.id in self.retries else task.status
         if role == ROW_ROLE:
             return task
         if role == TOOLTIP:
@@ -139,6 +165,8 @@ class QueueModel(RowsModel):
         if column == 3:
             return task.lander
         if column == STATUS_COLUMN:
+            if task.status == "pending" and task.id in self.retries:
+                return self.retries[task.id]
             return STATUS_LABELS.get(task.status, task.status)
         if column == 5:
             return str(task.attempts) if task.kind == "integrate" else ""
@@ -158,10 +186,12 @@ def format_log(entries: list[dict]) -> str:
     blocks = []
     for entry in entries:
         if entry.get("event"):
-            blocks.append(f"{entry.get('at', '')}  {entry['event']}: {entry.get('reason') or entry.get('note', '')}")
+            blocks.append(f"{local_text(entry.get('at'), '%Y-%m-%d %H:%M:%S')}  {entry['event']}: "
+                          f"{entry.get('reason') or entry.get('note', '')}")
             continue
         request = entry.get("request") or {}
-        head = (f"#{entry.get('attempt', '?')}  {entry.get('at', '')}  {request.get('method', '')} "
+        head = (f"#{entry.get('attempt', '?')}  {local_text(entry.get('at'), '%Y-%m-%d %H:%M:%S')}  "
+                f"{request.get('method', '')} "
                 f"{request.get('url', '')}")
         status = entry.get("status")
         answer = (f"→ {status if status is not None else 'no answer'}  {entry.get('outcome', '')}"

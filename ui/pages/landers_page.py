@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +34,7 @@ from ui.models.landers_model import STATUS_COLUMN, STATUS_ROLE, LandersModel
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import activity, landers
+from xsc_desktop.clients import FIX_CLIENT, FIX_INTEGRATION, FIX_POSTING_DOC, fix_place
 from xsc_desktop.clock import local_text
 from xsc_desktop.landers import FLAGS, STATUS_LABELS, LanderRow
 
@@ -82,6 +83,7 @@ class LandersPage(QWidget):
         callout_layout = QHBoxLayout(self.callout)
         callout_layout.setContentsMargins(10, 6, 10, 6)
         self.callout_label = QLabel()
+        self.callout_label.setWordWrap(True)
         callout_layout.addWidget(self.callout_label)
         self.callout.hide()
 
@@ -101,10 +103,15 @@ class LandersPage(QWidget):
         self.table.setAcceptDrops(True)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
-        for column, width in enumerate((170, 120, 170, 210, 112, 130, 118, 118)):
-            header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        for column, width in enumerate((150, 110, 150, 120, 104, 90, 128, 128)):
+            header.resizeSection(column, width)
+        self.table.setColumnHidden(6, True)  # "Handed over": shown from the header's menu when wanted
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        # The URL gives way (it is elided, with the whole address in its tooltip) so the columns after it show.
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.empty_label = hint("No landers yet. Add one, or import a CSV of landers (File > Import landers).")
         self.empty_label.hide()
 
@@ -122,7 +129,7 @@ class LandersPage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1000, 260])
+        self.splitter.setSizes([1000, 230])
 
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Landers"))
@@ -143,6 +150,7 @@ class LandersPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.table.customContextMenuRequested.connect(self._context_menu)
+        self.detail.fix_requested.connect(self.fix)
         self.add_button.clicked.connect(self.add_lander)
         self.edit_button.clicked.connect(self.edit_selected)
         self.import_button.clicked.connect(self.choose_import_file)
@@ -258,6 +266,10 @@ class LandersPage(QWidget):
         self._selected_id = lander.id
         self.reload()
 
+    def open_selected(self) -> None:
+        """Return on the board: edit the selected lander."""
+        self.edit_selected()
+
     def edit_selected(self) -> None:
         """Open the edit dialog for the selected lander."""
         row = self.selected_row()
@@ -272,6 +284,28 @@ class LandersPage(QWidget):
             show_error(self, "Edit lander", exc)
             return
         self.reload()
+
+    def edit_client(self) -> None:
+        """Open the selected lander's client (contacts, intake system, time zone, its landers)."""
+        from ui.dialogs.client_dialog import open_client_dialog
+
+        row = self.selected_row()
+        if row is not None:
+            open_client_dialog(self.app, row.client_id, on_saved=lambda _id: self.reload())
+
+    def fix(self, place: str) -> None:
+        """Open the place that fixes what the selected lander is missing."""
+        row = self.selected_row()
+        if row is None:
+            return
+        if place == FIX_CLIENT:
+            self.edit_client()
+            return
+        wanted = {FIX_INTEGRATION: "IntegrationAction", FIX_POSTING_DOC: "ImportForLanderAction"}.get(place)
+        for action in getattr(self.app, "lander_actions", []):
+            if type(action).__name__ == wanted:
+                action.run(row)
+                return
 
     def _fill_move_menu(self) -> None:
         self.move_menu.clear()
@@ -304,6 +338,18 @@ class LandersPage(QWidget):
         self.reload()
         return True
 
+    def _header_menu(self, pos) -> None:
+        """Show or hide a column (right-click on the header)."""
+        menu = QMenu(self)
+        for column in range(self.model.columnCount()):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.setEnabled(column != 0)
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+        menu.exec(self.table.horizontalHeader().mapToGlobal(pos))
+
     def _context_menu(self, pos) -> None:
         index = self.table.indexAt(pos)
         if not index.isValid():
@@ -311,6 +357,7 @@ class LandersPage(QWidget):
         self.table.selectRow(index.row())
         menu = QMenu(self)
         menu.addAction("Edit…", self.edit_selected)
+        menu.addAction("Edit client…", self.edit_client)
         moves = menu.addMenu("Move to")
         row = self.model.row_at(index.row())
         for status in landers.allowed_moves(row.status):
@@ -334,6 +381,7 @@ class LandersPage(QWidget):
 
     def _imported(self, report) -> None:
         self.app.status_message(report.summary(), 8000)
+        self.app.notifications.notify("Landers imported", report.summary(), page="landers")  # stays in the list
         self.reload()
         if report.problems:
             lines = "\n".join(f"Line {line}: {reason}." for line, reason in report.problems[:30])
@@ -347,7 +395,10 @@ class LandersPage(QWidget):
 
 
 class LanderDetail(QWidget):
-    """The facts of the selected lander and its Activity history."""
+    """The facts of the selected lander and its Activity history; the client and every missing thing are links
+    to the place that fixes them (`fix_requested` carries clients.FIX_CLIENT, FIX_POSTING_DOC or FIX_INTEGRATION)."""
+
+    fix_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -356,7 +407,8 @@ class LanderDetail(QWidget):
         self.heading.setStyleSheet("font-weight: 600; font-size: 14px;")
         self.facts = QLabel()
         self.facts.setWordWrap(True)
-        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.facts.linkActivated.connect(self._link)
         self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.leads_line = QLabel()  # the lander's lead counts, read off the GUI thread
         self.leads_line.setWordWrap(True)
@@ -384,9 +436,9 @@ class LanderDetail(QWidget):
             return
         self.heading.setText(row.name)
         flags = ", ".join(FLAGS.get(f, f) for f in row.flags) or "none"
-        new_mark = ' <span style="color:#b06000">★ new client</span>' if row.new_client else ""
+        new_mark = " ★ new client" if row.new_client else ""
         lines = [
-            f"<b>Client</b>: {html.escape(row.client)}{new_mark}",
+            f"<b>Client</b>: <a href=\"fix:{FIX_CLIENT}\">{html.escape(row.client)}</a>{new_mark}",
             f"<b>Campaign</b>: {html.escape(row.campaign)}",
             f"<b>URL</b>: <a href=\"{html.escape(row.url)}\">{html.escape(row.url)}</a>",
             f"<b>Status</b>: {STATUS_LABELS.get(row.status, row.status)}",
@@ -394,13 +446,21 @@ class LanderDetail(QWidget):
             f"<b>Handed over</b>: {local_text(row.handed_over_at) or 'not yet'}",
         ]
         if row.missing_info:
-            lines.append("<b>Missing</b>: " + html.escape("; ".join(row.missing_info)))
+            links = [f'<a href="fix:{fix_place(reason)}">{html.escape(reason)}</a>' for reason in row.missing_info]
+            lines.append("<b>Missing</b> (click to fix): " + "; ".join(links))
         self.facts.setText("<br>".join(lines))
-        self.facts.setOpenExternalLinks(True)
         for entry in activity.history("lander", row.id, limit=100):
-            move = f"{entry.from_state} → {entry.to_state}" if entry.from_state or entry.to_state else entry.action
+            move = (f"{STATUS_LABELS.get(entry.from_state, entry.from_state or '')} → "
+                    f"{STATUS_LABELS.get(entry.to_state, entry.to_state or '')}"
+                    if entry.from_state or entry.to_state else entry.action)
             note = f" — {entry.note}" if entry.note else ""
             self.history.addItem(f"{local_text(entry.at)}  {entry.actor}: {move}{note}")
+
+    def _link(self, href: str) -> None:
+        if href.startswith("fix:"):
+            self.fix_requested.emit(href[4:])
+        else:
+            QDesktopServices.openUrl(QUrl(href))
 
     def _show_lead_counts(self, row: LanderRow | None) -> None:
         """Leads received today, delivered, failed and pending, from one indexed query on a worker."""
@@ -420,6 +480,8 @@ class LanderDetail(QWidget):
     def _lead_counts_loaded(self, lander_id: int, counts: dict[str, int]) -> None:
         if lander_id != self._counts_for:
             return  # another lander was selected meanwhile
+        extra = "".join(f" · {counts[key]} {word}" for key, word in (("held", "held"), ("records", "kept for records"))
+                        if counts.get(key))
         self.leads_line.setText(f"<b>Leads</b>: {counts['today']} received today · {counts['delivered']} delivered · "
-                                f"{counts['failed']} failed · {counts['pending']} pending")
+                                f"{counts['failed']} failed · {counts['pending']} pending{extra}")
 

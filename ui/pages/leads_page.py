@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QSplitter,
     QTableView,
@@ -71,9 +73,9 @@ class LeadsPage(QWidget):
         self.search.setPlaceholderText("Search last name, phone or e-mail   (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.client_filter = QComboBox()
-        self.client_filter.setMinimumWidth(150)
+        self.client_filter.setMinimumWidth(120)
         self.lander_filter = QComboBox()
-        self.lander_filter.setMinimumWidth(170)
+        self.lander_filter.setMinimumWidth(130)
         self.state_filter = QComboBox()
         self.state_filter.addItem("Any state", None)
         for key, label in STATE_LABELS.items():
@@ -168,6 +170,10 @@ class LeadsPage(QWidget):
         self._update_buttons()
 
     # --- loading and filters
+
+    def open_selected(self) -> None:
+        """Return on the table: the selected lead's fields and attempts."""
+        self.detail.attempts.setFocus()
 
     def reload(self) -> None:
         """Fill the filter lists and show the leads (counted off the GUI thread)."""
@@ -399,31 +405,46 @@ class LeadsPage(QWidget):
         names, _ = QFileDialog.getOpenFileNames(self, "Import leads", "",
                                                 "Lead files (*.csv *.tsv *.txt *.xlsx *.json *.jsonl);;All files (*)")
         if names:
-            self.import_files([Path(n) for n in names], self.lander_filter.currentData())
+            self.import_files([Path(n) for n in names], self.default_lander())
+
+    def default_lander(self) -> int | None:
+        """The lander a file is imported for unless the operator picks another: the one the page is filtered to,
+        else the first lander of the client it is filtered to."""
+        if self.lander_filter.currentData() is not None:
+            return self.lander_filter.currentData()
+        if self.client_filter.currentData() is not None and self.lander_filter.count() > 1:
+            return self.lander_filter.itemData(1)
+        return None
 
     def import_files(self, paths: list[Path], lander_id: int | None = None, *, confirm: bool = True) -> None:
         """Preview each file, confirm its column mapping and lander, then import it on a worker with progress."""
-        from xsc_desktop.leads import lander_names, preview_file
+        from xsc_desktop.leads import integrated_landers, lander_names, preview_file
 
         known = getattr(self, "_landers", None)
         for path in paths:
-            # The file's head and, when the page has not loaded them yet, the landers: both read on the worker.
-            run_task(lambda p=path: (preview_file(p, lander_id), known if known is not None else lander_names()),
+            # The file's head, the landers (when the page has not loaded them yet) and which of them are integrated:
+            # all read on the worker.
+            run_task(lambda p=path: (preview_file(p, lander_id), known if known is not None else lander_names(),
+                                     integrated_landers()),
                      lambda result: self._confirm_and_import(*result, lander_id, confirm),
                      lambda exc: show_error(self, "Import leads", exc))
 
-    def _confirm_and_import(self, preview, landers: dict, lander_id: int | None, confirm: bool) -> None:
+    def _confirm_and_import(self, preview, landers: dict, integrated: set[int], lander_id: int | None,
+                            confirm: bool) -> None:
         self._landers = landers
         if not landers:
             show_error(self, "Import leads", "There are no landers yet; add the lander the leads came from first.")
             return
-        dialog = MappingDialog(preview, landers, lander_id, self)
+        from xsc_desktop import settings
+
+        dialog = MappingDialog(preview, landers, lander_id, self, integrated=integrated,
+                               records_after_hours=int(settings.get("leads.records_only_after_hours")))
         dialog.lander_box.currentIndexChanged.connect(lambda _i: self._remap(dialog))
         self.mapping_dialog = dialog  # tests reach it here
         if confirm:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
-        self.start_import(preview.path, dialog.lander_id(), dialog.mapping())
+        self.start_import(preview.path, dialog.lander_id(), dialog.mapping(), delivery=dialog.delivery())
 
     def _remap(self, dialog: MappingDialog) -> None:
         """The operator picked another lander: propose that lander's remembered column choices (read on a worker)."""
@@ -444,7 +465,8 @@ class LeadsPage(QWidget):
 
         run_task(lambda: propose_mapping(columns, remembered_mapping(lander_id)), proposed, failed)
 
-    def start_import(self, path: Path, lander_id: int, mapping: dict[str, str | None]) -> None:
+    def start_import(self, path: Path, lander_id: int, mapping: dict[str, str | None], *, delivery: str = "auto",
+                     on_conflict: str = "skip") -> None:
         """Import one file with a progress dialog that can cancel (what was stored stays)."""
         from xsc_desktop.leads import import_file
 
@@ -467,18 +489,28 @@ class LeadsPage(QWidget):
 
         def finished(report) -> None:
             done_with_progress()
-            self._imported(report)
+            self._imported(report, path, mapping, delivery)
 
         def failed(exc) -> None:
             done_with_progress()
             show_error(self, "Import leads", exc)
 
-        run_task(lambda: import_file(path, lander_id, mapping, progress=relay.moved.emit, cancel=cancel),
+        run_task(lambda: import_file(path, lander_id, mapping, progress=relay.moved.emit, cancel=cancel,
+                                     delivery=delivery, on_conflict=on_conflict),
                  finished, failed)
 
-    def _imported(self, report) -> None:
+    def _imported(self, report, path: Path | None = None, mapping: dict | None = None, delivery: str = "auto") -> None:
         self.app.status_message(report.summary(), 10000)
+        self.app.notifications.notify("Leads imported", report.summary(), page="leads")  # stays in the list
         self._refresh()
+        if report.conflicts and path is not None:
+            dialog = ConflictsDialog(report, self)
+            self.conflicts_dialog = dialog  # tests reach it here
+            dialog.import_as_new.connect(lambda: self.start_import(path, report.lander_id, mapping or {},
+                                                                   delivery=delivery, on_conflict="new"))
+            dialog.open()
+            self.imported.emit(report)
+            return
         if report.problems or report.error or report.cancelled:
             lines = "\n".join(f"Line {line}: {message}." for line, message in report.problems[:200])
             more = report.problem_count - min(200, len(report.problems))
@@ -505,6 +537,16 @@ class _ProgressRelay(QObject):
     @Slot(int, int)
     def _show(self, done: int, total: int) -> None:
         self.progress.setValue(int(1000 * done / total) if total else 0)
+
+
+def field_label(name: str) -> str:
+    """A lead field as the lead pane names it: first_name → First name (the canonical field's own label)."""
+    from parsers.fields import FIELDS_BY_NAME
+
+    if name == "captured_at":
+        return "Captured"
+    known = FIELDS_BY_NAME.get(name)
+    return known.label if known is not None else name.replace("_", " ").capitalize()
 
 
 class LeadDetail(QWidget):
@@ -565,7 +607,8 @@ class LeadDetail(QWidget):
         self.heading.setText(f"{name} — {STATE_LABELS.get(lead.delivery_state, lead.delivery_state)}")
         rows = [("Lead id", str(lead.id)), ("External id", lead.external_id or ""),
                 ("Received", local_text(data["received_at"]))]
-        rows += [(key, str(value)) for key, value in data.items()
+        rows += [(field_label(key), local_text(value) if key == "captured_at" else str(value))
+                 for key, value in data.items()
                  if key not in ("id", "external_id", "lander_id", "custom", "delivery_state", "received_at", "is_test",
                                 "problems", "lead_id") and value not in (None, "")]
         rows += [(f"{key} (custom)", str(value)) for key, value in (lead.custom or {}).items()]
@@ -574,8 +617,9 @@ class LeadDetail(QWidget):
         if lead.delivery_state == "uncertain":
             rows.append(("Note", "The last attempt got no answer: the client may have this lead. Check, then "
                                  "resend or mark it delivered."))
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
         self.fields.setText("<table cellspacing=3>" + "".join(
-            f"<tr><td style='color:#5f6368'>{_esc(k)}</td><td>{_esc(v[:2000])}</td></tr>" for k, v in rows)
+            f"<tr><td style='color:{muted}'>{_esc(k)}</td><td>{_esc(v[:2000])}</td></tr>" for k, v in rows)
             + "</table>")
         self.deliveries.set_rows(attempts_of(lead.id))
 
@@ -589,11 +633,44 @@ class LeadDetail(QWidget):
                                    f"Answer (HTTP {row.http_status or '—'}):\n{row.response_excerpt or row.reason}")
 
 
+class ConflictsDialog(QDialog):
+    """Rows whose lead id belongs to an earlier lead of another person, by line: import them as new leads or skip."""
+
+    import_as_new = Signal()
+
+    def __init__(self, report, parent: QWidget | None = None) -> None:  # noqa: ANN001 - an ImportReport
+        super().__init__(parent)
+        self.setWindowTitle(f"Import {report.file}: lead ids already used")
+        n = len(report.conflicts)
+        intro = QLabel(f"{n} row{'s' if n != 1 else ''} of {report.file} carr{'y' if n != 1 else 'ies'} the id of an "
+                       "earlier lead of this lander, but the person differs. They were not imported.")
+        intro.setWordWrap(True)
+        self.lines = QPlainTextEdit("\n".join(f"Line {line}: lead id {lead_id} — another {differs}"
+                                              for line, lead_id, differs in report.conflicts[:500]))
+        self.lines.setReadOnly(True)
+        buttons = QDialogButtonBox()
+        self.new_button = buttons.addButton("Import them as new leads", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.skip_button = buttons.addButton("Skip them", QDialogButtonBox.ButtonRole.RejectRole)
+        self.new_button.clicked.connect(self._as_new)
+        self.skip_button.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.lines, 1)
+        layout.addWidget(buttons)
+        self.resize(560, 360)
+
+    def _as_new(self) -> None:
+        self.accept()
+        self.import_as_new.emit()
+
+
 class MappingDialog(QDialog):
-    """Confirm which lander the file is for and which lead field each column fills (or keep it as custom)."""
+    """Confirm which lander the file is for, which lead field each column fills (or keep it as custom), and
+    whether the leads are sent to the client or kept for records only."""
 
     def __init__(self, preview, landers: dict[int, tuple[str, str, int]], lander_id: int | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, integrated: set[int] | None = None,
+                 records_after_hours: int = 24) -> None:
         from parsers.fields import CANONICAL_FIELDS
 
         super().__init__(parent)
@@ -609,10 +686,12 @@ class MappingDialog(QDialog):
             box = QComboBox()
             box.addItem("keep as a custom field", None)
             for f in CANONICAL_FIELDS:
-                box.addItem(f"{f.label} ({f.name})", f.name)
+                box.addItem(f.label, f.name)
             box.setCurrentIndex(max(0, box.findData(preview.mapping.get(column))))
             example = next((str(r.get(column)) for r in preview.sample if r.get(column) not in (None, "")), "")
-            label = QLabel(f"{_esc(column)}<br><span style='color:#5f6368'>{_esc(example[:40])}</span>")
+            muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
+            label = QLabel(f"{_esc(column)}<br><span style='color:{muted}'>{_esc(example[:40])}</span>")
+            label.setProperty("free_text", True)  # the file's own column names and values
             form.addRow(label, box)
             self.boxes[column] = box
         inner = QWidget()
@@ -632,8 +711,44 @@ class MappingDialog(QDialog):
         layout.addWidget(hint(f"{len(preview.columns)} columns ({preview.encoding}). Check the lead field of each; "
                               "your choice is remembered for this lander."))
         layout.addWidget(scroll, 1)
+        self.integrated = integrated or set()
+        self.landers = landers
+        self.deliver_box = QGroupBox("What happens to these leads")
+        self.delivery_note = QLabel()
+        self.delivery_note.setWordWrap(True)
+        self.choice_auto = QRadioButton(f"Send leads from the last {records_after_hours} hours to the client; keep "
+                                        "older ones for records only")
+        self.choice_deliver = QRadioButton("Send all these leads to the client")
+        self.choice_records = QRadioButton("Keep all for records only — nothing is sent to the client")
+        self.choice_auto.setChecked(True)
+        self.choice_auto.setToolTip("Leads kept for records are never sent unless you resend one by hand.")
+        choices = QVBoxLayout(self.deliver_box)
+        choices.addWidget(self.delivery_note)
+        for radio in (self.choice_auto, self.choice_deliver, self.choice_records):
+            choices.addWidget(radio)
+        layout.addWidget(self.deliver_box)
         layout.addWidget(buttons)
-        self.resize(560, 620)
+        self.lander_box.currentIndexChanged.connect(lambda _i: self._say_what_happens())
+        self._say_what_happens()
+        self.resize(600, 700)
+
+    def _say_what_happens(self) -> None:
+        lander_id = self.lander_id()
+        name, client, _c = self.landers.get(lander_id, ("", "", 0))
+        if lander_id in self.integrated:
+            self.delivery_note.setText(f"“{name}” is integrated: leads to send are posted to {client}'s intake "
+                                       "system within a minute, live.")
+        else:
+            self.delivery_note.setText(f"“{name}” is not integrated yet: nothing is sent now; leads to send go out "
+                                       "once it is.")
+
+    def delivery(self) -> str:
+        """"auto", "deliver" or "records" (as `leads.import_file` takes it)."""
+        if self.choice_deliver.isChecked():
+            return "deliver"
+        if self.choice_records.isChecked():
+            return "records"
+        return "auto"
 
     def lander_id(self) -> int:
         """The lander chosen."""

@@ -104,6 +104,10 @@ class OutboxPage(QWidget):
         app.bridge.event.connect(self._on_event)
         self._update_buttons()
 
+    def open_selected(self) -> None:
+        """Return on the table: read the selected message."""
+        self.message_view.setFocus()
+
     def reload(self) -> None:
         """Read the outbox in a worker."""
         if self._loading:

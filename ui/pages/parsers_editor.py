@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStyledItemDelegate,
     QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -49,6 +48,7 @@ from parsers.spec import (
     StaticField,
     secrets_needed,
     settings_needed,
+    system_label,
 )
 from ui.models.parser_models import (
     KIND_ROLE,
@@ -62,7 +62,7 @@ from ui.models.parser_models import (
     SpecListModel,
     StaticFieldsModel,
 )
-from ui.widgets import ChipDelegate, hint
+from ui.widgets import ChipDelegate, SideTabs, hint
 
 AUTH_LABELS = {"none": "None", "basic": "Basic (user name and password)", "bearer": "Bearer token",
                "api_key": "API key"}
@@ -329,8 +329,7 @@ class ParserEditor(QWidget):
         self.rules_model = RulesModel(self)
         self.settings_model = SettingsInfoModel(self)
 
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
+        self.tabs = SideTabs()  # a list beside the sections: no scroll arrows in a narrow window
         self.tabs.addTab(self._basics_tab(), "Basics")
         self.tabs.addTab(self._mappings_tab(), "Mappings")
         self.tabs.addTab(self._static_tab(), "Static")
@@ -356,7 +355,8 @@ class ParserEditor(QWidget):
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. Captorra — Alvarez Accident Lawyers")
         self.system_combo = QComboBox()
-        self.system_combo.addItems(list(SYSTEMS))
+        for system in SYSTEMS:
+            self.system_combo.addItem(system_label(system), system)
         self.description_edit = QLineEdit()
         self.description_edit.setPlaceholderText("What this parser is for (optional)")
         self.url_edit = QLineEdit()
@@ -561,7 +561,9 @@ class ParserEditor(QWidget):
         self.read_only = read_only
         blockers = [QSignalBlocker(w) for w in self._field_widgets()]
         self.name_edit.setText(spec.name)
-        _set_combo(self.system_combo, spec.system, by_text=True)
+        if self.system_combo.findData(spec.system) < 0:
+            self.system_combo.addItem(spec.system, spec.system)  # keep an unknown value visible (validation names it)
+        _set_combo(self.system_combo, spec.system)
         self.description_edit.setText(spec.description)
         self.url_edit.setText(spec.url)
         self.test_url_edit.setText(spec.test_url)
@@ -634,7 +636,7 @@ class ParserEditor(QWidget):
             return
         spec = self._spec
         spec.name = self.name_edit.text()
-        spec.system = self.system_combo.currentText()
+        spec.system = self.system_combo.currentData() or self.system_combo.currentText()
         spec.description = self.description_edit.text()
         spec.url = self.url_edit.text().strip()
         spec.test_url = self.test_url_edit.text().strip()

@@ -113,7 +113,8 @@ class ParsersPage(QWidget):
         self.new_button = QPushButton("New…")
         self.new_button.setToolTip("A new parser from the generic JSON preset")
         self.files_button = QToolButton()
-        self.files_button.setText("Import / export")
+        self.files_button.setText("Files")
+        self.files_button.setToolTip("Import a parser file, or export this parser")
         self.files_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.files_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         files_menu = QMenu(self.files_button)
@@ -192,6 +193,7 @@ class ParsersPage(QWidget):
         self.preview.lead_changed.connect(self.schedule_preview)
         self.preview.test_toggled.connect(lambda _on: self.schedule_preview())
         self.preview.send_button.clicked.connect(self.send_test)
+        self.preview.lander_combo.currentIndexChanged.connect(lambda _i: self._lander_chosen())
         self.preview.problem_activated.connect(self.editor.go_to)
         self.preview.add_rule_menu.aboutToShow.connect(self._fill_rule_menu)
         for shortcut, slot in ((QKeySequence.StandardKey.Save, self.save),
@@ -206,6 +208,7 @@ class ParsersPage(QWidget):
         previous_guard = app.close_guard
         app.close_guard = lambda: self.confirm_leave() and (previous_guard() if previous_guard else True)
         self._last_attempt = None
+        self._lander_values: tuple[dict, dict] = ({}, {})
         self._test_serial = 0  # an answer that comes back after the operator moved to another parser is dropped
         self._show_nothing()
 
@@ -314,6 +317,10 @@ class ParsersPage(QWidget):
             return
         self._current_name, self._current_is_preset = name, is_preset
         self.editor.static_model.kept_secrets = kept
+        from xsc_desktop.parser_landers import landers_using
+
+        self.preview.set_landers(landers_using(name) if not is_preset else [])
+        self._lander_chosen()
         self._load_history()
         self._load_spec(spec, read_only=is_preset)
         self._last_attempt = None
@@ -384,13 +391,29 @@ class ParsersPage(QWidget):
         self._preview_timer.start()
 
     def test_secrets(self) -> dict[str, str]:
-        """The secrets rendering uses: the parser's own kept secrets under the typed test values."""
+        """The secrets rendering uses: the parser's own kept secrets, the chosen lander's, the typed test values."""
         try:
             kept = parsers_store.parser_secrets(self._current_name) if self._current_name and not self._current_is_preset else {}
         except UserError:  # kept where this copy cannot read it: the preview names the secret as empty
             kept = {}
         typed = {k: v for k, v in self.editor.test_values.secrets().items() if v}
-        return {**kept, **typed}
+        return {**kept, **self._lander_values[1], **typed}
+
+    def test_settings(self) -> dict[str, str]:
+        """The settings rendering uses: the chosen lander's saved ones under the typed test values."""
+        typed = {k: v for k, v in self.editor.test_values.settings().items() if str(v).strip()}
+        return {**self.editor.test_values.settings(), **self._lander_values[0], **typed}
+
+    def _lander_chosen(self) -> None:
+        from xsc_desktop.parser_landers import lander_values
+
+        lander_id = self.preview.lander_id()
+        try:
+            self._lander_values = lander_values(lander_id) if lander_id is not None else ({}, {})
+        except UserError as exc:
+            self._lander_values = ({}, {})
+            show_error(self, "Lander settings", exc)
+        self.schedule_preview()
 
     def refresh_preview(self) -> None:
         """Validate and render the edited spec for the preview lead, now."""
@@ -398,7 +421,7 @@ class ParsersPage(QWidget):
         if self._current_name is None:
             return
         started = time.perf_counter()
-        result = build_preview(self.editor.spec(), self.preview.lead(), self.editor.test_values.settings(),
+        result = build_preview(self.editor.spec(), self.preview.lead(), self.test_settings(),
                                self.test_secrets(), test=self.preview.as_test())
         self.preview.show_preview(result)
         self.last_preview_ms = (time.perf_counter() - started) * 1000
@@ -542,8 +565,7 @@ class ParsersPage(QWidget):
 
         spec = ParserSpec.from_dict(self.editor.spec().to_dict())
         try:
-            request = render(spec, self.preview.lead(), self.editor.test_values.settings(), self.test_secrets(),
-                             test=True)
+            request = render(spec, self.preview.lead(), self.test_settings(), self.test_secrets(), test=True)
         except RenderError as exc:
             self.preview.show_send_problem(send_problem(exc))
             return

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,9 +38,8 @@ from parsers.expressions import PLACEHOLDER_RE
 from parsers.render import OutgoingRequest, preview, sample_lead
 from parsers.spec import Extract, ParserSpec, Problem, ResponseRule, secrets_needed, settings_needed, validate
 from ui.models.parser_models import OUTCOME_LABELS
+from ui.theme import muted_colour, problem_colour, warning_colour
 
-_ERROR_BRUSH = QBrush(QColor("#a50e0e"))
-_WARNING_BRUSH = QBrush(QColor("#8a4b00"))
 OUTCOME_STYLE = {"accepted": "background:#ceead6; color:#0d652d;", "duplicate": "background:#d2e3fc; color:#174ea6;",
                  "rejected": "background:#fad2cf; color:#a50e0e;", "error": "background:#feefc3; color:#8a4b00;"}
 
@@ -119,6 +118,10 @@ def build_preview(spec: ParserSpec, lead: dict[str, Any], settings: dict[str, st
                                         "empty for this lead, so it would not be sent"))
     if shown.missing_settings:
         problems.append(Problem("settings", f"{', '.join(shown.missing_settings)} empty"))
+    for name in stood_in:
+        problems.append(Problem("settings", f"{name} is not filled in: the request shows a stand-in; fill it "
+                                            "(or pick a lander that has it) before sending", "error",
+                                section="settings"))
     if shown.error and not any(", transform" in p.where for p in problems):
         problems.append(Problem("request", shown.error.removeprefix("Cannot build the request: ").rstrip(".")))
     return PreviewResult(shown.request, problems, stood_in, shown.complete)
@@ -226,15 +229,24 @@ class PreviewPane(QWidget):
             self.lead_combo.addItem(label)
         self.lead_combo.addItem("Edited lead")
         self.lead_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.lead_combo.setMinimumContentsLength(16)
+        self.lead_combo.setMinimumContentsLength(10)
         self.edit_lead_button = QPushButton("Edit lead…")
         self.edit_lead_button.setCheckable(True)
+        self.lander_combo = QComboBox()
+        self.lander_combo.setToolTip("Preview and test with the settings saved for this lander (its endpoint, its "
+                                     "ids); values typed under Auth & settings go over them.")
+        self.lander_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lander_combo.setMinimumContentsLength(10)
+        self.lander_combo.addItem("Only the values typed under Auth & settings", None)
         self.as_test_box = QCheckBox("As a test post")
         self.as_test_box.setToolTip("Show the request as Send test makes it (test field, test URL or TEST label)")
         top = QHBoxLayout()
         top.addWidget(QLabel("Lead"))
         top.addWidget(self.lead_combo, 1)
         top.addWidget(self.edit_lead_button)
+        lander_row = QHBoxLayout()
+        lander_row.addWidget(QLabel("Lander"))
+        lander_row.addWidget(self.lander_combo, 1)
 
         self.lead_edit = QPlainTextEdit()
         self.lead_edit.setFont(mono)
@@ -318,6 +330,7 @@ class PreviewPane(QWidget):
         title = QLabel("Preview")
         title.setStyleSheet("font-weight: 600; font-size: 14px;")
         layout.addWidget(title)
+        layout.addLayout(lander_row)
         layout.addLayout(top)
         layout.addWidget(self.lead_edit)
         layout.addWidget(self.splitter, 1)
@@ -328,6 +341,22 @@ class PreviewPane(QWidget):
         self.as_test_box.toggled.connect(self.test_toggled)
         self.problems.itemActivated.connect(
             lambda item: self.problem_activated.emit(item.data(Qt.ItemDataRole.UserRole) or ""))
+
+    # --- the lander whose saved values are used
+
+    def set_landers(self, landers: list[tuple[int, str]]) -> None:
+        """The landers wired to the parser shown; the first is chosen (its saved values are the default)."""
+        self.lander_combo.blockSignals(True)
+        while self.lander_combo.count() > 1:
+            self.lander_combo.removeItem(1)
+        for lander_id, text in landers:
+            self.lander_combo.addItem(text, lander_id)
+        self.lander_combo.setCurrentIndex(1 if landers else 0)
+        self.lander_combo.blockSignals(False)
+
+    def lander_id(self) -> int | None:
+        """The lander whose saved values the preview uses, or None."""
+        return self.lander_combo.currentData()
 
     # --- the lead
 
@@ -406,13 +435,10 @@ class PreviewPane(QWidget):
             problems.insert(0, Problem("lead", self._lead_error))
         for problem in problems:
             item = QListWidgetItem(("✖ " if problem.severity == "error" else "⚠ ") + str(problem))
-            item.setForeground(_ERROR_BRUSH if problem.severity == "error" else _WARNING_BRUSH)
+            item.setForeground(problem_colour(self.palette()) if problem.severity == "error"
+                               else warning_colour(self.palette()))
             item.setData(Qt.ItemDataRole.UserRole, problem.where)
             item.setToolTip("Double-click to go there")
-            self.problems.addItem(item)
-        if result.stand_ins:
-            item = QListWidgetItem("Note: no test value for " + ", ".join(result.stand_ins)
-                                   + ": the preview uses a stand-in (fill it under Auth & settings to send a test).")
             self.problems.addItem(item)
         errors = sum(1 for p in problems if p.severity == "error")
         warnings = len(problems) - errors
@@ -444,11 +470,12 @@ class PreviewPane(QWidget):
         status = f"HTTP {attempt.status}" if attempt.status is not None else "No answer"
         self.send_state.setText(f"{status} · {attempt.elapsed * 1000:.0f} ms")
         style = OUTCOME_STYLE.get(outcome.kind, "")
+        muted = muted_colour(self.palette()).name()
         self.outcome_label.setText(
             f'<span style="{style} padding: 2px 8px; border-radius: 8px;">&nbsp;{OUTCOME_LABELS.get(outcome.kind, outcome.kind)}'
             f"&nbsp;</span>&nbsp; {html.escape(_outcome_details(outcome))}"
-            + (f"<br><span style='color:#5f6368'>decided by response rule {outcome.rule}</span>" if outcome.rule else
-               "<br><span style='color:#5f6368'>decided by the default reading (no rule matched)</span>"))
+            + (f"<br><span style='color:{muted}'>decided by response rule {outcome.rule}</span>" if outcome.rule else
+               f"<br><span style='color:{muted}'>decided by the default reading (no rule matched)</span>"))
         lines = [attempt.error] if attempt.error else []
         lines += [f"{k}: {v}" for k, v in attempt.headers.items()]
         body = attempt.body_excerpt

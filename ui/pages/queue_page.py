@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -24,7 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models.queue_model import COLUMNS, STATUS_COLUMN, STATUS_ROLE, TASK_COLOURS, QueueModel, format_log
+from ui.models.queue_model import (
+    COLUMNS,
+    STATUS_COLUMN,
+    STATUS_ROLE,
+    TASK_COLOURS,
+    QueueModel,
+    format_log,
+    retry_label,
+)
 from ui.scheduling import run_text
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
@@ -56,17 +65,24 @@ class QueuePage(QWidget):
         self.gather_button.setToolTip("Build the to-do list of the next run from the landers in Ready.")
         self.run_button = QPushButton("Run queue now")
         self.run_button.setToolTip("Send the TEST lead of every pending integration now.")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the run after the posts on their way; the rest stays pending.")
+        self.stop_button.hide()
+        self._run_stop = None  # the running run's stop switch
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%v of %m")
         self.progress.hide()
         self.next_runs = QLabel("")
         self.next_runs.setProperty("role", "hint")
+        self.next_runs.setWordWrap(True)
+        self.next_runs.setMinimumWidth(160)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Run date"))
         bar.addWidget(self.date_filter)
         bar.addWidget(self.gather_button)
         bar.addWidget(self.run_button)
+        bar.addWidget(self.stop_button)
         bar.addWidget(self.progress)
         bar.addStretch(1)
         bar.addWidget(self.next_runs)
@@ -140,6 +156,9 @@ class QueuePage(QWidget):
 
         self.gather_button.clicked.connect(self.gather_now)
         self.run_button.clicked.connect(self.run_queue_now)
+        self.stop_button.clicked.connect(self.stop_run)
+        # Replaceable in tests: "nothing gathered, but N landers are Ready: gather first?"
+        self.ask_gather_first = self._ask_gather_first
         self.run_task_button.clicked.connect(self.run_selected)
         self.retry_button.clicked.connect(self.retry_selected)
         self.skip_button.clicked.connect(self.skip_selected)
@@ -154,6 +173,10 @@ class QueuePage(QWidget):
         """The run date shown, or None for all dates."""
         data = self.date_filter.currentData()
         return data or None
+
+    def open_selected(self) -> None:
+        """Return on the table: read the selected task's attempt log."""
+        self.log_view.setFocus()
 
     def reload(self) -> None:
         """Reload the dates and tasks in a worker (a second call while loading reloads once more afterwards)."""
@@ -170,13 +193,16 @@ class QueuePage(QWidget):
             if first and dates:
                 upcoming = queue.planned_date().isoformat()
                 date = upcoming if upcoming in dates else dates[0]
-            return dates, date, queue.list_tasks(date, with_log=False)
+            rows = queue.list_tasks(date, with_log=False)
+            waiting = [r.id for r in rows if r.status == "pending" and r.reason.endswith("(retrying)")]
+            retries = {r.id: retry_label(r.log) for r in queue.list_tasks(task_ids=waiting)} if waiting else {}
+            return dates, date, rows, {k: v for k, v in retries.items() if v}
 
         run_task(load, self._loaded, self._load_failed)
         self._load_next_runs()
 
     def _loaded(self, result) -> None:
-        dates, date, rows = result
+        dates, date, rows, retries = result
         self._loading = False
         self.date_filter.blockSignals(True)
         self.date_filter.clear()
@@ -187,6 +213,7 @@ class QueuePage(QWidget):
         self.date_filter.setCurrentIndex(max(index, 0))
         self.date_filter.blockSignals(False)
         self.model.set_rows(rows)
+        self.model.set_retries(retries)
         self._reselect()
         self.loaded.emit(len(rows))
         if self._reload_again:
@@ -285,6 +312,8 @@ class QueuePage(QWidget):
             if not self.model.update_task(task_id, status=payload.get("status"), attempts=payload.get("attempts"),
                                           reason=payload.get("reason")):
                 self._reload_timer.start()
+            elif str(payload.get("reason") or "").endswith("(retrying)") or task_id in self.model.retries:
+                self._reload_timer.start()  # the retry's attempt and time are read from its log
             if task_id == self._selected_id:
                 self._update_buttons()
                 self._log_timer.start()
@@ -301,7 +330,27 @@ class QueuePage(QWidget):
     # ---- actions
     def _busy(self, running: bool) -> None:
         self._running = running
+        self.stop_button.setVisible(running)
+        self.stop_button.setEnabled(True)
+        self.stop_button.setText("Stop")
+        if not running:
+            self._run_stop = None
         self._update_buttons()
+
+    def stop_run(self) -> None:
+        """Stop the running queue run at its next safe point; what is not sent stays pending."""
+        if self._run_stop is not None:
+            self._run_stop.set()
+            self.stop_button.setEnabled(False)
+            self.stop_button.setText("Stopping…")
+
+    def _ask_gather_first(self, ready: int) -> bool:
+        answer = QMessageBox.question(
+            self, "Run queue now",
+            f"Nothing is gathered for a run yet, but {ready} lander{'s are' if ready != 1 else ' is'} Ready. "
+            "Gather the to-do list first, then run it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _callbacks(self, done_text, *, long: bool = False, status: bool = True):
         """The (done, failed) pair of an action: busy buttons while a long one runs, the outcome in the status bar
@@ -346,11 +395,36 @@ class QueuePage(QWidget):
         return scheduler.stop_event if scheduler is not None else None
 
     def run_queue_now(self) -> None:
-        """Run every pending integration now (as the tray's Run queue now)."""
+        """Run every pending integration now (as the tray's Run queue now); with nothing gathered while landers
+        are Ready, offer to gather them first."""
         control = self._control()
-        if control is not None:
-            self.progress.setValue(0)
-            control.run_queue_now(*self._callbacks(run_text, long=True, status=False))
+        if control is None:
+            return
+
+        def counts() -> tuple[int, int]:
+            from xsc_desktop.models import Lander
+
+            pending = sum(1 for t in queue.list_tasks(status="pending", with_log=False) if t.kind == "integrate")
+            return pending, Lander.select().where(Lander.status == "ready").count()
+
+        def decide(result: tuple[int, int]) -> None:
+            pending, ready = result
+            if pending == 0 and ready and self.ask_gather_first(ready):
+                control.gather_now(lambda _row: self._start_run(control), could_not)
+                return
+            self._start_run(control)
+
+        def could_not(exc: Exception) -> None:
+            self._busy(False)
+            show_error(self, "Queue", exc)
+
+        self._busy(True)  # at once: the buttons say a run is starting while the counts are read
+        run_task(counts, decide, could_not)
+
+    def _start_run(self, control) -> None:
+        self.progress.setValue(0)
+        done, failed = self._callbacks(run_text, long=True, status=False)
+        self._run_stop = control.run_queue_now(done, failed)
 
     def run_selected(self) -> None:
         """Run the selected integrate task now."""

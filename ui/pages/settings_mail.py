@@ -3,11 +3,20 @@ template (with its placeholders and a warning for unknown ones) in the templates
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
 
 from ui.widgets import show_error
 from ui.workers import run_task
-from xsc_desktop import mail, settings
+from xsc_desktop import confirmation, mail, settings
 
 
 class MailTools:
@@ -40,13 +49,20 @@ class MailTools:
         self.placeholders.setProperty("role", "hint")
         self.placeholders.setWordWrap(True)
         self.warning = QLabel("")
-        self.warning.setStyleSheet("color: #a50e0e;")
+        self.warning.setProperty("role", "problem")
+        self.preview_lander = QComboBox()
+        self.preview_lander.addItem("A made-up example", None)
+        self.preview_lander.setToolTip("Preview the e-mail exactly as this lander's client would get it.")
+        self._preview_values: tuple[int | None, dict | None] = (None, None)
         if templates_box is not None and isinstance(templates_box.layout(), QFormLayout):
             form = templates_box.layout()
             form.addRow("", self.placeholders)
+            form.addRow("Preview for", self.preview_lander)
             form.addRow("Preview", self.preview)
             form.addRow("", self.warning)
         self.test_button.clicked.connect(self.send_test)
+        self.preview_lander.currentIndexChanged.connect(lambda _i: self._load_lander_values())
+        run_task(confirmation.preview_landers, self._fill_landers, lambda exc: None)
         for key in ("mail.confirmation_subject", "mail.confirmation_body"):
             editor = page.editors.get(key)
             signal = getattr(editor, "textChanged", None)
@@ -60,11 +76,35 @@ class MailTools:
         except KeyError:
             return str(settings.get(key))
 
+    def _fill_landers(self, landers: list[tuple[int, str]]) -> None:
+        for lander_id, text in landers:
+            self.preview_lander.addItem(text, lander_id)
+
+    def _load_lander_values(self) -> None:
+        """Read the chosen lander's values on a worker; the preview follows the form from then on."""
+        lander_id = self.preview_lander.currentData()
+        if lander_id is None:
+            self._preview_values = (None, None)
+            self.update_preview()
+            return
+
+        def load() -> dict:
+            return confirmation.preview_values(lander_id)
+
+        def loaded(values: dict) -> None:
+            if self.preview_lander.currentData() == lander_id:
+                self._preview_values = (lander_id, values)
+                self.update_preview()
+
+        run_task(load, loaded, lambda exc: show_error(self.page, "Preview", exc))
+
     def update_preview(self) -> None:
-        """Render the confirmation as the form holds it, with made-up values (pure text work, instant)."""
+        """Render the confirmation as the form holds it, with the chosen lander's values or made-up ones (pure
+        text work, instant)."""
         subject_tpl = self._template("mail.confirmation_subject")
         body_tpl = self._template("mail.confirmation_body")
-        subject, body = mail.preview_confirmation(subject_tpl, body_tpl)
+        values = self._preview_values[1] or dict(mail.PREVIEW_VALUES)
+        subject, body = confirmation.render(values, subject_tpl, body_tpl)
         self.preview.setPlainText(f"Subject: {subject}\n\n{body}")
         unknown = mail.unknown_placeholders(subject_tpl + "\n" + body_tpl)
         self.warning.setText(("Unknown placeholders stay as written: " + ", ".join("{" + u + "}" for u in unknown))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,20 +20,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from resources import resource_path
 from ui.widgets import hint, page_title
 from xsc_desktop import activity, settings
 from xsc_desktop.errors import UserError
 from xsc_desktop.settings import SETTINGS, SettingDef
 
 GROUPS: dict[str, str] = {
-    "queue": "Integration queue", "jobs": "Scheduler", "reports": "Spreadsheet reports", "delivery": "Lead delivery",
-    "operator": "Operator", "ui": "Window", "smtp": "E-mail (SMTP)", "mail": "E-mail templates",
-    "secrets": "Secrets",
+    "queue": "Integration queue", "jobs": "Scheduler", "reports": "Spreadsheet reports", "leads": "Lead import",
+    "delivery": "Lead delivery", "operator": "Operator", "ui": "Window", "smtp": "E-mail (SMTP)",
+    "mail": "E-mail templates", "secrets": "Secrets",
+}
+# How each choice of a choice setting reads.
+CHOICE_LABELS: dict[str, str] = {
+    "run": "Run them when the app starts", "ask": "Ask me", "skip": "Skip them",
+    "none": "None (plain)", "starttls": "STARTTLS", "ssl": "SSL/TLS",
 }
 
 # Where the key's own words read badly as a label.
 LABELS: dict[str, str] = {
     "reports.time_utc": "Time (UTC)",
+    "leads.records_only_after_hours": "Keep for records after (hours)",
+    "jobs.catch_up": "Missed slots",
+    "queue.per_host_limit": "Tasks at once per host",
+    "delivery.per_host_limit": "Posts at once per host",
+    "delivery.breaker_threshold": "Pause after errors in a row",
+    "ui.close_to_tray": "Close to the tray",
+    "smtp.host": "Server",
+    "smtp.user": "User name",
+    "smtp.from": "From",
     "delivery.duplicate_days": "Duplicate window (days)",
     "delivery.interval_seconds": "Every (seconds)",
     "operator.email": "E-mail for alerts",
@@ -42,6 +58,18 @@ LABELS: dict[str, str] = {
     "mail.confirmation_subject": "Confirmation subject",
     "mail.confirmation_body": "Confirmation body",
 }
+
+
+def label_of(key: str) -> str:
+    """A setting's label on screen (never its key)."""
+    return LABELS.get(key) or key.split(".", 1)[1].replace("_", " ").capitalize()
+
+
+def in_words(text: str) -> str:
+    """A message with every setting key in it replaced by its label."""
+    for d in sorted(SETTINGS, key=lambda d: -len(d.key)):
+        text = text.replace(d.key, label_of(d.key))
+    return text
 
 
 class SettingsPage(QWidget):
@@ -61,22 +89,31 @@ class SettingsPage(QWidget):
         for prefix, title in GROUPS.items():
             box = QGroupBox(title)
             form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             for d in (d for d in SETTINGS if d.key.split(".")[0] == prefix):
                 editor = self._editor(d)
                 self.editors[d.key] = editor
-                label = QLabel(LABELS.get(d.key) or d.key.split(".", 1)[1].replace("_", " ").capitalize())
+                label = QLabel(label_of(d.key))
                 label.setToolTip(d.help)
                 editor.setToolTip(d.help)
                 form.addRow(label, editor)
             self.group_boxes[prefix] = box
             body_layout.addWidget(box)
+        # One label column for every group, so the forms line up down the page.
+        labels = [form.labelForField(editor) for editor in self.editors.values()
+                  if (form := editor.parentWidget().layout()) is not None and isinstance(form, QFormLayout)]
+        widest = max((label.sizeHint().width() for label in labels if label is not None), default=0)
+        for label in labels:
+            if label is not None:
+                label.setMinimumWidth(widest)
         body_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
 
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #a50e0e;")
+        self.problem.setProperty("role", "problem")
         self.save_button = QPushButton("Save settings")
         self.save_button.setDefault(True)
         self.revert_button = QPushButton("Revert")
@@ -100,23 +137,26 @@ class SettingsPage(QWidget):
     def _editor(self, d: SettingDef) -> QWidget:
         if d.choices:
             combo = QComboBox()
-            combo.addItems(list(d.choices))
+            for choice in d.choices:
+                combo.addItem(CHOICE_LABELS.get(choice, choice), choice)
             return combo
         if d.kind is bool:
             return QCheckBox()
         if d.kind is int:
             spin = QSpinBox()
             spin.setRange(0, 1_000_000)
+            spin.setMaximumWidth(140)
             return spin
         if d.key.endswith("_body"):
             text = QPlainTextEdit()
             text.setMinimumHeight(160)
             return text
         line = QLineEdit()
+        line.setMaximumWidth(90 if d.time_of_day else 420)
         if d.secret:
             line.setEchoMode(QLineEdit.EchoMode.Password)
             line.setPlaceholderText("not set")
-            reveal = line.addAction(line.style().standardIcon(line.style().StandardPixmap.SP_FileDialogContentsView),
+            reveal = line.addAction(QIcon(str(resource_path("icons", "eye.svg"))),
                                     QLineEdit.ActionPosition.TrailingPosition)
             reveal.setToolTip("Show or hide")
             reveal.triggered.connect(lambda: line.setEchoMode(
@@ -128,7 +168,7 @@ class SettingsPage(QWidget):
         """What the form holds for a setting."""
         editor = self.editors[key]
         if isinstance(editor, QComboBox):
-            return editor.currentText()
+            return editor.currentData()
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
         if isinstance(editor, QSpinBox):
@@ -141,7 +181,7 @@ class SettingsPage(QWidget):
         """Put a value into the form (not saved until Save)."""
         editor = self.editors[key]
         if isinstance(editor, QComboBox):
-            editor.setCurrentText(str(value))
+            editor.setCurrentIndex(max(0, editor.findData(str(value))))
         elif isinstance(editor, QCheckBox):
             editor.setChecked(bool(value))
         elif isinstance(editor, QSpinBox):
@@ -166,12 +206,12 @@ class SettingsPage(QWidget):
                 if value != settings.for_form(d.key):
                     changed[d.key] = value
         except UserError as exc:
-            self.problem.setText(str(exc))
+            self.problem.setText(in_words(str(exc)))
             return []
         for key, value in changed.items():
             settings.set(key, value)
         if changed:
-            shown = ", ".join(changed)
+            shown = ", ".join(label_of(key) for key in changed)
             activity.record("settings", None, "changed", note=shown)
             self.app.status_message(f"Saved: {shown}.")
         self.problem.clear()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -46,7 +48,8 @@ from ui.models.report_models import (
     SchedulesModel,
     TemplatesModel,
 )
-from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error
+from ui.theme import problem_colour
+from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error, table_keys
 from ui.workers import run_task
 from xsc_desktop import sheets
 from xsc_desktop.clock import local_text
@@ -69,7 +72,8 @@ def load_overview(history_limit: int = 300) -> dict[str, Any]:
                   "kind_label": "Built in" if t.builtin else "Custom", "spec": sheets.normalise_spec(t.spec)}
                  for t in sheets.list_templates()]
     landers = sorted(list_landers(), key=lambda r: (r.client.lower(), r.name.lower()))
-    lander_names = {r.id: f"{r.client} — {r.name}" for r in landers}
+    # Every entry unique: two landers of one client may share a name (in two campaigns, or even in one).
+    lander_names = {r.id: f"{r.client} — {r.campaign} — {r.name} (#{r.id})" for r in landers}
     clients = {c.id: c.name for c in Client.select(Client.id, Client.name).order_by(Client.name)}
     schedules = []
     for row in sheets.list_schedules():
@@ -250,7 +254,8 @@ class SpreadsheetsPage(QWidget):
         # -- the editor
         self.name_edit = QLineEdit()
         self.readonly_note = hint("Built in: read-only. Duplicate it to make your own version.")
-        self.auto_columns = QCheckBox("Every lead field that has data, then the custom fields (the generic layout)")
+        self.auto_columns = QCheckBox("Columns from the data (the generic layout)")
+        self.auto_columns.setToolTip("Every lead field that has data, then the custom fields.")
         self.choice_filter = QLineEdit()
         self.choice_filter.setPlaceholderText("Find a column…")
         self.choice_filter.setClearButtonEnabled(True)
@@ -277,6 +282,7 @@ class SpreadsheetsPage(QWidget):
         available.addWidget(self.choices_view, 1)
         chosen = QVBoxLayout()
         self.columns_label = QLabel()
+        self.columns_label.setWordWrap(True)
         chosen.addWidget(self.columns_label)
         chosen.addWidget(self.columns_view, 1)
         pickers = QHBoxLayout()
@@ -325,7 +331,7 @@ class SpreadsheetsPage(QWidget):
         self.revert_button = QPushButton("Revert")
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #a50e0e;")
+        self.problems.setProperty("role", "problem")
         save_row = QHBoxLayout()
         save_row.addWidget(self.problems, 1)
         save_row.addWidget(self.revert_button)
@@ -350,10 +356,11 @@ class SpreadsheetsPage(QWidget):
 
         # -- the preview
         self.preview_lander = QComboBox()
-        self.preview_lander.setMinimumWidth(260)
+        self.preview_lander.setMinimumWidth(200)
         self.preview_model = PreviewModel(self)
         self.preview_view = _table(self.preview_model, stretch_last=False)
         self.preview_view.verticalHeader().show()
+        self.preview_view.verticalHeader().setDefaultSectionSize(22)  # ten rows and more at 1280x780
         self.preview_note = hint("")
         preview_bar = QHBoxLayout()
         preview_bar.addWidget(QLabel("Preview with the leads of"))
@@ -367,8 +374,12 @@ class SpreadsheetsPage(QWidget):
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.setObjectName("sheets-templates-splitter")
+        editor_scroll = QScrollArea()  # a narrow or low window scrolls the editor instead of squeezing the preview
+        editor_scroll.setWidgetResizable(True)
+        editor_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        editor_scroll.setWidget(self.editor)
         top.addWidget(left)
-        top.addWidget(self.editor)
+        top.addWidget(editor_scroll)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 4)
         top.setSizes([260, 1000])
@@ -376,8 +387,9 @@ class SpreadsheetsPage(QWidget):
         outer.setObjectName("sheets-preview-splitter")
         outer.addWidget(top)
         outer.addWidget(preview)
-        outer.setStretchFactor(0, 3)
-        outer.setStretchFactor(1, 2)
+        outer.setStretchFactor(0, 1)
+        outer.setStretchFactor(1, 1)
+        outer.setSizes([330, 330])  # the preview shows ten rows and more at the default size
 
         self._current_name: str | None = None
         self._loading_editor = False
@@ -440,6 +452,7 @@ class SpreadsheetsPage(QWidget):
         self.toggle_schedule_button.clicked.connect(self.toggle_schedule)
         self.delete_schedule_button.clicked.connect(self.delete_schedule)
         self.schedules_view.doubleClicked.connect(lambda _i: self.edit_schedule())
+        table_keys(self.schedules_view, self.edit_schedule)  # Return opens the schedule, as a double-click does
         self.schedules_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         return tab
 
@@ -827,8 +840,15 @@ class SpreadsheetsPage(QWidget):
 
         targets = [(name, f"lander:{lid}") for lid, name in self._landers]
         targets += [(f"{name} (all landers)", f"client:{cid}") for cid, name in self._clients]
-        return ReportScheduleDialog(self, targets=targets, templates=[t["name"] for t in self._templates],
-                                    schedule=schedule, default_dir=str(self.default_dir), zone=self.zone)
+        dialog = ReportScheduleDialog(self, targets=targets, templates=[t["name"] for t in self._templates],
+                                      schedule=schedule, default_dir=str(self.default_dir), zone=self.zone)
+        if schedule is None and self.target.currentData():
+            # A new schedule reports on what the page is set to (the lander or client picked above), not on the
+            # first lander of the list.
+            dialog.target.setCurrentIndex(max(dialog.target.findData(self.target.currentData()), 0))
+            dialog.template.setCurrentText(self.target_template.currentText())
+        self.schedule_dialog = dialog  # tests reach it here
+        return dialog
 
     def add_schedule(self) -> None:
         """Ask for a new schedule and store it."""
@@ -1003,7 +1023,8 @@ class SpreadsheetsPage(QWidget):
     # ---- small things
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.generate_status.setStyleSheet("color: #a50e0e;" if error else "")
+        self.generate_status.setStyleSheet(
+            f"color: {problem_colour(self.palette()).name()};" if error else "")
         self.generate_status.setText(text)
         self.generate_status.setVisible(bool(text))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xsc_desktop.cli import print_json
 
-STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held")
+STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held", "records")
 
 
 def register(sub) -> None:
@@ -16,6 +16,15 @@ def register(sub) -> None:
     imp.add_argument("--lander", type=int, required=True, metavar="ID", help="the lander the leads came from")
     imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                      help="match a column to a canonical field (FIELD empty: keep as a custom field); repeatable")
+    send = imp.add_mutually_exclusive_group()
+    send.add_argument("--deliver", action="store_true",
+                      help="send every lead to the client, old ones too (by default leads captured more than "
+                           "leads.records_only_after_hours ago are kept for records only)")
+    send.add_argument("--records-only", action="store_true",
+                      help="keep every lead for records only, fresh ones too: nothing is sent to the client")
+    imp.add_argument("--conflicts", choices=("skip", "new"), default="skip",
+                     help="rows whose lead id belongs to an earlier lead of another person: skip them (default) or "
+                          "import them as new leads")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.set_defaults(handler=import_cmd)
 
@@ -90,11 +99,18 @@ def import_cmd(args, ctx) -> int:
         close = getattr(source.rows, "close", None)
         if close:
             close()
-    report = import_file(args.file, args.lander, mapping)
+    delivery = "deliver" if args.deliver else "records" if args.records_only else "auto"
+    report = import_file(args.file, args.lander, mapping, delivery=delivery, on_conflict=args.conflicts)
     if args.json:
         print_json(report.as_json())
     else:
         print(report.summary())
+        if report.records_only and delivery == "auto":
+            print(f"  {report.records_only} older lead{'s were' if report.records_only != 1 else ' was'} kept for "
+                  "records only; import again with --deliver to send them to the client.")
+        for line, lead_id, differs in report.conflicts[:50]:
+            print(f"  line {line}: lead id {lead_id} belongs to an earlier lead with another {differs}; "
+                  "import again with --conflicts new to add it as a new lead.", file=sys.stderr)
         for line, message in report.problems[:50]:
             print(f"  line {line}: {message}", file=sys.stderr)
         if report.problem_count > 50:

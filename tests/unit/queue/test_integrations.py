@@ -16,7 +16,7 @@ def test_missing_info_lists_each_gap(make_lander):
 def test_preset_is_copied_and_required_settings_are_named(make_lander):
     lander = make_lander()
     integrations.set_integration(lander.id, parser="captorra", settings={"Referrer": "abc"})
-    assert Parser.get_or_none(Parser.name == "Smith Law (captorra)") is not None
+    assert Parser.get_or_none(Parser.name == "Smith Law (Captorra)") is not None
     assert integrations.missing_info(lander) == ["CaptorraId is empty"]
     integrations.set_integration(lander.id, settings={"CaptorraId": "310775"})
     assert integrations.missing_info(lander) == []
