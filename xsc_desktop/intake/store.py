@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from xsc_desktop.intake.extract import _EXTENSION_FORMAT, MAX_FILE_BYTES, IntakeError, extract_bytes
+from xsc_desktop.intake.extract import (
+    _EXTENSION_FORMAT,
+    MAX_FILE_BYTES,
+    Budget,
+    IntakeError,
+    extract_bytes,
+    read_doc_file,
+)
 
 DOCS_FOLDER = "postingdocs"
 log = logging.getLogger(__name__)
@@ -52,26 +59,29 @@ def intake_file(path: str | Path, data_dir: Path, *, lander_id: int | None = Non
     path = Path(path)
     try:
         size = path.stat().st_size
-        if path.is_dir():
-            raise IntakeError(f"{path.name} is a folder, not a file; drop the posting doc itself.")
     except OSError as exc:
         raise IntakeError(f"Cannot open {path.name}: {exc.strerror or exc}; check the path and try again.") from exc
-    if size > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES and path.is_file():
         # Refused before reading: a huge file is neither copied nor hashed in full.
         message = (f"{path.name} is {size / 1048576:.0f} MB, over the 50 MB limit for posting docs; "
                    "ask the client for a smaller file.")
         digest = hashlib.sha256(f"oversize:{path.name}:{size}".encode()).hexdigest()
         return _save(digest, path.name, b"", size, data_dir, lander_id, now, error=message, fmt="")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntakeError(f"Cannot read {path.name}: {exc.strerror or exc}; check the file and try again.") from exc
+    data = read_doc_file(path)  # refuses folders, devices and pipes; reads at most one byte over the limit
+    if len(data) > MAX_FILE_BYTES:  # the file grew after it was measured
+        message = f"{path.name} is over the 50 MB limit for posting docs; ask the client for a smaller file."
+        digest = hashlib.sha256(f"oversize:{path.name}:{len(data)}".encode()).hexdigest()
+        return _save(digest, path.name, b"", len(data), data_dir, lander_id, now, error=message, fmt="")
     return intake_bytes(data, path.name, data_dir, lander_id=lander_id, now=now)
 
 
 def intake_bytes(data: bytes, name: str, data_dir: Path, *, lander_id: int | None = None,
-                 now: datetime | None = None) -> IntakeResult:
-    """Store, extract and analyze one posting doc held in memory."""
+                 now: datetime | None = None, budget: Budget | None = None) -> IntakeResult:
+    """Store, extract and analyze one posting doc held in memory.
+
+    Extraction runs under `budget` (the default `extract.LIMITS`); a limit reached is the doc's error
+    sentence, and the file is stored all the same.
+    """
     from xsc_desktop.intake.analyze import analyze
 
     digest = hashlib.sha256(data).hexdigest()
@@ -80,7 +90,7 @@ def intake_bytes(data: bytes, name: str, data_dir: Path, *, lander_id: int | Non
     text = ""
     fmt = ""
     try:
-        extracted = extract_bytes(data, name)
+        extracted = extract_bytes(data, name, budget=budget)
         fmt = extracted.format
         text = extracted.text
         analysis = analyze(extracted, name)
