@@ -270,7 +270,7 @@ def detect_format(data: bytes, name: str = "") -> str:
             f"{name or 'The file'} is an image — OCR is not supported; enter the fields by hand."
         )
     text = _decode_text(data[:8192])[0]
-    _refuse_binary(data[:8192], text, name, ext)
+    _refuse_binary(data, text, name, ext)
     stripped = text.lstrip("\ufeff \t\r\n")
     low = stripped[:1024].lower()
     if stripped[:1] in "{[" and (ext in (None, "json", "txt") or _is_json(data)):
@@ -292,11 +292,14 @@ def detect_format(data: bytes, name: str = "") -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffd]")
 
 
-def _refuse_binary(sample: bytes, text: str, name: str, ext: str | None) -> None:
-    """No known document format and no text either: say so, instead of reviewing garbled bytes as text."""
-    if not sample.strip(b"\x00"):
+def _refuse_binary(data: bytes, text: str, name: str, ext: str | None) -> None:
+    """No known document format and no text either: say so, instead of reviewing garbled bytes as text.
+
+    `text` is the decoded head of `data`."""
+    if not data[:8192].strip(b"\x00") and not data.strip(b"\x00"):
         raise IntakeError(f"{name or 'The file'} holds only NUL bytes, no text; ask the client to send the posting "
                           "doc again.")
+    text = text.replace("\x00", "")  # NUL padding is dropped when text is read; judge what is left
     if len(_CONTROL.findall(text)) <= max(2, len(text) // 20):
         return
     if ext in ("pdf", "docx", "xlsx", "odt", "ods"):
@@ -367,9 +370,11 @@ def _decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-16", errors="replace"), None
     sample = data[:4000]
     # UTF-16 without a BOM: every other byte of ASCII text is a NUL.
-    if len(sample) >= 4 and sample.count(b"\x00") > len(sample) // 4:
-        odd_nuls = sample[1::2].count(b"\x00")
-        even_nuls = sample[0::2].count(b"\x00")
+    # (A run of NULs fills both halves alike: that is padding, not UTF-16.)
+    odd_nuls = sample[1::2].count(b"\x00")
+    even_nuls = sample[0::2].count(b"\x00")
+    if len(sample) >= 4 and odd_nuls + even_nuls > len(sample) // 4 and min(odd_nuls, even_nuls) * 9 < max(odd_nuls,
+                                                                                                         even_nuls):
         codec = "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
         return data.decode(codec, errors="replace"), None
     try:
@@ -531,7 +536,7 @@ def _open_office_zip(data: bytes, name: str, budget: Budget | None = None,
     # zipfile never unpacks past a member's declared size, so checking the declared sizes is enough.
     if total > MAX_UNPACKED_BYTES or (total > 10 * 1024 * 1024 and total / packed > MAX_PACK_RATIO):
         archive.close()
-        raise IntakeError(
+        raise BudgetExceeded(
             f"{label} unpacks to {total / 1048576:.0f} MB, far more than a posting doc could hold; "
             "it was not opened — ask the client for a normal copy."
         )
