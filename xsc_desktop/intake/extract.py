@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import logging
+import os
 import re
 import stat
 import time
@@ -63,6 +64,7 @@ class Limits:
     columns: int = 200  # columns of a sheet that are read (cells further right are ignored)
     pages: int = 500  # PDF pages
     elements: int = 300_000  # HTML elements
+    memory_mb: int = 512  # growth of the process's resident memory while the doc is read (where the OS tells it)
 
 
 LIMITS = Limits()
@@ -75,20 +77,31 @@ class Budget:
     of after it has been read whole. `clock` is injectable so tests can run the time limit without waiting.
     """
 
-    def __init__(self, limits: Limits = LIMITS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: Limits = LIMITS, clock: Callable[[], float] = time.monotonic,
+                 memory: Callable[[], int | None] | None = None) -> None:
         self.limits = limits
         self.clock = clock
+        self.memory = memory or _resident_bytes
         self.deadline = clock() + limits.seconds
+        self.memory_start = self.memory()
         self.unpacked = 0
         self.text = 0
         self.cells = 0
         self.elements = 0
 
     def check_time(self, name: str) -> None:
+        """Checks the wall time, and the memory grown since reading began."""
         if self.clock() > self.deadline:
             raise BudgetExceeded(
                 f"Reading {_label(name)} was stopped at the {self.limits.seconds:g} s limit for one posting doc; "
                 "ask the client for a simpler copy or for the posting instructions as text."
+            )
+        now = self.memory()
+        if now is not None and self.memory_start is not None and \
+                now - self.memory_start > self.limits.memory_mb * 1048576:
+            raise BudgetExceeded(
+                f"Reading {_label(name)} was stopped at the {self.limits.memory_mb} MB memory limit for one posting "
+                "doc; ask the client for a simpler copy or for the posting instructions as text."
             )
 
     def add_unpacked(self, size: int, name: str) -> None:
@@ -140,6 +153,21 @@ class Budget:
             )
         if self.elements % 5000 < count:
             self.check_time(name)
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory, where the system tells it cheaply (Linux); else None (not checked)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+try:
+    _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+except (AttributeError, ValueError, OSError):  # not a POSIX system
+    _PAGE_SIZE = 4096
 
 
 def _label(name: str) -> str:

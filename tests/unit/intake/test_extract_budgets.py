@@ -170,6 +170,13 @@ def test_csv_cells_and_text_budgets():
         extract_bytes(text, "spec.txt", budget=Budget(Limits(text_mb=1)))
 
 
+def test_memory_budget_is_checked_while_reading():
+    grown = iter(range(0, 10**12, 300 * 1048576))  # each look finds 300 MB more resident memory
+    data = make_pdf([[f"Page {n}", URL] for n in range(5)])
+    with pytest.raises(BudgetExceeded, match=r"^Reading spec\.pdf was stopped at the 512 MB memory limit"):
+        extract_bytes(data, "spec.pdf", budget=Budget(memory=lambda: next(grown)))
+
+
 def test_within_budget_nothing_changes():
     got = extract_bytes(SPEC.encode(), "spec.txt", budget=Budget(clock=TickingClock(0.001)))
     assert URL in got.text
