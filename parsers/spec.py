@@ -32,7 +32,9 @@ VALUE_TYPES = ("string", "number", "boolean")
 TEST_KINDS = ("none", "field", "url", "label")
 OUTCOME_KINDS = ("accepted", "duplicate", "rejected", "error")
 EXTRACT_KINDS = ("json_path", "xpath", "regex", "literal")
-SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk", "generic")
+SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk",
+           "salesforce_w2l", "hubspot_forms", "boberdoo", "five9_web2campaign", "leadconduit", "leadbyte", "lawmatics",
+           "smartadvocate", "generic")
 
 SPEC_FORMAT = 1  # bump when the JSON shape changes incompatibly; from_dict reads older shapes
 

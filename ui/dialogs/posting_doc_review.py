@@ -66,7 +66,9 @@ CURRENT_COLOUR = "#f9ab00"  # the value the operator is looking at
 FORMAT_LABELS = {"json": "JSON", "form": "Form (x-www-form-urlencoded)", "xml": "XML", "query": "Query string"}
 SYSTEM_LABELS = {"captorra": "Captorra", "lead_docket": "Lead Docket", "law_ruler": "Law Ruler", "litify": "Litify",
                  "clio_grow": "Clio Grow", "leadspedia": "LeadsPedia-style", "ice": "ICE", "intakedesk": "IntakeDesk",
-                 "generic": "Generic (custom system)"}
+                 "salesforce_w2l": "Salesforce Web-to-Lead", "hubspot_forms": "HubSpot Forms", "boberdoo": "boberdoo",
+                 "five9_web2campaign": "Five9 Web2Campaign", "leadconduit": "LeadConduit", "leadbyte": "LeadByte",
+                 "lawmatics": "Lawmatics", "smartadvocate": "SmartAdvocate", "generic": "Generic (custom system)"}
 
 
 class ChoiceDelegate(QStyledItemDelegate):

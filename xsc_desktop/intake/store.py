@@ -191,16 +191,25 @@ def build_parser_setup(draft: dict, name: str) -> ParserSetup:
     """
     import re
 
-    from parsers.presets import load_presets, preset_for_system
-    from parsers.spec import Mapping, ResponseRule, SpecError, StaticField, TestMode, TransformStep, missing_settings
+    from parsers.presets import SYSTEM_ALIASES, load_presets, preset_for_system
+    from parsers.spec import (
+        SYSTEMS,
+        Mapping,
+        ResponseRule,
+        SpecError,
+        StaticField,
+        TestMode,
+        TransformStep,
+        missing_settings,
+    )
 
     system = draft.get("system") or "generic"
+    system = SYSTEM_ALIASES.get(system, system)
     fmt = draft.get("format") or "json"
     spec = preset_for_system(system, fmt)
     spec.name = name
     spec.preset = spec.preset or system
-    spec.system = system if system in ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia",
-                                       "ice", "intakedesk") else "generic"
+    spec.system = system if system in SYSTEMS else "generic"
     spec.method = (draft.get("method") or spec.method or "POST").upper()
     spec.body_format = fmt
     if draft.get("xml_root"):
