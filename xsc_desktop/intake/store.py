@@ -136,6 +136,53 @@ def _save(digest: str, name: str, data: bytes, size: int, data_dir: Path, lander
     return IntakeResult(doc=doc, analysis=analysis, error=error, duplicate=duplicate)
 
 
+# ---- findings: what the analysis doubts or had to correct, shown first in the review ------------------------
+#
+# A draft may carry `findings: [{kind, message, evidence, blocking, resolved, key}]`:
+#   kind      "safety" (a safety rule fired: a test value, a negated instruction, a thank-you URL ...),
+#             "conflict" (two places in the doc disagree), "doubt" (a guess), "dropped" (a table row left out);
+#   message   one sentence for the operator;
+#   evidence  {"start", "end"}: character offsets in the doc's text (the stored `PostingDoc.text`), or null;
+#   blocking  true when Apply must wait until a person has checked it;
+#   resolved  set true by the review when the operator marked it checked;
+#   key       optional draft key it is about ("endpoint", "field:3", "static:1", "test").
+# Values may carry their own `evidence` the same way: `fields[i].evidence`, `static[i].evidence`,
+# `test.evidence`, and `evidence: {"endpoint"|"method"|"format"|"system": {start, end}}` at the top.
+FINDING_KINDS = ("safety", "conflict", "doubt", "dropped")
+_FINDING_ORDER = {kind: n for n, kind in enumerate(FINDING_KINDS)}
+
+
+def findings(draft: dict | None) -> list[dict]:
+    """The draft's findings, each with every key present, blocking ones first, then by kind (as listed)."""
+    out = []
+    for raw in (draft or {}).get("findings") or []:
+        if not isinstance(raw, dict) or not str(raw.get("message") or "").strip():
+            continue
+        kind = raw.get("kind") if raw.get("kind") in FINDING_KINDS else "doubt"
+        out.append({"kind": kind, "message": str(raw["message"]).strip(), "evidence": span(raw.get("evidence")),
+                    "blocking": bool(raw.get("blocking")), "resolved": bool(raw.get("resolved")),
+                    "key": str(raw["key"]) if raw.get("key") else None})
+    return sorted(out, key=lambda f: (not (f["blocking"] and not f["resolved"]), _FINDING_ORDER[f["kind"]]))
+
+
+def unresolved_blocking(draft: dict | None) -> list[dict]:
+    """Findings that hold Apply back until a person marks them checked."""
+    return [f for f in findings(draft) if f["blocking"] and not f["resolved"]]
+
+
+def span(evidence: object) -> tuple[int, int] | None:
+    """(start, end) of an evidence object {"start", "end"} (a list: its first span), or None when unusable."""
+    if isinstance(evidence, list):
+        evidence = evidence[0] if evidence else None
+    if not isinstance(evidence, dict):
+        return None
+    try:
+        start, end = int(evidence["start"]), int(evidence["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (start, end) if 0 <= start < end else None
+
+
 def list_docs(lander_id: int | None = None) -> list[dict]:
     """Stored posting docs, newest first, as plain rows (no text, no secrets)."""
     from xsc_desktop.models import PostingDoc
@@ -306,6 +353,10 @@ def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> 
 
     if doc.error or not doc.draft:
         raise IntakeError(f"{doc.original_name} has no draft to apply ({doc.error or 'nothing was read'}).")
+    held = unresolved_blocking(doc.draft)
+    if held:
+        raise IntakeError(f"{doc.original_name} was not applied: {held[0]['message'].rstrip('.')} — check it in the "
+                          "review (window) and mark it checked, or fix the value, then apply again.")
     lander_id = lander_id if lander_id is not None else doc.lander_id
     if lander_id is None:
         raise IntakeError("Pick the lander this posting doc is for before applying it.")
