@@ -91,6 +91,19 @@ def mask_secrets(draft: dict) -> dict:
     test = draft.get("test")
     if isinstance(test, dict) and _SECRET_NAME.search(str(test.get("name", ""))):
         out["test"] = dict(test, value=MASK)
+    # A warning or finding may quote a secret value (a URL with its key): mask it there too.
+    values = sorted({str(s.get("value")) for s, m in zip(draft.get("static") or [], statics, strict=False)
+                     if m.get("value") == MASK and len(str(s.get("value") or "")) >= 3}, key=len, reverse=True)
+    if values:
+        def scrub(text: str) -> str:
+            for value in values:
+                text = text.replace(value, MASK)
+            return text
+
+        out["warnings"] = [scrub(str(w)) for w in draft.get("warnings") or []]
+        if draft.get("findings"):
+            out["findings"] = [dict(f, message=scrub(str(f.get("message", "")))) if isinstance(f, dict) else f
+                               for f in draft["findings"]]
     return out
 
 
