@@ -534,8 +534,10 @@ def _read_pdf(data: bytes, name: str, budget: Budget) -> Extracted:
                 failed += 1
         budget.add_text(len(texts[-1]) if len(texts) > before else 0, name)
     text = "\n\n".join(t for t in texts if t)
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    # Trailing blanks go line by line: a regex such as "[ \t]+\n" is quadratic on a long run of spaces.
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
+    budget.check_time(name)
     if not text.strip():
         if failed:
             raise IntakeError(f"{label} is damaged and no page could be read; ask the client to send it again.")

@@ -155,6 +155,13 @@ def test_pdf_time_budget_is_checked_page_by_page():
         extract_bytes(data, "spec.pdf", budget=Budget(clock=TickingClock(1.0)))
 
 
+def test_pdf_lines_padded_with_long_runs_of_spaces_read_in_time():
+    # Text placed far to the right comes out of layout extraction after 10,000 spaces on every line.
+    lines = [[(56.0, f"field_{n}"), (400000.0, "far right")] for n in range(60)]
+    got = extract_bytes(make_pdf([[URL, *lines]]), "spec.pdf")
+    assert URL in got.text and "field_59" in got.text
+
+
 def test_docx_unpacked_budget_counts_the_text_parts_not_the_pictures():
     doc = make_docx(["Fields", *[f"Paragraph {i} of the posting rules, long enough to add up." for i in range(30000)]])
     with pytest.raises(BudgetExceeded, match=r"^spec\.docx unpacks to more than 1 MB of text, the limit"):
