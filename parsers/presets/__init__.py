@@ -29,7 +29,9 @@ SYSTEM_ALIASES = {
     "filevine": "lead_docket", "filevine_intake": "lead_docket", "leaddocket": "lead_docket",
     "salesforce": "salesforce_w2l", "web_to_lead": "salesforce_w2l", "hubspot": "hubspot_forms",
     "five9": "five9_web2campaign", "web2campaign": "five9_web2campaign", "activeprospect": "leadconduit",
-    "smart_advocate": "smartadvocate",
+    "smart_advocate": "smartadvocate", "salesforce_web_to_lead": "salesforce_w2l", "hubspot_form": "hubspot_forms",
+    "five9_w2c": "five9_web2campaign", "lead_conduit": "leadconduit", "lead_byte": "leadbyte",
+    "law_matics": "lawmatics",
 }
 # The preset a detected intake system starts from, per body format for custom ("generic") systems.
 GENERIC_BY_FORMAT = {"json": "generic_json", "form": "generic_form", "xml": "generic_xml", "query": "generic_query"}

@@ -144,3 +144,9 @@ def test_headless_apply_refuses_an_unchecked_safety_finding(ctx, review, lander)
     assert str(err.value) == ("acme posting.txt was not applied: The doc says not to send dupcheck=0; it was left "
                               "out of the live post — check it in the review (window) and mark it checked, or fix "
                               "the value, then apply again.")
+
+
+def test_a_system_named_by_another_name_is_shown_as_its_preset(qtbot, window, review):
+    review.draft["system"] = "filevine"
+    dialog = _dialog(qtbot, window, review)
+    assert dialog.system_box.currentData() == "lead_docket" and dialog.draft["system"] == "lead_docket"

@@ -132,6 +132,11 @@ class PostingDocReviewDialog(QDialog):
         self.review = review
         self.main_window = window
         self.draft: dict[str, Any] = copy.deepcopy(review.draft or {})
+        # The analysis may name a system by another of its names ("filevine", "hubspot"): the preset's name.
+        from parsers.presets import SYSTEM_ALIASES
+
+        if self.draft.get("system") in SYSTEM_ALIASES:
+            self.draft["system"] = SYSTEM_ALIASES[self.draft["system"]]
         self.draft.setdefault("fields", [])
         self.draft.setdefault("static", [])
         self.marks: list[Mark] = with_evidence(list(review.marks), review.text, self.draft)
