@@ -186,3 +186,32 @@ def test_a_draft_naming_a_market_system_starts_from_its_preset():
     setup = build_parser_setup({"system": "filevine", "format": "json",
                                 "endpoint": "https://smithlaw.leaddocket.com/opportunities/formjson/12"}, "Smith")
     assert setup.spec.system == "lead_docket" and setup.settings == {"firm": "smithlaw", "form_id": "12"}
+
+
+SUCCESS = {
+    "salesforce_w2l": (200, b"<html><head><meta http-equiv='refresh'></head><body></body></html>", "text/html", None),
+    "hubspot_forms": (200, b'{"inlineMessage":"Thanks for submitting the form."}', "application/json", None),
+    "boberdoo": (200, b"<response><status>Matched</status><lead_id>26635027</lead_id></response>", "text/xml",
+                 "26635027"),
+    "five9_web2campaign": (200, b'<html><body><input type=hidden name="F9errCode" value="0">'
+                                b'<input type=hidden name="F9errDesc" value=""></body></html>', "text/html", None),
+    "leadconduit": (201, b'{"outcome":"success","lead":{"id":"abc123"},"price":0}', "application/json", "abc123"),
+    "leadbyte": (200, b'{"code":1,"response":"OK","info":[],"leadId":123456}', "application/json", "123456"),
+    "lawmatics": (201, b'{"data":{"id":"9876","type":"prospect"}}', "application/json", "9876"),
+    "smartadvocate": (200, b"90001234", "text/plain", "90001234"),
+}
+
+
+@pytest.mark.parametrize("name", MARKET)
+def test_each_market_preset_posts_over_the_wire_and_reads_the_documented_success(endpoint, name):
+    from xsc_desktop.posting import post
+
+    status, body, ctype, remote_id = SUCCESS[name]
+    endpoint.answer("/intake", status=status, body=body, headers={"Content-Type": ctype})
+    spec = preset(name)
+    spec.url = endpoint.url("/intake")  # the system's own address, here on 127.0.0.1
+    request = render(spec, LEAD, SETTINGS, SECRETS, test=True)
+    attempt = post(request, spec)
+    got = endpoint.wait_for(1)[0]
+    assert got.body == request.body and got.method == "POST"
+    assert (attempt.outcome.kind, attempt.outcome.remote_id or None) == ("accepted", remote_id), attempt.outcome
