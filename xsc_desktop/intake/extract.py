@@ -34,6 +34,8 @@ MAX_PACK_RATIO = 200
 # An e-mail's attachments are processed in turn, but an attachment that is itself an e-mail
 # only this many levels deep.
 MAX_NESTING = 3
+# The longest e-mail header read (a long thread's References header stays far below it).
+MAX_HEADER_CHARS = 64 * 1024
 
 
 FORMATS = ("pdf", "docx", "xlsx", "odt", "ods", "csv", "html", "eml", "txt", "md", "json")
@@ -1000,6 +1002,14 @@ def _read_eml(data: bytes, name: str, budget: Budget, depth: int = 0) -> Extract
         message = email.message_from_bytes(data, policy=policy.default)
     except Exception as exc:  # the email package raises assorted errors on mangled headers
         raise IntakeError(f"{name or 'The e-mail'} cannot be read as an e-mail; save it again as .eml.") from exc
+    # Header values are parsed when read, in time that grows faster than their length on some shapes (thousands
+    # of encoded words): a header no real e-mail needs is refused before any is read.
+    for part in message.walk():
+        longest = max((len(value) for _key, value in part.raw_items()), default=0)
+        if longest > MAX_HEADER_CHARS:
+            raise BudgetExceeded(f"{name or 'The e-mail'} has a header of {longest:,} characters, over the "
+                                 f"{MAX_HEADER_CHARS // 1024} KB limit for an e-mail header; ask the client to "
+                                 "forward the posting doc in a new e-mail.")
     parts: list[str] = []
     subject = str(message.get("Subject", "") or "").strip()
     if subject:

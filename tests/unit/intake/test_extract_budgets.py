@@ -249,3 +249,12 @@ def test_a_pipe_is_refused_without_waiting_for_it(ctx, tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(IntakeError, match=r"^spec\.txt is not a regular file"):
         intake_file(fifo, ctx.data_dir)
+
+
+def test_an_e_mail_header_no_real_mail_needs_is_refused_before_it_is_parsed():
+    head = (b"From: intake@firm.example\r\nTo: dev@agency.example\r\nDate: Tue, 24 Nov 2026 10:15:00 +0000\r\n"
+            b"Subject: " + b"=?utf-8?q?a?= " * 10_000 + b"\r\n\r\n")
+    with pytest.raises(BudgetExceeded) as err:
+        extract_bytes(head + SPEC.encode(), "spec.eml")
+    assert str(err.value) == ("spec.eml has a header of 140,000 characters, over the 64 KB limit for an e-mail "
+                              "header; ask the client to forward the posting doc in a new e-mail.")
