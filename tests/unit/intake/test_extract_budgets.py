@@ -258,3 +258,21 @@ def test_an_e_mail_header_no_real_mail_needs_is_refused_before_it_is_parsed():
         extract_bytes(head + SPEC.encode(), "spec.eml")
     assert str(err.value) == ("spec.eml has a header of 140,000 characters, over the 64 KB limit for an e-mail "
                               "header; ask the client to forward the posting doc in a new e-mail.")
+
+
+def test_random_bytes_under_every_name_end_in_a_result_or_one_sentence():
+    from xsc_desktop.intake.extract import _EXTENSION_FORMAT
+
+    rnd = random.Random(21)
+    for suffix in [*_EXTENSION_FORMAT, ""]:
+        for blob in (rnd.randbytes(1), rnd.randbytes(300), rnd.randbytes(60_000), b"%PDF-1.7\n" + rnd.randbytes(5000),
+                     b"PK\x03\x04" + rnd.randbytes(5000), b"<html><body>" + rnd.randbytes(5000)):
+            try:
+                got = extract_bytes(blob, f"doc{suffix}")
+            except IntakeError as exc:
+                text = str(exc)
+                assert text.endswith(".") and "\n" not in text and "Traceback" not in text, (suffix, text)
+            else:
+                # Only text-like content may come through, never a review of garbled bytes as text.
+                assert got.format in ("html", "txt", "md", "csv") and got.text is not None, suffix
+                assert suffix not in (".pdf", ".docx", ".xlsx", ".odt", ".ods"), (suffix, got.text[:40])
