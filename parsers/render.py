@@ -396,6 +396,13 @@ class CompiledSpec:
         if self.typed:
             values = [(m, _typed(m, v) if m.type != "string" else v) for m, v in values]
         doc: dict[str, Any] = {}
+        # "fields[email]" sends {"name": "email", "value": ...} as an item of the list "fields" (HubSpot forms).
+        items = [(m, v) for m, v in values if _ITEM_TARGET.match(m.target)]
+        if items:
+            values = [(m, v) for m, v in values if not _ITEM_TARGET.match(m.target)]
+            for m, value in items:
+                group, name = _ITEM_TARGET.match(m.target).groups()  # type: ignore[union-attr]
+                doc.setdefault(group, []).append({"name": name, "value": value})
         if not self.nested and not any("." in k for k, _ in extra):
             for m, value in values:
                 doc[m.target] = value
@@ -419,6 +426,9 @@ class CompiledSpec:
         _write_xml(doc, out)
         out.append(f"</{root}>")
         return "".join(out).encode("utf-8")
+
+
+_ITEM_TARGET = re.compile(r"^([^\[\].]+)\[([^\[\]]+)\]$")
 
 
 def _put(doc: dict[str, Any], path: tuple[str, ...], value: str) -> None:

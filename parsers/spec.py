@@ -32,11 +32,15 @@ VALUE_TYPES = ("string", "number", "boolean")
 TEST_KINDS = ("none", "field", "url", "label")
 OUTCOME_KINDS = ("accepted", "duplicate", "rejected", "error")
 EXTRACT_KINDS = ("json_path", "xpath", "regex", "literal")
-SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk", "generic")
+SYSTEMS = ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia", "ice", "intakedesk",
+           "salesforce_w2l", "hubspot_forms", "boberdoo", "five9_web2campaign", "leadconduit", "leadbyte", "lawmatics",
+           "smartadvocate", "generic")
 # How people write each intake system's name (screens, client e-mails); "generic" is no system a client knows.
 SYSTEM_LABELS = {"captorra": "Captorra", "lead_docket": "Lead Docket", "law_ruler": "Law Ruler", "litify": "Litify",
                  "clio_grow": "Clio Grow", "leadspedia": "LeadsPedia", "ice": "ICE", "intakedesk": "IntakeDesk",
-                 "generic": "Other system"}
+                 "salesforce_w2l": "Salesforce Web-to-Lead", "hubspot_forms": "HubSpot Forms", "boberdoo": "boberdoo",
+                 "five9_web2campaign": "Five9 Web2Campaign", "leadconduit": "LeadConduit", "leadbyte": "LeadByte",
+                 "lawmatics": "Lawmatics", "smartadvocate": "SmartAdvocate", "generic": "Other system"}
 
 
 GENERIC_LABELS = {"generic_json": "Generic JSON", "generic_form": "Generic form", "generic_query": "Generic query",

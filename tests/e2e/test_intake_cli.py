@@ -40,6 +40,24 @@ def test_human_summary_masks_secrets(cli):
     assert "api.atlasintake.example" in result.stdout
 
 
+def test_json_output_masks_a_header_key_named_in_the_doc(cli):
+    result = cli("intake", str(FIXTURES / "f14_curl_markdown.md"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "pk_live_a1b2c3d4" not in result.stdout
+    static = {s["name"]: s for s in json.loads(result.stdout)["static"]}
+    assert static["X-Partner-Key"]["secret"] is True and static["X-Partner-Key"]["value"] == "••••••"
+    assert static["partner_code"]["value"] == "XSC01"  # plain settings stay readable
+
+
+def test_json_output_masks_a_key_in_the_endpoint_query(cli, tmp_path):
+    doc = tmp_path / "spec.txt"
+    doc.write_text("Lead posting\n\nPOST to https://leads.example/api/post?api_key=sk_9f8e7d6c&campaign=44\n\n"
+                   "Fields:\nfirst_name (required)\nlast_name (required)\nphone (required)\n")
+    result = cli("intake", str(doc), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "sk_9f8e7d6c" not in result.stdout
+
+
 def test_apply_wires_the_lander(cli):
     added = cli("landers", "add", "--client", "Pine & Rowe", "--campaign", "Dog bite", "--name", "Phoenix Dog Bite",
                 "--url", "https://dogbite.example/", "--json")
@@ -64,8 +82,9 @@ def score_folder(folder, tmp_path) -> list[float]:
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
     totals = []
-    # Like the scoring tool: no --data-dir, the data dir comes from the environment.
-    env = {**os.environ, "XSC_DATA_DIR": str(tmp_path), "XSC_NO_DEMO": "1"}
+    # Like the scoring tool: no --data-dir, the data dir comes from the environment; the test docs' made-up
+    # keys are scored too, so this run asks for secret values in clear.
+    env = {**os.environ, "XSC_DATA_DIR": str(tmp_path), "XSC_NO_DEMO": "1", "XSC_INTAKE_REVEAL_SECRETS": "1"}
     for exp_path in sorted(folder.glob("*.expected.json")):
         expected = json.loads(exp_path.read_text())
         proc = subprocess.run([sys.executable, "-m", "xsc_desktop.cli", "intake", str(folder / expected["file"]),

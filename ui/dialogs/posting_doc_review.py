@@ -2,9 +2,12 @@
 
 The doc's text sits on the left with every extracted value highlighted; the draft sits on the right, every
 value editable. Selecting a draft value (a field row, a static value, the endpoint...) scrolls the text to
-where the doc says it. What needs a person (unmapped fields, the analysis's doubts) is listed first, at the
-top. Apply runs `intake.review.apply_reviewed` on a worker: a parser from the detected system's preset plus
-the lander's integration settings, with secrets in the secret store.
+where the doc says it: the analysis's own evidence span when the draft carries one, else where the value is
+found. What needs a person is listed first, at the top: the analysis's findings (safety rules that fired,
+conflicts, doubts; see `intake.store.findings` for the draft keys), then unmapped fields and warnings. A
+blocking finding holds Apply back, with the reason, until the operator marks it checked. Apply runs
+`intake.review.apply_reviewed` on a worker: a parser from the detected system's preset plus the lander's
+integration settings, with secrets in the secret store.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from xsc_desktop.intake.review import (
     mask_text,
     unmapped_fields,
 )
+from xsc_desktop.intake.store import FINDING_KINDS, findings, span
 
 # Highlight colours per kind of extracted value: soft enough to read the text through.
 MARK_COLOURS = {
@@ -61,12 +65,16 @@ MARK_COLOURS = {
     "example": "#fbe3cf",
     "static": "#d7efdd",
     "test": "#eadcfb",
+    "finding": "#f6c7c3",
 }
+FINDING_LABELS = {"safety": "Safety rule", "conflict": "Conflict", "doubt": "Doubt", "dropped": "Left out"}
 CURRENT_COLOUR = "#f9ab00"  # the value the operator is looking at
 FORMAT_LABELS = {"json": "JSON", "form": "Form (x-www-form-urlencoded)", "xml": "XML", "query": "Query string"}
 SYSTEM_LABELS = {"captorra": "Captorra", "lead_docket": "Lead Docket", "law_ruler": "Law Ruler", "litify": "Litify",
                  "clio_grow": "Clio Grow", "leadspedia": "LeadsPedia-style", "ice": "ICE", "intakedesk": "IntakeDesk",
-                 "generic": "Generic (custom system)"}
+                 "salesforce_w2l": "Salesforce Web-to-Lead", "hubspot_forms": "HubSpot Forms", "boberdoo": "boberdoo",
+                 "five9_web2campaign": "Five9 Web2Campaign", "leadconduit": "LeadConduit", "leadbyte": "LeadByte",
+                 "lawmatics": "Lawmatics", "smartadvocate": "SmartAdvocate", "generic": "Generic (custom system)"}
 
 
 class ChoiceDelegate(QStyledItemDelegate):
@@ -124,9 +132,14 @@ class PostingDocReviewDialog(QDialog):
         self.review = review
         self.main_window = window
         self.draft: dict[str, Any] = copy.deepcopy(review.draft or {})
+        # The analysis may name a system by another of its names ("filevine", "hubspot"): the preset's name.
+        from parsers.presets import SYSTEM_ALIASES
+
+        if self.draft.get("system") in SYSTEM_ALIASES:
+            self.draft["system"] = SYSTEM_ALIASES[self.draft["system"]]
         self.draft.setdefault("fields", [])
         self.draft.setdefault("static", [])
-        self.marks: list[Mark] = list(review.marks)
+        self.marks: list[Mark] = with_evidence(list(review.marks), review.text, self.draft)
         self.current_key = ""
         self.setWindowTitle(f"Review posting doc — {review.name}")
         self.setObjectName("postingDocReview")
@@ -375,7 +388,7 @@ class PostingDocReviewDialog(QDialog):
             self.text_view.setPlainText(masked)
             self.text_view.verticalScrollBar().setValue(scroll)
         # Names may have changed or rows moved: find every value again (a few ms even for long docs).
-        self.marks = locate(self.review.text, self.draft)
+        self.marks = with_evidence(locate(self.review.text, self.draft), self.review.text, self.draft)
         self._paint_marks()
         self._fill_attention()
 
@@ -402,9 +415,28 @@ class PostingDocReviewDialog(QDialog):
 
     # --- what needs a person
 
+    def finding_rows(self) -> list[tuple[int, dict]]:
+        """(index in draft["findings"], the finding with every key) — unresolved blocking ones first, then by kind."""
+        raw = self.draft.get("findings") or []
+        rows = []
+        for index, item in enumerate(raw):
+            found = findings({"findings": [item]})
+            if found:
+                rows.append((index, found[0]))
+        order = {kind: n for n, kind in enumerate(FINDING_KINDS)}
+        return sorted(rows, key=lambda r: (not (r[1]["blocking"] and not r[1]["resolved"]), r[1]["resolved"],
+                                           order[r[1]["kind"]], r[0]))
+
+    def held_back(self) -> list[str]:
+        """Messages of the findings that hold Apply back (blocking, not yet marked checked)."""
+        return [f["message"] for _i, f in self.finding_rows() if f["blocking"] and not f["resolved"]]
+
     def attention_items(self) -> list[str]:
-        """The plain lines of the attention box: unmapped fields first, then the analysis's warnings."""
-        lines = [f"{name} is not mapped to a lead field" for name in unmapped_fields(self.draft)]
+        """The plain lines of the attention box: the analysis's findings first (safety rules that fired and other
+        blocking ones, then conflicts, doubts and rows left out), then unmapped fields, then warnings."""
+        lines = [f"{FINDING_LABELS[f['kind']]}{' (checked)' if f['resolved'] else ''}: "
+                 f"{mask_text(f['message'], self.draft)}" for _i, f in self.finding_rows()]
+        lines += [f"{name} is not mapped to a lead field" for name in unmapped_fields(self.draft)]
         if self._endpoint_line_needed():
             lines.append("No endpoint: enter the address the client gave")
         lines += self._warnings()
@@ -425,6 +457,17 @@ class PostingDocReviewDialog(QDialog):
 
     def _fill_attention(self) -> None:
         parts = []
+        for index, f in self.finding_rows():
+            line = f"<b>{FINDING_LABELS[f['kind']]}</b>: {html.escape(mask_text(f['message'], self.draft))}"
+            links = []
+            if f["evidence"] or f["key"]:
+                links.append(f'<a href="finding:{index}">show in the doc</a>')
+            if f["blocking"] and not f["resolved"]:
+                line = "⚠ " + line
+                links.append(f'<a href="resolve:{index}">I checked it</a>')
+            elif f["resolved"]:
+                line += " <i>(checked)</i>"
+            parts.append(line + (" — " + " · ".join(links) if links else ""))
         unmapped = [(i, f) for i, f in enumerate(self.draft.get("fields") or []) if not f.get("maps_to")]
         if unmapped:
             links = ", ".join(f'<a href="field:{i}" style="color:#7a4100">{html.escape(str(f.get("name")))}</a>'
@@ -439,10 +482,29 @@ class PostingDocReviewDialog(QDialog):
         self.attention.setVisible(bool(parts))
 
     def _attention_link(self, key: str) -> None:
-        if key.startswith("field:"):
+        if key.startswith("finding:"):
+            self.show_finding(int(key.split(":", 1)[1]))
+        elif key.startswith("resolve:"):
+            self.resolve_finding(int(key.split(":", 1)[1]))
+        elif key.startswith("field:"):
             row = int(key.split(":", 1)[1])
             self.fields_view.setCurrentIndex(self.fields_model.index(row, DraftFieldsModel.MAPS_TO_COLUMN))
             self.fields_view.scrollTo(self.fields_model.index(row, 0))
+
+    def show_finding(self, index: int) -> bool:
+        """Highlight where the doc says what finding `index` (of draft["findings"]) is about."""
+        if any(m.key == f"finding:{index}" for m in self.marks):
+            return self.go_to(f"finding:{index}")
+        raw = (self.draft.get("findings") or [])[index] if index < len(self.draft.get("findings") or []) else {}
+        return self.go_to(str(raw.get("key"))) if raw.get("key") else False
+
+    def resolve_finding(self, index: int) -> None:
+        """The operator checked finding `index`: it no longer holds Apply back (the draft remembers it)."""
+        items = self.draft.get("findings") or []
+        if 0 <= index < len(items) and isinstance(items[index], dict):
+            items[index]["resolved"] = True
+        self._fill_attention()
+        self._update_apply()
 
     def _summary_text(self) -> str:
         r = self.review
@@ -467,10 +529,15 @@ class PostingDocReviewDialog(QDialog):
 
     def _update_apply(self) -> None:
         has_lander = self.lander_id() is not None
-        self.apply_button.setEnabled(has_lander)
-        if not has_lander:
+        held = self.held_back()
+        self.apply_button.setEnabled(has_lander and not held)
+        if held:
+            more = f" (and {len(held) - 1} more)" if len(held) > 1 else ""
+            self._say(f"Apply is held back: {mask_text(held[0], self.draft).rstrip('.')}{more}. Check it in the doc, "
+                      "fix the value if needed, then choose “I checked it” above.", "held")
+        elif not has_lander:
             self._say("Pick the lander this posting doc is for, then Apply.", "hint")
-        elif self.outcome_label.property("tone") == "hint":
+        elif self.outcome_label.property("tone") in ("hint", "held"):
             self._say("", "hint")
 
     def apply(self) -> None:
@@ -480,6 +547,9 @@ class PostingDocReviewDialog(QDialog):
         lander_id = self.lander_id()
         if lander_id is None:
             self._say("Pick the lander this posting doc is for, then Apply.", "error")
+            return
+        if self.held_back():
+            self._update_apply()
             return
         doc_id, draft = self.review.doc_id, copy.deepcopy(self.draft)
         self.apply_button.setEnabled(False)
@@ -501,11 +571,11 @@ class PostingDocReviewDialog(QDialog):
         self.accept()
 
     def _apply_failed(self, exc: Exception) -> None:
-        self.apply_button.setEnabled(self.lander_id() is not None)
+        self.apply_button.setEnabled(self.lander_id() is not None and not self.held_back())
         self._say(error_sentence(exc), "error")
 
     def _say(self, text: str, tone: str) -> None:
-        colours = {"ok": "#0d652d", "error": "#a50e0e", "hint": "#5f6368", "warn": "#8a4b00"}
+        colours = {"ok": "#0d652d", "error": "#a50e0e", "hint": "#5f6368", "warn": "#8a4b00", "held": "#a50e0e"}
         self.outcome_label.setProperty("tone", tone)
         self.outcome_label.setStyleSheet(f"color: {colours.get(tone, '#202124')};")
         self.outcome_label.setText(text)
@@ -513,6 +583,35 @@ class PostingDocReviewDialog(QDialog):
     def _open_original(self) -> None:
         if self.review.path and self.main_window is not None:
             self.main_window.open_path(Path(self.review.path))
+
+
+def with_evidence(marks: list[Mark], text: str, draft: dict | None) -> list[Mark]:
+    """The located marks, with the analysis's own evidence spans winning over finding a value by its name
+    (a value's evidence replaces the marks of its key), plus one mark per finding that points into the text."""
+    draft = draft or {}
+    spans: dict[str, tuple[str, tuple[int, int]]] = {}
+    for key in ("endpoint", "method", "format", "system"):
+        found = span((draft.get("evidence") or {}).get(key)) if isinstance(draft.get("evidence"), dict) else None
+        if found:
+            spans[key] = (key, found)
+    for kind in ("field", "static"):
+        for i, item in enumerate(draft.get("fields" if kind == "field" else "static") or []):
+            found = span(item.get("evidence")) if isinstance(item, dict) else None
+            if found:
+                spans[f"{kind}:{i}"] = (kind, found)
+    test = draft.get("test")
+    if isinstance(test, dict) and span(test.get("evidence")):
+        spans["test"] = ("test", span(test.get("evidence")))  # type: ignore[assignment]
+    for i, item in enumerate(draft.get("findings") or []):
+        found = span(item.get("evidence")) if isinstance(item, dict) else None
+        if found:
+            spans[f"finding:{i}"] = ("finding", found)
+    size = len(text)
+    spans = {k: v for k, v in spans.items() if v[1][1] <= size}  # offsets past the text are not the text's
+    out = [m for m in marks if m.key not in spans]
+    out += [Mark(start, end, kind, key) for key, (kind, (start, end)) in spans.items()]
+    out.sort(key=lambda m: (m.start, m.end))
+    return out
 
 
 def _has_tables(text: str) -> bool:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+from urllib.parse import parse_qsl, urlsplit
+
+MASK = "••••••"
+# Scoring the analyzer against test docs with known values (../shared/tools/score_intake.py) needs the values;
+# this variable, set by hand for such a run, is the only way to print them.
+REVEAL_ENV = "XSC_INTAKE_REVEAL_SECRETS"
+# Names whose values are secrets wherever they appear: in a URL's query, as a header or a body field.
+_SECRET_NAME = re.compile(r"(?:^|[^a-z])(?:api_?key|key|token|secret|password|passwd|pwd|pass|auth\w*|signature|sig|"
+                          r"credentials?|bearer)(?:$|[^a-z])|apikey|accesskey|apitoken|authtoken", re.I)
 
 
 def register(sub) -> None:
@@ -45,6 +56,8 @@ def intake_cmd(args, ctx) -> int:
         if args.apply:
             applied = apply(result.doc, args.lander)
             analysis["applied"] = applied
+        if os.environ.get(REVEAL_ENV) != "1":
+            analysis = mask_secrets(analysis)
         outputs.append(analysis)
         if not args.json:
             _print_summary(analysis)
@@ -55,6 +68,53 @@ def intake_cmd(args, ctx) -> int:
         else:
             print_json(outputs)
     return 1 if failures else 0
+
+
+def mask_secrets(draft: dict) -> dict:
+    """A copy of a draft fit to print: every secret value (a static marked secret or named like a key/token,
+    a secret-named query parameter of the endpoint, a secret-named field's example) replaced by a mask."""
+    out = dict(draft)
+    statics = []
+    for item in draft.get("static") or []:
+        item = dict(item)
+        if (item.get("secret") or _SECRET_NAME.search(str(item.get("name", "")))) and item.get("value"):
+            item["value"] = MASK
+            item["secret"] = True
+        statics.append(item)
+    if "static" in draft:
+        out["static"] = statics
+    if draft.get("fields"):
+        out["fields"] = [dict(f, example=MASK) if f.get("example") and _SECRET_NAME.search(str(f.get("name", "")))
+                         else f for f in draft["fields"]]
+    if draft.get("endpoint"):
+        out["endpoint"] = _mask_url(str(draft["endpoint"]))
+    test = draft.get("test")
+    if isinstance(test, dict) and _SECRET_NAME.search(str(test.get("name", ""))):
+        out["test"] = dict(test, value=MASK)
+    # A warning or finding may quote a secret value (a URL with its key): mask it there too.
+    values = sorted({str(s.get("value")) for s, m in zip(draft.get("static") or [], statics, strict=False)
+                     if m.get("value") == MASK and len(str(s.get("value") or "")) >= 3}, key=len, reverse=True)
+    if values:
+        def scrub(text: str) -> str:
+            for value in values:
+                text = text.replace(value, MASK)
+            return text
+
+        out["warnings"] = [scrub(str(w)) for w in draft.get("warnings") or []]
+        if draft.get("findings"):
+            out["findings"] = [dict(f, message=scrub(str(f.get("message", "")))) if isinstance(f, dict) else f
+                               for f in draft["findings"]]
+    return out
+
+
+def _mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        url = url.replace(f":{parts.password}@", f":{MASK}@", 1)
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if value and _SECRET_NAME.search(name):
+            url = re.sub(rf"([?&]{re.escape(name)}=)[^&#]*", lambda m: m.group(1) + MASK, url)
+    return url
 
 
 def _print_summary(a: dict) -> None:

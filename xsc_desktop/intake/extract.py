@@ -12,11 +12,14 @@ import csv
 import io
 import json
 import logging
+import os
 import re
+import stat
+import time
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -31,6 +34,9 @@ MAX_PACK_RATIO = 200
 # An e-mail's attachments are processed in turn, but an attachment that is itself an e-mail
 # only this many levels deep.
 MAX_NESTING = 3
+# The longest e-mail header read (a long thread's References header stays far below it).
+MAX_HEADER_CHARS = 64 * 1024
+
 
 FORMATS = ("pdf", "docx", "xlsx", "odt", "ods", "csv", "html", "eml", "txt", "md", "json")
 _EXTENSION_FORMAT = {
@@ -42,6 +48,132 @@ _EXTENSION_FORMAT = {
 
 class IntakeError(UserError):
     """A posting doc that cannot be read; the message is one sentence an operator can act on."""
+
+
+class BudgetExceeded(IntakeError):
+    """Reading a posting doc would cost more than `Limits` allows; the sentence names the file and the limit."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one posting doc may cost, attachments included; each is checked while the doc is read."""
+
+    seconds: float = 8.0  # wall time for the whole doc
+    unpacked_mb: int = 32  # XML unpacked from DOCX/XLSX/ODF members (their text, tables and sheets)
+    text_mb: int = 20  # text held in memory
+    cells: int = 100_000  # table cells (XLSX, CSV, DOCX, ODF, HTML)
+    rows: int = 20_000  # rows of one sheet that hold anything
+    columns: int = 200  # columns of a sheet that are read (cells further right are ignored)
+    pages: int = 500  # PDF pages
+    elements: int = 300_000  # HTML elements
+    memory_mb: int = 512  # growth of the process's resident memory while the doc is read (where the OS tells it)
+
+
+LIMITS = Limits()
+
+
+class Budget:
+    """The running cost of reading one posting doc (and its attachments) against `Limits`.
+
+    Readers call the `check_*`/`add_*` methods as they go, so a hostile file stops at the limit instead
+    of after it has been read whole. `clock` is injectable so tests can run the time limit without waiting.
+    """
+
+    def __init__(self, limits: Limits = LIMITS, clock: Callable[[], float] = time.monotonic,
+                 memory: Callable[[], int | None] | None = None) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.memory = memory or _resident_bytes
+        self.deadline = clock() + limits.seconds
+        self.memory_start = self.memory()
+        self.unpacked = 0
+        self.text = 0
+        self.cells = 0
+        self.elements = 0
+
+    def check_time(self, name: str) -> None:
+        """Checks the wall time, and the memory grown since reading began."""
+        if self.clock() > self.deadline:
+            raise BudgetExceeded(
+                f"Reading {_label(name)} was stopped at the {self.limits.seconds:g} s limit for one posting doc; "
+                "ask the client for a simpler copy or for the posting instructions as text."
+            )
+        now = self.memory()
+        if now is not None and self.memory_start is not None and \
+                now - self.memory_start > self.limits.memory_mb * 1048576:
+            raise BudgetExceeded(
+                f"Reading {_label(name)} was stopped at the {self.limits.memory_mb} MB memory limit for one posting "
+                "doc; ask the client for a simpler copy or for the posting instructions as text."
+            )
+
+    def add_unpacked(self, size: int, name: str) -> None:
+        self.unpacked += size
+        if self.unpacked > self.limits.unpacked_mb * 1048576:
+            raise BudgetExceeded(
+                f"{_label(name)} unpacks to more than {self.limits.unpacked_mb} MB of text, the limit for one "
+                "posting doc; it was not read — ask the client for a normal copy."
+            )
+
+    def add_text(self, size: int, name: str) -> None:
+        self.text += size
+        if self.text > self.limits.text_mb * 1048576:
+            raise BudgetExceeded(
+                f"{_label(name)} holds more than {self.limits.text_mb} MB of text, the limit for one posting doc; "
+                "ask the client for the posting instructions alone."
+            )
+
+    def add_cells(self, count: int, name: str) -> None:
+        self.cells += count
+        if self.cells > self.limits.cells:
+            raise BudgetExceeded(
+                f"{_label(name)} has more than {self.limits.cells:,} table cells, the limit for one posting doc; "
+                "ask the client for the posting instructions alone."
+            )
+        if count and self.cells % 2000 < count:
+            self.check_time(name)
+
+    def check_rows(self, row: int, name: str) -> None:
+        if row > self.limits.rows:
+            raise BudgetExceeded(
+                f"{_label(name)} has a sheet with more than {self.limits.rows:,} rows, the limit for one posting doc; "
+                "ask the client for the posting instructions alone."
+            )
+
+    def check_pages(self, pages: int, name: str) -> None:
+        if pages > self.limits.pages:
+            raise BudgetExceeded(
+                f"{_label(name)} has {pages:,} pages, over the {self.limits.pages} page limit for one posting doc; "
+                "ask the client for the posting instructions alone."
+            )
+
+    def add_elements(self, count: int, name: str) -> None:
+        self.elements += count
+        if self.elements > self.limits.elements:
+            raise BudgetExceeded(
+                f"{_label(name)} has more than {self.limits.elements:,} HTML elements, the limit for one posting doc; "
+                "ask the client for the posting instructions alone."
+            )
+        if self.elements % 5000 < count:
+            self.check_time(name)
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory, where the system tells it cheaply (Linux); else None (not checked)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+try:
+    _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+except (AttributeError, ValueError, OSError):  # not a POSIX system
+    _PAGE_SIZE = 4096
+
+
+def _label(name: str) -> str:
+    return name or "The file"
 
 
 @dataclass
@@ -80,40 +212,57 @@ class Extracted:
 # --------------------------------------------------------------------------- entry points
 
 
-def extract_file(path: str | Path) -> Extracted:
+def extract_file(path: str | Path, *, budget: Budget | None = None) -> Extracted:
     """Read a posting doc from disk and extract it; files over 50 MB are refused."""
     path = Path(path)
+    data = read_doc_file(path)
+    if len(data) > MAX_FILE_BYTES:
+        raise IntakeError(
+            f"{path.name} is over the 50 MB limit for posting docs; ask the client for a smaller file."
+        )
+    return extract_bytes(data, path.name, budget=budget)
+
+
+def read_doc_file(path: Path) -> bytes:
+    """The bytes of a posting doc on disk, at most one byte over the 50 MB limit (so the caller can refuse it).
+
+    Only regular files are read: a device (`/dev/zero`), a pipe or a socket never ends or never answers.
+    """
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise IntakeError(f"Cannot open {path.name}: {exc.strerror or exc}; check the path and try again.") from exc
-    if size > MAX_FILE_BYTES:
-        raise IntakeError(
-            f"{path.name} is {size / 1048576:.0f} MB, over the 50 MB limit for posting docs; "
-            "ask the client for a smaller file."
-        )
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise IntakeError(f"{path.name} is a folder, not a file; drop the posting doc itself.")
+    if not stat.S_ISREG(info.st_mode):
+        raise IntakeError(f"{path.name} is not a regular file (a device or pipe); save the posting doc to a file "
+                          "and take in that file.")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise IntakeError(f"Cannot read {path.name}: {exc.strerror or exc}; check the file and try again.") from exc
-    return extract_bytes(data, path.name)
 
 
-def extract_bytes(data: bytes, name: str = "", _depth: int = 0) -> Extracted:
-    """Extract a posting doc held in memory; `name` only helps when the content is ambiguous."""
+def extract_bytes(data: bytes, name: str = "", _depth: int = 0, *, budget: Budget | None = None) -> Extracted:
+    """Extract a posting doc held in memory; `name` only helps when the content is ambiguous.
+
+    `budget` (a fresh `Budget()` when not given) bounds time, unpacked size, text, cells, pages and elements;
+    an e-mail's attachments share the e-mail's budget.
+    """
+    budget = budget or Budget()
     if len(data) > MAX_FILE_BYTES:
         raise IntakeError(f"{name or 'The file'} is over the 50 MB limit for posting docs; ask for a smaller file.")
     if not data.strip():
         raise IntakeError(f"{name or 'The file'} is empty; ask the client to send the posting doc again.")
+    budget.check_time(name)
     fmt = detect_format(data, name)
     reader = _READERS[fmt]
     try:
         with warnings.catch_warnings():
             # Readers warn about files they repair; the operator only needs the outcome.
             warnings.simplefilter("ignore")
-            result = reader(data, name, _depth) if fmt == "eml" else reader(data, name)
+            result = reader(data, name, budget, _depth) if fmt == "eml" else reader(data, name, budget)
     except IntakeError:
         raise
     except (MemoryError, RecursionError) as exc:
@@ -150,7 +299,8 @@ def detect_format(data: bytes, name: str = "") -> str:
         raise IntakeError(
             f"{name or 'The file'} is an image — OCR is not supported; enter the fields by hand."
         )
-    text = _decode_text(head + data[2048:8192])[0]
+    text = _decode_text(data[:8192])[0]
+    _refuse_binary(data, text, name, ext)
     stripped = text.lstrip("\ufeff \t\r\n")
     low = stripped[:1024].lower()
     if stripped[:1] in "{[" and (ext in (None, "json", "txt") or _is_json(data)):
@@ -167,6 +317,29 @@ def detect_format(data: bytes, name: str = "") -> str:
     if ext == "md" or re.search(r"^#{1,6} \S|^\|.*\|\s*$\n^\|?\s*:?-{3,}", stripped[:4096], re.M):
         return "md"
     return "txt"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffd]")
+
+
+def _refuse_binary(data: bytes, text: str, name: str, ext: str | None) -> None:
+    """No known document format and no text either: say so, instead of reviewing garbled bytes as text.
+
+    `text` is the decoded head of `data`."""
+    if not data[:8192].strip(b"\x00") and not data.strip(b"\x00"):
+        raise IntakeError(f"{name or 'The file'} holds only NUL bytes, no text; ask the client to send the posting "
+                          "doc again.")
+    text = text.replace("\x00", "")  # NUL padding is dropped when text is read; judge what is left
+    binary_name = ext in ("pdf", "docx", "xlsx", "odt", "ods")
+    readable = len(_CONTROL.findall(text)) <= len(text) // 20
+    # A file named as a document format that holds a few stray bytes of "text" is no doc either.
+    if readable and not (binary_name and not re.search(r"[^\W\d_]{3}", text)):
+        return
+    if ext in ("pdf", "docx", "xlsx", "odt", "ods"):
+        raise IntakeError(f"{name} is named as {ext.upper()} but is not one, nor any other document or text; "
+                          "ask the client to send the posting doc again.")
+    raise IntakeError(f"{name or 'The file'} is not a document or text that can be read; ask the client to send "
+                      "the posting doc again as PDF, Word, Excel, HTML, e-mail or text.")
 
 
 def _is_json(data: bytes) -> bool:
@@ -230,9 +403,11 @@ def _decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-16", errors="replace"), None
     sample = data[:4000]
     # UTF-16 without a BOM: every other byte of ASCII text is a NUL.
-    if len(sample) >= 4 and sample.count(b"\x00") > len(sample) // 4:
-        odd_nuls = sample[1::2].count(b"\x00")
-        even_nuls = sample[0::2].count(b"\x00")
+    # (A run of NULs fills both halves alike: that is padding, not UTF-16.)
+    odd_nuls = sample[1::2].count(b"\x00")
+    even_nuls = sample[0::2].count(b"\x00")
+    if len(sample) >= 4 and odd_nuls + even_nuls > len(sample) // 4 and min(odd_nuls, even_nuls) * 9 < max(odd_nuls,
+                                                                                                         even_nuls):
         codec = "utf-16-le" if odd_nuls > even_nuls else "utf-16-be"
         return data.decode(codec, errors="replace"), None
     try:
@@ -245,9 +420,13 @@ def _decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("latin-1"), "The text is not UTF-8; it was read as Latin-1 — check accented letters."
 
 
-def _read_text(data: bytes, name: str) -> Extracted:
+def _read_text(data: bytes, name: str, budget: Budget) -> Extracted:
     text, warning = _decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if not text.strip():
+        raise IntakeError(f"{name or 'The file'} holds no readable text (only NUL or blank characters); ask the "
+                          "client to send the posting doc again.")
+    budget.add_text(len(text), name)
     if text.lstrip().startswith("{\\rtf"):
         text = _strip_rtf(text)
     result = Extracted(text=text)
@@ -264,32 +443,37 @@ def _strip_rtf(text: str) -> str:
     return re.sub(r"[{}]", "", text)
 
 
-def _read_json(data: bytes, name: str) -> Extracted:
+def _read_json(data: bytes, name: str, budget: Budget) -> Extracted:
     text, warning = _decode_text(data)
     try:
         payload = json.loads(text.lstrip("\ufeff"))
     except (ValueError, RecursionError) as exc:
         raise IntakeError(f"{name or 'The file'} is not valid JSON; ask the client for the sample again.") from exc
     pretty = json.dumps(payload, indent=2, ensure_ascii=False)
+    budget.add_text(len(pretty), name)
     result = Extracted(text=pretty)
     if warning:
         result.warnings.append(warning)
     return result
 
 
-def _read_csv(data: bytes, name: str) -> Extracted:
+def _read_csv(data: bytes, name: str, budget: Budget) -> Extracted:
     text, warning = _decode_text(data)
     text = text.lstrip("\ufeff")
     try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+        # The sniffer's regexes are quadratic on some inputs (",\"" repeated: 3 s for 8 KB): a short sample.
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
+    budget.add_text(len(text), name)
+    rows = []
     try:
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            rows.append(_trim_row([c.strip() for c in row]))
+            budget.add_cells(len(rows[-1]), name)
     except csv.Error as exc:
         raise IntakeError(f"{name or 'The CSV file'} cannot be read as CSV ({exc}); open and re-save it.") from exc
-    rows = [_trim_row(r) for r in rows]
     result = Extracted(text=_table_text(rows), tables=[[r for r in rows]])
     if warning:
         result.warnings.append(warning)
@@ -310,9 +494,9 @@ def _table_text(rows: list[list[str]]) -> str:
 # --------------------------------------------------------------------------- PDF
 
 
-def _read_pdf(data: bytes, name: str) -> Extracted:
+def _read_pdf(data: bytes, name: str, budget: Budget) -> Extracted:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     # pypdf logs every repair it makes (cross-references, fonts); those are not the operator's concern.
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
@@ -328,25 +512,38 @@ def _read_pdf(data: bytes, name: str) -> Extracted:
                 ) from exc
             if not opened:
                 raise IntakeError(f"{label} is password-protected; ask the client for an unprotected copy.")
+        count = len(reader.pages)
+        budget.check_pages(count, name)
         pages = list(reader.pages)
     except IntakeError:
         raise
+    except LimitReachedError as exc:
+        raise BudgetExceeded(f"{label} holds a stream that unpacks past pypdf's size limit; it was not read — "
+                             "ask the client for a normal copy.") from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise IntakeError(f"{label} is damaged or truncated and cannot be read; ask the client to send it again.") from exc
     texts = []
     failed = 0
     for page in pages:
+        budget.check_time(name)
+        before = len(texts)
         try:
             # Layout mode keeps columns apart, so field tables survive as aligned text rows.
             texts.append(page.extract_text(extraction_mode="layout"))
+        except LimitReachedError as exc:
+            raise BudgetExceeded(f"{label} holds a stream that unpacks past pypdf's size limit; it was not read — "
+                                 "ask the client for a normal copy.") from exc
         except Exception:  # noqa: BLE001 - one bad page must not lose the whole doc
             try:
                 texts.append(page.extract_text())
             except Exception:  # noqa: BLE001
                 failed += 1
+        budget.add_text(len(texts[-1]) if len(texts) > before else 0, name)
     text = "\n\n".join(t for t in texts if t)
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    # Trailing blanks go line by line: a regex such as "[ \t]+\n" is quadratic on a long run of spaces.
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
+    budget.check_time(name)
     if not text.strip():
         if failed:
             raise IntakeError(f"{label} is damaged and no page could be read; ask the client to send it again.")
@@ -360,7 +557,10 @@ def _read_pdf(data: bytes, name: str) -> Extracted:
 # --------------------------------------------------------------------------- ZIP-based Office files
 
 
-def _open_office_zip(data: bytes, name: str) -> zipfile.ZipFile:
+def _open_office_zip(data: bytes, name: str, budget: Budget | None = None,
+                     members: Callable[[str], bool] | None = None) -> zipfile.ZipFile:
+    """Open a DOCX/XLSX/ODF archive; with `budget`, the members `members` picks (all XML by default) are charged
+    to its unpacked-size limit by their declared size, which zipfile never reads past."""
     label = name or "The file"
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -372,10 +572,17 @@ def _open_office_zip(data: bytes, name: str) -> zipfile.ZipFile:
     # zipfile never unpacks past a member's declared size, so checking the declared sizes is enough.
     if total > MAX_UNPACKED_BYTES or (total > 10 * 1024 * 1024 and total / packed > MAX_PACK_RATIO):
         archive.close()
-        raise IntakeError(
+        raise BudgetExceeded(
             f"{label} unpacks to {total / 1048576:.0f} MB, far more than a posting doc could hold; "
             "it was not opened — ask the client for a normal copy."
         )
+    if budget is not None:
+        wanted = members or (lambda n: n.endswith((".xml", ".rels")))
+        try:
+            budget.add_unpacked(sum(i.file_size for i in infos if wanted(i.filename)), name)
+        except BudgetExceeded:
+            archive.close()
+            raise
     return archive
 
 
@@ -392,8 +599,9 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def _read_docx(data: bytes, name: str) -> Extracted:
-    with _open_office_zip(data, name) as archive:
+def _read_docx(data: bytes, name: str, budget: Budget) -> Extracted:
+    wanted = ("word/document.xml", "word/_rels/document.xml.rels")
+    with _open_office_zip(data, name, budget, lambda n: n in wanted) as archive:
         body = _read_member(archive, "word/document.xml", name)
         rels = _read_member(archive, "word/_rels/document.xml.rels", name)
     try:
@@ -413,11 +621,13 @@ def _read_docx(data: bytes, name: str) -> Extracted:
     doc_body = root.find(f"{_W}body")
     if doc_body is None:
         doc_body = root
-    for block in doc_body:
+    for number, block in enumerate(doc_body):
+        if number % 200 == 0:
+            budget.check_time(name)
         if block.tag == f"{_W}p":
             lines.append(_docx_paragraph(block, links))
         elif block.tag == f"{_W}tbl":
-            rows = _docx_table(block, links, tables)
+            rows = _docx_table(block, links, tables, budget, name)
             tables.insert(len(tables) - _count_nested(block), rows)
             lines.append(_table_text(rows))
         elif block.tag == f"{_W}sdt":
@@ -462,7 +672,8 @@ def _docx_paragraph(para: ElementTree.Element, links: dict[str, str]) -> str:
     return text
 
 
-def _docx_table(table: ElementTree.Element, links: dict[str, str], out: list[list[list[str]]]) -> list[list[str]]:
+def _docx_table(table: ElementTree.Element, links: dict[str, str], out: list[list[list[str]]], budget: Budget,
+                name: str) -> list[list[str]]:
     rows: list[list[str]] = []
     for tr in table.findall(f"{_W}tr"):
         row = []
@@ -472,19 +683,21 @@ def _docx_table(table: ElementTree.Element, links: dict[str, str], out: list[lis
                 if child.tag == f"{_W}p":
                     paras.append(_docx_paragraph(child, links))
                 elif child.tag == f"{_W}tbl":
-                    out.append(_docx_table(child, links, out))
+                    out.append(_docx_table(child, links, out, budget, name))
             row.append(" ".join(p.strip() for p in paras if p.strip()))
+        budget.add_cells(len(row), name)
         rows.append(row)
     return rows
 
 
-def _read_xlsx(data: bytes, name: str) -> Extracted:
+def _read_xlsx(data: bytes, name: str, budget: Budget) -> Extracted:
     import warnings
 
     import openpyxl
 
     label = name or "The spreadsheet"
-    _open_office_zip(data, name).close()
+    _open_office_zip(data, name, budget).close()
+    limits = budget.limits
     tables: list[list[list[str]]] = []
     lines: list[str] = []
     try:
@@ -494,9 +707,20 @@ def _read_xlsx(data: bytes, name: str) -> Extracted:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 for sheet in book.worksheets:
+                    budget.check_time(name)
+                    # The sheet's stated size ("A1:XFD1048576") is not trusted: only rows and cells that are
+                    # there are read, at most `limits.columns` wide, and the rows stop one past the limit.
+                    sheet.reset_dimensions()
                     rows = []
-                    for values in sheet.iter_rows(values_only=True):
-                        rows.append(_trim_row([_cell_text(v) for v in values]))
+                    for number, values in enumerate(sheet.iter_rows(max_row=limits.rows + 1, max_col=limits.columns,
+                                                                    values_only=True), start=1):
+                        row = [] if values.count(None) == len(values) else _trim_row([_cell_text(v) for v in values])
+                        if row:
+                            budget.check_rows(number, name)
+                            budget.add_cells(sum(1 for c in row if c), name)
+                        elif number % 2000 == 0:
+                            budget.check_time(name)
+                        rows.append(row)
                     while rows and not rows[-1]:
                         rows.pop()
                     if not rows:
@@ -534,9 +758,13 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5",
 _VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
 
 
-class _HtmlText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+class _HtmlText:
+    """An lxml parser target: libxml2's HTML parser (linear, tolerant of any tag soup) calls `start`, `end` and
+    `data` as it reads, and this turns the events into page text, tables and forms without building a tree."""
+
+    def __init__(self, budget: Budget | None = None, name: str = "") -> None:
+        self.budget = budget
+        self.name = name
         self.out: list[str] = []
         self.tables: list[list[list[str]]] = []
         self.forms: list[HtmlForm] = []
@@ -568,8 +796,29 @@ class _HtmlText(HTMLParser):
             if part is not None:
                 part.append(text)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
+    # lxml's target interface
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.budget is not None:
+            self.budget.add_elements(1, self.name)
+        if not isinstance(tag, str):
+            return
+        self.handle_starttag(tag.lower(), {str(k).lower(): (v or "") for k, v in attrib.items()})
+
+    def end(self, tag: str) -> None:
+        # libxml2 closes void elements (<br>, <input>) itself; their start already did all there is to do.
+        if isinstance(tag, str) and tag.lower() not in _VOID_TAGS:
+            self.handle_endtag(tag.lower())
+
+    def data(self, data: str) -> None:
+        self.handle_data(data)
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+    def handle_starttag(self, tag: str, a: dict[str, str]) -> None:
         if self._skip:
             if tag == self._skip[0] and tag not in _VOID_TAGS:
                 self._skip.append(tag)
@@ -699,23 +948,37 @@ class _HtmlText(HTMLParser):
         self._emit(data)
 
 
-def _html_to_extracted(html: str) -> Extracted:
-    parser = _HtmlText()
+HTML_CHUNK = 64 * 1024
+_CELL_MARK = re.compile(r"^\|\s*")
+
+
+def _html_to_extracted(html: str, budget: Budget | None = None, name: str = "") -> Extracted:
+    from lxml import etree
+
+    target = _HtmlText(budget, name)
+    # recover: read tag soup as browsers do; huge_tree: no silent cut of long text nodes (our limits bound size);
+    # no network, no entities from outside.
+    parser = etree.HTMLParser(target=target, recover=True, huge_tree=True, no_network=True, remove_comments=True)
+    # Fed in pieces, so the time limit is checked while the page is read, not after.
+    for offset in range(0, len(html), HTML_CHUNK):
+        if budget is not None:
+            budget.check_time(name)
+        parser.feed(html[offset:offset + HTML_CHUNK])
     try:
-        parser.feed(html)
         parser.close()
-    except (AssertionError, ValueError):
-        pass  # html.parser gives up on a few broken constructs; keep what it read
-    text = "".join(parser.out)
+    except etree.XMLSyntaxError:
+        pass  # nothing could be read (an empty page); keep what was
+    text = "".join(target.out)
     lines = [ln.strip() for ln in text.split("\n")]
-    lines = [re.sub(r"^\|\s*", "", ln) for ln in lines]
+    lines = [_CELL_MARK.sub("", ln) if ln[:1] == "|" else ln for ln in lines]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return Extracted(text=text, tables=parser.tables, forms=parser.forms)
+    return Extracted(text=text, tables=target.tables, forms=target.forms)
 
 
-def _read_html(data: bytes, name: str) -> Extracted:
+def _read_html(data: bytes, name: str, budget: Budget) -> Extracted:
     text, warning = _decode_html(data)
-    result = _html_to_extracted(text)
+    result = _html_to_extracted(text, budget, name)
+    budget.add_text(len(result.text), name)
     if warning:
         result.warnings.append(warning)
     return result
@@ -734,7 +997,7 @@ def _decode_html(data: bytes) -> tuple[str, str | None]:
 # --------------------------------------------------------------------------- e-mail
 
 
-def _read_eml(data: bytes, name: str, depth: int = 0) -> Extracted:
+def _read_eml(data: bytes, name: str, budget: Budget, depth: int = 0) -> Extracted:
     import email
     from email import policy
 
@@ -742,32 +1005,43 @@ def _read_eml(data: bytes, name: str, depth: int = 0) -> Extracted:
         message = email.message_from_bytes(data, policy=policy.default)
     except Exception as exc:  # the email package raises assorted errors on mangled headers
         raise IntakeError(f"{name or 'The e-mail'} cannot be read as an e-mail; save it again as .eml.") from exc
+    # Header values are parsed when read, in time that grows faster than their length on some shapes (thousands
+    # of encoded words): a header no real e-mail needs is refused before any is read.
+    for part in message.walk():
+        longest = max((len(value) for _key, value in part.raw_items()), default=0)
+        if longest > MAX_HEADER_CHARS:
+            raise BudgetExceeded(f"{name or 'The e-mail'} has a header of {longest:,} characters, over the "
+                                 f"{MAX_HEADER_CHARS // 1024} KB limit for an e-mail header; ask the client to "
+                                 "forward the posting doc in a new e-mail.")
     parts: list[str] = []
     subject = str(message.get("Subject", "") or "").strip()
     if subject:
         parts.append(subject)
     result = Extracted(text="")
     for part in message.walk():
+        budget.check_time(name)
         if part.is_multipart():
             continue
         filename = part.get_filename()
         disposition = (part.get_content_disposition() or "").lower()
         ctype = part.get_content_type()
         if filename or disposition == "attachment":
-            _add_attachment(result, parts, part, filename or "attachment", depth)
+            _add_attachment(result, parts, part, filename or "attachment", depth, budget, name)
             continue
         if ctype == "text/plain":
             if _has_html_twin(message, part):
                 continue
             # A forwarded or replied spec arrives quoted ("> Post to: ..."); the quote marks are not the doc's.
             parts.append(re.sub(r"(?m)^(?:[ \t]*>)+[ \t]?", "", _part_text(part)))
+            budget.add_text(len(parts[-1]), name)
         elif ctype == "text/html":
-            sub = _html_to_extracted(_part_text(part))
+            sub = _html_to_extracted(_part_text(part), budget, name)
+            budget.add_text(len(sub.text), name)
             parts.append(sub.text)
             result.tables.extend(sub.tables)
             result.forms.extend(sub.forms)
         elif ctype == "message/rfc822":
-            _add_attachment(result, parts, part, "forwarded message.eml", depth)
+            _add_attachment(result, parts, part, "forwarded message.eml", depth, budget, name)
     result.text = "\n\n".join(p for p in parts if p)
     if not result.text.strip():
         raise IntakeError(f"{name or 'The e-mail'} has no readable text or attachment; ask for the posting doc itself.")
@@ -792,7 +1066,8 @@ def _has_html_twin(message, part) -> bool:  # noqa: ANN001
     return False
 
 
-def _add_attachment(result: Extracted, parts: list[str], part, filename: str, depth: int) -> None:  # noqa: ANN001
+def _add_attachment(result: Extracted, parts: list[str], part, filename: str, depth: int,  # noqa: ANN001
+                    budget: Budget, parent: str) -> None:
     if depth >= MAX_NESTING:
         result.warnings.append(f"Attachment {filename} is nested too deep and was skipped.")
         return
@@ -802,7 +1077,10 @@ def _add_attachment(result: Extracted, parts: list[str], part, filename: str, de
     else:
         payload = part.get_payload(decode=True) or b""
     try:
-        sub = extract_bytes(payload, filename, depth + 1)
+        sub = extract_bytes(payload, filename, depth + 1, budget=budget)
+    except BudgetExceeded as exc:
+        # A limit is the whole doc's, not the attachment's: stop here, and say which attachment it was.
+        raise BudgetExceeded(str(exc).replace(filename, f"{filename} (attached to {parent or 'the e-mail'})", 1)) from exc
     except IntakeError as exc:
         result.warnings.append(f"Attachment {filename} skipped: {exc}")
         return
@@ -820,8 +1098,8 @@ _TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 MAX_REPEAT = 50  # "number-columns-repeated" pads rows to 16384 cells; only a few can hold a posting doc's text
 
 
-def _read_opendocument(data: bytes, name: str) -> Extracted:
-    with _open_office_zip(data, name) as archive:
+def _read_opendocument(data: bytes, name: str, budget: Budget) -> Extracted:
+    with _open_office_zip(data, name, budget, lambda n: n == "content.xml") as archive:
         body = _read_member(archive, "content.xml", name)
     try:
         root = ElementTree.fromstring(body)
@@ -862,6 +1140,7 @@ def _read_opendocument(data: bytes, name: str) -> Extracted:
                         repeat = min(int(cell.get(f"{_TABLE_NS}number-columns-repeated", "1") or 1), MAX_REPEAT)
                         cells.extend([value] * (repeat if value else min(repeat, 1)))
                     rows.append(_trim_row(cells))
+                    budget.add_cells(len(rows[-1]), name)
                 while rows and not rows[-1]:
                     rows.pop()
                 if rows:

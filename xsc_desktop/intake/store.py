@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from xsc_desktop.intake.extract import _EXTENSION_FORMAT, MAX_FILE_BYTES, IntakeError, extract_bytes
+from xsc_desktop.intake.extract import (
+    _EXTENSION_FORMAT,
+    MAX_FILE_BYTES,
+    Budget,
+    IntakeError,
+    extract_bytes,
+    read_doc_file,
+)
 from xsc_desktop.paths import write_private
 
 DOCS_FOLDER = "postingdocs"
@@ -53,26 +60,29 @@ def intake_file(path: str | Path, data_dir: Path, *, lander_id: int | None = Non
     path = Path(path)
     try:
         size = path.stat().st_size
-        if path.is_dir():
-            raise IntakeError(f"{path.name} is a folder, not a file; drop the posting doc itself.")
     except OSError as exc:
         raise IntakeError(f"Cannot open {path.name}: {exc.strerror or exc}; check the path and try again.") from exc
-    if size > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES and path.is_file():
         # Refused before reading: a huge file is neither copied nor hashed in full.
         message = (f"{path.name} is {size / 1048576:.0f} MB, over the 50 MB limit for posting docs; "
                    "ask the client for a smaller file.")
         digest = hashlib.sha256(f"oversize:{path.name}:{size}".encode()).hexdigest()
         return _save(digest, path.name, b"", size, data_dir, lander_id, now, error=message, fmt="")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IntakeError(f"Cannot read {path.name}: {exc.strerror or exc}; check the file and try again.") from exc
+    data = read_doc_file(path)  # refuses folders, devices and pipes; reads at most one byte over the limit
+    if len(data) > MAX_FILE_BYTES:  # the file grew after it was measured
+        message = f"{path.name} is over the 50 MB limit for posting docs; ask the client for a smaller file."
+        digest = hashlib.sha256(f"oversize:{path.name}:{len(data)}".encode()).hexdigest()
+        return _save(digest, path.name, b"", len(data), data_dir, lander_id, now, error=message, fmt="")
     return intake_bytes(data, path.name, data_dir, lander_id=lander_id, now=now)
 
 
 def intake_bytes(data: bytes, name: str, data_dir: Path, *, lander_id: int | None = None,
-                 now: datetime | None = None) -> IntakeResult:
-    """Store, extract and analyze one posting doc held in memory."""
+                 now: datetime | None = None, budget: Budget | None = None) -> IntakeResult:
+    """Store, extract and analyze one posting doc held in memory.
+
+    Extraction runs under `budget` (the default `extract.LIMITS`); a limit reached is the doc's error
+    sentence, and the file is stored all the same.
+    """
     from xsc_desktop.intake.analyze import analyze
 
     digest = hashlib.sha256(data).hexdigest()
@@ -81,7 +91,7 @@ def intake_bytes(data: bytes, name: str, data_dir: Path, *, lander_id: int | Non
     text = ""
     fmt = ""
     try:
-        extracted = extract_bytes(data, name)
+        extracted = extract_bytes(data, name, budget=budget)
         fmt = extracted.format
         text = extracted.text
         analysis = analyze(extracted, name)
@@ -125,6 +135,53 @@ def _save(digest: str, name: str, data: bytes, size: int, data_dir: Path, lander
     if not duplicate:
         activity.record("posting_doc", doc.id, "received", note=f"{name}{' — ' + error if error else ''}")
     return IntakeResult(doc=doc, analysis=analysis, error=error, duplicate=duplicate)
+
+
+# ---- findings: what the analysis doubts or had to correct, shown first in the review ------------------------
+#
+# A draft may carry `findings: [{kind, message, evidence, blocking, resolved, key}]`:
+#   kind      "safety" (a safety rule fired: a test value, a negated instruction, a thank-you URL ...),
+#             "conflict" (two places in the doc disagree), "doubt" (a guess), "dropped" (a table row left out);
+#   message   one sentence for the operator;
+#   evidence  {"start", "end"}: character offsets in the doc's text (the stored `PostingDoc.text`), or null;
+#   blocking  true when Apply must wait until a person has checked it;
+#   resolved  set true by the review when the operator marked it checked;
+#   key       optional draft key it is about ("endpoint", "field:3", "static:1", "test").
+# Values may carry their own `evidence` the same way: `fields[i].evidence`, `static[i].evidence`,
+# `test.evidence`, and `evidence: {"endpoint"|"method"|"format"|"system": {start, end}}` at the top.
+FINDING_KINDS = ("safety", "conflict", "doubt", "dropped")
+_FINDING_ORDER = {kind: n for n, kind in enumerate(FINDING_KINDS)}
+
+
+def findings(draft: dict | None) -> list[dict]:
+    """The draft's findings, each with every key present, blocking ones first, then by kind (as listed)."""
+    out = []
+    for raw in (draft or {}).get("findings") or []:
+        if not isinstance(raw, dict) or not str(raw.get("message") or "").strip():
+            continue
+        kind = raw.get("kind") if raw.get("kind") in FINDING_KINDS else "doubt"
+        out.append({"kind": kind, "message": str(raw["message"]).strip(), "evidence": span(raw.get("evidence")),
+                    "blocking": bool(raw.get("blocking")), "resolved": bool(raw.get("resolved")),
+                    "key": str(raw["key"]) if raw.get("key") else None})
+    return sorted(out, key=lambda f: (not (f["blocking"] and not f["resolved"]), _FINDING_ORDER[f["kind"]]))
+
+
+def unresolved_blocking(draft: dict | None) -> list[dict]:
+    """Findings that hold Apply back until a person marks them checked."""
+    return [f for f in findings(draft) if f["blocking"] and not f["resolved"]]
+
+
+def span(evidence: object) -> tuple[int, int] | None:
+    """(start, end) of an evidence object {"start", "end"} (a list: its first span), or None when unusable."""
+    if isinstance(evidence, list):
+        evidence = evidence[0] if evidence else None
+    if not isinstance(evidence, dict):
+        return None
+    try:
+        start, end = int(evidence["start"]), int(evidence["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (start, end) if 0 <= start < end else None
 
 
 def list_docs(lander_id: int | None = None) -> list[dict]:
@@ -182,16 +239,25 @@ def build_parser_setup(draft: dict, name: str) -> ParserSetup:
     """
     import re
 
-    from parsers.presets import load_presets, preset_for_system
-    from parsers.spec import Mapping, ResponseRule, SpecError, StaticField, TestMode, TransformStep, missing_settings
+    from parsers.presets import SYSTEM_ALIASES, load_presets, preset_for_system
+    from parsers.spec import (
+        SYSTEMS,
+        Mapping,
+        ResponseRule,
+        SpecError,
+        StaticField,
+        TestMode,
+        TransformStep,
+        missing_settings,
+    )
 
     system = draft.get("system") or "generic"
+    system = SYSTEM_ALIASES.get(system, system)
     fmt = draft.get("format") or "json"
     spec = preset_for_system(system, fmt)
     spec.name = name
     spec.preset = spec.preset or system
-    spec.system = system if system in ("captorra", "lead_docket", "law_ruler", "litify", "clio_grow", "leadspedia",
-                                       "ice", "intakedesk") else "generic"
+    spec.system = system if system in SYSTEMS else "generic"
     spec.method = (draft.get("method") or spec.method or "POST").upper()
     spec.body_format = fmt
     if draft.get("xml_root"):
@@ -288,6 +354,10 @@ def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> 
 
     if doc.error or not doc.draft:
         raise IntakeError(f"{doc.original_name} has no draft to apply ({doc.error or 'nothing was read'}).")
+    held = unresolved_blocking(doc.draft)
+    if held:
+        raise IntakeError(f"{doc.original_name} was not applied: {held[0]['message'].rstrip('.')} — check it in the "
+                          "review (window) and mark it checked, or fix the value, then apply again.")
     lander_id = lander_id if lander_id is not None else doc.lander_id
     if lander_id is None:
         raise IntakeError("Pick the lander this posting doc is for before applying it.")

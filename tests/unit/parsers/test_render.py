@@ -29,8 +29,14 @@ LEAD = {
 }
 SETTINGS = {"firm": "smithlaw", "form_id": "12", "CaptorraId": "310775", "Referrer": "0d9e8c7b-6a5f-4e3d-2c1b-0a9f8e7d6c5b",
             "LeadProvider": "XSC", "domain": "buyer.example.com", "lp_campaign_id": "55",
-            "endpoint": "https://client.example/leads/post"}
-SECRETS = {"apikey": "ak_live_123&x", "Key": "LR-KEY-9", "inbox_lead_token": "tok_abc/+=", "lp_campaign_key": "k3y 5ecret"}
+            "endpoint": "https://client.example/leads/post",
+            # the market systems' presets (tests/unit/parsers/test_presets_market.py)
+            "oid": "00D5g000004XyZa", "portal_id": "62515", "form_guid": "78c2891f-ebdd-44c0-bd94-15c012bbbfbf",
+            "TYPE": "33", "SRC": "XSC", "F9domain": "Smith Law Intake", "F9list": "Web Leads",
+            "flow_id": "5fd4371e940df5a34a3888b2", "source_id": "5fd4371e940df5a34a3888b3", "account": "smithlaw",
+            "campid": "TORT-UK", "sid": "14"}
+SECRETS = {"apikey": "ak_live_123&x", "Key": "LR-KEY-9", "inbox_lead_token": "tok_abc/+=", "lp_campaign_key": "k3y 5ecret",
+           "lawmatics_token": "lm_tok_5"}
 
 
 def _as_text(request: OutgoingRequest) -> bytes:
