@@ -183,6 +183,13 @@ class _Doc:
 
 def analyze(extracted: Extracted, file: str = "") -> dict:
     """Turn an extracted posting doc into the draft parser setup (the `intake --json` object)."""
+    from xsc_desktop.intake.pipeline import run
+
+    return run(extracted, file).to_dict()
+
+
+def recognise(extracted: Extracted, file: str = "") -> dict:
+    """The table, sample, prose and URL recognisers: the draft before reconciling and the safety rules."""
     text = extracted.text or ""
     doc = _Doc(text=text, lines=text.split("\n"), tables=list(extracted.tables))
     doc.warnings.extend(extracted.warnings)

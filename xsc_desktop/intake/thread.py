@@ -1,0 +1,101 @@
+"""A later e-mail in a reply thread beats an earlier one. The newest message's corrections are applied to
+the draft ("the new one is LR-77f0…", "00N…r, not 00N…q", "Custom1016 is the accident date"); a correction
+that cannot be applied is named as a doubt, never dropped silently."""
+
+from __future__ import annotations
+
+import re
+
+from xsc_desktop.intake.blocks import sentences
+from xsc_desktop.intake.draft import Draft, Finding
+from xsc_desktop.intake.safety import Context, _meaning
+
+_NEW_VALUE = re.compile(r"\bnew\s+(?:one|key|token|value|id|password)\s+is\s*:?\s+[`'\"]?([\w.@:/-]{3,120}?)[`'\"]?"
+                        r"(?=[\s,;]|\.?$|\.\s)", re.I)
+_INSTEAD = (re.compile(r"(?<![\w.-])([\w.-]{2,64})[`'\"]?,?\s+not\s+[`'\"]?([\w.-]{2,64})(?![\w-])", re.I),
+            re.compile(r"(?<![\w.-])([\w.-]{2,64})[`'\"]?\s+instead\s+of\s+[`'\"]?([\w.-]{2,64})(?![\w-])", re.I))
+_IS_THE = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]{1,63})\s+is\s+(?:the|a|an)\s+([a-z][a-z ]{2,40}?)"
+                     r"(?=\s*(?:\(|,|;|\.|$)|\s+and\b)", re.I)
+_CUE = re.compile(r"\b(?:correction|correct(?:ed)?|instead|changed?|swapped|wrong|updated?|new one|rotated|replaced?|"
+                  r"no longer)\b", re.I)
+
+
+def apply_corrections(draft: Draft, ctx: Context) -> None:
+    if len(ctx.messages) < 2:
+        return
+    latest = ctx.messages[0]
+    for n in range(latest.first_line, latest.last_line + 1):
+        for sentence in sentences(ctx.line(n)):
+            applied = _new_value(draft, ctx, sentence, n) | _instead(draft, ctx, sentence, n) | _labels(
+                draft, ctx, sentence, n)
+            if not applied and _CUE.search(sentence) and _mentions_draft(draft, sentence):
+                draft.add_finding(Finding("thread", f"A later mail says: “{sentence[:160]}” — check the draft "
+                                          "follows it.", "doubt", ctx.evidence_at_line(n, "thread")))
+
+
+def _mentions_draft(draft: Draft, sentence: str) -> bool:
+    low = sentence.lower()
+    return any(name and name in low for name in draft.names()) or bool(
+        draft.endpoint and draft.endpoint.lower() in low)
+
+
+def _new_value(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
+    m = _NEW_VALUE.search(sentence)
+    if not m:
+        return False
+    value = m.group(1)
+    low = sentence.lower()
+    target = next((s for s in draft.statics if s.name.lower() in low.split() or s.name.lower() + "s" in low), None)
+    if target is None:
+        target = next((s for s in draft.statics if _same_shape(s.value, value)), None)
+    if target is None or target.value == value:
+        return False
+    old = target.value
+    target.value = value
+    target.evidence = ctx.evidence_at_line(n, "thread")
+    draft.add_finding(Finding("thread", f"A later mail replaces {target.name}"
+                              + ("" if target.secret else f" {old} with {value}") + ".", "info", target.evidence))
+    return True
+
+
+def _same_shape(a: str, b: str) -> bool:
+    return (len(a) >= 6 and abs(len(a) - len(b)) <= 3 and a[:2].lower() == b[:2].lower()
+            and re.sub(r"[A-Za-z0-9]", "x", a) == re.sub(r"[A-Za-z0-9]", "x", b))
+
+
+def _instead(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
+    done = False
+    for pattern in _INSTEAD:
+        for m in pattern.finditer(sentence):
+            new, old = m.group(1), m.group(2)
+            f = draft.field_named(old)
+            if f is not None and draft.field_named(new) is None:
+                f.name = new
+                f.evidence = ctx.evidence_at_line(n, "thread")
+                draft.add_finding(Finding("thread", f"A later mail renames the field {old} to {new}.", "info",
+                                          f.evidence))
+                done = True
+                continue
+            s = next((s for s in draft.statics if s.value == old), None)
+            if s is not None:
+                s.value = new
+                s.evidence = ctx.evidence_at_line(n, "thread")
+                draft.add_finding(Finding("thread", f"A later mail sets {s.name} to {new}.", "info", s.evidence))
+                done = True
+    return done
+
+
+def _labels(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
+    done = False
+    for m in _IS_THE.finditer(sentence):
+        f = draft.field_named(m.group(1))
+        if f is None:
+            continue
+        meaning = _meaning(f.name, m.group(2))
+        if meaning and meaning != f.maps_to:
+            f.maps_to = meaning
+            f.description = m.group(2)
+            draft.add_finding(Finding("thread", f"A later mail says {f.name} is the {m.group(2)}.", "info",
+                                      ctx.evidence_at_line(n, "thread")))
+            done = True
+    return done
