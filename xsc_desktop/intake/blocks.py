@@ -65,7 +65,7 @@ def sentences(line: str) -> list[str]:
     line = line[:MAX_LINE]
     out = []
     start = 0
-    for m in re.finditer(r"[.!?;](?=\s|$)", line):
+    for m in re.finditer(r"[.!?](?=\s|$)", line):
         out.append(line[start:m.end()].strip())
         start = m.end()
     if line[start:].strip():

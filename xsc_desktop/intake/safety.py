@@ -295,11 +295,16 @@ def format_value_rule(draft: Draft, ctx: Context) -> None:
             draft.add_finding(Finding("no_value", f"The doc gives no value for {s.name} (it says “{value}”); "
                                       "enter it by hand.", "doubt", s.evidence))
             continue
+        row = ctx.row_for(s.name)
+        if row is not None:
+            value = _row_value_cell(row, s.value) or value
+        if value == "" and row is not None:
+            draft.statics.remove(s)  # an empty row of a field table: named by the dropped-row rule
+            continue
         answer = _ANSWER_RULE.match(value)
         if not (_FORMAT_VALUE.match(value) or answer):
             continue
         draft.statics.remove(s)
-        row = ctx.row_for(s.name)
         if row is None and not (answer or _STRONG_FORMAT.match(value)):
             draft.add_finding(Finding("format_value", f"“{value}” describes a format, not a value for {s.name}; "
                                       "it is not sent.", "safety", s.evidence))
@@ -346,6 +351,16 @@ def dropped_row_rule(draft: Draft, ctx: Context) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _row_value_cell(row: tuple[list[str], list[str]], value: str) -> str:
+    """The cell of a table row that holds a static's value ("must be no" for the value "no")."""
+    header, cells = row
+    for cell in cells[1:]:
+        text = cell.strip()
+        if text and value and value.lower() in text.lower() and (_ANSWER_RULE.match(text) or _STRONG_FORMAT.match(text)):
+            return text
+    return ""
 
 
 def _shown(s: StaticDraft) -> str:
