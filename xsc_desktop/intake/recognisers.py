@@ -12,7 +12,7 @@ import re
 
 from parsers.fields import squash
 from xsc_desktop.intake.blocks import MAX_LINE, sentences
-from xsc_desktop.intake.draft import Draft, FieldDraft, Finding
+from xsc_desktop.intake.draft import Draft, FieldDraft, Finding, StaticDraft
 from xsc_desktop.intake.safety import Context, _meaning, required_from_row
 
 _LABELLED_ID = re.compile(r"^\s*(?:[-*•]\s*)?[`'\"]?((?:custom|data|field|q)\d{1,6}|00N[A-Za-z0-9]{12,15})[`'\"]?"
@@ -26,8 +26,15 @@ _NOT_REQUIRED = re.compile(r"\b(?:not required|optional)\b", re.I)
 
 def apply_all(draft: Draft, ctx: Context) -> None:
     labelled_ids(draft, ctx)
+    field_list_block(draft, ctx)
     name_value_arrays(draft, ctx)
     api_name_column(draft, ctx)
+    form_labels(draft, ctx)
+    fixed_assignments(draft, ctx)
+    fixed_value_rows(draft, ctx)
+    header_sentences(draft, ctx)
+    uk_and_kind_terms(draft)
+    known_system(draft)
 
 
 def labelled_ids(draft: Draft, ctx: Context) -> None:
@@ -86,7 +93,7 @@ def api_name_column(draft: Draft, ctx: Context) -> None:
                 if max(api[0], label[0]) >= len(body):
                     continue
                 name, text = body[api[0]].strip(), body[label[0]].strip()
-                if not re.fullmatch(r"[A-Za-z_][\w.\-]{0,80}", name):
+                if not re.fullmatch(r"[A-Za-z0-9_][\w.\-]{0,80}", name) or name.isdigit():
                     continue
                 old = draft.field_named(text)
                 if old is not None:
@@ -122,3 +129,159 @@ def _flag_given(header: list[str], row: list[str]) -> bool:
     """The row fills its required column (a settings row such as "Method | POST" leaves it empty)."""
     cols = [i for i, h in enumerate(header) if re.search(r"req|mandatory", h, re.I)]
     return any(i < len(row) and row[i].strip() for i in cols)
+
+
+_FIXED_NOTE = re.compile(r"\b(?:fixed|always|constant|static|never changes?|same on every lead|do not change|"
+                         r"exactly as shown|assigned by us|your (?:supplier|vendor|source|affiliate) id)\b", re.I)
+_ASSIGNMENT_LINE = re.compile(r"^\s*(?:[-*•]\s*)?[`'\"]?([A-Za-z_][\w.-]{0,63})[`'\"]?\s{0,8}=\s{0,8}[`'\"]?"
+                              r"([^\s=`'\"][^=`'\"]{0,100}?)[`'\"]?\s*(?:\(([^()]{0,80})\))?\s*$")
+_FIXED_HEADING = re.compile(r"\b(?:fixed|static|constant|always|every (?:lead|request|post))\b", re.I)
+_FIELDS_HEADING = re.compile(r"^\s*(?:lead\s+)?(?:fields?|field list|parameters)\s*(?:\([^)]{0,40}\))?\s*:?\s*$", re.I)
+_FIELD_LINE = re.compile(r"^\s*(?:[-*•]\s*)?[`'\"]?([A-Za-z_][\w.-]{0,63})[`'\"]?\s*(\((?:required|optional)\))?"
+                         r"\s*(?:[-–:]\s*(.{0,200}))?$", re.I)
+_META_NAMES = {squash(w) for w in ("response", "responses", "answer", "success", "error", "errors", "result", "returns",
+                                   "note", "notes", "example", "sample", "method", "url", "endpoint", "format",
+                                   "auth", "authentication", "thanks", "regards", "cheers", "body", "headers")}
+_HEADER_SENTENCE = re.compile(r"\bheader\s+[`'\"]?([A-Za-z][\w-]{1,40})[`'\"]?\s*:\s*[`'\"]?([\w.~+/=-]{4,200})", re.I)
+_UK_TERMS = {"solicitor": "has_attorney", "towncity": "city", "town": "city", "postcode": "zip", "forename": "first_name",
+             "surname": "last_name", "mobile": "phone", "telephone": "phone", "claimant": None}
+_SYSTEM_HOSTS = (("webto.salesforce.com", "salesforce", "form"), ("hsforms.com", "hubspot", "json"),
+                 ("forms.hubspot.com", "hubspot", "form"), ("leadconduit.com", "leadconduit", ""),
+                 ("leadbyte.co.uk", "leadbyte", ""), ("leadbyte.com", "leadbyte", ""),
+                 ("five9.com", "five9", "form"), ("lawmatics.com", "lawmatics", ""),
+                 ("smartadvocate", "smartadvocate", ""), ("genericpostlead.php", "boberdoo", "form"),
+                 ("filevine", "filevine", ""))
+
+
+def field_list_block(draft: Draft, ctx: Context) -> None:
+    """Lines under a "Fields:" heading, up to the next blank line: one field each, "(required)" marks."""
+    n_lines = len(ctx.locate.line_starts)
+    n = 0
+    while n < n_lines:
+        if not _FIELDS_HEADING.match(ctx.line(n)):
+            n += 1
+            continue
+        n += 1
+        while n < n_lines and ctx.line(n).strip():
+            line = ctx.line(n)
+            m = _FIELD_LINE.match(line)
+            if m and squash(m.group(1)) in _META_NAMES:
+                break
+            if m and "=" not in line and len(line.split()) <= 30 and not re.search(r"[{<]", line):
+                name = m.group(1)
+                if draft.field_named(name) is None and draft.static_named(name) is None and name.lower() not in (
+                        draft.test or {}).get("name", "").lower().split():
+                    desc = (m.group(3) or "").strip()
+                    draft.fields.append(FieldDraft(name=name, required=bool(m.group(2) and "req" in m.group(2).lower()),
+                                                   description=desc, maps_to=_meaning(name, desc),
+                                                   evidence=ctx.evidence_at_line(n, "field_list_block")))
+            n += 1
+
+
+def form_labels(draft: Draft, ctx: Context) -> None:
+    """Form controls whose label the page gives as plain text ("Case Type:<select …>") take that text."""
+    for form in ctx.forms:
+        seen: set[str] = set()
+        stale = []
+        for inp in form.inputs:
+            if (inp.kind or "").lower() in ("hidden", "submit", "button"):
+                continue
+            if inp.label and inp.label in seen:
+                stale.append(inp)
+            seen.add(inp.label)
+        if not stale:
+            continue
+        labels = [ln.split(":", 1)[0].strip() for ln in (ctx.line(k) for k in range(len(ctx.locate.line_starts)))
+                  if ":" in ln and 2 <= len(ln.split(":", 1)[0].strip()) <= 60 and "://" not in ln
+                  and len(ln.split(":", 1)[0].split()) <= 8]
+        for inp, label in zip(stale, [lb for lb in labels if lb not in seen], strict=False):
+            f = draft.field_named(inp.name)
+            if f is not None:
+                f.description = label
+                f.maps_to = _meaning(inp.name, label)
+
+
+def fixed_assignments(draft: Draft, ctx: Context) -> None:
+    """`lead_source = XSC Digital (fixed)` lines, and `name = value` lines under a "Fixed parameters" heading."""
+    under_fixed = False
+    for n in range(len(ctx.locate.line_starts)):
+        line = ctx.line(n)
+        if not line.strip():
+            under_fixed = False
+            continue
+        m = _ASSIGNMENT_LINE.match(line)
+        if not m:
+            under_fixed = bool(_FIXED_HEADING.search(line)) and line.rstrip().endswith(":")
+            continue
+        name, value, note = m.group(1), m.group(2).strip(), m.group(3) or ""
+        if not (under_fixed or _FIXED_NOTE.search(note)):
+            continue
+        if draft.static_named(name) is None and draft.field_named(name) is None and name != (draft.test or {}).get(
+                "name"):
+            draft.statics.append(StaticDraft(name=name, value=value, evidence=ctx.evidence_at_line(n, "fixed_assignments")))
+
+
+def fixed_value_rows(draft: Draft, ctx: Context) -> None:
+    """Table rows that give a value with a note saying it is fixed ("returnjson | yes | fixed"), and fields
+    whose description says "must be set to X" / "constant: X", are statics."""
+    for rows in ctx.tables:
+        for row in rows:
+            cells = [c.strip() for c in row]
+            if len(cells) < 3 or not re.fullmatch(r"[A-Za-z_][\w.-]{0,63}", cells[0]) or not cells[1]:
+                continue
+            if any(_FIXED_NOTE.search(c) for c in cells[2:]) and " " not in cells[1] or (
+                    any(_FIXED_NOTE.search(c) for c in cells[2:]) and len(cells[1]) <= 40):
+                name, value = cells[0], cells[1]
+                if draft.static_named(name) or draft.field_named(name) or _is_flag_word(value, cells):
+                    continue
+                draft.statics.append(StaticDraft(name=name, value=value, evidence=ctx.locate.word(name,
+                                                                                                  "fixed_value_rows")))
+    for f in list(draft.fields):
+        m = re.search(r"\b(?:must be set to|must always be|always send|constant:|fixed:)\s*[`'\"“]?([^`'\"”]{1,60}?)"
+                      r"[`'\"”]?\s*\.?$", f.description, re.I)
+        if m and f.maps_to in (None, "source", "sub_id"):
+            draft.fields.remove(f)
+            draft.statics.append(StaticDraft(name=f.name, value=m.group(1).strip(), evidence=f.evidence))
+
+
+def _is_flag_word(value: str, cells: list[str]) -> bool:
+    """"Y"/"N" in the second column of a field table is a required flag, not a value."""
+    return value.lower() in ("y", "n", "yes", "no", "required", "optional") and not any(
+        re.search(r"\bfixed\b", c, re.I) for c in cells[2:])
+
+
+def header_sentences(draft: Draft, ctx: Context) -> None:
+    """"Send the header SA-Api-Key: 4c1b… on every request": a header static."""
+    for n in range(len(ctx.locate.line_starts)):
+        line = ctx.line(n)
+        if "header" not in line.lower():
+            continue
+        for m in _HEADER_SENTENCE.finditer(line):
+            name, value = m.group(1), m.group(2).rstrip(".")
+            if draft.static_named(name) is None and name.lower() not in ("content-type", "accept"):
+                draft.statics.append(StaticDraft(name=name, value=value, location="header", secret=True,
+                                                 evidence=ctx.evidence_at_line(n, "header_sentences")))
+
+
+def uk_and_kind_terms(draft: Draft) -> None:
+    """UK words (solicitor, town/city, postcode) and URL-named fields map to what they mean."""
+    for f in draft.fields:
+        key = squash(f.name.rsplit(".", 1)[-1])
+        if f.maps_to is None and _UK_TERMS.get(key):
+            f.maps_to = _UK_TERMS[key]
+        if key.endswith(("url", "uri")) and f.maps_to not in ("trustedform_cert_url", "landing_page_url"):
+            f.maps_to = "trustedform_cert_url" if re.search(r"trusted|cert", key) else "landing_page_url"
+
+
+def known_system(draft: Draft) -> None:
+    """The intake system the endpoint belongs to, and its body format when the doc does not say it."""
+    url = (draft.endpoint or "").lower()
+    for host, system, fmt in _SYSTEM_HOSTS:
+        if host in url:
+            if draft.system == "generic":
+                draft.system = system
+            assumed = any("JSON assumed" in w for w in draft.warnings)
+            if fmt and assumed:
+                draft.format = fmt
+                draft.warnings = [w for w in draft.warnings if "JSON assumed" not in w]
+            return
