@@ -12,6 +12,10 @@ The result is a typed `Draft` whose values carry their evidence; `analyze()` ret
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
+
 from xsc_desktop.intake import recognisers, safety, thread
 from xsc_desktop.intake.draft import Draft, Finding
 from xsc_desktop.intake.extract import Extracted
@@ -29,9 +33,12 @@ def run(extracted: Extracted, file: str = "") -> Draft:
         text = text[:end if end > TEXT_BUDGET // 2 else TEXT_BUDGET]
         extracted = Extracted(text=text, tables=extracted.tables, format=extracted.format,
                               warnings=list(extracted.warnings), forms=extracted.forms)
-    legacy = recognise(extracted, file)
-    ctx = safety.Context.of(extracted)
+    repaired, repairs = repair_text(extracted)
+    legacy = recognise(repaired, file)
+    ctx = safety.Context.of(repaired)  # spans index the repaired text: equal to the stored one unless repaired
     draft = Draft.from_legacy(legacy, ctx.locate)
+    for finding in repairs:
+        draft.add_finding(finding)
     if cut:
         draft.add_finding(Finding("size_budget", f"The doc is long; only its first {len(text) // 1000} KB of text "
                                   "were analysed. Check the rest by hand.", "doubt"))
@@ -41,6 +48,50 @@ def run(extracted: Extracted, file: str = "") -> Draft:
     draft.confidence = confidence(draft, float(legacy.get("confidence") or 0.0))
     _mask_secrets(draft)
     return draft
+
+
+_WRAPPED_TAIL = re.compile(r"https?://\S{0,2000}\?\S{0,2000}$")
+_QUERY_HEAD = re.compile(r"^[A-Za-z0-9_%.\[\]-]{0,80}(?:=[^\s&]{0,400})?&\S{0,4000}$|^[A-Za-z0-9_%.-]{1,80}=\S{0,4000}$")
+
+
+def repair_text(extracted: Extracted) -> tuple[Extracted, list[Finding]]:
+    """Text the recognisers read better repaired: a URL a PDF wrapped onto the next line is joined, and a
+    Postman collection's {{variables}} are filled in. Each repair is named as a doubt."""
+    text = extracted.text or ""
+    findings: list[Finding] = []
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        head = line.strip()
+        if out and head and _QUERY_HEAD.match(head) and _WRAPPED_TAIL.search(out[-1].rstrip()[-4000:]):
+            out[-1] = out[-1].rstrip() + head
+            findings.append(Finding("wrapped_url", "A URL wrapped across two lines was joined; check the endpoint "
+                                    "and its parameters.", "doubt"))
+            continue
+        out.append(line)
+    text = "\n".join(out)
+    if extracted.format == "json" and "{{" in text and '"variable"' in text:
+        text = _fill_postman_variables(text, findings)
+    if text == extracted.text:
+        return extracted, findings
+    return replace(extracted, text=text), findings
+
+
+def _fill_postman_variables(text: str, findings: list[Finding]) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    variables = data.get("variable") if isinstance(data, dict) else None
+    if not isinstance(variables, list):
+        return text
+    values = {str(v.get("key")): str(v.get("value", "")) for v in variables if isinstance(v, dict) and v.get("key")}
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", json.dumps(value)[1:-1])
+    if values:
+        findings.append(Finding("postman_variables", f"The collection's variables ({', '.join(sorted(values))}) were "
+                                "filled in.", "info"))
+    return text
 
 
 def confidence(draft: Draft, base: float) -> float:
@@ -64,9 +115,6 @@ def confidence(draft: Draft, base: float) -> float:
 
 def _mask_secrets(draft: Draft) -> None:
     """Evidence never shows a secret value: it is replaced by bullets of the same length."""
-    import re
-    from dataclasses import replace
-
     values = sorted({s.value for s in draft.statics if s.secret and len(s.value) >= 3} |
                     {re.sub(r"^bearer\s+", "", s.value, flags=re.I) for s in draft.statics
                      if s.secret and len(s.value) >= 10}, key=len, reverse=True)

@@ -33,6 +33,10 @@ def apply_all(draft: Draft, ctx: Context) -> None:
     fixed_assignments(draft, ctx)
     fixed_value_rows(draft, ctx)
     header_sentences(draft, ctx)
+    always_phrases(draft, ctx)
+    template_get(draft, ctx)
+    ping_post_columns(draft, ctx)
+    value_column(draft, ctx)
     uk_and_kind_terms(draft)
     known_system(draft)
 
@@ -269,6 +273,8 @@ def uk_and_kind_terms(draft: Draft) -> None:
         key = squash(f.name.rsplit(".", 1)[-1])
         if f.maps_to is None and _UK_TERMS.get(key):
             f.maps_to = _UK_TERMS[key]
+        if f.maps_to is None and re.search(r"consent|opt_?in|agree|tcpa", key):
+            f.maps_to = "tcpa_consent"
         if key.endswith(("url", "uri")) and f.maps_to not in ("trustedform_cert_url", "landing_page_url"):
             f.maps_to = "trustedform_cert_url" if re.search(r"trusted|cert", key) else "landing_page_url"
 
@@ -285,3 +291,93 @@ def known_system(draft: Draft) -> None:
                 draft.format = fmt
                 draft.warnings = [w for w in draft.warnings if "JSON assumed" not in w]
             return
+
+
+_ALWAYS_PHRASE = re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]{0,63})[`'\"]?\s+(?:is|must be|should be)\s+"
+                            r"(?:always|fixed(?:\s+(?:to|as))?:?)\s+[`'\"“]?([^.;,\n`'\"”()]{1,60})")
+_PLACEHOLDER_PARAM = re.compile(r"[?&]([A-Za-z_][\w.-]{0,63})=(?:\[[^\]\s]{1,40}\]|\{\{?[^}\s]{1,40}\}?\}|<[^>\s]{1,40}>)")
+_VALUE_HEADERS = {"value", "values", "fixedvalue", "default", "defaultvalue", "constant", "setto"}
+
+
+def always_phrases(draft: Draft, ctx: Context) -> None:
+    """"Referral is always XSC Digital.": a static the recognisers cut at its first word takes the whole name."""
+    for n in range(len(ctx.locate.line_starts)):
+        line = ctx.line(n)
+        if "always" not in line.lower() and "fixed" not in line.lower():
+            continue
+        for m in _ALWAYS_PHRASE.finditer(line):
+            s = draft.static_named(m.group(1))
+            words = m.group(2).split()
+            phrase = " ".join(words[:1] + list(_capitalised_prefix(words[1:])))
+            if s is not None and s.value and phrase != s.value and phrase.startswith(s.value + " ") and len(
+                    phrase.split()) <= 4:
+                s.value = phrase
+                s.evidence = ctx.evidence_at_line(n, "always_phrases")
+
+
+def template_get(draft: Draft, ctx: Context) -> None:
+    """A GET URL whose parameters hold [placeholders]: each placeholder is a field, the rest statics."""
+    if not draft.endpoint:
+        return
+    base = draft.endpoint.split("?", 1)[0].lower()
+    for n in range(len(ctx.locate.line_starts)):
+        line = ctx.line(n)
+        if base not in line.lower() or "?" not in line:
+            continue
+        params = _PLACEHOLDER_PARAM.findall(line)
+        if len(params) < 2 or not re.search(r"\bGET\b", ctx.text[:20000]) or re.search(r"\bPOST\b", ctx.text[:20000]):
+            return
+        draft.method, draft.format = "GET", "query"
+        for name in params:
+            draft.statics = [s for s in draft.statics if not (s.name == name and not s.value)]
+            if draft.field_named(name) is None and draft.static_named(name) is None:
+                draft.fields.append(FieldDraft(name=name, maps_to=_meaning(name, ""),
+                                               evidence=ctx.evidence_at_line(n, "template_get")))
+        _required_from_prose(draft, ctx, set(params))
+        return
+
+
+def ping_post_columns(draft: Draft, ctx: Context) -> None:
+    """Separate "Ping Required" and "Post Required" columns: the post column decides."""
+    for rows in ctx.tables:
+        for i, row in enumerate(rows):
+            low = [c.lower() for c in row]
+            if not (any("ping" in c and "req" in c for c in low) and any("post" in c and "req" in c for c in low)):
+                continue
+            for body in rows[i + 1:]:
+                f = draft.field_named(body[0].strip()) if body else None
+                if f is not None:
+                    flag = required_from_row(row, body)
+                    if flag is not None:
+                        f.required = flag
+            break
+
+
+def value_column(draft: Draft, ctx: Context) -> None:
+    """A table's fixed-value column beats an example: an unmapped field whose row gives a plain value there is
+    a static ("F9domain | Yes | Rowan Injury Group | exactly as shown")."""
+    from xsc_desktop.intake.safety import _FORMAT_VALUE, _NO_VALUE
+
+    for f in list(draft.fields):
+        row = ctx.row_for(f.name)
+        if row is None or f.maps_to is not None:
+            continue
+        header, cells = row
+        cols = [k for k, h in enumerate(header) if squash(h) in _VALUE_HEADERS]
+        notes = " ".join(c for k, c in enumerate(cells) if k not in cols)
+        for k in cols:
+            value = cells[k].strip() if k < len(cells) else ""
+            if value and not _FORMAT_VALUE.match(value) and not _NO_VALUE.match(value) and (
+                    _FIXED_NOTE.search(notes) or len(value.split()) > 1):
+                draft.fields.remove(f)
+                draft.statics.append(StaticDraft(name=f.name, value=value, evidence=f.evidence))
+                break
+
+
+def _capitalised_prefix(words: list[str]) -> list[str]:
+    out = []
+    for w in words:
+        if not (w[:1].isupper() or w[:1].isdigit()):
+            break
+        out.append(w)
+    return out

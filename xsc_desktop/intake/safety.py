@@ -489,6 +489,7 @@ def _test_switch_from_prose(draft: Draft, ctx: Context) -> None:
         if "=" not in line or not TEST_WORDS.search(line):
             continue
         for sentence in sentences(line):
+            sentence = URL_RE.sub(" ", sentence)
             if not TEST_WORDS.search(sentence) or NEGATION.search(sentence):
                 continue
             for m in ASSIGN_RE.finditer(sentence):
