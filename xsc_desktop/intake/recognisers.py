@@ -231,10 +231,14 @@ def fixed_value_rows(draft: Draft, ctx: Context) -> None:
     for rows in ctx.tables:
         for row in rows:
             cells = [c.strip() for c in row]
+            named = re.fullmatch(r"[^()]{1,60}\(\s*([A-Za-z_][\w.-]{0,63})\s*\)", cells[0]) if cells else None
+            if named and len(cells) >= 3 and cells[1] and any(re.search(r"\bhidden\b|\bsent as\b", c, re.I) or
+                                                              _FIXED_NOTE.search(c) for c in cells[2:]):
+                cells = [named.group(1), *cells[1:]]
             if len(cells) < 3 or not re.fullmatch(r"[A-Za-z_][\w.-]{0,63}", cells[0]) or not cells[1]:
                 continue
-            if any(_FIXED_NOTE.search(c) for c in cells[2:]) and " " not in cells[1] or (
-                    any(_FIXED_NOTE.search(c) for c in cells[2:]) and len(cells[1]) <= 40):
+            noted = any(_FIXED_NOTE.search(c) for c in cells[2:]) or bool(named and cells[0] == named.group(1))
+            if noted and (" " not in cells[1] or len(cells[1]) <= 40):
                 name, value = cells[0], cells[1]
                 if draft.static_named(name) or draft.field_named(name) or _is_flag_word(value, cells):
                     continue
@@ -287,7 +291,7 @@ def known_system(draft: Draft) -> None:
             if draft.system == "generic":
                 draft.system = system
             assumed = any("JSON assumed" in w for w in draft.warnings)
-            if fmt and assumed:
+            if fmt and assumed and draft.format == "json":
                 draft.format = fmt
                 draft.warnings = [w for w in draft.warnings if "JSON assumed" not in w]
             return
@@ -295,7 +299,7 @@ def known_system(draft: Draft) -> None:
 
 _ALWAYS_PHRASE = re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]{0,63})[`'\"]?\s+(?:is|must be|should be)\s+"
                             r"(?:always|fixed(?:\s+(?:to|as))?:?)\s+[`'\"“]?([^.;,\n`'\"”()]{1,60})")
-_PLACEHOLDER_PARAM = re.compile(r"[?&]([A-Za-z_][\w.-]{0,63})=(?:\[[^\]\s]{1,40}\]|\{\{?[^}\s]{1,40}\}?\}|<[^>\s]{1,40}>)")
+_PLACEHOLDER_PARAM = re.compile(r"[?&]([A-Za-z_][\w.-]{0,63})=(?:\[([^\]\s]{1,40})\]|\{\{?([^}\s]{1,40})\}?\}|<([^>\s]{1,40})>)")
 _VALUE_HEADERS = {"value", "values", "fixedvalue", "default", "defaultvalue", "constant", "setto"}
 
 
@@ -324,14 +328,16 @@ def template_get(draft: Draft, ctx: Context) -> None:
         line = ctx.line(n)
         if base not in line.lower() or "?" not in line:
             continue
-        params = _PLACEHOLDER_PARAM.findall(line)
+        found = _PLACEHOLDER_PARAM.findall(line)
+        params = [m[0] for m in found]
+        hints = {m[0]: next((h for h in m[1:] if h), "") for m in found}
         if len(params) < 2 or not re.search(r"\bGET\b", ctx.text[:20000]) or re.search(r"\bPOST\b", ctx.text[:20000]):
             return
         draft.method, draft.format = "GET", "query"
         for name in params:
             draft.statics = [s for s in draft.statics if not (s.name == name and not s.value)]
             if draft.field_named(name) is None and draft.static_named(name) is None:
-                draft.fields.append(FieldDraft(name=name, maps_to=_meaning(name, ""),
+                draft.fields.append(FieldDraft(name=name, maps_to=_meaning(name, "") or _meaning(name, hints[name]),
                                                evidence=ctx.evidence_at_line(n, "template_get")))
         _required_from_prose(draft, ctx, set(params))
         return

@@ -40,6 +40,8 @@ NEGATION = re.compile(r"\b(?:do\s+not|don'?t|never|must\s+not|should\s+not|shoul
                       re.I)
 LEAVE_OUT = re.compile(r"\b(?:leave\s+(?:it|this|them)\s+out|leave\s+out|omit\s+(?:it|this)|do\s+not\s+send\s+it|"
                        r"don'?t\s+send\s+it)\b", re.I)
+NOT_NEEDED = re.compile(r"\b(?:not (?:needed|used|sent)|leave (?:it )?out|do not send|don'?t send|ignore(?:d)?)\b",
+                        re.I)
 CONDITIONAL = re.compile(r"\b(?:with|without|if|unless|when|formatted|dashes|spaces|empty|blank|twice|again)\b",
                          re.I)
 URL_RE = re.compile(r"https?://[^\s\"'<>`\\|()\[\]{}]{1,2000}")
@@ -273,6 +275,9 @@ def negation_rule(draft: Draft, ctx: Context) -> None:
                                   ctx.evidence_at_line(negated[0][0], "negation_rule")))
     for f in list(draft.fields):
         negated = [(n, t) for n, t in ctx.mention_sentences(f.name) if _negates(t, f.name)]
+        row = ctx.row_for(f.name)
+        if not negated and row is not None and any(NOT_NEEDED.search(c) for c in row[1][1:]):
+            negated = [(ctx.locate.lines_with(f.name)[0], "")] if ctx.locate.lines_with(f.name) else []
         if negated:
             draft.fields.remove(f)
             draft.add_finding(Finding("negated", f"{f.name} is not sent: the doc says to leave it out.", "safety",
@@ -310,9 +315,11 @@ def format_value_rule(draft: Draft, ctx: Context) -> None:
                                       "it is not sent.", "safety", s.evidence))
             continue
         required = bool(required_from_row(*row)) if row else False
+        notes = " ".join(c for c in (row[1] if row else [])[1:] if c.strip() and c.strip() != value)
         if draft.field_named(s.name) is None:
             draft.fields.append(FieldDraft(name=s.name, required=required or bool(answer), description=value,
-                                           maps_to=_meaning(s.name, value), evidence=s.evidence))
+                                           maps_to=_meaning(s.name, value) or _meaning(s.name, notes),
+                                           evidence=s.evidence))
         if answer:
             draft.add_finding(Finding("answer_rule", f"{s.name} must be “{answer.group(1)}”: that is a condition on "
                                       "the lead, not a value to send; send only leads that meet it.", "doubt",

@@ -24,10 +24,10 @@ def apply_corrections(draft: Draft, ctx: Context) -> None:
     if len(ctx.messages) < 2:
         return
     latest = ctx.messages[0]
-    for n in range(latest.first_line, latest.last_line + 1):
-        for sentence in sentences(ctx.line(n)):
-            applied = _new_value(draft, ctx, sentence, n) | _instead(draft, ctx, sentence, n) | _labels(
-                draft, ctx, sentence, n)
+    for n, paragraph in _paragraphs(ctx, latest.first_line, latest.last_line):
+        for sentence in sentences(paragraph):
+            applied = (_new_value(draft, ctx, sentence, n) | _instead(draft, ctx, sentence, n)
+                       | _labels(draft, ctx, sentence, n) | _added(draft, ctx, sentence, n))
             if not applied and _CUE.search(sentence) and _mentions_draft(draft, sentence):
                 draft.add_finding(Finding("thread", f"A later mail says: “{sentence[:160]}” — check the draft "
                                           "follows it.", "doubt", ctx.evidence_at_line(n, "thread")))
@@ -98,4 +98,43 @@ def _labels(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
             draft.add_finding(Finding("thread", f"A later mail says {f.name} is the {m.group(2)}.", "info",
                                       ctx.evidence_at_line(n, "thread")))
             done = True
+    return done
+
+
+_ADDED = re.compile(r"\b(?:plus|also send|add(?:ed)?|new field)\s+[`'\"]?([A-Za-z_][\w.-]{1,63})[`'\"]?"
+                    r"(\s*\((?:required|mandatory)[^)]{0,30}\))?", re.I)
+
+
+def _paragraphs(ctx: Context, first: int, last: int) -> list[tuple[int, str]]:
+    """Lines of a message joined into paragraphs (a mail wraps its sentences), with their first line."""
+    out: list[tuple[int, str]] = []
+    start, parts = first, []
+    for n in range(first, last + 1):
+        line = ctx.line(n).strip()
+        if line:
+            if not parts:
+                start = n
+            parts.append(line)
+        elif parts:
+            out.append((start, " ".join(parts)))
+            parts = []
+    if parts:
+        out.append((start, " ".join(parts)))
+    return out
+
+
+def _added(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
+    """"Same fields as before, plus _Injury_Type (required now)": a field the later mail adds."""
+    from xsc_desktop.intake.draft import FieldDraft
+
+    done = False
+    for m in _ADDED.finditer(sentence):
+        name = m.group(1)
+        if not re.search(r"[_\d]|[a-z][A-Z]", name) or draft.field_named(name) or draft.static_named(name):
+            continue
+        f = FieldDraft(name=name, required=bool(m.group(2)), maps_to=_meaning(name, ""),
+                       evidence=ctx.evidence_at_line(n, "thread"))
+        draft.fields.append(f)
+        draft.add_finding(Finding("thread", f"A later mail adds the field {name}.", "info", f.evidence))
+        done = True
     return done
