@@ -1885,10 +1885,10 @@ _PROSE_VALUE_AS = re.compile(
     r"(?:send|pass|post|use)(?:\s+(?:it|this|that))?\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)", re.I)
 _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
-    re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
+    re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
                r"[^.\n]{0,20}?(?:\b(?:always|value|to)\s+|:\s*(?:always\s+)?)[`'\"]?([\w.-]+)[`'\"]?", re.I),
     # "Source is always XSC", "campaign_id must always be 4471", "Operation is fixed to CreateLead"
-    re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must|should)\s+(?:always\s+(?:be\s+)?|be\s+always\s+|"
+    re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must|should)\s+(?:always\s+(?:be\s+)?|be\s+always\s+|"
                r"fixed\s+(?:to|at|as)\s+|set\s+to\s+)[`'\"]?([\w.@-]*[\w@])[`'\"]?(?=[\s,;).]|$)", 0),
     # "Always send VendorId = 455", "Include aff_id=A79 with each lead"
     re.compile(r"\b(?i:set|pass|send|include|add|use)\s+[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s*=\s*"

@@ -20,7 +20,7 @@ from xsc_desktop.intake import recognisers, safety, thread
 from xsc_desktop.intake.draft import Draft, Finding
 from xsc_desktop.intake.extract import Extracted
 
-TEXT_BUDGET = 400_000  # characters analysed; a longer doc is analysed up to here and says so
+TEXT_BUDGET = 120_000  # characters analysed (about 50 pages); a longer doc is analysed up to here and says so
 
 
 def run(extracted: Extracted, file: str = "") -> Draft:
