@@ -33,7 +33,7 @@ DEPRECATED_WORDS = re.compile(r"\b(?:deprecated|legacy|obsolete|retired|old|no l
 RETURN_WORDS = re.compile(r"\b(?:ret_?url|return(?:\s+url)?|thank[- ]?you|thanks page|redirect\w*|success page|"
                           r"confirmation page)\b", re.I)
 RETURN_NAME = re.compile(r"(?:ret_?url|return|redirect|thank|success_?url|next_?url|callback)", re.I)
-ENDPOINT_WORDS = re.compile(r"\b(?:post(?:ing)?\s+(?:to|url)|endpoint|action|submit(?:\s+to|ssion)|api\s+url|"
+ENDPOINT_WORDS = re.compile(r"\b(?:post(?:ing)?(?:\s+[a-z]{1,12}){0,2}\s+(?:to|url)|endpoint|action|submit(?:\s+to|ssion)|api\s+url|"
                             r"url\s*:|post url|form url)\b", re.I)
 NEGATION = re.compile(r"\b(?:do\s+not|don'?t|never|must\s+not|should\s+not|shouldn'?t|no\s+need\s+to|"
                       r"not\s+required\s+to)\s+(?:ever\s+)?(?:send|include|pass|post|add|use|set|fill(?:\s+in)?)\b",
@@ -347,6 +347,11 @@ def dropped_row_rule(draft: Draft, ctx: Context) -> None:
             if not re.fullmatch(r"[A-Za-z_][\w.\-\[\]]{0,80}", cell):
                 continue
             if cell.lower() in names or any(n.endswith("." + cell.lower()) for n in names):
+                used += 1
+            elif any(_NO_VALUE.match(c.strip()) for k, c in enumerate(row) if k != col and c.strip()):
+                draft.statics.append(StaticDraft(cell, "", evidence=ctx.locate.word(cell, "dropped_row_rule")))
+                draft.add_finding(Finding("no_value", f"The doc gives no value for {cell} (it points elsewhere); "
+                                          "enter it by hand.", "doubt", draft.statics[-1].evidence))
                 used += 1
             else:
                 dropped.append(cell)
