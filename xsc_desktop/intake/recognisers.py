@@ -26,6 +26,7 @@ _NOT_REQUIRED = re.compile(r"\b(?:not required|optional)\b", re.I)
 
 def apply_all(draft: Draft, ctx: Context) -> None:
     labelled_ids(draft, ctx)
+    continued_rows(draft, ctx)
     field_list_block(draft, ctx)
     name_value_arrays(draft, ctx)
     api_name_column(draft, ctx)
@@ -387,3 +388,57 @@ def _capitalised_prefix(words: list[str]) -> list[str]:
             break
         out.append(w)
     return out
+
+
+_PAGE_FURNITURE = re.compile(r"\bpage \d+(?: of \d+)?\b|\bconfidential\b|\(?continued\)?|^\s*-?\s*\d+\s*-?\s*$|©|"
+                             r"\bcopyright\b", re.I)
+_CELL_SPLIT = re.compile(r"\t+| {2,}")
+_FLAG_WORDS = {"yes", "no", "y", "n", "required", "optional", "true", "false", "mandatory", "m", "o", "r"}
+
+
+def continued_rows(draft: Draft, ctx: Context) -> None:
+    """Rows of a text table that go on after a page break (past a page footer and header) belong to it."""
+    n_lines = len(ctx.locate.line_starts)
+    n = 0
+    while n < n_lines:
+        cells = [c.strip() for c in _CELL_SPLIT.split(ctx.line(n).strip())]
+        req = [k for k, c in enumerate(cells) if re.search(r"req|mandatory", c, re.I)]
+        if not (req and any(squash(c) in {"field", "fieldname", "parameter", "name", "element"} for c in cells)):
+            n += 1
+            continue
+        n = _rows_after_header(draft, ctx, n + 1, req[0])
+
+
+def _rows_after_header(draft: Draft, ctx: Context, n: int, req_col: int) -> int:
+    n_lines = len(ctx.locate.line_starts)
+    broke = False
+    added: list[str] = []
+    while n < n_lines:
+        line = ctx.line(n)
+        if not line.strip():
+            n += 1
+            continue
+        cells = [c.strip() for c in _CELL_SPLIT.split(line.strip())]
+        if len(cells) > req_col and re.fullmatch(r"[A-Za-z_][\w.\-]{0,63}", cells[0]) and (
+                cells[req_col].lower() in _FLAG_WORDS):
+            if broke and draft.field_named(cells[0]) is None and draft.static_named(cells[0]) is None:
+                desc = " ".join(c for k, c in enumerate(cells[1:], 1) if k != req_col)
+                draft.fields.append(FieldDraft(name=cells[0], required=cells[req_col].lower() in _YES_FLAGS,
+                                               description=desc, maps_to=_meaning(cells[0], desc),
+                                               evidence=ctx.evidence_at_line(n, "continued_rows")))
+                added.append(cells[0])
+            n += 1
+            continue
+        if _PAGE_FURNITURE.search(line) and len(line.split()) <= 14:
+            broke = True
+            n += 1
+            continue
+        break
+    if added:
+        draft.add_finding(Finding("split_table", f"The field table goes on after a page break; rows "
+                                  f"{', '.join(added[:8])} were joined to it. Check them.", "doubt",
+                                  draft.fields[-len(added)].evidence))
+    return n
+
+
+_YES_FLAGS = {"yes", "y", "required", "true", "mandatory", "m", "r"}

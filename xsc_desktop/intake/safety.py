@@ -330,7 +330,15 @@ def format_value_rule(draft: Draft, ctx: Context) -> None:
 
 
 def dropped_row_rule(draft: Draft, ctx: Context) -> None:
-    """Rows of a field table that became neither field, static nor test switch are named."""
+    """Rows of a field table that became neither field, static nor test switch are named; a row that leaves
+    its value to another document is a static without a value, named as such."""
+    for f in list(draft.fields):
+        row = ctx.row_for(f.name)
+        if row is not None and any(_NO_VALUE.match(c.strip()) for c in row[1][1:] if c.strip()):
+            draft.fields.remove(f)
+            draft.statics.append(StaticDraft(f.name, "", evidence=f.evidence))
+            draft.add_finding(Finding("no_value", f"The doc gives no value for {f.name} (it points elsewhere); "
+                                      "enter it by hand.", "doubt", f.evidence))
     names = draft.names() | _negated_names(draft)
     for rows in ctx.tables:
         header_seen = False

@@ -16,6 +16,7 @@ _INSTEAD = (re.compile(r"(?<![\w.-])([\w.-]{2,64})[`'\"]?,?\s+not\s+[`'\"]?([\w.
             re.compile(r"(?<![\w.-])([\w.-]{2,64})[`'\"]?\s+instead\s+of\s+[`'\"]?([\w.-]{2,64})(?![\w-])", re.I))
 _IS_THE = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]{1,63})\s+is\s+(?:the|a|an)\s+([a-z][a-z ]{2,40}?)"
                      r"(?=\s*(?:\(|,|;|\.|$)|\s+and\b)", re.I)
+_CLAUSE = re.compile(r",\s+and\s+|;\s+|\s+-\s+|\s+–\s+")
 _CUE = re.compile(r"\b(?:correction|correct(?:ed)?|instead|changed?|swapped|wrong|updated?|new one|rotated|replaced?|"
                   r"no longer)\b", re.I)
 
@@ -26,17 +27,21 @@ def apply_corrections(draft: Draft, ctx: Context) -> None:
     latest = ctx.messages[0]
     for n, paragraph in _paragraphs(ctx, latest.first_line, latest.last_line):
         for sentence in sentences(paragraph):
-            applied = (_new_value(draft, ctx, sentence, n) | _instead(draft, ctx, sentence, n)
-                       | _labels(draft, ctx, sentence, n) | _added(draft, ctx, sentence, n))
-            if not applied and _CUE.search(sentence) and _mentions_draft(draft, sentence):
-                draft.add_finding(Finding("thread", f"A later mail says: “{sentence[:160]}” — check the draft "
-                                          "follows it.", "doubt", ctx.evidence_at_line(n, "thread")))
+            before = len(draft.findings)
+            (_new_value(draft, ctx, sentence, n), _instead(draft, ctx, sentence, n), _labels(draft, ctx, sentence, n),
+             _added(draft, ctx, sentence, n), _required_now(draft, ctx, sentence, n))
+            touched = " ".join(f.message for f in draft.findings[before:]).lower()
+            for clause in _CLAUSE.split(sentence):
+                if _CUE.search(clause) and _mentions_draft(draft, clause, touched):
+                    draft.add_finding(Finding("thread", f"A later mail says: “{clause[:160]}” — check the draft "
+                                              "follows it.", "doubt", ctx.evidence_at_line(n, "thread")))
 
 
-def _mentions_draft(draft: Draft, sentence: str) -> bool:
-    low = sentence.lower()
-    return any(name and name in low for name in draft.names()) or bool(
-        draft.endpoint and draft.endpoint.lower() in low)
+def _mentions_draft(draft: Draft, clause: str, touched: str = "") -> bool:
+    """The clause names something of the draft that no correction of its sentence has dealt with."""
+    low = clause.lower()
+    return any(name and name in low and name not in touched for name in draft.names()) or bool(
+        draft.endpoint and draft.endpoint.lower() in low and draft.endpoint.lower() not in touched)
 
 
 def _new_value(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
@@ -137,4 +142,22 @@ def _added(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
         draft.fields.append(f)
         draft.add_finding(Finding("thread", f"A later mail adds the field {name}.", "info", f.evidence))
         done = True
+    return done
+
+
+_REQUIRED_NOW = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]{1,63})\s+is\s+(?:now\s+)?(optional|required|mandatory)"
+                           r"(?:\s+now)?\b", re.I)
+
+
+def _required_now(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
+    """"phone is optional now": the later mail changes whether a field is required."""
+    done = False
+    for m in _REQUIRED_NOW.finditer(sentence):
+        f = draft.field_named(m.group(1))
+        flag = m.group(2).lower() != "optional"
+        if f is not None and f.required != flag:
+            f.required = flag
+            draft.add_finding(Finding("thread", f"A later mail makes {f.name} {m.group(2).lower()}.", "info",
+                                      ctx.evidence_at_line(n, "thread")))
+            done = True
     return done
