@@ -83,15 +83,18 @@ class Context:
     tables: list[list[list[str]]]
     forms: list
     messages: list[Message] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    _rows: dict[str, tuple[list[str], list[str]]] | None = None
 
     @classmethod
     def of(cls, extracted: Extracted) -> Context:
         text = extracted.text or ""
         return cls(text=text, locate=Locator(text), tables=list(extracted.tables or []),
-                   forms=list(extracted.forms or []), messages=thread_messages(text))
+                   forms=list(extracted.forms or []), messages=thread_messages(text),
+                   lines=[line[:MAX_LINE] for line in text.split("\n")])
 
     def line(self, n: int) -> str:
-        return self.locate.line_text(n)[:MAX_LINE]
+        return self.lines[n] if 0 <= n < len(self.lines) else ""
 
     def message_of_line(self, n: int) -> int:
         for m in self.messages:
@@ -115,6 +118,12 @@ class Context:
 
     def row_for(self, name: str) -> tuple[list[str], list[str]] | None:
         """The table row naming `name` in its name column, with the table's header row."""
+        if self._rows is None:
+            self._rows = self._index_rows()
+        return self._rows.get(name)
+
+    def _index_rows(self) -> dict[str, tuple[list[str], list[str]]]:
+        index: dict[str, tuple[list[str], list[str]]] = {}
         for rows in self.tables:
             header: list[str] | None = None
             col = -1
@@ -125,9 +134,9 @@ class Context:
                         header, col = row, hits[-1] if any(squash(c) in ("apiname", "apinameid", "fieldid", "sentas")
                                                            for c in row) else hits[0]
                     continue
-                if col < len(row) and row[col].strip() == name:
-                    return header, row
-        return None
+                if col < len(row) and row[col].strip():
+                    index.setdefault(row[col].strip(), (header, row))
+        return index
 
 
 def _word_in(word: str, text: str) -> bool:
