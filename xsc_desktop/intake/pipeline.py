@@ -8,6 +8,14 @@
 5. confidence — lowered by every safety finding, doubt and dropped row (`confidence()` below).
 
 The result is a typed `Draft` whose values carry their evidence; `analyze()` returns its dict.
+
+Precedence, where two readings of the doc disagree:
+- a sample request beats prose for the posted names (the recognisers read samples first);
+- a table's fixed-value column beats an example column (`recognisers.value_column`);
+- a later e-mail in a thread beats an earlier one (`thread.py`); what it changes but does not spell out is a doubt;
+- a URL the doc marks deprecated, legacy, old, "do not use", sandbox or staging loses to any other (`safety`);
+- an explicit "do not send" beats a sample that shows the value; "for testing" beats "fixed";
+- an HTML form's action, hidden inputs and controls beat what the page's prose says about them.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ def apply_corrections(draft: Draft, ctx: Context) -> None:
     latest = ctx.messages[0]
     for n, paragraph in _paragraphs(ctx, latest.first_line, latest.last_line):
         for sentence in sentences(paragraph):
+            n = _line_of_sentence(ctx, sentence, n)
             before = len(draft.findings)
             (_new_value(draft, ctx, sentence, n), _instead(draft, ctx, sentence, n), _labels(draft, ctx, sentence, n),
              _added(draft, ctx, sentence, n), _required_now(draft, ctx, sentence, n))
@@ -161,3 +162,10 @@ def _required_now(draft: Draft, ctx: Context, sentence: str, n: int) -> bool:
                                       ctx.evidence_at_line(n, "thread")))
             done = True
     return done
+
+
+def _line_of_sentence(ctx: Context, sentence: str, fallback: int) -> int:
+    """The line a sentence of a wrapped paragraph starts on, so its evidence points there."""
+    head = sentence[:40].lower()
+    pos = ctx.locate.low.find(head, ctx.locate.line_starts[fallback]) if head else -1
+    return ctx.locate.line_of(pos) if pos >= 0 else fallback
