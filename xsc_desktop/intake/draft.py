@@ -36,10 +36,26 @@ class Finding:
     message: str  # one plain sentence
     severity: str = "doubt"  # safety (a value was changed or withheld to avoid harm), doubt, info
     evidence: Evidence | None = None
+    about: tuple[str, str] | None = None  # ("field"|"static", name), ("endpoint", ""), ("test", "")
 
-    def as_dict(self) -> dict:
-        return {"rule": self.rule, "severity": self.severity, "message": self.message,
-                "evidence": self.evidence.as_dict() if self.evidence else None}
+    @property
+    def kind(self) -> str:
+        """The review's finding kind: safety, conflict, dropped or doubt."""
+        if self.severity == "safety":
+            return "safety"
+        if self.rule in ("conflict", "thread", "two_endpoints") and self.severity == "doubt":
+            return "conflict"
+        return "dropped" if self.rule == "dropped_row" else "doubt"
+
+    @property
+    def blocking(self) -> bool:
+        """Apply waits for a person on a safety rule that fired and on two places of the doc that disagree."""
+        return self.kind in ("safety", "conflict")
+
+    def as_dict(self, key: str | None = None) -> dict:
+        return {"rule": self.rule, "severity": self.severity, "kind": self.kind, "message": self.message,
+                "evidence": self.evidence.as_dict() if self.evidence else None, "blocking": self.blocking,
+                "resolved": False, "key": key}
 
 
 @dataclass
@@ -133,15 +149,28 @@ class Draft:
 
     def to_dict(self) -> dict:
         findings = sorted(self.findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
+        test = dict(self.test) if self.test else None  # its evidence is at evidence["test"]
         return {
             "file": self.file, "system": self.system, "endpoint": self.endpoint, "method": self.method,
             "format": self.format, "fields": [f.as_dict() for f in self.fields],
-            "static": [s.as_dict() for s in self.statics], "test": self.test, "response_rules": self.response_rules,
+            "static": [s.as_dict() for s in self.statics], "test": test, "response_rules": self.response_rules,
             "confidence": self.confidence, "warnings": self.warnings,
-            "findings": [f.as_dict() for f in findings],
+            "findings": [f.as_dict(self._key_of(f)) for f in findings],
             "evidence": {k: (v.as_dict() if v else None) for k, v in self.evidence.items()},
             **self.extra,
         }
+
+
+    def _key_of(self, finding: Finding) -> str | None:
+        """The review's key of what a finding is about: "endpoint", "test", "field:3", "static:1"."""
+        if finding.about is None:
+            return None
+        kind, name = finding.about
+        if kind in ("endpoint", "test"):
+            return kind
+        items = self.fields if kind == "field" else self.statics
+        index = next((i for i, item in enumerate(items) if item.name == name), None)
+        return f"{kind}:{index}" if index is not None else None
 
 
 class Locator:

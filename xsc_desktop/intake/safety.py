@@ -181,7 +181,8 @@ def html_form_rule(draft: Draft, ctx: Context) -> None:
         draft.endpoint = action
         draft.evidence["endpoint"] = ctx.locate.word(form.action, "html_form")
         draft.add_finding(Finding("html_form", f"The form's action {action} is the endpoint"
-                                  + (f" (not {old})." if old else "."), "safety", draft.evidence["endpoint"]))
+                                  + (f" (not {old})." if old else "."), "safety", draft.evidence["endpoint"],
+                                  ("endpoint", "")))
     if draft.method.upper() != (form.method or "post").upper():
         draft.method = (form.method or "post").upper()
     for inp in form.inputs:
@@ -223,11 +224,11 @@ def endpoint_rule(draft: Draft, ctx: Context) -> None:
         draft.endpoint = better
         draft.evidence["endpoint"] = ctx.locate.word(better, "endpoint_rule")
         draft.add_finding(Finding("endpoint_marked", f"{old} is {reason}; {better} is used as the endpoint instead.",
-                                  "safety", ev))
+                                  "safety", ev, ("endpoint", "")))
     else:
         draft.endpoint = None
         draft.add_finding(Finding("endpoint_marked", f"{old} is {reason} and the doc names no other endpoint; "
-                                  "enter the live endpoint by hand.", "safety", ev))
+                                  "enter the live endpoint by hand.", "safety", ev, ("endpoint", "")))
 
 
 def test_value_rule(draft: Draft, ctx: Context) -> None:
@@ -238,7 +239,7 @@ def test_value_rule(draft: Draft, ctx: Context) -> None:
             reason = "its name says it is for testing"
         elif _test_value(s.value) and (s.secret or SECRET_NAME.search(s.name)):
             draft.add_finding(Finding("test_value", f"{s.name} looks like a test credential; check it is the live "
-                                      "one.", "doubt", s.evidence))
+                                      "one.", "doubt", s.evidence, ("static", s.name)))
             continue
         elif _test_value(s.value):
             reason = "its value is a test value"
@@ -253,7 +254,8 @@ def test_value_rule(draft: Draft, ctx: Context) -> None:
             draft.test = {"name": s.name, "value": _LIVE_TO_TEST.get(s.value.lower(), s.value or "1")}
             draft.evidence["test"] = s.evidence
         draft.add_finding(Finding("test_value", f"{s.name}={_shown(s)} is not sent on live leads: {reason}.",
-                                  "safety", s.evidence))
+                                  "safety", s.evidence, ("test", "") if draft.test and draft.test["name"] == s.name
+                                  else None))
     for f in list(draft.fields):
         if TEST_NAME.match(f.name.rsplit(".", 1)[-1]):
             draft.fields.remove(f)
@@ -262,7 +264,7 @@ def test_value_rule(draft: Draft, ctx: Context) -> None:
                 draft.test = {"name": f.name, "value": value or _LIVE_TO_TEST.get(f.example.lower(), "1")}
                 draft.evidence["test"] = f.evidence
             draft.add_finding(Finding("test_value", f"{f.name} is a test switch, not a lead field.", "safety",
-                                      f.evidence))
+                                      f.evidence, ("test", "")))
     if draft.test is None:
         _test_switch_from_prose(draft, ctx)
 
@@ -277,7 +279,8 @@ def negation_rule(draft: Draft, ctx: Context) -> None:
         affirmative = [t for n, t in mentions if (n, t) not in negated and not TEST_WORDS.search(t)]
         if affirmative:
             draft.add_finding(Finding("conflict", f"The doc both sends and forbids {s.name}={_shown(s)}; check it.",
-                                      "doubt", ctx.evidence_at_line(negated[0][0], "negation_rule")))
+                                      "doubt", ctx.evidence_at_line(negated[0][0], "negation_rule"),
+                                      ("static", s.name)))
             continue
         draft.statics.remove(s)
         draft.add_finding(Finding("negated", f"{s.name}={_shown(s)} is not sent: the doc says not to.", "safety",
@@ -307,7 +310,7 @@ def format_value_rule(draft: Draft, ctx: Context) -> None:
         if _NO_VALUE.match(value):
             s.value = ""
             draft.add_finding(Finding("no_value", f"The doc gives no value for {s.name} (it says “{value}”); "
-                                      "enter it by hand.", "doubt", s.evidence))
+                                      "enter it by hand.", "doubt", s.evidence, ("static", s.name)))
             continue
         row = ctx.row_for(s.name)
         if row is not None:
@@ -332,10 +335,10 @@ def format_value_rule(draft: Draft, ctx: Context) -> None:
         if answer:
             draft.add_finding(Finding("answer_rule", f"{s.name} must be “{answer.group(1)}”: that is a condition on "
                                       "the lead, not a value to send; send only leads that meet it.", "doubt",
-                                      s.evidence))
+                                      s.evidence, ("field", s.name)))
         elif value:
             draft.add_finding(Finding("format_value", f"“{value}” describes the format of {s.name}; it is a field, "
-                                      "not a fixed value.", "safety", s.evidence))
+                                      "not a fixed value.", "safety", s.evidence, ("field", s.name)))
 
 
 def dropped_row_rule(draft: Draft, ctx: Context) -> None:
@@ -506,7 +509,7 @@ def _two_endpoints(draft: Draft, ctx: Context) -> None:
             continue
         draft.add_finding(Finding("two_endpoints", f"The doc also names {url.split('?', 1)[0]} as a posting URL; "
                                   f"check that {draft.endpoint} is the one for this lander.", "doubt",
-                                  ctx.evidence_at_line(n, "endpoint_rule")))
+                                  ctx.evidence_at_line(n, "endpoint_rule"), ("endpoint", "")))
         return
 
 

@@ -192,3 +192,17 @@ def test_findings_come_safety_first():
     result = run(text, tables=[[["Field", "Required"], ["first_name", "Yes"], ["Unused_Row", "No"]]])
     severities = [f["severity"] for f in result["findings"]]
     assert severities == sorted(severities, key=["safety", "doubt", "info"].index)
+
+
+def test_findings_carry_what_the_review_needs_to_hold_apply_back():
+    text = ("Sandbox (for testing only): https://sandbox.firm.example/api/leads\n"
+            "Live: https://api.firm.example/api/leads\nPOST JSON\n"
+            "x-api-key: gl_test_0042\n"
+            '{"first_name": "Amy", "phone": "5125550100"}\n')
+    result = run(text)
+    by_rule = {f["rule"]: f for f in result["findings"]}
+    for f in result["findings"]:
+        assert f["kind"] in ("safety", "conflict", "doubt", "dropped") and f["resolved"] is False
+    assert by_rule["test_value"]["blocking"] is False
+    key = by_rule["test_value"]["key"]
+    assert result["static"][int(key.split(":")[1])]["name"] == "x-api-key"
