@@ -1,5 +1,6 @@
-"""Posting-doc intake speed: a generated 50-page PDF analysed (target < 3 s) and typical 2–5 page docs
-extracted and analysed (target < 1 s). Prints a table; run `.venv/bin/python bench/bench_intake.py`."""
+"""Posting-doc intake speed: 10 KB of long unbroken words and a 1 MB text doc (target < 2 s each), a generated
+50-page PDF analysed (target < 3 s) and typical 2–5 page docs extracted and analysed (target < 1 s).
+Prints a table; run `.venv/bin/python bench/bench_intake.py`."""
 
 from __future__ import annotations
 
@@ -30,6 +31,18 @@ def _page(n: int) -> list:
     return lines
 
 
+def _long_words(size: int) -> str:
+    """Text made of long unbroken words: the shape that once made a prose regex backtrack for seconds."""
+    import random
+    import string
+
+    rng = random.Random(1)
+    out: list[str] = []
+    while sum(len(w) + 1 for w in out) < size:
+        out.append("".join(rng.choice(string.ascii_letters) for _ in range(rng.randint(500, 3000))))
+    return " ".join(out)
+
+
 def _time(fn, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -47,7 +60,11 @@ def main() -> None:
         [f"f{k}", "Y", "text", f"v{k}", "detail"] for k in range(30)]
     docx = make_docx(["Endpoint: https://api.firm.example/v2/leads", "Method: POST", rows, PROSE * 20])
     xlsx = make_xlsx({"Spec": [["URL", "https://api.firm.example/v2/leads"], [], *rows]})
+    words = _long_words(10_000)
+    megabyte = (PROSE + "\n") * (1_000_000 // (len(PROSE) + 1))
     cases = [
+        ("10 KB long words", words.encode(), "words.txt", 2.0),
+        ("1 MB text", megabyte.encode(), "big.txt", 2.0),
         ("50-page PDF", big_pdf, "big.pdf", 3.0),
         ("3-page PDF", small_pdf, "small.pdf", 1.0),
         ("DOCX, 30 fields", docx, "doc.docx", 1.0),

@@ -183,6 +183,13 @@ class _Doc:
 
 def analyze(extracted: Extracted, file: str = "") -> dict:
     """Turn an extracted posting doc into the draft parser setup (the `intake --json` object)."""
+    from xsc_desktop.intake.pipeline import run
+
+    return run(extracted, file).to_dict()
+
+
+def recognise(extracted: Extracted, file: str = "") -> dict:
+    """The table, sample, prose and URL recognisers: the draft before reconciling and the safety rules."""
     text = extracted.text or ""
     doc = _Doc(text=text, lines=text.split("\n"), tables=list(extracted.tables))
     doc.warnings.extend(extracted.warnings)
@@ -1660,6 +1667,30 @@ def _read_prose_descriptions(doc: _Doc) -> None:
                 f.example = _example_from_text(f.description)
 
 
+def _required_in_sentences(doc: _Doc) -> set[str]:
+    """Fields a sentence saying "required" (and not "optional") spells out by their posted names."""
+    required: set[str] = set()
+    table_lines = set()
+    for a, b in doc.table_spans:
+        table_lines.update(range(a, b))
+    exact = {k.rsplit(".", 1)[-1]: k for k in doc.fields}
+    for i, line in enumerate(doc.lines):
+        if i in table_lines or " | " in line or line.lstrip().startswith(("|", "{", "<", "curl")) or '":' in line:
+            continue  # table rows and code are read elsewhere
+        item = _list_item(line, True)
+        if item and item[0] in doc.fields or _FIELD_SPEC_LINE.match(line):
+            continue  # "ip_address (required) - IP address": the word belongs to the field it defines
+        for sentence in re.split(r"(?<=[.!?;])\s+", line):
+            low = sentence.lower()
+            if not re.search(r"\b(required|mandatory)\b", low) or re.search(
+                    r"\b(not required|not mandatory|optional|if required|when required|unless)\b", low):
+                continue
+            for short, full in exact.items():
+                if re.search(rf"(?<![\w.-]){re.escape(short)}(?![\w-])", sentence):
+                    required.add(full)
+    return required
+
+
 def _apply_required_prose(doc: _Doc) -> None:
     """'The following fields are required: A, B and C' and 'All fields are required'."""
     text = doc.text
@@ -1717,24 +1748,7 @@ def _apply_required_prose(doc: _Doc) -> None:
                 optional.add(names_low[t.lower()])
     # Any sentence that says "required" (and not "optional") makes the field names it spells out required:
     # "The First and Last fields are required, as is Primary."
-    table_lines = set()
-    for a, b in doc.table_spans:
-        table_lines.update(range(a, b))
-    exact = {k.rsplit(".", 1)[-1]: k for k in doc.fields}
-    for i, line in enumerate(doc.lines):
-        if i in table_lines or " | " in line or line.lstrip().startswith(("|", "{", "<", "curl")) or '":' in line:
-            continue  # table rows and code are read elsewhere
-        item = _list_item(line, True)
-        if item and item[0] in doc.fields or _FIELD_SPEC_LINE.match(line):
-            continue  # "ip_address (required) - IP address": the word belongs to the field it defines
-        for sentence in re.split(r"(?<=[.!?;])\s+", line):
-            low = sentence.lower()
-            if not re.search(r"\b(required|mandatory)\b", low) or re.search(
-                    r"\b(not required|not mandatory|optional|if required|when required|unless)\b", low):
-                continue
-            for short, full in exact.items():
-                if re.search(rf"(?<![\w.-]){re.escape(short)}(?![\w-])", sentence):
-                    required.add(full)
+    required |= _required_in_sentences(doc)
     all_required = re.search(r"\ball (?:of the |the )?(?:fields?|parameters?) (?:are|is) (?:required|mandatory)\b", text, re.I)
     star_rule = re.search(r"(?:marked|flagged|with) (?:an? )?(?:\*|asterisk)[^.\n]*(?:are|is) (?:required|mandatory)"
                           r"|\*\s*(?:=|denotes|means|indicates)\s*(?:a )?(?:required|mandatory)", text, re.I)
@@ -1878,10 +1892,10 @@ _PROSE_VALUE_AS = re.compile(
     r"(?:send|pass|post|use)(?:\s+(?:it|this|that))?\s+(?:as|in)\s+(?:the\s+)?[`'\"]?([A-Za-z_][\w.-]*)", re.I)
 _PROSE_NAMED = (
     # "`partner_code` is fixed: always XSC01", "source must always be XSC"
-    re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
+    re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must be|should be)\s+(?:fixed|static|constant|always)"
                r"[^.\n]{0,20}?(?:\b(?:always|value|to)\s+|:\s*(?:always\s+)?)[`'\"]?([\w.-]+)[`'\"]?", re.I),
     # "Source is always XSC", "campaign_id must always be 4471", "Operation is fixed to CreateLead"
-    re.compile(r"[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must|should)\s+(?:always\s+(?:be\s+)?|be\s+always\s+|"
+    re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s+(?:is|are|must|should)\s+(?:always\s+(?:be\s+)?|be\s+always\s+|"
                r"fixed\s+(?:to|at|as)\s+|set\s+to\s+)[`'\"]?([\w.@-]*[\w@])[`'\"]?(?=[\s,;).]|$)", 0),
     # "Always send VendorId = 455", "Include aff_id=A79 with each lead"
     re.compile(r"\b(?i:set|pass|send|include|add|use)\s+[`'\"]?([A-Za-z_][\w.-]*)[`'\"]?\s*=\s*"
@@ -2247,6 +2261,29 @@ def _pick_method(doc: _Doc, extracted: Extracted, request: dict | None) -> str:
     return "POST"
 
 
+def _vote_format_lines(doc: _Doc, votes: dict[str, float]) -> None:
+    """Votes for the body format from sentences that name it ("application/json", "form post", "query string")."""
+    for line in doc.lines:
+        low = line.lower()
+        if re.search(r"\b(respon\w*|returns?|returned|reply|answer|lp_response)\b", low):
+            continue
+        if re.search(r"application/json|\bjson (?:body|payload|object|format|post|request)|\bas json\b|\bin json\b|"
+                     r"\bjson\b.*\b(?:body|post)", low):
+            votes["json"] += 2
+        if re.search(r"x-www-form-urlencoded|url-?encoded|form[- ]encoded|form post|form data|\bform fields\b|"
+                     r"name[/ ]value pairs|key[/ ]value pairs|standard http post", low):
+            votes["form"] += 2
+        if re.search(r"text/xml|application/xml|\bxml (?:body|payload|document|post|format|request)|\bas xml\b|"
+                     r"\bin xml\b|\bsoap\b", low):
+            votes["xml"] += 2
+        if re.search(r"query ?string|url parameters|query parameters|in the url|get request|http get|\bvia get\b", low):
+            votes["query"] += 2
+        # A bare mention ("XML lead posting spec") is a weak hint, for docs that say nothing more.
+        for word in ("json", "xml"):
+            if re.search(rf"\b{word}\b", low):
+                votes[word] += 0.75
+
+
 def _pick_format(doc: _Doc, system: str, endpoint: str | None, method: str, request: dict | None) -> str:
     votes = {"json": 0.0, "form": 0.0, "xml": 0.0, "query": 0.0}
 
@@ -2285,25 +2322,7 @@ def _pick_format(doc: _Doc, system: str, endpoint: str | None, method: str, requ
             votes["query"] += 5
         if s.context == "curl" and s.kind == "none" and s.method == "GET" and s.url and "?" in s.url:
             votes["query"] += 5
-    for line in doc.lines:
-        low = line.lower()
-        if re.search(r"\b(respon\w*|returns?|returned|reply|answer|lp_response)\b", low):
-            continue
-        if re.search(r"application/json|\bjson (?:body|payload|object|format|post|request)|\bas json\b|\bin json\b|"
-                     r"\bjson\b.*\b(?:body|post)", low):
-            votes["json"] += 2
-        if re.search(r"x-www-form-urlencoded|url-?encoded|form[- ]encoded|form post|form data|\bform fields\b|"
-                     r"name[/ ]value pairs|key[/ ]value pairs|standard http post", low):
-            votes["form"] += 2
-        if re.search(r"text/xml|application/xml|\bxml (?:body|payload|document|post|format|request)|\bas xml\b|"
-                     r"\bin xml\b|\bsoap\b", low):
-            votes["xml"] += 2
-        if re.search(r"query ?string|url parameters|query parameters|in the url|get request|http get|\bvia get\b", low):
-            votes["query"] += 2
-        # A bare mention ("XML lead posting spec") is a weak hint, for docs that say nothing more.
-        for word in ("json", "xml"):
-            if re.search(rf"\b{word}\b", low):
-                votes[word] += 0.75
+    _vote_format_lines(doc, votes)
     if method == "GET":
         votes["query"] += 4
     if doc.form_post:
@@ -2431,14 +2450,20 @@ def _name_meaning(f: _Field) -> str | None:
                 return _SAFE_WORDS[word]
     ex = (f.example or "").strip()
     if ex and not _is_control_name(name):
-        if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", ex, re.I):
-            return "email"
-        if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", ex):
-            return "ip_address"
-        if "trustedform.com" in ex:
-            return "trustedform_cert_url"
-        if re.fullmatch(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}", ex):
-            return "phone"
+        return _example_meaning(ex)
+    return None
+
+
+def _example_meaning(ex: str) -> str | None:
+    """What an example value alone says a field is: an e-mail, an IP address, a TrustedForm URL, a phone."""
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", ex, re.I):
+        return "email"
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", ex):
+        return "ip_address"
+    if "trustedform.com" in ex:
+        return "trustedform_cert_url"
+    if re.fullmatch(r"\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}", ex):
+        return "phone"
     return None
 
 

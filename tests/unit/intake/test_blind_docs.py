@@ -356,3 +356,28 @@ def test_a_header_named_in_brackets_and_a_value_sent_as_a_parameter():
     result = run(text)
     assert statics(result) == {"token": "pk-hook-2231"}
     assert {n: f["required"] for n, f in fields(result).items()} == {"name_first": True, "email": False}
+
+
+BLIND2 = REPO / "tests" / "fixtures" / "postingdocs_blind2"
+
+
+@pytest.mark.slow
+def test_second_blind_series_scores_high(tmp_path):
+    """Docs written from the public docs of systems the first fixtures did not cover (see its README)."""
+    totals = score_folder(BLIND2, tmp_path)
+    assert len(totals) >= 16
+    assert sum(totals) / len(totals) >= 97
+    assert min(totals) >= 90
+
+
+@pytest.mark.slow
+def test_confidence_is_honest_over_every_scored_corpus():
+    """A draft claiming 0.9 or more scores 95 or more in at least 95% of cases, and none scoring below 85
+    claims 0.9."""
+    from bench.intake_accuracy import CORPORA, results
+
+    rows = results([c for c in CORPORA if c.exists()])
+    high = [(doc, total) for _corpus, doc, total, conf, _parts in rows if conf >= 0.9]
+    assert len(rows) >= 117 and high
+    assert sum(total >= 95 for _, total in high) >= 0.95 * len(high)
+    assert [doc for doc, total in high if total < 85] == []
