@@ -196,29 +196,34 @@ def reveal(scope: str, name: str, stored: str) -> str:
     return value
 
 
-def _available_keys() -> tuple[list[Key], list[str]]:
-    """Every key this copy holds (team first) and the sentences about keys that could not be loaded."""
+def _find_key(kid: str) -> tuple[Key | None, list[Key], list[str]]:
+    """The key with this id (this copy's key file first: it needs no query), else None with every key this copy
+    holds and the sentences about keys that could not be loaded."""
     keys: list[Key] = []
     problems: list[str] = []
-    for load in (team_keys, local_keys):
+    for load in (local_keys, team_keys):
         try:
-            keys.extend(load())
+            loaded = load()
         except UserError as exc:
             problems.append(str(exc).rstrip("."))
-    return keys, problems
+            continue
+        for key in loaded:
+            if key.id == kid:
+                return key, keys, problems
+        keys.extend(loaded)
+    return None, keys, problems
 
 
 def _decrypt(scope: str, name: str, kid: str, stored: str) -> str:
     from cryptography.fernet import InvalidToken
 
-    keys, problems = _available_keys()
-    for key in keys:
-        if key.id == kid:
-            try:
-                return key.fernet().decrypt(stored.rsplit(":", 1)[1].encode("ascii")).decode("utf-8")
-            except (InvalidToken, ValueError, UnicodeDecodeError):
-                raise _unavailable(scope, name, f"its stored value is damaged (it does not match {key.source})",
-                                   "enter it again") from None
+    key, keys, problems = _find_key(kid)
+    if key is not None:
+        try:
+            return key.fernet().decrypt(stored.rsplit(":", 1)[1].encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError, UnicodeDecodeError):
+            raise _unavailable(scope, name, f"its stored value is damaged (it does not match {key.source})",
+                               "enter it again") from None
     if problems:
         raise _unavailable(scope, name, problems[0][0].lower() + problems[0][1:], "then try again")
     path = key_file_path()
