@@ -154,7 +154,9 @@ def seal(scope: str, name: str, value: str, where: tuple[str, Any] | None = None
                         "instead", label(scope, name), type(exc).__name__)
             store, holder = STORE_KEY_FILE, local_key_for_sealing()
         else:
-            return f"{PREFIX}k:{entry}"
+            # The entry's name stays; the stored text changes with each value, so no process reads an old one
+            # remembered under it.
+            return f"{PREFIX}k:{entry}#{uuid.uuid4().hex[:12]}"
     token = holder.fernet().encrypt(value.encode("utf-8")).decode("ascii")
     return f"{PREFIX}f:{holder.id}:{token}"
 
@@ -165,12 +167,12 @@ def is_sealed(stored: str | None) -> bool:
 
 
 def kind_of(stored: str) -> tuple[str, str]:
-    """("f", key id) or ("k", keyring entry) of a sealed value; ("plain", "") for plain text."""
+    """("f", key id) or ("k", keyring entry name) of a sealed value; ("plain", "") for plain text."""
     if not is_sealed(stored):
         return "plain", ""
     body = stored[len(PREFIX):]
     kind, _, rest = body.partition(":")
-    return (kind, rest.partition(":")[0]) if kind == "f" else (kind, rest)
+    return (kind, rest.partition(":")[0]) if kind == "f" else (kind, rest.rpartition("#")[0] or rest)
 
 
 _revealed: dict[str, str] = {}
@@ -283,7 +285,7 @@ def put(scope: str, name: str, value: str | None) -> None:
         Secret.insert(scope=scope, name=name, value=stored, updated_at=utcnow()).on_conflict(
             conflict_target=[Secret.scope, Secret.name], update={Secret.value: stored, Secret.updated_at: utcnow()}
         ).execute()
-    if old is not None and old.value != stored:
+    if old is not None and kind_of(old.value) != kind_of(stored):  # not the keyring entry just written
         _discard(old.value)
 
 
