@@ -154,7 +154,9 @@ def seal(scope: str, name: str, value: str, where: tuple[str, Any] | None = None
                         "instead", label(scope, name), type(exc).__name__)
             store, holder = STORE_KEY_FILE, local_key_for_sealing()
         else:
-            return f"{PREFIX}k:{entry}"
+            # The entry's name stays; the stored text changes with each value, so no process reads an old one
+            # remembered under it.
+            return f"{PREFIX}k:{entry}#{uuid.uuid4().hex[:12]}"
     token = holder.fernet().encrypt(value.encode("utf-8")).decode("ascii")
     return f"{PREFIX}f:{holder.id}:{token}"
 
@@ -165,12 +167,12 @@ def is_sealed(stored: str | None) -> bool:
 
 
 def kind_of(stored: str) -> tuple[str, str]:
-    """("f", key id) or ("k", keyring entry) of a sealed value; ("plain", "") for plain text."""
+    """("f", key id) or ("k", keyring entry name) of a sealed value; ("plain", "") for plain text."""
     if not is_sealed(stored):
         return "plain", ""
     body = stored[len(PREFIX):]
     kind, _, rest = body.partition(":")
-    return (kind, rest.partition(":")[0]) if kind == "f" else (kind, rest)
+    return (kind, rest.partition(":")[0]) if kind == "f" else (kind, rest.rpartition("#")[0] or rest)
 
 
 _revealed: dict[str, str] = {}
@@ -196,29 +198,34 @@ def reveal(scope: str, name: str, stored: str) -> str:
     return value
 
 
-def _available_keys() -> tuple[list[Key], list[str]]:
-    """Every key this copy holds (team first) and the sentences about keys that could not be loaded."""
+def _find_key(kid: str) -> tuple[Key | None, list[Key], list[str]]:
+    """The key with this id (this copy's key file first: it needs no query), else None with every key this copy
+    holds and the sentences about keys that could not be loaded."""
     keys: list[Key] = []
     problems: list[str] = []
-    for load in (team_keys, local_keys):
+    for load in (local_keys, team_keys):
         try:
-            keys.extend(load())
+            loaded = load()
         except UserError as exc:
             problems.append(str(exc).rstrip("."))
-    return keys, problems
+            continue
+        for key in loaded:
+            if key.id == kid:
+                return key, keys, problems
+        keys.extend(loaded)
+    return None, keys, problems
 
 
 def _decrypt(scope: str, name: str, kid: str, stored: str) -> str:
     from cryptography.fernet import InvalidToken
 
-    keys, problems = _available_keys()
-    for key in keys:
-        if key.id == kid:
-            try:
-                return key.fernet().decrypt(stored.rsplit(":", 1)[1].encode("ascii")).decode("utf-8")
-            except (InvalidToken, ValueError, UnicodeDecodeError):
-                raise _unavailable(scope, name, f"its stored value is damaged (it does not match {key.source})",
-                                   "enter it again") from None
+    key, keys, problems = _find_key(kid)
+    if key is not None:
+        try:
+            return key.fernet().decrypt(stored.rsplit(":", 1)[1].encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError, UnicodeDecodeError):
+            raise _unavailable(scope, name, f"its stored value is damaged (it does not match {key.source})",
+                               "enter it again") from None
     if problems:
         raise _unavailable(scope, name, problems[0][0].lower() + problems[0][1:], "then try again")
     path = key_file_path()
@@ -278,7 +285,7 @@ def put(scope: str, name: str, value: str | None) -> None:
         Secret.insert(scope=scope, name=name, value=stored, updated_at=utcnow()).on_conflict(
             conflict_target=[Secret.scope, Secret.name], update={Secret.value: stored, Secret.updated_at: utcnow()}
         ).execute()
-    if old is not None and old.value != stored:
+    if old is not None and kind_of(old.value) != kind_of(stored):  # not the keyring entry just written
         _discard(old.value)
 
 

@@ -333,6 +333,10 @@ def test_the_system_keyring_keeps_the_value_and_the_database_only_its_name(ctx, 
     assert not (data_dir / "secret.key").exists()
     assert integrations.secrets_for(integration) == {"api_key": API}
     assert secrets.status().store == "keyring"
+    integrations.set_integration(integration.lander_id, secrets={"api_key": "sk-changed-2"})  # same entry, new value
+    assert integrations.secrets_for(integration) == {"api_key": "sk-changed-2"}
+    assert list(memory_keyring.entries.values()) == ["sk-changed-2"]
+    integrations.set_integration(integration.lander_id, secrets={"api_key": API})
 
     memory_keyring.locked = True
     secrets._revealed.clear()
