@@ -6,12 +6,14 @@ import hashlib
 import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 from tests.hostile.conftest import assert_one_sentence
 from xsc_desktop import db
 from xsc_desktop.errors import UserError
@@ -142,6 +144,17 @@ def test_write_goes_through_once_the_other_program_lets_go(ctx):
         holder.close()
     assert lander.id
     assert begun.is_set()
+
+
+def test_database_that_cannot_be_written_is_one_sentence(data_dir):
+    """As a read-only file acts (SQLite opens it for reading only): `query_only` where root writes any file."""
+    _make(data_dir)
+    env = {**os.environ, "XSC_NO_DEMO": "1"}
+    proc = subprocess.run([sys.executable, "-m", "tests.hostile.pragma_cli", "query_only=1", "--data-dir",
+                           str(data_dir), "landers", "add", "--client", "B", "--campaign", "C", "--name", "D",
+                           "--url", "https://lander.example/d"], capture_output=True, text=True, timeout=60,
+                          env=env, cwd=REPO)
+    assert_one_sentence(proc, contains="read-only")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
