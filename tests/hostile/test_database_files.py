@@ -203,3 +203,18 @@ def test_window_error_sentence_names_the_database_fault():
 
     sentence = error_sentence(sqlite3.DatabaseError("database disk image is malformed"))
     assert "is damaged" in sentence and "unexpected" not in sentence
+
+
+def test_window_crash_hook_shows_a_database_fault_as_its_sentence(qtbot, tmp_path, monkeypatch):
+    from ui.app import CrashReporter
+
+    # Patched on the class before the reporter connects its signals to them.
+    monkeypatch.setattr(CrashReporter, "_show_fault", lambda self, sentence: None)
+    monkeypatch.setattr(CrashReporter, "_show", lambda self, report: pytest.fail("shown as an unexpected error"))
+    reporter = CrashReporter(tmp_path / "xsc-desktop.log")
+    try:
+        raise sqlite3.OperationalError("database is locked")
+    except sqlite3.OperationalError as exc:
+        with qtbot.waitSignal(reporter.fault, timeout=2000) as blocker:
+            reporter._hook(type(exc), exc, exc.__traceback__)
+    assert "locked by another program" in blocker.args[0]
