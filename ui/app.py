@@ -102,11 +102,13 @@ class CrashReporter(QObject):
     """Shows unexpected exceptions from any thread in a dialog with a copyable report and the log path."""
 
     crashed = Signal(str)
+    fault = Signal(str)  # a known fault of the machine (a locked or damaged database, a full disk): its sentence
 
     def __init__(self, log_path: Path | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.log_path = log_path
         self.crashed.connect(self._show)
+        self.fault.connect(self._show_fault)
         self._showing = False
         self.box: QMessageBox | None = None  # the dialog on screen
 
@@ -119,9 +121,24 @@ class CrashReporter(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
             return
+        from xsc_desktop.faults import user_error
+
+        known = user_error(exc) if exc is not None else None
+        if known is not None:
+            log.warning("%s", known)
+            self.fault.emit(str(known))
+            return
         report = "".join(traceback.format_exception(exc_type, exc, tb))
         log.error("Unexpected error:\n%s", report)
         self.crashed.emit(report)
+
+    def _show_fault(self, sentence: str) -> None:
+        if self._showing:
+            return
+        self._showing = True
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, sentence)
+        box.finished.connect(lambda _r: setattr(self, "_showing", False))
+        box.open()
 
     def _show(self, report: str) -> None:
         if self._showing:

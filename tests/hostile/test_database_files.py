@@ -6,12 +6,14 @@ import hashlib
 import os
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 from tests.hostile.conftest import assert_one_sentence
 from xsc_desktop import db
 from xsc_desktop.errors import UserError
@@ -144,6 +146,17 @@ def test_write_goes_through_once_the_other_program_lets_go(ctx):
     assert begun.is_set()
 
 
+def test_database_that_cannot_be_written_is_one_sentence(data_dir):
+    """As a read-only file acts (SQLite opens it for reading only): `query_only` where root writes any file."""
+    _make(data_dir)
+    env = {**os.environ, "XSC_NO_DEMO": "1"}
+    proc = subprocess.run([sys.executable, "-m", "tests.hostile.pragma_cli", "query_only=1", "--data-dir",
+                           str(data_dir), "landers", "add", "--client", "B", "--campaign", "C", "--name", "D",
+                           "--url", "https://lander.example/d"], capture_output=True, text=True, timeout=60,
+                          env=env, cwd=REPO)
+    assert_one_sentence(proc, contains="read-only")
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
 def test_read_only_database_file_in_writable_folder(data_dir):
     path = _make(data_dir)
@@ -190,3 +203,18 @@ def test_window_error_sentence_names_the_database_fault():
 
     sentence = error_sentence(sqlite3.DatabaseError("database disk image is malformed"))
     assert "is damaged" in sentence and "unexpected" not in sentence
+
+
+def test_window_crash_hook_shows_a_database_fault_as_its_sentence(qtbot, tmp_path, monkeypatch):
+    from ui.app import CrashReporter
+
+    # Patched on the class before the reporter connects its signals to them.
+    monkeypatch.setattr(CrashReporter, "_show_fault", lambda self, sentence: None)
+    monkeypatch.setattr(CrashReporter, "_show", lambda self, report: pytest.fail("shown as an unexpected error"))
+    reporter = CrashReporter(tmp_path / "xsc-desktop.log")
+    try:
+        raise sqlite3.OperationalError("database is locked")
+    except sqlite3.OperationalError as exc:
+        with qtbot.waitSignal(reporter.fault, timeout=2000) as blocker:
+            reporter._hook(type(exc), exc, exc.__traceback__)
+    assert "locked by another program" in blocker.args[0]

@@ -27,7 +27,7 @@ def _full_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     log.unlink()
     log.symlink_to("/dev/full")
     env = {**os.environ, "XSC_NO_DEMO": "1"}
-    return subprocess.run([sys.executable, "-m", "tests.hostile.full_disk_cli", str(pages + 8), "--data-dir",
+    return subprocess.run([sys.executable, "-m", "tests.hostile.pragma_cli", f"max_page_count={pages + 8}", "--data-dir",
                            str(data_dir), *args], capture_output=True, text=True, timeout=120, env=env, cwd=REPO)
 
 
