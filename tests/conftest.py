@@ -113,9 +113,13 @@ def _close_and_drop(server, url: str) -> None:
 
 
 @pytest.fixture
-def database_url(engine: str, data_dir: Path, request) -> str:
-    """The URL of the test's database: a SQLite file in the data dir, or a fresh PostgreSQL database."""
+def database_url(engine: str, data_dir: Path, request, monkeypatch) -> str:
+    """The URL of the test's database: a SQLite file in the data dir, or a fresh PostgreSQL database (a shared
+    database keeps secrets only under a team key, so the test's operators hold one)."""
     if engine == "postgresql":
+        from cryptography.fernet import Fernet
+
+        monkeypatch.setenv("XSC_SECRET_KEY", Fernet.generate_key().decode())
         return request.getfixturevalue("postgres_url")
     return f"sqlite:///{data_dir / 'xsc-desktop.sqlite3'}"
 

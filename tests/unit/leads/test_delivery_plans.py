@@ -58,7 +58,7 @@ def test_an_older_database_gets_the_indexes_and_loses_the_prefixes(data_dir):
     database.execute_sql('DROP INDEX "delivery_lead_id_integration_id_id"')
     database.execute_sql('CREATE INDEX "lead_lander_id" ON "lead" ("lander_id")')
     database.execute_sql('CREATE INDEX "delivery_lead_id" ON "delivery" ("lead_id")')
-    database.execute_sql("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(db.SCHEMA_VERSION - 1),))
+    database.execute_sql("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(db.MIGRATIONS.index(db._delivery_indexes)),))
     db.close()
     db.connect(url)
     names = {row[0] for row in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -17,7 +17,7 @@ from xsc_desktop.models import database
 
 # sqlite_stat1 rows as ANALYZE wrote them for the benchmark's 5,000,000 leads over 200 landers (rounded).
 BIG_STATS = {
-    "lead_lander_id": "5000000 25000",
+    "lead_lander_id_delivery_state_id": "5000000 25000 3000 1",
     "lead_lander_id_external_id": "5000000 25000 1",
     "lead_lander_id_received_at": "5000000 25000 2",
     "lead_received_at": "5000000 1",
@@ -26,7 +26,7 @@ BIG_STATS = {
     "lead_email": "5000000 1",
     "lead_phone": "5000000 1",
     "lead_last_name": "5000000 500",
-    "delivery_lead_id": "5000000 2",
+    "delivery_lead_id_integration_id_id": "5000000 2 2 1",
     "delivery_lead_id_attempt": "5000000 2 1",
     "delivery_integration_id": "5000000 25000",
     "delivery_state": "5000000 1000000",
