@@ -526,7 +526,7 @@ def bench_board(folder: Path, small: Path) -> list[tuple]:
             out.append((f"resident memory ({memory_before:.0f} MB before the window)", f"{memory:.0f} MB", "",
                         "< 250 MB", "ok" if memory < 250 else "MISSED"))
         window.shutdown()
-        window.close()
+        window.hide()  # not close(): closing asks about running jobs in a modal box
         app.processEvents()
     workers.set_runner(None)
     return out
