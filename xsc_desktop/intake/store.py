@@ -230,6 +230,23 @@ class ParserSetup:
     missing: list[str]
 
 
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _names_a_credential(draft: dict) -> bool:
+    """Whether the doc gives (or asks for) a key, token or password: a secret static or an auth header."""
+    for item in draft.get("static") or []:
+        if item.get("secret") or str(item.get("name", "")).lower() in ("authorization", "x-api-key", "api_key"):
+            return True
+    return bool(draft.get("auth"))
+
+
 def build_parser_setup(draft: dict, name: str) -> ParserSetup:
     """Turn a draft (the analysis object) into a parser spec from the detected system's preset.
 
@@ -267,10 +284,15 @@ def build_parser_setup(draft: dict, name: str) -> ParserSetup:
     secrets: dict[str, str] = {}
 
     endpoint = draft.get("endpoint") or ""
+    preset_url = spec.url
     if endpoint:
         url_settings = _match_url_template(spec.url, endpoint)
         if url_settings is None:
             spec.url = endpoint  # the doc's own address: a client-specific endpoint
+            if spec.auth.kind != "none" and _host(endpoint) != _host(preset_url) and not _names_a_credential(draft):
+                # The preset's sign-in belongs to the system's API on the preset's host; another host of the same
+                # system (its public web forms, say) whose doc names no credential takes none.
+                spec.auth.kind, spec.auth.secret, spec.auth.username = "none", "", ""
         else:
             settings.update(url_settings)
 
