@@ -9,10 +9,12 @@ run: setup
 
 test: setup
 	.venv/bin/ruff check xsc_desktop ui parsers tests bench
+	.venv/bin/mypy parsers
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -q
 
 lint: setup
 	.venv/bin/ruff check xsc_desktop ui parsers tests bench
+	.venv/bin/mypy parsers
 
 screenshot: setup
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m ui.screenshot --out screenshots --all-sets

@@ -7,6 +7,7 @@ language is parsed one way only.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -35,7 +36,7 @@ def check_placeholders(text: str) -> str | None:
     return None
 
 
-def fill_placeholders(text: str, values: dict[str, Any], missing: list[str] | None = None) -> str:
+def fill_placeholders(text: str, values: Mapping[str, Any], missing: list[str] | None = None) -> str:
     """Replace each `{name}` by `values[name]` (as text); names without a value become "" and go to `missing`."""
     if "{" not in text:
         return text

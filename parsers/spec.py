@@ -645,7 +645,7 @@ def validate(spec: ParserSpec) -> list[Problem]:
     for name in spec.required_fields:
         if name not in sent:
             err("required fields", f"the client requires '{name}', but no mapping or static field sends it")
-        elif sent[name] is not None and not sent[name].required and not sent[name].default:
+        elif (mapping := sent[name]) is not None and not mapping.required and not mapping.default:
             warn("required fields", f"'{name}' is required by the client: mark its mapping required "
                  "(or give it a default) so an empty value is caught before sending")
 

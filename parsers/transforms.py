@@ -328,8 +328,8 @@ YES_NO_STYLES = {"Yes/No": ("Yes", "No"), "YES/NO": ("YES", "NO"), "yes/no": ("y
            Arg("no", "str", help="custom word for no (overrides style)"))
 def _yesno(args: dict[str, Any]) -> Step:
     yes, no = YES_NO_STYLES.get(args.get("style", "Yes/No"), ("Yes", "No"))
-    yes = args.get("yes") if args.get("yes") is not None else yes
-    no = args.get("no") if args.get("no") is not None else no
+    yes = str(args["yes"]) if args.get("yes") is not None else yes
+    no = str(args["no"]) if args.get("no") is not None else no
 
     def step(value: str, lead: Mapping[str, Any]) -> str:
         answer = parse_yes_no(value)
