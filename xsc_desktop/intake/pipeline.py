@@ -58,6 +58,7 @@ def run(extracted: Extracted, file: str = "") -> Draft:
     return draft
 
 
+_LONG_BLANKS = re.compile(r"[ \t]{65,}")
 _WRAPPED_TAIL = re.compile(r"https?://\S{0,2000}\?\S{0,2000}$")
 _QUERY_HEAD = re.compile(r"^[A-Za-z0-9_%.\[\]-]{0,80}(?:=[^\s&]{0,400})?&\S{0,4000}$|^[A-Za-z0-9_%.-]{1,80}=\S{0,4000}$")
 
@@ -78,6 +79,8 @@ def repair_text(extracted: Extracted) -> tuple[Extracted, list[Finding]]:
             continue
         out.append(line)
     text = "\n".join(out)
+    if "        " * 8 in text:
+        text = _LONG_BLANKS.sub(" " * 64, text)  # no layout needs more; long runs only slow the line patterns
     if extracted.format == "json" and "{{" in text and '"variable"' in text:
         text = _fill_postman_variables(text, findings)
     if text == extracted.text:
