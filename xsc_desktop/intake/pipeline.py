@@ -72,7 +72,11 @@ def repair_text(extracted: Extracted) -> tuple[Extracted, list[Finding]]:
     out: list[str] = []
     for line in lines:
         head = line.strip()
-        if out and head and _QUERY_HEAD.match(head) and _WRAPPED_TAIL.search(out[-1].rstrip()[-4000:]):
+        tail = out[-1].rstrip() if out else ""
+        # Only a URL that is visibly cut (it ends in & ? =) or a full-width PDF line is joined: a form body
+        # written under its URL stays a body.
+        cut = tail.endswith(("&", "?", "=")) or (extracted.format == "pdf" and len(tail) >= 80)
+        if head and cut and _QUERY_HEAD.match(head) and _WRAPPED_TAIL.search(tail[-4000:]):
             out[-1] = out[-1].rstrip() + head
             findings.append(Finding("wrapped_url", "A URL wrapped across two lines was joined; check the endpoint "
                                     "and its parameters.", "doubt"))
