@@ -65,6 +65,8 @@ def main() -> None:
     cases = [
         ("10 KB long words", words.encode(), "words.txt", 2.0),
         ("1 MB text", megabyte.encode(), "big.txt", 2.0),
+        ("20 KB blank run", ("name" + " " * 20_000 + "x\n").encode(), "blanks.txt", 2.0),
+        ("20 KB open braces", ("{" * 20_000 + "\n").encode(), "braces.txt", 2.0),
         ("50-page PDF", big_pdf, "big.pdf", 3.0),
         ("3-page PDF", small_pdf, "small.pdf", 1.0),
         ("DOCX, 30 fields", docx, "doc.docx", 1.0),

@@ -889,11 +889,17 @@ def _labelled(line: str) -> re.Match | None:
     return None
 
 
+_BLANK_RUN = re.compile(r"[ \t]{5,}")
+
+
 def _list_item(line: str, plain_ok: bool, bare_ok: bool = False) -> tuple[str, str | None, str, str] | None:
     """(name, star, paren, rest) of a list item; unbulleted items only where `plain_ok`.
 
     `bare_ok` (under a "Fields" heading) also takes "First*   Lead first name" and a lone "Email".
     """
+    # Runs of blanks are cut to four before matching: the item patterns try every split of a blank run
+    # between their optional parts, which is cubic in its length.
+    line = _BLANK_RUN.sub("    ", line[:4000])
     m = _MARKED_ITEM.match(line)
     if m:
         return m.group(2), None, m.group(1), m.group(3) or ""
@@ -1358,12 +1364,13 @@ def _json_blocks(text: str) -> list[tuple[int, int, object]]:
     blocks = []
     i = 0
     n = len(text)
+    closes = _brace_closes(text) if text.count("{") > 64 else None
     while True:
         i = text.find("{", i)
         if i < 0 or i >= n:
             break
-        end = _balanced_end(text, i)
-        if end < 0:
+        end = _balanced_end(text, i) if closes is None else closes.get(i, -1)
+        if end < 0 or end - i > 100_000:
             i += 1
             continue
         raw = text[i:end]
@@ -1374,6 +1381,30 @@ def _json_blocks(text: str) -> list[tuple[int, int, object]]:
         else:
             i += 1
     return blocks
+
+
+def _brace_closes(text: str) -> dict[int, int]:
+    """For every `{`, the offset just past its matching `}`: one pass with a stack (strings skipped), so a doc
+    full of unclosed braces costs no more than its length."""
+    closes: dict[int, int] = {}
+    stack: list[int] = []
+    in_str = esc = False
+    for k, ch in enumerate(text):
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"' or ch == "\n":
+                in_str = False
+            continue
+        if ch == '"' and stack:
+            in_str = True
+        elif ch == "{":
+            stack.append(k)
+        elif ch == "}" and stack:
+            closes[stack.pop()] = k + 1
+    return closes
 
 
 def _balanced_end(text: str, start: int) -> int:
@@ -1699,14 +1730,14 @@ def _apply_required_prose(doc: _Doc) -> None:
     patterns = [
         r"(?:following|these)\s+(?:fields?|parameters?|values?)\s+(?:are|is)\s+(?:required|mandatory)\s*[:\-–]?\s*([^\n]+)",
         r"(?:required|mandatory)\s+(?:fields?|parameters?|values?)\s*(?:are|is|:|-|–)\s*([^\n]+)",
-        r"(?:^|\n)[^\S\n]*([\w`'\",./ -]{3,200}?)[^\S\n]+(?:(?:are|is)[^\S\n]+(?:required|mandatory)\b|"
-        r"(?:must|need to|have to)[^\S\n]+be[^\S\n]+(?:present|sent|provided|included|filled|given|supplied)\b)",
+        r"(?:^|\n)[^\S\n]{0,40}([\w`'\",./ -]{3,200}?)[^\S\n]{1,40}(?:(?:are|is)[^\S\n]{1,40}(?:required|mandatory)\b|"
+        r"(?:must|need to|have to)[^\S\n]{1,40}be[^\S\n]{1,40}(?:present|sent|provided|included|filled|given|supplied)\b)",
         r"(?:must|need to|should)\s+(?:include|send|contain|provide|have)\s*[:\-]?\s*([^\n.]+)",
         r"(?:^|\n)[ \t]*(?:[-*•][ \t]*)?(?:\*\*)?(?:required|mandatory)(?:\*\*)?[ \t]*[:\-–][ \t]*([^\n]+)",
         # "... as shown. Required: from_first, from_last and from_phone (the API answers 422 ...)."
         r"(?<=[.!?])[ \t]+(?:required|mandatory)(?: fields?)?[ \t]*:[ \t]*([^\n]+)",
         # "... are fixed. lead.first_name, lead.last_name and lead.phone are required." mid-line
-        r"(?<=[.!?])[ \t]+([\w`'\",./ -]{3,200}?)[ \t]+(?:are|is)[ \t]+(?:required|mandatory)\b",
+        r"(?<=[.!?])[ \t]{1,40}([\w`'\",./ -]{3,200}?)[ \t]{1,40}(?:are|is)[ \t]{1,40}(?:required|mandatory)\b",
     ]
     names_first = {2, 6}  # patterns whose names come before the words that make them required
     # "First name, last name and phone are required": the doc names the fields in words.
@@ -1738,8 +1769,8 @@ def _apply_required_prose(doc: _Doc) -> None:
                     if first in names_low:
                         required.add(names_low[first])
     optional: set[str] = set()
-    for m in re.finditer(r"(?:optional\s+(?:fields?|parameters?)\s*(?:are|:|-|–)\s*|(?:^|\n)\s*)([^\n]{0,200}?)\s*(?:\bare\s+optional\b|$)",
-                         text, re.I):
+    for m in re.finditer(r"(?:optional[ \t]{1,8}(?:fields?|parameters?)[ \t]{0,8}(?:are|:|-|–)[ \t]{0,8}|(?:^|\n)[ \t]{0,40})"
+                         r"([^\n]{0,200}?)[ \t]{0,40}(?:\bare\s+optional\b|$)", text, re.I):
         if "optional" not in m.group(0).lower():
             continue
         for token in re.split(r",|;|\band\b|\bor\b|/", m.group(1)):

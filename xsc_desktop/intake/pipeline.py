@@ -58,6 +58,7 @@ def run(extracted: Extracted, file: str = "") -> Draft:
     return draft
 
 
+_LONG_BLANKS = re.compile(r"[ \t]{65,}")
 _WRAPPED_TAIL = re.compile(r"https?://\S{0,2000}\?\S{0,2000}$")
 _QUERY_HEAD = re.compile(r"^[A-Za-z0-9_%.\[\]-]{0,80}(?:=[^\s&]{0,400})?&\S{0,4000}$|^[A-Za-z0-9_%.-]{1,80}=\S{0,4000}$")
 
@@ -71,13 +72,19 @@ def repair_text(extracted: Extracted) -> tuple[Extracted, list[Finding]]:
     out: list[str] = []
     for line in lines:
         head = line.strip()
-        if out and head and _QUERY_HEAD.match(head) and _WRAPPED_TAIL.search(out[-1].rstrip()[-4000:]):
+        tail = out[-1].rstrip() if out else ""
+        # Only a URL that is visibly cut (it ends in & ? =) or a full-width PDF line is joined: a form body
+        # written under its URL stays a body.
+        cut = tail.endswith(("&", "?", "=")) or (extracted.format == "pdf" and len(tail) >= 80)
+        if head and cut and _QUERY_HEAD.match(head) and _WRAPPED_TAIL.search(tail[-4000:]):
             out[-1] = out[-1].rstrip() + head
             findings.append(Finding("wrapped_url", "A URL wrapped across two lines was joined; check the endpoint "
                                     "and its parameters.", "doubt"))
             continue
         out.append(line)
     text = "\n".join(out)
+    if "        " * 8 in text:
+        text = _LONG_BLANKS.sub(" " * 64, text)  # no layout needs more; long runs only slow the line patterns
     if extracted.format == "json" and "{{" in text and '"variable"' in text:
         text = _fill_postman_variables(text, findings)
     if text == extracted.text:

@@ -70,3 +70,12 @@ def test_a_correction_a_later_mail_cannot_apply_is_named_not_dropped():
     (doubt,) = [f for f in result["findings"] if f["rule"] == "thread"]
     assert doubt["severity"] == "doubt" and "campaign" in doubt["evidence"]["text"]
     assert result["confidence"] < 0.9
+
+
+def test_a_form_body_written_under_its_url_is_not_joined_to_it():
+    text = ("POST to this URL with the body below (form-encoded):\nhttps://a.example/api/post.php?key=K-77\n"
+            "first_name=Amy&phone=5125550100&email=amy@example.com\n\nfirst_name and phone are required.\n")
+    result = run(text)
+    assert result["endpoint"] == "https://a.example/api/post.php"
+    assert "wrapped_url" not in rules(result)
+    assert {"first_name", "phone", "email"} <= {f["name"] for f in result["fields"]}
