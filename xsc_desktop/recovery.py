@@ -4,7 +4,7 @@
         ...
     if recovery.is_dead("report", row.id, row.started_at): ...   # mark it interrupted and run its slot again
     recovery.sweep_parts(folder)               # hidden .part files of processes that are gone
-    recovery.sweep_openpyxl_temp()             # openpyxl's temp files of processes that are gone
+    recovery.sweep_work_dirs()                 # report writers' temp folders of processes that are gone
 
 A lease is a lock file beside the SQLite database (see locks.py), so "its lock is free" means "the process that
 wrote the row is gone", whatever the clock says and even when its pid was reused. For a server database (no
@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -29,8 +30,8 @@ log = logging.getLogger(__name__)
 
 LEASE_HOURS = 6
 PART_RE = re.compile(r"^\..+\.(\d+)\.(\d+)\.part$")  # ".<final name>.<pid>.<thread>.part" (sheets._write_file)
-OPENPYXL_PREFIX = "openpyxl.xsc-"  # our openpyxl temp files: "openpyxl.xsc-<pid>.<random>"
-_OPENPYXL_RE = re.compile(r"^openpyxl\.xsc-(\d+)\.")
+WORK_DIR_PREFIX = "xsc-report-"  # a report writer's temporary files: "<temp>/xsc-report-<pid>-<random>/"
+_WORK_DIR_RE = re.compile(r"^xsc-report-(\d+)-")
 
 
 def _name(kind: str, run_id: int) -> str:
@@ -86,62 +87,42 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def sweep_parts(folder: Path | str) -> int:
-    """Remove the hidden `.part` files that dead processes left in a report folder; returns how many."""
+def _sweep(folder: Path | str, pattern: re.Pattern[str], remove, what: str) -> int:
+    """Remove the entries of `folder` whose name matches `pattern` (group 1 a pid) and whose process is gone."""
     removed = 0
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return 0
     for entry in entries:
-        match = PART_RE.match(entry.name)
+        match = pattern.match(entry.name)
         if match and not pid_alive(int(match.group(1))):
             try:
-                os.unlink(entry.path)
+                remove(entry.path)
                 removed += 1
             except OSError:
                 continue
     if removed:
-        log.info("Removed %d half-written report file(s) left in %s by a stopped app", removed, folder)
+        log.info("Removed %d %s left in %s by a stopped app", removed, what, folder)
     return removed
 
 
-def install_openpyxl_temp_names() -> None:
-    """Name openpyxl's write-only temp files after this process, so a later start can tell ours from others'
-    and remove those a killed process left (openpyxl only removes them when the process ends normally)."""
+def sweep_parts(folder: Path | str) -> int:
+    """Remove the hidden `.part` files that dead processes left in a report folder; returns how many."""
+    return _sweep(folder, PART_RE, os.unlink, "half-written report file(s)")
+
+
+@contextlib.contextmanager
+def work_dir() -> Iterator[str]:
+    """A private folder for one report writer's temporary files (XlsxWriter's row files), removed afterwards; its
+    name carries this process's id, so a later start removes the folder a killed process left."""
+    path = tempfile.mkdtemp(prefix=f"{WORK_DIR_PREFIX}{os.getpid()}-")
     try:
-        from openpyxl.worksheet import _writer
-    except ImportError:
-        return
-    if getattr(_writer.create_temporary_file, "_xsc", False):
-        return
-
-    def create_temporary_file(suffix: str = "") -> str:
-        handle = tempfile.NamedTemporaryFile(mode="w+", suffix=suffix, prefix=f"{OPENPYXL_PREFIX}{os.getpid()}.",
-                                             delete=False)
-        handle.close()
-        _writer.ALL_TEMP_FILES.append(handle.name)
-        return handle.name
-
-    create_temporary_file._xsc = True  # type: ignore[attr-defined]
-    _writer.create_temporary_file = create_temporary_file
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def sweep_openpyxl_temp(folder: Path | str | None = None) -> int:
-    """Remove openpyxl temp files of ours whose process is gone; returns how many."""
-    removed = 0
-    try:
-        entries = list(os.scandir(folder or tempfile.gettempdir()))
-    except OSError:
-        return 0
-    for entry in entries:
-        match = _OPENPYXL_RE.match(entry.name)
-        if match and not pid_alive(int(match.group(1))):
-            try:
-                os.unlink(entry.path)
-                removed += 1
-            except OSError:
-                continue
-    if removed:
-        log.info("Removed %d spreadsheet temp file(s) left by a stopped app", removed)
-    return removed
+def sweep_work_dirs(folder: Path | str | None = None) -> int:
+    """Remove the report writers' temporary folders of processes that are gone; returns how many."""
+    return _sweep(folder or tempfile.gettempdir(), _WORK_DIR_RE, shutil.rmtree, "report temp folder(s)")

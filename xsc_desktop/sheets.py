@@ -846,22 +846,24 @@ def write_workbook(path: Path, sources: list[SheetSource], spec: dict[str, Any],
 
     spec = normalise_spec(spec)
     stats = WriteStats()
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "strings_to_numbers": False})
     total = sum(count_leads(s, spec["filter"]) for s in sources) if progress else 0
     if progress:
         progress(0, total)
-    try:
-        written = _write_sheets(wb, sources, spec, now, stats, total, progress, cancel)
-    except BaseException:
-        _discard(wb)
-        raise
-    try:
-        wb.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:
-        _discard(wb)
-        cause = exc.__context__ if isinstance(exc.__context__, OSError) else None
-        raise cause or OSError(str(exc)) from None
+    with recovery.work_dir() as scratch:
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                             "strings_to_urls": False, "strings_to_numbers": False,
+                                             "tmpdir": scratch})
+        try:
+            written = _write_sheets(wb, sources, spec, now, stats, total, progress, cancel)
+        except BaseException:
+            _discard(wb)
+            raise
+        try:
+            wb.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:
+            _discard(wb)
+            cause = exc.__context__ if isinstance(exc.__context__, OSError) else None
+            raise cause or OSError(str(exc)) from None
     return written, stats
 
 
@@ -1101,7 +1103,6 @@ def _write_file(final: Path, sources: list[SheetSource], spec: dict[str, Any], n
                 progress: ProgressFn | None, cancel: threading.Event | None) -> tuple[Path, int, WriteStats]:
     check_out_dir(final.parent)
     recovery.sweep_parts(final.parent)  # what a killed run left here
-    recovery.install_openpyxl_temp_names()
     partial = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         with open(partial, "wb"):
@@ -1290,7 +1291,7 @@ def recover_interrupted_runs(now: datetime | None = None) -> int:
     for (folder,) in ReportSchedule.select(ReportSchedule.out_dir).distinct().tuples():
         if folder:
             recovery.sweep_parts(folder)
-    recovery.sweep_openpyxl_temp()
+    recovery.sweep_work_dirs()
     return changed
 
 

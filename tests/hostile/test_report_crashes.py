@@ -1,5 +1,5 @@
 """Report runs killed mid-way: the slot's report and e-mail still come, no half file under a final name, no
-leftover .part or openpyxl temp files, and a new schedule never fires for a slot already past."""
+leftover .part or writer temp files, and a new schedule never fires for a slot already past."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def _finals(out: Path) -> list[Path]:
 
 
 def _ours_in_temp(pid: int) -> list[str]:
-    return [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(f"{recovery.OPENPYXL_PREFIX}{pid}.")]
+    return [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(f"{recovery.WORK_DIR_PREFIX}{pid}-")]
 
 
 def _states(data_dir: Path) -> list[str]:
@@ -98,7 +98,7 @@ def test_killed_scheduled_report_runs_again_with_its_email(scheduled):
     assert run["state"] == "done" and run["rows"] == LEADS
     assert _states(data_dir) == ["interrupted", "done"]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # the .part file was swept
-    assert _ours_in_temp(proc.pid) == []  # and openpyxl's temp files of the killed process
+    assert _ours_in_temp(proc.pid) == []  # and the killed writer's temporary row files
     [final] = _finals(out)
     assert _rows(final) == LEADS + 1
     with sqlite3.connect(data_dir / "xsc-desktop.sqlite3") as con:
