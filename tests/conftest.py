@@ -43,6 +43,18 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/test_clients.py",
     "tests/unit/queue/test_jobs.py",
     "tests/e2e/test_cli_foundation.py",
+    "tests/unit/leads/",
+    "tests/unit/queue/test_mail.py",
+    "tests/unit/queue/test_mail_faults.py",
+    "tests/unit/queue/test_queue.py",
+    "tests/unit/workqueue/",
+    "tests/unit/test_sheets.py",
+    "tests/unit/test_sheets_schedule.py",
+    "tests/unit/scale/test_browse.py",
+    "tests/e2e/test_leads_cli.py",
+    "tests/e2e/test_leads_import_choice_cli.py",
+    "tests/e2e/test_sheets_cli.py",
+    "tests/e2e/test_queue_e2e.py",
 )
 ENGINES = ("sqlite", "postgresql")
 
