@@ -58,8 +58,6 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/scale/test_browse.py",
     "tests/e2e/test_leads_cli.py",
     "tests/e2e/test_leads_import_choice_cli.py",
-    "tests/e2e/test_sheets_cli.py",
-    "tests/e2e/test_queue_e2e.py",
 )
 ENGINES = ("sqlite", "postgresql")
 

@@ -1112,6 +1112,9 @@ class _Writer:
                 custom = _custom_json(r["custom"]) if r["custom"] else "{}"
                 params.append((self.lander_id, r["external_id"], stamp, now_text, custom, False,
                                r["duplicate_of"], r["problems"], r["delivery_state"], *map(r["lead"].get, fields)))
+            scrub = storage.text_scrubber(database)
+            if scrub is not None:
+                params = [scrub(row) for row in params]
             cursor = database.cursor()
             sql = self._insert_sql(fields)
             inserted = storage.inserted_count(database, cursor, lambda: cursor.executemany(sql, params))

@@ -339,6 +339,20 @@ def inserted_count(db: Database, cursor, run) -> int:
     return db.execute_sql("SELECT total_changes()").fetchone()[0] - before
 
 
+def text_scrubber(db: Database):
+    """None on SQLite; on PostgreSQL, whose text cannot hold a NUL character, a function that returns a row (a
+    tuple of parameters) with NUL characters dropped from its strings, so one stray byte in a file cannot fail a
+    whole batch of an import."""
+    if not is_postgresql(db):
+        return None
+
+    def scrub(row: tuple) -> tuple:
+        if not any(isinstance(v, str) and "\x00" in v for v in row):
+            return row
+        return tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
+    return scrub
+
+
 def json_keys_sql(db: Database, column: str) -> str | None:
     """A FROM item with one row `j(key)` per top-level key of the JSON object stored as text in `column`, or None
     when the engine cannot list them (a SQLite built without its JSON functions: the caller reads the JSON itself).

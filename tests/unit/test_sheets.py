@@ -84,10 +84,12 @@ def test_generic_report_cell_by_cell(lander, tmp_path):
     assert widths["A"] >= 8 and widths["D"] >= len("First name") and max(widths.values()) <= 60
 
 
-def test_values_that_look_like_formulas_stay_text(lander, tmp_path):
+def test_values_that_look_like_formulas_stay_text(lander, tmp_path, engine):
     long_text = "x" * 40000
+    # PostgreSQL text holds no NUL character (an import drops it before storing); SQLite may hold one.
+    address = "bell\x07and\x00null\ufffe" if engine == "sqlite" else "bell\x07andnull\ufffe"
     add_lead(lander.id, 1, first_name="=HYPERLINK(\"http://evil.example\",\"click\")", last_name="+1-800",
-             email="@SUM(A1)", city="-2+3", description=long_text, address="bell\x07and\x00null\ufffe",
+             email="@SUM(A1)", city="-2+3", description=long_text, address=address,
              custom={"Note": "=1+1"})
     [run] = sheets.run_report(lander_id=lander.id, out_dir=tmp_path, now=NOW)
     ws = open_sheet(run)
