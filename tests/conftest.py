@@ -43,6 +43,21 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/test_clients.py",
     "tests/unit/queue/test_jobs.py",
     "tests/e2e/test_cli_foundation.py",
+    "tests/unit/leads/test_delivery.py",
+    "tests/unit/leads/test_delivery_faults.py",
+    "tests/unit/leads/test_delivery_session.py",
+    "tests/unit/leads/test_feed.py",
+    "tests/unit/leads/test_import.py",
+    "tests/unit/leads/test_import_delivery_choice.py",
+    "tests/unit/queue/test_mail.py",
+    "tests/unit/queue/test_mail_faults.py",
+    "tests/unit/queue/test_queue.py",
+    "tests/unit/workqueue/",
+    "tests/unit/test_sheets.py",
+    "tests/unit/test_sheets_schedule.py",
+    "tests/unit/scale/test_browse.py",
+    "tests/e2e/test_leads_cli.py",
+    "tests/e2e/test_leads_import_choice_cli.py",
 )
 ENGINES = ("sqlite", "postgresql")
 

@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from xsc_desktop import activity, events, locks, settings, workqueue
+from xsc_desktop import activity, events, locks, settings, storage, workqueue
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, database, utcnow
 
@@ -210,20 +210,23 @@ def _waiting_query(route: Any, state: str, limit: int, lead_ids: list[int] | Non
     """The SQL of `_waiting`. Both lookups are index seeks whatever the planner knows: the leads walk lead
     (lander_id, delivery_state, id) in id order (no sort) and stop at `limit`; each lead's latest attempt is one
     seek in delivery (lead_id, integration_id, id). tests/unit/leads/test_delivery_plans.py holds them to it."""
+    p = database.param
     only, ids = "", ()
     if lead_ids:
-        only, ids = f" AND l.id IN ({', '.join('?' * len(lead_ids))})", tuple(lead_ids)
+        only, ids = f" AND l.id IN ({', '.join([p] * len(lead_ids))})", tuple(lead_ids)
     if state == "new":  # never attempted for this integration
-        return (f'SELECT l.id, 1 FROM "lead" AS l WHERE l.lander_id = ? AND l.delivery_state = ?{only} '
-                "AND l.is_test = 0 ORDER BY l.id LIMIT ?", (route.lander_id, state, *ids, limit))
+        return (f'SELECT l.id, 1 FROM "lead" AS l WHERE l.lander_id = {p} AND l.delivery_state = {p}{only} '
+                f"AND l.is_test = FALSE ORDER BY l.id LIMIT {p}", (route.lander_id, state, *ids, limit))
     return ('SELECT l.id, COALESCE(d.attempt, 0) + 1 FROM "lead" AS l LEFT JOIN "delivery" AS d ON d.id = '
-            '(SELECT MAX(id) FROM "delivery" WHERE lead_id = l.id AND integration_id = ?) '
-            f"WHERE l.lander_id = ? AND l.delivery_state = ?{only} AND l.is_test = 0{condition} "
-            "ORDER BY l.id LIMIT ?", (route.integration_id, route.lander_id, state, *ids, *extra, limit))
+            f'(SELECT MAX(id) FROM "delivery" WHERE lead_id = l.id AND integration_id = {p}) '
+            f"WHERE l.lander_id = {p} AND l.delivery_state = {p}{only} AND l.is_test = FALSE"
+            f"{condition.format(p=p)} ORDER BY l.id LIMIT {p}",
+            (route.integration_id, route.lander_id, state, *ids, *extra, limit))
 
 
-RETRY_DUE = " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)"
-ATTEMPTS_LEFT = " AND COALESCE(d.attempt, 0) + 1 <= ?"
+# Conditions on `d` for `_waiting`; {p} is the engine's placeholder.
+RETRY_DUE = " AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= {p})"
+ATTEMPTS_LEFT = " AND COALESCE(d.attempt, 0) + 1 <= {p}"
 
 
 def _due_waiting(route: _Route, now: datetime, limit: int, lead_ids: list[int] | None) -> list[tuple[int, str, int]]:
@@ -258,7 +261,8 @@ class _Pass:
             load=lambda integration_id: Integration.select(Integration.consecutive_failures).where(
                 Integration.id == integration_id).scalar() or 0,
             store=lambda integration_id, count: self.writes(functools.partial(
-                database.execute_sql, 'UPDATE "integration" SET consecutive_failures = ? WHERE id = ?',
+                database.execute_sql,
+                f'UPDATE "integration" SET consecutive_failures = {database.param} WHERE id = {database.param}',
                 (count, integration_id))),
             trip=self._trip)
 
@@ -436,39 +440,43 @@ def _claim(job: _Job, masked_request: str, at: datetime) -> int | None:
 
     Plain SQL: this and `_resolve` run for every lead, and peewee's query building costs more than the post.
     """
-    cursor = database.execute_sql(
+    p, stamp = database.param, storage.timestamp_param(database)
+    return storage.insert_id(
+        database,
         'INSERT INTO "delivery" (lead_id, integration_id, attempt, state, reason, remote_id, request_masked, '
-        "response_excerpt, created_at) SELECT ?, ?, ?, 'sending', '', '', ?, '', ? "
-        'WHERE EXISTS (SELECT 1 FROM "lead" WHERE id = ? AND delivery_state = ?)',
+        f"response_excerpt, created_at) SELECT {p}, {p}, {p}, 'sending', '', '', {p}, '', {stamp} "
+        f'WHERE EXISTS (SELECT 1 FROM "lead" WHERE id = {p} AND delivery_state = {p})',
         (job.lead_id, job.route.integration_id, job.attempt, masked_request, _stamp(at), job.lead_id,
          job.from_state))
-    return cursor.lastrowid if cursor.rowcount else None
 
 
 def _resolve(job: _Job, state: _Pass, *, delivery_state: str, lead_state: str, status: int | None, reason: str,
              remote_id: str, latency: float | None, excerpt: str, due: datetime | None,
              delivery_id: int | None = None) -> None:
     if delivery_id is None:
+        p = database.param
         delivery_id = database.execute_sql(
-            'SELECT id FROM "delivery" WHERE lead_id = ? AND state = ? ORDER BY id DESC LIMIT 1',
+            f'SELECT id FROM "delivery" WHERE lead_id = {p} AND state = {p} ORDER BY id DESC LIMIT 1',
             (job.lead_id, "sending")).fetchone()
         delivery_id = delivery_id[0] if delivery_id else _claim_row(job, state)
+    p = database.param
     database.execute_sql(
-        'UPDATE "delivery" SET state = ?, http_status = ?, reason = ?, remote_id = ?, latency_ms = ?, '
-        "response_excerpt = ?, next_attempt_at = ? WHERE id = ?",
+        f'UPDATE "delivery" SET state = {p}, http_status = {p}, reason = {p}, remote_id = {p}, latency_ms = {p}, '
+        f"response_excerpt = {p}, next_attempt_at = {p} WHERE id = {p}",
         (delivery_state, status, reason[:1000], remote_id, latency, excerpt, _stamp(due), delivery_id))
-    database.execute_sql('UPDATE "lead" SET delivery_state = ? WHERE id = ?', (lead_state, job.lead_id))
+    database.execute_sql(f'UPDATE "lead" SET delivery_state = {p} WHERE id = {p}', (lead_state, job.lead_id))
     with state.lock:
         state.report.outcomes[delivery_state if delivery_state != "error" or lead_state != "retry" else "retry"] += 1
         state.report.lead_ids.append(job.lead_id)
 
 
 def _claim_row(job: _Job, state: _Pass) -> int:
-    cursor = database.execute_sql(
+    p = database.param
+    return storage.insert_id(
+        database,
         'INSERT INTO "delivery" (lead_id, integration_id, attempt, state, reason, remote_id, request_masked, '
-        "response_excerpt, created_at) VALUES (?, ?, ?, 'sending', '', '', '', '', ?)",
+        f"response_excerpt, created_at) VALUES ({p}, {p}, {p}, 'sending', '', '', '', '', {p})",
         (job.lead_id, job.route.integration_id, job.attempt, _stamp(state.clock())))
-    return cursor.lastrowid
 
 
 # ---- the breaker, resend, mark delivered ---------------------------------------------------------------------

@@ -47,7 +47,7 @@ from typing import Any
 
 from parsers.fields import EMAIL_RE, FIELD_NAMES, FIELDS_BY_NAME, canonical_name
 from parsers.transforms import normalise_phone, normalise_state, parse_datetime, parse_yes_no, zip5
-from xsc_desktop import events, settings
+from xsc_desktop import events, settings, storage
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Integration, Lander, Lead, Setting, database, utcnow
 
@@ -700,7 +700,8 @@ def remember_mapping(lander_id: int, mapping: dict[str, str | None]) -> None:
         Integration.update(column_map=mapping, updated_at=utcnow()).where(Integration.id == integration.id).execute()
     else:
         # Not a user setting (settings.SETTINGS lists those); a per-lander fact stored beside them.
-        Setting.insert(key=_MAP_SETTING.format(lander_id), value=mapping).on_conflict_replace().execute()
+        (Setting.insert(key=_MAP_SETTING.format(lander_id), value=mapping)
+         .on_conflict(conflict_target=[Setting.key], preserve=[Setting.value]).execute())
 
 
 def propose_mapping(columns: list[str], remembered: dict[str, str | None] | None = None) -> dict[str, str | None]:
@@ -1078,8 +1079,9 @@ class _Writer:
         sql = self._sql.get(fields)
         if sql is None:
             columns = (*INSERT_COLUMNS[:9], *fields)
-            sql = self._sql[fields] = (f'INSERT OR IGNORE INTO "lead" ({", ".join(columns)}) '
-                                       f'VALUES ({", ".join("?" for _ in columns)})')
+            p = database.param
+            sql = self._sql[fields] = (f'INSERT INTO "lead" ({", ".join(columns)}) '
+                                       f'VALUES ({", ".join(p for _ in columns)}) ON CONFLICT DO NOTHING')
         return sql
 
     def add(self, line: int, record: dict[str, Any]) -> None:
@@ -1108,12 +1110,14 @@ class _Writer:
                 else:
                     stamp = None
                 custom = _custom_json(r["custom"]) if r["custom"] else "{}"
-                params.append((self.lander_id, r["external_id"], stamp, now_text, custom, 0,
+                params.append((self.lander_id, r["external_id"], stamp, now_text, custom, False,
                                r["duplicate_of"], r["problems"], r["delivery_state"], *map(r["lead"].get, fields)))
+            scrub = storage.text_scrubber(database)
+            if scrub is not None:
+                params = [scrub(row) for row in params]
             cursor = database.cursor()
-            before = database.execute_sql("SELECT total_changes()").fetchone()[0]
-            cursor.executemany(self._insert_sql(fields), params)
-            inserted = database.execute_sql("SELECT total_changes()").fetchone()[0] - before
+            sql = self._insert_sql(fields)
+            inserted = storage.inserted_count(database, cursor, lambda: cursor.executemany(sql, params))
         self.report.imported += inserted
         self.report.already_there += len(batch) - inserted
         # Counted only for rows really stored (a re-import of a held row is "already there").
@@ -1189,8 +1193,9 @@ class _Writer:
             values_list = list(values)
             for start in range(0, len(values_list), 400):
                 chunk = values_list[start:start + 400]
-                marks = ", ".join("?" for _ in chunk)
-                sql = (f'SELECT {column}, MIN(id) FROM "lead" WHERE lander_id = ? AND received_at >= ? '
+                p = database.param
+                marks = ", ".join(p for _ in chunk)
+                sql = (f'SELECT {column}, MIN(id) FROM "lead" WHERE lander_id = {p} AND received_at >= {p} '
                        f"AND {column} IN ({marks}) GROUP BY {column}")
                 for value, lead_id in database.execute_sql(sql, (self.lander_id, since, *chunk)):
                     known[(column, value)] = lead_id
@@ -1606,9 +1611,12 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
 
     start = local_day_bounds_utc(to_local(now or utcnow()).date())[0].isoformat(sep=" ")
     # One pass over the lander's index entries, no grouping (a GROUP BY here would sort the lander's leads).
-    sql = ("SELECT COUNT(*), SUM(received_at >= ?), SUM(delivery_state = 'delivered'), "
-           "SUM(delivery_state IN ('failed', 'rejected', 'uncertain')), SUM(delivery_state = 'held'), "
-           "SUM(delivery_state = ?) FROM \"lead\" WHERE lander_id = ?")
+    p = database.param
+    sql = (f"SELECT COUNT(*), SUM(CASE WHEN received_at >= {p} THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN delivery_state = 'delivered' THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN delivery_state IN ('failed', 'rejected', 'uncertain') THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN delivery_state = 'held' THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN delivery_state = {p} THEN 1 ELSE 0 END) FROM \"lead\" WHERE lander_id = {p}")
     total, today, delivered, failed, held, records = (
         n or 0 for n in database.execute_sql(sql, (start, RECORDS_ONLY, lander_id)).fetchone())
     return {"today": today, "delivered": delivered, "failed": failed, "held": held, "records": records,
@@ -1650,35 +1658,37 @@ class LeadFilter:
 
     def where(self) -> tuple[str, list[Any]]:
         """The SQL condition and its parameters; every part can use an index."""
+        p = database.param
         parts: list[str] = []
         params: list[Any] = []
         if self.lander_id is not None:
-            parts.append("lander_id = ?")
+            parts.append(f"lander_id = {p}")
             params.append(self.lander_id)
         elif self.client_id is not None:
             parts.append("lander_id IN (SELECT l.id FROM lander l JOIN campaign c ON c.id = l.campaign_id "
-                         "WHERE c.client_id = ?)")
+                         f"WHERE c.client_id = {p})")
             params.append(self.client_id)
         if self.state:
-            parts.append("delivery_state = ?")
+            parts.append(f"delivery_state = {p}")
             params.append(self.state)
         if self.since is not None:
-            parts.append("received_at >= ?")
+            parts.append(f"received_at >= {p}")
             params.append(self.since.isoformat(sep=" "))
         if self.until is not None:
-            parts.append("received_at < ?")
+            parts.append(f"received_at < {p}")
             params.append(self.until.isoformat(sep=" "))
         text = self.text.strip()
         if text:
             sql, values = _search_condition(text)
             parts.append(sql)
             params.extend(values)
-        return (" AND ".join(parts) or "1"), params
+        return (" AND ".join(parts) or "1 = 1"), params
 
 
 def _prefix(column: str, value: str) -> tuple[str, list[Any]]:
     # A range, not LIKE: SQLite uses the column's index for it whatever the collation.
-    return f"({column} >= ? AND {column} < ?)", [value, value + "\U0010ffff"]
+    p = database.param
+    return f"({column} >= {p} AND {column} < {p})", [value, value + "\U0010ffff"]
 
 
 def _search_condition(text: str) -> tuple[str, list[Any]]:
@@ -1703,7 +1713,8 @@ def _search_condition(text: str) -> tuple[str, list[Any]]:
     params.extend(values)
     condition = "(" + " OR ".join(ors) + ")"
     if len(words) > 1:  # "Ana Lee": the first word narrows the indexed last-name hits
-        condition += " AND (first_name LIKE ? OR full_name LIKE ?)"
+        p = database.param
+        condition += f" AND (first_name LIKE {p} OR full_name LIKE {p})"
         params.extend([words[0] + "%", words[0] + "%"])
     return condition, params
 
@@ -1724,6 +1735,15 @@ def count_leads(flt: LeadFilter) -> int:
 Key = tuple[str, int]
 _TOP: Key = ("\U0010ffff", 2 ** 62)
 _BOTTOM: Key = ("", -1)
+
+
+def _bound(key: Key) -> Key:
+    """A key as the engine compares it: the two sentinels become the engine's own ends of time."""
+    if key is _TOP:
+        return storage.highest_timestamp(database), key[1]
+    if key is _BOTTOM:
+        return storage.lowest_timestamp(database), key[1]
+    return key
 _NEWEST_FIRST = "ORDER BY received_at DESC, id DESC"
 _OLDEST_FIRST = "ORDER BY received_at ASC, id ASC"
 _RECEIVED, _ID = LIST_COLUMNS.index("received_at"), LIST_COLUMNS.index("id")
@@ -1735,7 +1755,8 @@ def row_key(row: tuple) -> Key:
 
 
 def _client_landers(client_id: int) -> list[int]:
-    sql = "SELECT l.id FROM lander l JOIN campaign c ON c.id = l.campaign_id WHERE c.client_id = ? ORDER BY l.id"
+    sql = ("SELECT l.id FROM lander l JOIN campaign c ON c.id = l.campaign_id "
+           f"WHERE c.client_id = {database.param} ORDER BY l.id")
     return [r[0] for r in database.execute_sql(sql, (client_id,))]
 
 
@@ -1744,7 +1765,9 @@ def _seek(flt: LeadFilter, limit: int, key: Key, newest_first: bool, columns: st
     where, params = flt.where()
     columns = columns or ", ".join(LIST_COLUMNS)
     compare, order = ("<", _NEWEST_FIRST) if newest_first else (">", _OLDEST_FIRST)
-    sql = f'SELECT {columns} FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} LIMIT ?'
+    p = database.param
+    key = _bound(key)
+    sql = f'SELECT {columns} FROM "lead" WHERE {where} AND (received_at, id) {compare} ({p}, {p}) {order} LIMIT {p}'
     return list(database.execute_sql(sql, [*params, key[0], key[1], limit]))
 
 
@@ -1763,8 +1786,10 @@ def _keys_at(flt: LeadFilter, limit: int, offset: int, newest_first: bool) -> li
     """The ids of `limit` rows `offset` rows from one end, read from the index alone."""
     where, params = flt.where()
     compare, key, order = ("<", _TOP, _NEWEST_FIRST) if newest_first else (">", _BOTTOM, _OLDEST_FIRST)
-    sql = (f'SELECT id FROM "lead" WHERE {where} AND (received_at, id) {compare} (?, ?) {order} '
-           "LIMIT ? OFFSET ?")
+    p = database.param
+    key = _bound(key)
+    sql = (f'SELECT id FROM "lead" WHERE {where} AND (received_at, id) {compare} ({p}, {p}) {order} '
+           f"LIMIT {p} OFFSET {p}")
     return [r[0] for r in database.execute_sql(sql, [*params, key[0], key[1], limit, offset])]
 
 
@@ -1772,7 +1797,7 @@ def _rows_by_id(ids: list[int]) -> list[tuple]:
     if not ids:
         return []
     columns = ", ".join(LIST_COLUMNS)
-    sql = f'SELECT {columns} FROM "lead" WHERE id IN ({", ".join("?" for _ in ids)})'
+    sql = f'SELECT {columns} FROM "lead" WHERE id IN ({", ".join(database.param for _ in ids)})'
     found = {row[_ID]: row for row in database.execute_sql(sql, ids)}
     return [found[i] for i in ids if i in found]
 
@@ -1788,7 +1813,7 @@ def _text_keys(flt: LeadFilter) -> list[Key] | None:
     if not flt.text.strip():
         return None
     where, params = flt.where()
-    rows = database.execute_sql(f'SELECT received_at, id FROM "lead" WHERE {where} LIMIT ?',
+    rows = database.execute_sql(f'SELECT received_at, id FROM "lead" WHERE {where} LIMIT {database.param}',
                                 [*params, TEXT_KEYS_LIMIT + 1]).fetchall()
     if len(rows) > TEXT_KEYS_LIMIT:
         return None
@@ -1866,7 +1891,8 @@ def render_values(lead_ids: list[int]) -> dict[int, dict[str, Any]]:
     columns = ", ".join(_RENDER_COLUMNS)
     for start in range(0, len(lead_ids), 500):
         chunk = lead_ids[start:start + 500]
-        sql = f'SELECT {columns} FROM "lead" WHERE id IN ({", ".join("?" for _ in chunk)})'
+        p = database.param
+        sql = f'SELECT {columns} FROM "lead" WHERE id IN ({", ".join(p for _ in chunk)})'
         for row in database.execute_sql(sql, chunk):
             lead_id, external_id, captured, custom = row[:4]
             values: dict[str, Any] = json.loads(custom) if custom else {}

@@ -31,7 +31,7 @@ from typing import Any
 
 from parsers import transforms
 from parsers.fields import CANONICAL_FIELDS
-from xsc_desktop import activity, events, recovery
+from xsc_desktop import activity, events, recovery, storage
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import (
     Campaign,
@@ -426,7 +426,7 @@ def _where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, list[Any]]:
     clauses = [f"l.lander_id = {p}"]
     params: list[Any] = [source.lander_id]
     if not filt.get("include_test"):
-        clauses.append("l.is_test = 0")
+        clauses.append("l.is_test = FALSE")
     if filt.get("only_delivered"):
         clauses.append("l.delivery_state = 'delivered'")
     if source.since is not None:
@@ -447,7 +447,9 @@ def _where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, list[Any]]:
 def _lead_columns_with_data(source: SheetSource, filt: dict[str, bool]) -> list[str]:
     names = [c.key for c in LEAD_FIELD_CHOICES]
     sql_names = ["captured_at" if n == "created_at" else n for n in names]
-    counts = ", ".join(f"COUNT(NULLIF(l.\"{n}\", ''))" for n in sql_names)
+    # captured_at is a timestamp (never empty text); the other fields are text, where '' means no value.
+    counts = ", ".join(f'COUNT(l."{n}")' if n == "captured_at" else f"COUNT(NULLIF(l.\"{n}\", ''))"
+                       for n in sql_names)
     where, params = _where(source, filt)
     row = database.execute_sql(f"SELECT {counts} FROM lead l WHERE {where}", params).fetchone()
     return [n for n, count in zip(names, row, strict=True) if count]
@@ -459,12 +461,12 @@ def custom_field_names(source: SheetSource | int, filt: dict[str, bool] | None =
         name, client, _ = _lander_facts(source)
         source = SheetSource(source, name, client)
     where, params = _where(source, filt if filt is not None else {"include_test": True})
-    try:
+    keys = storage.json_keys_sql(database, "l.custom")
+    if keys is not None:
         rows = database.execute_sql(
-            f"SELECT DISTINCT j.key FROM lead l, json_each(l.custom) j WHERE {where} AND l.custom != '{{}}'",
-            params).fetchall()
+            f"SELECT DISTINCT j.key FROM lead l, {keys} WHERE {where} AND l.custom != '{{}}'", params).fetchall()
         names = {r[0] for r in rows}
-    except Exception:  # a database without json_each: read the JSON here
+    else:  # a SQLite built without JSON functions: read the JSON here
         names = set()
         cursor = database.execute_sql(f"SELECT l.custom FROM lead l WHERE {where} AND l.custom != '{{}}'", params)
         for (text,) in cursor:
@@ -766,7 +768,7 @@ def _ordered_where(source: SheetSource, filt: dict[str, bool]) -> tuple[str, lis
     floor = database.execute_sql(f"SELECT MIN(received_at) FROM lead WHERE lander_id = {p} AND id > {p}{upto}",
                                  window).fetchone()[0]
     if floor is None:  # nothing new: an empty range of the same index
-        floor = "\U0010ffff"
+        floor = storage.highest_timestamp(database)
     return f"{where} AND l.received_at >= {p}", [*params, floor]
 
 
@@ -1166,7 +1168,8 @@ def _highest_lead_id() -> int:
 
 def _save_marks(keys: list[str], run: ReportRun, upto_id: int) -> None:
     for key in keys:
-        Setting.insert(key=key, value={"run": run.id, "lead": upto_id}).on_conflict_replace().execute()
+        (Setting.insert(key=key, value={"run": run.id, "lead": upto_id})
+         .on_conflict(conflict_target=[Setting.key], preserve=[Setting.value]).execute())
 
 
 def run_report(*, lander_id: int | None = None, client_id: int | None = None, template: str = GENERIC,

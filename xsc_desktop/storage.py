@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import hashlib
 import logging
 import sqlite3
@@ -324,3 +325,76 @@ def server_version(db: Database) -> str:
         raw = db.execute_sql("SHOW server_version").fetchone()[0]
         return f"PostgreSQL {raw.split()[0]}"
     return f"SQLite {sqlite3.sqlite_version}"
+
+
+def inserted_count(db: Database, cursor, run) -> int:
+    """How many rows `run()` (an executemany of INSERT ... ON CONFLICT DO NOTHING on `cursor`) really stored:
+    SQLite's total_changes() around it (its executemany rowcount is right too, but costs nothing to keep as was);
+    the cursor's rowcount on PostgreSQL, which psycopg sums over the rows of an executemany."""
+    if is_postgresql(db):
+        run()
+        return max(cursor.rowcount, 0)
+    before = db.execute_sql("SELECT total_changes()").fetchone()[0]
+    run()
+    return db.execute_sql("SELECT total_changes()").fetchone()[0] - before
+
+
+def text_scrubber(db: Database):
+    """None on SQLite; on PostgreSQL, whose text cannot hold a NUL character, a function that returns a row (a
+    tuple of parameters) with NUL characters dropped from its strings, so one stray byte in a file cannot fail a
+    whole batch of an import."""
+    if not is_postgresql(db):
+        return None
+
+    def scrub(row: tuple) -> tuple:
+        if not any(isinstance(v, str) and "\x00" in v for v in row):
+            return row
+        return tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
+    return scrub
+
+
+def json_keys_sql(db: Database, column: str) -> str | None:
+    """A FROM item with one row `j(key)` per top-level key of the JSON object stored as text in `column`, or None
+    when the engine cannot list them (a SQLite built without its JSON functions: the caller reads the JSON itself).
+    Asked of the engine once, not tried and caught: on PostgreSQL a failed statement spoils the transaction."""
+    if is_postgresql(db):
+        return f"json_object_keys({column}::json) AS j(key)"
+    return f"json_each({column}) j" if _sqlite_has_json() else None
+
+
+@functools.lru_cache(maxsize=1)
+def _sqlite_has_json() -> bool:
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute("SELECT * FROM json_each('{}')")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+
+
+def lowest_timestamp(db: Database) -> str:
+    """A received-at value no lead is before (PostgreSQL compares timestamps, SQLite text)."""
+    return "-infinity" if is_postgresql(db) else ""
+
+
+def highest_timestamp(db: Database) -> str:
+    """A received-at value no lead is after."""
+    return "infinity" if is_postgresql(db) else "\U0010ffff"
+
+
+def timestamp_param(db: Database) -> str:
+    """The placeholder for a timestamp given as text where the engine cannot tell the column's type from the
+    statement (a SELECT list feeding an INSERT): PostgreSQL is told it is a timestamp, SQLite stores the text."""
+    return "%s::timestamp" if is_postgresql(db) else "?"
+
+
+def insert_id(db: Database, sql: str, params) -> int | None:
+    """Run an INSERT of one row (or none, for INSERT ... SELECT ... WHERE) and return the new row's id, or None
+    when it inserted nothing: SQLite's lastrowid, PostgreSQL's RETURNING id."""
+    if is_postgresql(db):
+        row = db.execute_sql(sql + " RETURNING id", params).fetchone()
+        return row[0] if row else None
+    cursor = db.execute_sql(sql, params)
+    return cursor.lastrowid if cursor.rowcount else None

@@ -24,7 +24,7 @@ def lead_row(n: int, lander_id: int, received: datetime, rng: random.Random) -> 
         "lander_id": lander_id, "external_id": f"ext-{lander_id}-{n}", "captured_at": received.isoformat(" "),
         "received_at": received.isoformat(" "), "custom": json.dumps({"Accident type": rng.choice(("rear-end", "t-bone")),
                                                                        "Hospital": rng.choice(("yes", "no"))}),
-        "is_test": 0, "problems": "", "delivery_state": rng.choice(("delivered", "new", "rejected")),
+        "is_test": False, "problems": "", "delivery_state": rng.choice(("delivered", "new", "rejected")),
         "first_name": first, "last_name": last, "email": f"{first}.{last}{n}@example.com".lower().replace("'", ""),
         "phone": f"{rng.randint(201, 989)}555{n % 10000:04d}", "address": f"{rng.randint(1, 9999)} Main St",
         "city": "Springfield", "state": rng.choice(STATES), "zip": rng.choice(ZIPS),
@@ -56,7 +56,7 @@ def insert(rows: Iterator[dict[str, Any]] | list[dict[str, Any]], chunk: int = 2
         if not buffer:
             return
         sql = (f'INSERT INTO "{table}" ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
-               f'VALUES ({", ".join("?" for _ in columns)})')
+               f'VALUES ({", ".join(database.param for _ in columns)})')
         with database.atomic():
             database.cursor().executemany(sql, [tuple(r.get(c) for c in columns) for r in buffer])
         total += len(buffer)

@@ -22,7 +22,7 @@ def lander(ctx):
     lander = landers.add_lander(client="Pryor Family Law", campaign="Divorce", name="Reno Divorce",
                                 url="https://p.example/reno")
     lead_rows.insert([{"lander_id": lander.id, "external_id": "a1", "received_at": "2026-10-01 12:00:00",
-                       "custom": json.dumps({"Children": "2"}), "is_test": 0, "problems": "", "first_name": "Dee",
+                       "custom": json.dumps({"Children": "2"}), "is_test": False, "problems": "", "first_name": "Dee",
                        "phone": "0775550100", "delivery_state": "delivered"}])
     return lander
 

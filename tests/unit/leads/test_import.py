@@ -1,4 +1,5 @@
-"""Lead file import: the shared samples, encodings, broken files, duplicates, cancel — on a real SQLite file."""
+"""Lead file import: the shared samples, encodings, broken files, duplicates, cancel — on a real database (SQLite
+and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,16 @@ def test_semicolon_csv_and_long_values(tmp_path, lander):
     report = leads.import_file(path, lander.id)
     assert report.imported == 1 and not report.problems
     assert Lead.get(Lead.external_id == "E1").description == long_text
+
+
+def test_a_stray_nul_character_in_a_json_file_never_fails_the_import(tmp_path, lander):
+    path = tmp_path / "nul.jsonl"
+    path.write_text(json.dumps({"Lead ID": "N1", "Email": "nul@b.co", "City": "Re\x00no"}) + "\n"
+                    + json.dumps({"Lead ID": "N2", "Email": "ok@b.co", "City": "Elko"}) + "\n", encoding="utf-8")
+    report = leads.import_file(path, lander.id)
+    assert report.imported == 2
+    assert Lead.get(Lead.external_id == "N2").city == "Elko"
+    assert Lead.get(Lead.external_id == "N1").city.replace("\x00", "") == "Reno"
 
 
 def test_row_with_wrong_value_count_is_reported_by_line_and_the_rest_kept(tmp_path, lander):

@@ -29,13 +29,13 @@ def spread(ctx):
         minute = n // 40 if n % 97 else rng.randrange(15)
         row[index["received_at"]] = f"2026-03-01 10:{minute:02d}:00"
         row[index["custom"]] = "{}"
-        row[index["is_test"]] = 0
+        row[index["is_test"]] = False
         row[index["problems"]] = ""
         row[index["delivery_state"]] = rng.choice(["new", "delivered", "delivered", "failed"])
         row[index["last_name"]] = rng.choice(["Okafor", "Park", "Smith"])
         row[index["email"]] = f"p{n}@example.com"
         rows.append(tuple(row))
-    sql = f'INSERT INTO "lead" ({", ".join(INSERT_COLUMNS)}) VALUES ({", ".join("?" for _ in INSERT_COLUMNS)})'
+    sql = f'INSERT INTO "lead" ({", ".join(INSERT_COLUMNS)}) VALUES ({", ".join(database.param for _ in INSERT_COLUMNS)})'
     with database.atomic():
         database.cursor().executemany(sql, rows)
     return {"landers": landers, "acme": acme.id, "other": other.id}

@@ -57,7 +57,7 @@ def test_every_way_to_a_page_reads_the_same_rows(spread, page):
 def test_lander_counts_split_the_landers_leads(spread):
     lander = spread["landers"][2]
     counts = leads.lander_counts(lander, now=datetime(2026, 3, 1, 12))
-    states = [s for (s,) in leads.database.execute_sql('SELECT delivery_state FROM "lead" WHERE lander_id = ?',
+    states = [s for (s,) in leads.database.execute_sql(f'SELECT delivery_state FROM "lead" WHERE lander_id = {leads.database.param}',
                                                        (lander,))]
     assert counts["total"] == len(states)
     assert counts["delivered"] == states.count("delivered")

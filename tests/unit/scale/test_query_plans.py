@@ -35,7 +35,7 @@ HOT_TABLES = re.compile(r'\b(lead|delivery)\b', re.I)
 FULL_SCAN = re.compile(r"^SCAN (lead|delivery|l|d)\b")
 SORT = re.compile(r"USE TEMP B-TREE FOR (ORDER BY|GROUP BY|RIGHT PART OF ORDER BY|LAST TERM OF ORDER BY)")
 # The one statement that must read every lead: the unfiltered count, from the smallest index (SQLite's count path).
-WHOLE_COUNT = 'SELECT COUNT(*) FROM "lead" WHERE 1'
+WHOLE_COUNT = 'SELECT COUNT(*) FROM "lead" WHERE 1 = 1'
 
 
 @contextmanager

@@ -1,11 +1,10 @@
-"""The work-queue machine, once, with a fake side effect on a real SQLite file: claim, journal before the side
+"""The work-queue machine, once, with a fake side effect on a real database: claim, journal before the side
 effect, settle, retry with back-off, per-host limit, breaker, stop, crash recovery."""
 
 from __future__ import annotations
 
 import contextlib
 import random
-import sqlite3
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 from peewee import CharField, IntegerField, Model
 
-from xsc_desktop import workqueue
+from xsc_desktop import storage, workqueue
 from xsc_desktop.models import database
 
 
@@ -48,7 +47,7 @@ class FakePolicy:
     effect: object
     retry_in: float | None = 0.0
     max_attempts: int = 3
-    path: str = ""
+    url: str = ""  # when set, `send` looks at the item through a connection of its own
 
     def __post_init__(self):
         self.sent: list[tuple[int, str]] = []
@@ -71,9 +70,14 @@ class FakePolicy:
 
     def send(self, item_id, attempt, resources):
         seen = None
-        if self.path:  # what another process would see right now
-            with sqlite3.connect(self.path) as other:
-                seen = other.execute("SELECT state FROM wq_item WHERE id = ?", (item_id,)).fetchone()[0]
+        if self.url:  # what another process would see right now
+            other = storage.make_database(self.url)
+            try:
+                seen = other.execute_sql(f"SELECT state FROM wq_item WHERE id = {other.param}",
+                                         (item_id,)).fetchone()[0]
+            finally:
+                storage.close_all(other)
+                other.close()
         with self.lock:
             self.sent.append((item_id, seen))
         return self.effect(item_id, attempt)
@@ -94,9 +98,9 @@ class FakePolicy:
             self.done.append(item_id)
 
 
-def test_the_claim_is_committed_before_the_side_effect_and_the_answer_settles_it(items, ctx):
+def test_the_claim_is_committed_before_the_side_effect_and_the_answer_settles_it(items, database_url):
     ids = items(["a", "a", "b"])
-    policy = FakePolicy(lambda item_id, attempt: "ok", path=database.database)
+    policy = FakePolicy(lambda item_id, attempt: "ok", url=database_url)
     workqueue.run(ids, policy, per_host=1)
     assert [state_of(i) for i in ids] == ["sent"] * 3
     assert sorted(policy.sent) == [(i, "sending") for i in ids]  # another connection saw the claim
