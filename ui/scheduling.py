@@ -23,7 +23,6 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressBar, QVBoxLayout
 
-from ui import app as ui_app
 from ui.workers import run_task
 from xsc_desktop import jobs
 from xsc_desktop.errors import UserError
@@ -211,9 +210,7 @@ class SchedulerControl(QObject):
 
         def show(text: str) -> None:
             self._label_busy = False
-            label = getattr(self.window, "scheduler_label", None)
-            if label is not None:
-                label.setText(text)
+            self.window.scheduler_label.setText(text)
 
         def failed(exc: Exception) -> None:
             self._label_busy = False
@@ -327,10 +324,10 @@ class SchedulerControl(QObject):
 
 def add_tray_entries(window, control: SchedulerControl) -> None:
     """Gather now, Run queue now and Pause/Resume scheduler in the tray menu, above Quit."""
-    menu = getattr(window, "tray_menu", None)
+    menu = window.tray_menu
     if menu is None:
         return
-    before = getattr(window, "tray_quit_separator", None)
+    before = window.tray_quit_separator
     actions = []
     for text, slot in (("Gather now", control.gather_now), ("Run queue now", control.run_queue_now),
                        ("Resume scheduler" if control.scheduler.paused else "Pause scheduler", control.toggle_pause)):
@@ -345,7 +342,7 @@ def add_tray_entries(window, control: SchedulerControl) -> None:
 
 
 def start_with_window(window) -> Callable[[], None]:
-    """STARTUP_HOOKS entry: create the scheduler, wire the GUI to it, start its thread; returns the stop function.
+    """Called by `ui.app.start_features`: create the scheduler, wire the GUI to it, start its thread; returns the stop function.
 
     Under pytest (or XSC_NO_SCHEDULER) nothing runs until a test calls `window.scheduler_control.activate()`, so
     other features' GUI tests never see scheduled jobs run against their databases.
@@ -363,6 +360,3 @@ def start_with_window(window) -> Callable[[], None]:
         control.stop_all()
 
     return stop
-
-
-ui_app.STARTUP_HOOKS.append(start_with_window)

@@ -379,7 +379,7 @@ class QueuePage(QWidget):
         run_task(fn, *self._callbacks(done_text, long=long))
 
     def _control(self):
-        control = getattr(self.app, "scheduler_control", None)
+        control = self.app.scheduler_control
         if control is None:
             show_error(self, "Queue", "The scheduler did not start with the window; restart XSC Desktop.")
         return control
