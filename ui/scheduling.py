@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QP
 from ui.workers import run_task
 from xsc_desktop import jobs
 from xsc_desktop.errors import UserError
+from xsc_desktop.scheduled import default_jobs
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +120,9 @@ class SchedulerControl(QObject):
 
         def start() -> None:
             if start_thread:
-                scheduler.start()  # imports the job modules, recovers interrupted runs
+                scheduler.start()  # loads the jobs (importing their modules), recovers interrupted runs
             else:
-                jobs.load_job_modules()
+                scheduler.jobs  # noqa: B018 - loads the jobs, importing their modules
 
         # Importing the job modules and recovering interrupted runs is quick but not free: off the GUI thread.
         run_task(start, lambda _r: self.refresh_label(), self._failed)
@@ -136,8 +137,6 @@ class SchedulerControl(QObject):
         self.window.status_message("Gathering the to-do list...")
 
         def gather():
-            from xsc_desktop import queue  # noqa: F401 - importing it registers the gather job
-
             row = scheduler.run_now("gather")
             if row is None:
                 raise UserError("Another scheduled job is running (or the app is quitting); try again in a moment.")
@@ -347,7 +346,7 @@ def start_with_window(window) -> Callable[[], None]:
     Under pytest (or XSC_NO_SCHEDULER) nothing runs until a test calls `window.scheduler_control.activate()`, so
     other features' GUI tests never see scheduled jobs run against their databases.
     """
-    scheduler = jobs.Scheduler()
+    scheduler = jobs.Scheduler(jobs=default_jobs)
     control = SchedulerControl(window, scheduler)
     window.scheduler = scheduler
     window.scheduler_control = control

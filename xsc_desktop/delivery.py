@@ -598,20 +598,3 @@ def run_forever(stop: threading.Event, interval: float | None = None, on_pass=No
         if due is not None:
             wait = max(0.5, min(wait, (due - utcnow()).total_seconds()))
         stop.wait(wait)
-
-
-# ---- the scheduler job ---------------------------------------------------------------------------------------
-def _job(now: datetime) -> str:
-    return deliver_once(now).summary()
-
-
-def _register() -> None:
-    try:
-        from xsc_desktop import jobs
-    except ImportError:
-        return
-    jobs.register("deliver", _job, every_seconds_setting="delivery.interval_seconds", default_time=60,
-                  label="Deliver new leads")
-
-
-_register()

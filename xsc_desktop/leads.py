@@ -1616,7 +1616,8 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
 
 
 # ---- the scheduler job ---------------------------------------------------------------------------------------
-def _feeds_job(now: datetime) -> str:
+def feeds_job(now: datetime) -> str:
+    """The scheduler's "feeds" job: pull every lander's lead feed; one line of what came in."""
     reports = pull_all_feeds(now)
     if not reports:
         return "No lander has a lead feed."
@@ -1624,16 +1625,6 @@ def _feeds_job(now: datetime) -> str:
     failed = [r for r in reports if r.error]
     text = f"{new} new lead{'s' if new != 1 else ''} from {len(reports)} feed{'s' if len(reports) != 1 else ''}"
     return text + (f"; {len(failed)} feed{'s' if len(failed) != 1 else ''} with a problem." if failed else ".")
-
-
-def _register() -> None:
-    from xsc_desktop import jobs
-
-    jobs.register("feeds", _feeds_job, every_seconds_setting="delivery.interval_seconds", default_time=60,
-                  label="Pull lead feeds")
-
-
-_register()
 
 
 # ---- browsing millions of leads (the Leads page and its benchmark) -------------------------------------------

@@ -772,18 +772,3 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
 def _system_label(spec: Any) -> str:
     system = getattr(spec, "system", "") or "generic"
     return spec.name if system == "generic" else system.replace("_", " ").title()
-
-
-# ---- scheduled jobs ---------------------------------------------------------------------------------------------
-def _gather_job(now: datetime) -> str:
-    return gather(now).summary()
-
-
-def _run_job(now: datetime) -> str:
-    return run(now).summary()
-
-
-jobs.register("gather", _gather_job, daily_local_setting="queue.gather_time", default_time="15:00",
-              label="Gather the to-do list")
-jobs.register("run_queue", _run_job, daily_local_setting="queue.run_time", default_time="08:00",
-              label="Run the queue")

@@ -243,7 +243,9 @@ class QueuePage(QWidget):
         def compute() -> str:
             if scheduler is not None:
                 return next_runs_text(scheduler.describe(), scheduler.paused)
-            return next_runs_text(jobs.describe(), False)
+            from xsc_desktop.scheduled import default_jobs
+
+            return next_runs_text(jobs.describe(default_jobs()), False)
 
         run_task(compute, self.next_runs.setText, lambda _exc: None)
 
