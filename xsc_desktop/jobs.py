@@ -44,12 +44,11 @@ Tests drive time with `ManualClock` and `Scheduler.tick(now)`: no thread, no sle
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as dtime
 from typing import Any
 
@@ -57,7 +56,8 @@ from peewee import IntegrityError
 
 from xsc_desktop import events, locks, settings
 from xsc_desktop.clock import aware_utc as _aware
-from xsc_desktop.models import JobRun, database, utcnow
+from xsc_desktop.clock import in_zone, local_date, local_instant, operator_zone, parse_hhmm, utcnow
+from xsc_desktop.models import JobRun, database
 
 log = logging.getLogger(__name__)
 
@@ -142,42 +142,10 @@ class ManualClock:
         return self._now
 
 
-def operator_zone() -> tzinfo | None:
-    """The operator's zone: XSC_TIMEZONE (an IANA name) when set, else None meaning the system's local zone."""
-    name = os.environ.get("XSC_TIMEZONE", "").strip()
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("XSC_TIMEZONE %r is not a known zone; using the system zone", name)
-        return None
-
-
-def _local_date(now: datetime, tz: tzinfo | None) -> date:
-    return (now.astimezone(tz) if tz is not None else now.astimezone()).date()
-
-
-def _local_instant(day: date, at: dtime, tz: tzinfo | None) -> datetime:
-    """The aware instant of `at` on `day` in the zone (None: system zone, DST-aware through the C library).
-
-    A time skipped by a DST change (02:30 on the spring-forward night) maps to the instant after the gap; a
-    repeated time (01:30 on the fall-back night) to its first occurrence.
-    """
-    naive = datetime.combine(day, at)
-    if tz is None:
-        return naive.astimezone()
-    local = naive.replace(tzinfo=tz, fold=0)
-    # Round-trip through UTC: a non-existent wall time comes back shifted past the gap.
-    return local.astimezone(UTC).astimezone(tz)
-
-
 def _hhmm(text: Any, fallback: str | int | None) -> dtime:
     """The job's time from its setting, else its default, else midnight (a job must never fail to plan)."""
     for candidate in (text, fallback):
-        parsed = settings.parse_hhmm(candidate)
+        parsed = parse_hhmm(candidate)
         if parsed is not None:
             return parsed
     return dtime(0, 0)
@@ -215,8 +183,8 @@ def planned_slot(job: JobDef, now: datetime, tz: tzinfo | None, day_offset: int 
         at = datetime.combine(day, at_time, tzinfo=UTC)
     else:
         at_time = _hhmm(_setting(job.daily_local_setting), job.default_time)
-        day = _local_date(now, tz) + timedelta(days=day_offset)
-        at = _local_instant(day, at_time, tz)
+        day = local_date(now, tz) + timedelta(days=day_offset)
+        at = local_instant(day, at_time, tz)
     key = f"{day.isoformat()}T{at_time:%H:%M}{at.isoformat()[-6:]}"
     return Slot(job.name, key, at.astimezone(UTC), day.isoformat())
 
@@ -695,7 +663,7 @@ def describe(jobs: Jobs, now: datetime | None = None, tz: tzinfo | None = None) 
 
 
 def _show(moment: datetime, tz: tzinfo | None) -> str:
-    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    local = in_zone(moment, tz)
     return local.strftime("%H:%M")
 
 
@@ -707,8 +675,8 @@ def show_time(moment: datetime | None, tz: tzinfo | None = None, now: datetime |
     now = _aware(now or datetime.now(UTC))
     if moment <= now + timedelta(seconds=59):
         return "now"
-    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
-    days = (local.date() - _local_date(now, tz)).days
+    local = in_zone(moment, tz)
+    days = (local.date() - local_date(now, tz)).days
     if days <= 0:
         return local.strftime("%H:%M")
     if days == 1:

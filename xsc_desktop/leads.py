@@ -39,7 +39,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -48,6 +48,7 @@ from typing import Any
 from parsers.fields import EMAIL_RE, FIELD_NAMES, FIELDS_BY_NAME, canonical_name
 from parsers.transforms import normalise_phone, normalise_state, parse_datetime, parse_yes_no, zip5
 from xsc_desktop import events, settings
+from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Integration, Lander, Lead, Setting, database, utcnow
 
@@ -806,10 +807,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _as_utc_naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
 
 
 def _text_cell(text: str, column: str, problems: list[str]) -> str:
@@ -844,7 +841,7 @@ def _moment(text: str, kind: str) -> str | datetime | None:
     moment = _datetime(text)
     if moment is None:
         return None
-    return moment.date().isoformat() if kind == "date" else _as_utc_naive(moment)
+    return moment.date().isoformat() if kind == "date" else naive_utc(moment)
 
 
 def _date_cell(text: str, column: str, problems: list[str]) -> str:
@@ -1018,7 +1015,7 @@ class RowNormaliser:
                 return text
             if kind == "date":
                 return moment.date().isoformat()
-            return _as_utc_naive(moment)
+            return naive_utc(moment)
         if kind == "yesno":
             answer = parse_yes_no(raw)
             return text if answer is None else ("yes" if answer else "no")
@@ -1270,7 +1267,7 @@ def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapp
         raise UserError(f"Choose to deliver the leads or keep them for records only, not {delivery}.")
     if on_conflict not in CONFLICT_CHOICES:
         raise UserError(f"Leads whose id belongs to another person are skipped or imported as new, not {on_conflict}.")
-    now = _as_utc_naive(now) if now else utcnow()
+    now = naive_utc(now) if now else utcnow()
     normaliser = RowNormaliser(mapping, columns)
     writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0), on_conflict)
     batch = writer.rows

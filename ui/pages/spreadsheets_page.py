@@ -61,7 +61,7 @@ PREVIEW_DELAY_MS = 250
 
 def load_overview(history_limit: int = 300) -> dict[str, Any]:
     """Templates, schedules, runs, landers and clients as plain rows (built off the GUI thread)."""
-    from xsc_desktop.jobs import operator_zone
+    from xsc_desktop.clock import operator_zone
     from xsc_desktop.landers import list_landers
     from xsc_desktop.models import Client
 
