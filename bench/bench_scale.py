@@ -453,13 +453,13 @@ def bench_startup(folder: Path, landers: int, runs: int) -> list[tuple]:
     # would make every start compile the app's sources again, so compile them once here as an install does.
     subprocess.run([sys.executable, "-m", "compileall", "-q", "xsc_desktop", "ui", "parsers", "resources"], cwd=REPO,
                    check=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XSC_QUIT_AFTER_PAINT": "1", "XSC_NO_DEMO": "1"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XSC_NO_DEMO": "1"}
     database = str(folder / "xsc-desktop.sqlite3")
     empty, bare, frame, board, rss = [], [], [], [], []
     for _ in range(runs):
         empty.append(_spawn_to_paint([sys.executable, "-c", BARE_EMPTY], env)[0])
         bare.append(_spawn_to_paint([sys.executable, "-c", BARE_ROWS, database], env)[0])
-        first, filled, line = _spawn_to_paint([sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(folder)],
+        first, filled, line = _spawn_to_paint([sys.executable, str(REPO / "bench" / "startup_probe.py"), "--data-dir", str(folder)],
                                               env)
         frame.append(first)
         board.append(filled)

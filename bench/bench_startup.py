@@ -133,11 +133,11 @@ def main() -> None:
     t0 = time.perf_counter()
     build_database(data_dir, args.landers, args.leads)
     print(f"database ready in {time.perf_counter() - t0:.1f} s: {args.landers} landers, {args.leads} leads")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XSC_QUIT_AFTER_PAINT": "1", "XSC_NO_DEMO": "1"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XSC_NO_DEMO": "1"}
     bare, app, board, rss = [], [], [], []
     for _ in range(args.runs):
         bare.append(time_process([sys.executable, "-c", BARE], env)[0])
-        seconds, line, filled = time_process([sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(data_dir)],
+        seconds, line, filled = time_process([sys.executable, str(REPO / "bench" / "startup_probe.py"), "--data-dir", str(data_dir)],
                                              env)
         app.append(seconds)
         board.append(filled)

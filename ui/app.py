@@ -28,20 +28,6 @@ log = logging.getLogger(__name__)
 NO_DISPLAY = ("No display found: run `xvfb-run -a .venv/bin/xsc-desktop` for a virtual screen, or set "
               "QT_QPA_PLATFORM=offscreen to run the app without showing a window.")
 
-# Features that start with the window (the scheduler, ...) register here: fn(window) -> optional stop function.
-STARTUP_HOOKS: list[Callable[[MainWindow], Callable[[], None] | None]] = []
-
-# Modules whose import registers STARTUP_HOOKS (menu entries, drop handlers, the scheduler). They are imported
-# after the window's first paint, so list a feature here instead of importing it at the top of this module.
-FEATURE_MODULES: tuple[str, ...] = (
-    "ui.pages.leads_page",
-    "ui.pages.spreadsheets_page",
-    "ui.posting_docs",
-    "ui.scheduling",
-    "ui.dialogs.integration_dialog",
-)
-
-
 def has_display() -> bool:
     """Whether Qt can show a window here (or was told to run offscreen)."""
     if os.environ.get("QT_QPA_PLATFORM"):
@@ -173,7 +159,7 @@ def build_tray(window: MainWindow, app: QApplication) -> QSystemTrayIcon | None:
     menu = QMenu()
     menu.addAction("Open XSC Desktop", lambda: bring_forward(window))
     window.tray_menu = menu
-    window.tray_quit_separator = menu.addSeparator()
+    window.tray_quit_separator = menu.addSeparator()  # feature entries go above it
     menu.addAction("Quit", window._quit)
     tray.setContextMenu(menu)
     tray.activated.connect(lambda reason: bring_forward(window)
@@ -213,48 +199,46 @@ def create_window(ctx: Context, app: QApplication) -> MainWindow:
     return window
 
 
+def start_features(window: MainWindow) -> None:
+    """The features that join the window after its first paint, in plain order: their File menu entries, drop
+    handlers (asked in this order), lander context-menu actions, and the scheduler. Their modules are imported here,
+    not at the top of this module, so the window shell paints before they load."""
+    from ui import posting_docs, scheduling
+    from ui.dialogs.integration_dialog import IntegrationAction
+    from ui.pages import leads_page
+    from ui.pages.spreadsheets_page import GenerateReportAction
+
+    leads_page.install(window)  # File > Import leads…, and dropped lead files
+    window.lander_actions.append(GenerateReportAction(window))
+    posting_docs.install(window)  # File > Import posting doc… / Posting docs…, dropped posting docs
+    window.stops.append(scheduling.start_with_window(window))  # the scheduler and its tray entries
+    window.lander_actions.append(IntegrationAction(window))
+
+
 def finish_start(window: MainWindow, app: QApplication, *, features_later: bool = False) -> None:
-    """Everything after the first paint: the tray and the first page, then the features (menu entries, drop
-    handlers, the scheduler). With `features_later` the features wait until the board has shown its rows, so
-    their imports do not hold the board back."""
+    """Everything after the first paint: the tray and the first page, then the features (`start_features`). With
+    `features_later` the features wait until the board has shown its rows, so their imports do not hold the board
+    back."""
     tray = build_tray(window, app)
     window.notifications.tray = tray
     window.tray = tray
-    stops: list[Callable[[], None]] = []
     started = False
 
-    def start_features() -> None:
+    def start_once() -> None:
         nonlocal started
-        if started:
-            return
-        started = True
-        import importlib
+        if not started:
+            started = True
+            start_features(window)
 
-        for module in FEATURE_MODULES:
-            importlib.import_module(module)
-        for hook in STARTUP_HOOKS:
-            stop = hook(window)
-            if stop is not None:
-                stops.append(stop)
-
-    def shutdown() -> None:
-        for stop in stops:
-            try:
-                stop()
-            except Exception:
-                log.exception("A component failed to stop")
-        window.bridge.close()
-
-    window.shutdown = shutdown  # type: ignore[attr-defined]
     window.start()
     if not features_later:
-        start_features()
+        start_once()
         return
     board = window.pages.get("landers")
     if board is not None and hasattr(board, "loaded"):
         # After the board has painted its rows (an empty board has nothing to paint: the fallback below).
-        board.loaded.connect(lambda _n: _FirstPaint(board.table.viewport(), start_features))
-    QTimer.singleShot(1000, start_features)  # also when the board could not load
+        board.loaded.connect(lambda _n: FirstPaint(board.table.viewport(), start_once))
+    QTimer.singleShot(1000, start_once)  # also when the board could not load
 
 
 def run(data_dir: str | None = None, database_url: str | None = None) -> int:
@@ -298,10 +282,8 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
         app.setQuitOnLastWindowClosed(window.tray is None)
         app.aboutToQuit.connect(window.save_layout)
         app.aboutToQuit.connect(window.shutdown)
-        if os.environ.get("XSC_QUIT_AFTER_PAINT"):  # start-up benchmark and smoke test
-            _quit_after_board_paint(window, app, first_paint)
 
-    first_paint = _FirstPaint(window.navigation.viewport(), continue_start)
+    FirstPaint(window.navigation.viewport(), continue_start)
     window.show()
     code = app.exec()
     if failed:
@@ -309,60 +291,18 @@ def run(data_dir: str | None = None, database_url: str | None = None) -> int:
     return code
 
 
-class _FirstPaint(QObject):
-    """Calls `then` once, right after the watched widget's first paint, and remembers when that was."""
+class FirstPaint(QObject):
+    """Calls `then` once, right after the watched widget's first paint."""
 
     def __init__(self, widget, then: Callable[[], None]) -> None:
         super().__init__(widget)
         self.then = then
-        self.painted_at: float | None = None
+        self.painted = False
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.painted_at is None and event.type() == QEvent.Type.Paint:
-            import time
-
-            self.painted_at = time.time()
+        if not self.painted and event.type() == QEvent.Type.Paint:
+            self.painted = True
             watched.removeEventFilter(self)
             QTimer.singleShot(0, self.then)
         return False
-
-
-class _BoardPaintProbe(QObject):
-    """Prints when the window first painted and when the board painted its rows, then quits (start-up benchmark)."""
-
-    def __init__(self, window: MainWindow, app: QApplication, first_paint: _FirstPaint) -> None:
-        super().__init__(window)
-        self.window, self.app, self.first_paint = window, app, first_paint
-        self.loaded = False
-        board = window.page("landers")
-        board.loaded.connect(self._loaded)
-        board.table.viewport().installEventFilter(self)
-        board.empty_label.installEventFilter(self)
-
-    def _loaded(self, _count: int) -> None:
-        self.loaded = True
-        # Be the first filter to see the board's paint, so the report is queued before the deferred features
-        # (whose imports would otherwise be counted as the board's paint).
-        viewport = self.window.page("landers").table.viewport()
-        viewport.removeEventFilter(self)
-        viewport.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self.loaded and event.type() == QEvent.Type.Paint:
-            self.loaded = False
-            QTimer.singleShot(0, self._report)
-        return False
-
-    def _report(self) -> None:
-        import time
-
-        rss_kb = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS")), 0)
-        rows = self.window.page("landers").model.rowCount()
-        print(f"PAINTED {self.first_paint.painted_at:.6f} BOARD {time.time():.6f} rows={rows} rss_mb={rss_kb / 1024:.1f}",
-              flush=True)
-        self.app.quit()
-
-
-def _quit_after_board_paint(window: MainWindow, app: QApplication, first_paint: _FirstPaint) -> None:
-    window._paint_probe = _BoardPaintProbe(window, app, first_paint)  # type: ignore[attr-defined]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -21,14 +20,13 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from resources import resource_path
 from ui.bridge import EventBridge
 from ui.notifications import NotificationCenter
-from ui.widgets import hint, page_title, themed_icon
+from ui.widgets import themed_icon
 from xsc_desktop import APP_NAME
 
 if TYPE_CHECKING:
@@ -36,22 +34,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# (key, navigation label, "module:Class" of the page, what the page will hold until it is built)
-PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("landers", "Landers", "ui.pages.landers_page:LandersPage", ""),
-    ("clients", "Clients", "ui.pages.clients_page:ClientsPage", ""),
-    ("queue", "Queue", "ui.pages.queue_page:QueuePage",
-     "The integration queue: the 15:00 to-do list, the 08:00 run with test posts, and client confirmations."),
-    ("parsers", "Parsers", "ui.pages.parsers_page:ParsersPage",
-     "Parsers for every intake system: mappings, a live preview of the exact request, and test posts."),
-    ("leads", "Leads", "ui.pages.leads_page:LeadsPage",
-     "Every lead of every lander with its delivery attempts, fast over millions of rows."),
-    ("spreadsheets", "Spreadsheets", "ui.pages.spreadsheets_page:SpreadsheetsPage",
-     "Spreadsheet report templates, 05:00 UTC schedules and the files they wrote."),
-    ("outbox", "Outbox", "ui.pages.outbox_page:OutboxPage",
-     "Every e-mail the app sends — confirmations, reports, alerts — with its state and a resend button."),
-    ("activity", "Activity", "ui.pages.activity_page:ActivityPage", ""),
-    ("settings", "Settings", "ui.pages.settings_page:SettingsPage", ""),
+# (key, navigation label), in the navigation's order; `MainWindow._build_page` builds each page.
+PAGES: tuple[tuple[str, str], ...] = (
+    ("landers", "Landers"),
+    ("clients", "Clients"),
+    ("queue", "Queue"),
+    ("parsers", "Parsers"),
+    ("leads", "Leads"),
+    ("spreadsheets", "Spreadsheets"),
+    ("outbox", "Outbox"),
+    ("activity", "Activity"),
+    ("settings", "Settings"),
 )
 
 
@@ -81,18 +74,6 @@ def follow_desktop_keys(page: QWidget) -> None:
         table_keys(table, opener)
 
 
-class PlaceholderPage(QWidget):
-    """A page whose feature has not been built yet: it says plainly what will come there."""
-
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = title
-        layout = QVBoxLayout(self)
-        layout.addWidget(page_title(title))
-        layout.addWidget(hint(f"Coming here: {text}"))
-        layout.addStretch(1)
-
-
 class MainWindow(QMainWindow):
     """The one window; `pages` maps a key to its page once built."""
 
@@ -110,6 +91,14 @@ class MainWindow(QMainWindow):
         # Asked before the window closes without a tray (e.g. "jobs are running: stop them?"); False keeps it open.
         self.close_guard: Callable[[], bool] | None = None
         self.tray = None
+        self.tray_menu: QMenu | None = None  # the tray icon's menu, when the desktop has a tray
+        self.tray_quit_separator: QAction | None = None
+        self.stops: list[Callable[[], None]] = []  # what `shutdown` stops, in order (the scheduler, ...)
+        self.scheduler = None  # the scheduler and its GUI side (ui.scheduling), once the features started
+        self.scheduler_control = None
+        self.posting_doc_intake = None  # ui.posting_docs.PostingDocIntake, once the features started
+        self.import_posting_doc_action: QAction | None = None  # File menu entries of the posting docs
+        self.posting_docs_action: QAction | None = None
         self.setWindowTitle(f"{APP_NAME} — {ctx.data_dir}")
         self.setWindowIcon(QIcon(str(resource_path("icons", "xsc-desktop.svg"))))
         self.setAcceptDrops(True)
@@ -121,7 +110,7 @@ class MainWindow(QMainWindow):
         self.navigation.setIconSize(QSize(18, 18))
         self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
-        for key, label, _target, _text in PAGES:
+        for key, label in PAGES:
             item = QListWidgetItem(label)
             if resource_path("icons", "nav", f"{key}.svg").exists():
                 item.setIcon(themed_icon("icons", "nav", f"{key}.svg", palette=self.palette()))
@@ -168,16 +157,7 @@ class MainWindow(QMainWindow):
         if key in self.pages:
             return self.pages[key]
         index = next(i for i, p in enumerate(PAGES) if p[0] == key)
-        _key, label, target, text = PAGES[index]
-        module_name, class_name = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            widget: QWidget = PlaceholderPage(label, text)
-        else:
-            widget = getattr(module, class_name)(self)
+        widget = self._build_page(key)
         old = self.stack.widget(index)
         self.stack.insertWidget(index, widget)
         self.stack.removeWidget(old)
@@ -188,6 +168,46 @@ class MainWindow(QMainWindow):
         if hasattr(widget, "reload"):
             widget.reload()
         return widget
+
+    def _build_page(self, key: str) -> QWidget:
+        """A new page widget; each page's module is imported here on first use, so the shell paints before them."""
+        if key == "landers":
+            from ui.pages.landers_page import LandersPage
+
+            return LandersPage(self)
+        if key == "clients":
+            from ui.pages.clients_page import ClientsPage
+
+            return ClientsPage(self)
+        if key == "queue":
+            from ui.pages.queue_page import QueuePage
+
+            return QueuePage(self)
+        if key == "parsers":
+            from ui.pages.parsers_page import ParsersPage
+
+            return ParsersPage(self)
+        if key == "leads":
+            from ui.pages.leads_page import LeadsPage
+
+            return LeadsPage(self)
+        if key == "spreadsheets":
+            from ui.pages.spreadsheets_page import SpreadsheetsPage
+
+            return SpreadsheetsPage(self)
+        if key == "outbox":
+            from ui.pages.outbox_page import OutboxPage
+
+            return OutboxPage(self)
+        if key == "activity":
+            from ui.pages.activity_page import ActivityPage
+
+            return ActivityPage(self)
+        if key == "settings":
+            from ui.pages.settings_page import SettingsPage
+
+            return SettingsPage(self)
+        raise KeyError(key)
 
     def show_page(self, key: str) -> QWidget:
         """Switch to a page (building it when needed)."""
@@ -231,7 +251,7 @@ class MainWindow(QMainWindow):
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
 
         view = self.menuBar().addMenu("&View")
-        for n, (key, label, _target, _text) in enumerate(PAGES, start=1):
+        for n, (key, label) in enumerate(PAGES, start=1):
             action = view.addAction(label, lambda k=key: self.show_page(k))
             action.setShortcut(QKeySequence(f"Ctrl+{n}"))
         self.view_menu = view
@@ -266,6 +286,15 @@ class MainWindow(QMainWindow):
             self.quit_requested()
         else:
             self.close()
+
+    def shutdown(self) -> None:
+        """Stop what the features started (the scheduler waits for its running job), then the event bridge."""
+        for stop in self.stops:
+            try:
+                stop()
+            except Exception:
+                log.exception("A component failed to stop")
+        self.bridge.close()
 
     # --- status bar and notifications
 

@@ -269,7 +269,7 @@ def _selected_lander(window) -> int | None:  # noqa: ANN001
 
 def intake_of(window) -> PostingDocIntake | None:  # noqa: ANN001
     """The window's posting-doc intake (installed at start-up), or None."""
-    return getattr(window, "posting_doc_intake", None)
+    return window.posting_doc_intake
 
 
 # ---- start-up: drop handler and File menu entries ----------------------------------------------------------------
@@ -277,9 +277,9 @@ def install(window) -> None:  # noqa: ANN001
     """Take dropped posting docs and add File > Import posting doc… and File > Posting docs…."""
     intake = PostingDocIntake(window)
     window.posting_doc_intake = intake
-    menu = getattr(window, "file_menu", None)
+    menu = window.file_menu
     if menu is not None:
-        before = getattr(window, "file_menu_separator", None)
+        before = window.file_menu_separator
         import_action = QAction("Import &posting doc…", window)
         import_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
         import_action.triggered.connect(lambda: intake.choose_files())
@@ -312,13 +312,3 @@ def install(window) -> None:  # noqa: ANN001
 
     window.drop_handlers.append(take_posting_docs)
     return None
-
-
-def _register() -> None:
-    from ui.app import STARTUP_HOOKS
-
-    if install not in STARTUP_HOOKS:
-        STARTUP_HOOKS.append(install)
-
-
-_register()

@@ -23,10 +23,10 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressBar, QVBoxLayout
 
-from ui import app as ui_app
 from ui.workers import run_task
 from xsc_desktop import jobs
 from xsc_desktop.errors import UserError
+from xsc_desktop.scheduled import default_jobs
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,9 @@ class SchedulerControl(QObject):
 
         def start() -> None:
             if start_thread:
-                scheduler.start()  # imports the job modules, recovers interrupted runs
+                scheduler.start()  # loads the jobs (importing their modules), recovers interrupted runs
             else:
-                jobs.load_job_modules()
+                scheduler.jobs  # noqa: B018 - loads the jobs, importing their modules
 
         # Importing the job modules and recovering interrupted runs is quick but not free: off the GUI thread.
         run_task(start, lambda _r: self.refresh_label(), self._failed)
@@ -137,8 +137,6 @@ class SchedulerControl(QObject):
         self.window.status_message("Gathering the to-do list...")
 
         def gather():
-            from xsc_desktop import queue  # noqa: F401 - importing it registers the gather job
-
             row = scheduler.run_now("gather")
             if row is None:
                 raise UserError("Another scheduled job is running (or the app is quitting); try again in a moment.")
@@ -211,9 +209,7 @@ class SchedulerControl(QObject):
 
         def show(text: str) -> None:
             self._label_busy = False
-            label = getattr(self.window, "scheduler_label", None)
-            if label is not None:
-                label.setText(text)
+            self.window.scheduler_label.setText(text)
 
         def failed(exc: Exception) -> None:
             self._label_busy = False
@@ -327,10 +323,10 @@ class SchedulerControl(QObject):
 
 def add_tray_entries(window, control: SchedulerControl) -> None:
     """Gather now, Run queue now and Pause/Resume scheduler in the tray menu, above Quit."""
-    menu = getattr(window, "tray_menu", None)
+    menu = window.tray_menu
     if menu is None:
         return
-    before = getattr(window, "tray_quit_separator", None)
+    before = window.tray_quit_separator
     actions = []
     for text, slot in (("Gather now", control.gather_now), ("Run queue now", control.run_queue_now),
                        ("Resume scheduler" if control.scheduler.paused else "Pause scheduler", control.toggle_pause)):
@@ -345,12 +341,12 @@ def add_tray_entries(window, control: SchedulerControl) -> None:
 
 
 def start_with_window(window) -> Callable[[], None]:
-    """STARTUP_HOOKS entry: create the scheduler, wire the GUI to it, start its thread; returns the stop function.
+    """Called by `ui.app.start_features`: create the scheduler, wire the GUI to it, start its thread; returns the stop function.
 
     Under pytest (or XSC_NO_SCHEDULER) nothing runs until a test calls `window.scheduler_control.activate()`, so
     other features' GUI tests never see scheduled jobs run against their databases.
     """
-    scheduler = jobs.Scheduler()
+    scheduler = jobs.Scheduler(jobs=default_jobs)
     control = SchedulerControl(window, scheduler)
     window.scheduler = scheduler
     window.scheduler_control = control
@@ -363,6 +359,3 @@ def start_with_window(window) -> Callable[[], None]:
         control.stop_all()
 
     return stop
-
-
-ui_app.STARTUP_HOOKS.append(start_with_window)

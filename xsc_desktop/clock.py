@@ -1,8 +1,23 @@
-"""Times as the operator reads them: the database keeps naive UTC; people see their own zone."""
+"""Times as the operator reads them: the database keeps naive UTC; people see their own zone.
+
+The one home of the time helpers: now in UTC, the operator's zone, naive-UTC conversions, local dates and
+instants, and reading an HH:MM time of day. It imports nothing of the app, so every module may use it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+import os
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, naive, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def aware_utc(moment: datetime | None = None) -> datetime:
@@ -19,13 +34,65 @@ def naive_utc(moment: datetime | None = None) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
+def operator_zone() -> tzinfo | None:
+    """The operator's zone: XSC_TIMEZONE (an IANA name) when set, else None meaning the system's local zone."""
+    name = os.environ.get("XSC_TIMEZONE", "").strip()
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("XSC_TIMEZONE %r is not a known zone; using the system zone", name)
+        return None
+
+
+def in_zone(moment: datetime, tz: tzinfo | None) -> datetime:
+    """An aware time in the zone `tz` (None: the system's local zone)."""
+    return moment.astimezone(tz) if tz is not None else moment.astimezone()
+
+
+def local_date(now: datetime, tz: tzinfo | None) -> date:
+    """The calendar date of an aware time in the zone `tz` (None: the system's local zone)."""
+    return in_zone(now, tz).date()
+
+
+def local_instant(day: date, at: time, tz: tzinfo | None) -> datetime:
+    """The aware instant of `at` on `day` in the zone (None: system zone, DST-aware through the C library).
+
+    A time skipped by a DST change (02:30 on the spring-forward night) maps to the instant after the gap; a
+    repeated time (01:30 on the fall-back night) to its first occurrence.
+    """
+    naive = datetime.combine(day, at)
+    if tz is None:
+        return naive.astimezone()
+    local = naive.replace(tzinfo=tz, fold=0)
+    # Round-trip through UTC: a non-existent wall time comes back shifted past the gap.
+    return local.astimezone(UTC).astimezone(tz)
+
+
+_HHMM = re.compile(r"\s*(\d{1,2}):(\d{2})\s*", re.ASCII)
+
+
+def parse_hhmm(text: Any) -> time | None:
+    """A time of day written HH:MM ("9:05" and " 09:05 " too; minutes always two digits), 00:00 to 23:59; None
+    when `text` is not one.
+
+    The one reader of every HH:MM time (settings, the scheduler, the queue window, report schedules): a caller
+    that must not fail falls back to the setting's default when this gives None.
+    """
+    match = _HHMM.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
 def to_local(value: datetime) -> datetime:
     """A stored naive-UTC (or aware) time in the operator's zone (XSC_TIMEZONE, else the system's)."""
-    from xsc_desktop.jobs import operator_zone
-
     aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    zone = operator_zone()
-    return aware.astimezone(zone) if zone is not None else aware.astimezone()
+    return in_zone(aware, operator_zone())
 
 
 def local_text(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -42,10 +109,6 @@ def local_text(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
 
 def local_day_bounds_utc(day) -> tuple[datetime, datetime]:  # noqa: ANN001 - a datetime.date
     """The naive-UTC start and end of a calendar day in the operator's zone (for "received on" filters)."""
-    from datetime import time, timedelta
-
-    from xsc_desktop.jobs import operator_zone
-
     zone = operator_zone()
     start = datetime.combine(day, time.min)
     start = start.replace(tzinfo=zone) if zone is not None else start.astimezone()

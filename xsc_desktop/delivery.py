@@ -37,11 +37,12 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from xsc_desktop import activity, events, locks, settings, storage, workqueue
+from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, database, utcnow
 
@@ -56,12 +57,6 @@ FINAL_STATES = ("delivered", "duplicate", "rejected", "failed")
 
 # The masked request as the attempt log keeps it (json.dumps(..., ensure_ascii=False), the encoder built once).
 _request_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _naive_utc(moment: datetime | None) -> datetime:
-    if moment is None:
-        return utcnow()
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 # ---- an integration's inputs ---------------------------------------------------------------------------------
@@ -390,7 +385,7 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
             report.skipped = "Another delivery run is working right now; this pass was skipped."
             return report
         report.recovered = recover_interrupted()
-        state = _Pass(_naive_utc(now), rng or random.Random(), report, stop)
+        state = _Pass(naive_utc(now), rng or random.Random(), report, stop)
         integrations = (Integration.select(Integration, Parser, Lander).join(Parser).switch(Integration)
                         .join(Lander)
                         .where((Integration.active == True) & (Integration.paused == False)))  # noqa: E712
@@ -606,20 +601,3 @@ def run_forever(stop: threading.Event, interval: float | None = None, on_pass=No
         if due is not None:
             wait = max(0.5, min(wait, (due - utcnow()).total_seconds()))
         stop.wait(wait)
-
-
-# ---- the scheduler job ---------------------------------------------------------------------------------------
-def _job(now: datetime) -> str:
-    return deliver_once(now).summary()
-
-
-def _register() -> None:
-    try:
-        from xsc_desktop import jobs
-    except ImportError:
-        return
-    jobs.register("deliver", _job, every_seconds_setting="delivery.interval_seconds", default_time=60,
-                  label="Deliver new leads")
-
-
-_register()

@@ -1,10 +1,9 @@
 """The scheduler: one thread, one `schedule.Scheduler`, JobRun rows so no planned slot runs twice.
 
-Registering a job (at import time of the module that owns it; add the module to JOB_MODULES):
+The app's jobs are listed in one place, `xsc_desktop.scheduled.default_jobs()`; a scheduler is given them:
 
-    from xsc_desktop import jobs
-    jobs.register("reports", run_reports, daily_utc_setting="reports.time_utc", default_time="05:00")
-    jobs.register("deliver", deliver_new_leads, every_seconds_setting="delivery.interval_seconds", default_time=60)
+    JobDef("reports", run_reports, daily_utc_setting="reports.time_utc", default_time="05:00")
+    JobDef("deliver", deliver_new_leads, every_seconds_setting="delivery.interval_seconds", default_time=60)
 
     def run_reports(now: datetime) -> str:      # now: aware UTC datetime from the scheduler's clock
         ...; return "3 reports written"         # one detail line, kept in the JobRun row
@@ -33,7 +32,7 @@ as skipped, "ask" publishes "job.missed" {job, slot} once and keeps the answer g
 the scheduler (one job at a time) is only late: it runs when that job ends, whatever catch-up says.
 A JobRun left "running" by a killed process is found on start (its job lock is free) and marked
 "interrupted"; today's interrupted daily slot is then run again (its own work is idempotent: queue tasks and
-outbox e-mails carry their own states).
+outbox e-mails carry their own states). A job's own `recover` step (report runs, ...) runs on start too.
 
 Pause: the `jobs.paused` setting (pause()/resume()); while paused nothing starts, slots wait.
 Stopping: `stop()` sets a threading.Event and joins the thread; a running job sees `jobs.stop_requested()`
@@ -44,14 +43,12 @@ Tests drive time with `ManualClock` and `Scheduler.tick(now)`: no thread, no sle
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as dtime
 from typing import Any
 
@@ -59,17 +56,12 @@ from peewee import IntegrityError
 
 from xsc_desktop import events, locks, settings
 from xsc_desktop.clock import aware_utc as _aware
-from xsc_desktop.models import JobRun, database, utcnow
+from xsc_desktop.clock import in_zone, local_date, local_instant, operator_zone, parse_hhmm, utcnow
+from xsc_desktop.models import JobRun, database
 
 log = logging.getLogger(__name__)
 
 JobFn = Callable[[datetime], str]
-
-# Modules that register jobs when imported; a missing one is skipped (features land one by one).
-JOB_MODULES: tuple[str, ...] = (
-    "xsc_desktop.queue", "xsc_desktop.mail", "xsc_desktop.delivery", "xsc_desktop.leads", "xsc_desktop.feeds",
-    "xsc_desktop.sheets", "xsc_desktop.reports",
-)
 
 MISSED_AFTER = timedelta(minutes=10)  # a daily slot found later than this is "missed" (catch-up rules apply)
 CHECK_SECONDS = 15  # how often a daily job is checked
@@ -78,7 +70,8 @@ INTERVAL_KEEP = timedelta(days=3)  # interval JobRun rows older than this are pr
 
 @dataclass(frozen=True)
 class JobDef:
-    """A registered job: its name, function and when it runs."""
+    """A job: its name, function, when it runs (exactly one of the three *_setting fields), and optionally the
+    recovery of its own runs a killed process left half-done (returns how many it recovered)."""
 
     name: str
     fn: JobFn
@@ -87,6 +80,16 @@ class JobDef:
     every_seconds_setting: str | None = None
     default_time: str | int | None = None
     label: str = ""
+    recover: Callable[[], int] | None = None
+
+    def __post_init__(self) -> None:
+        given = [s for s in (self.daily_local_setting, self.daily_utc_setting, self.every_seconds_setting)
+                 if s is not None]
+        if len(given) != 1:
+            raise ValueError(f"job {self.name!r} needs exactly one of daily_local_setting, daily_utc_setting, "
+                             "every_seconds_setting")
+        if not self.label:
+            object.__setattr__(self, "label", self.name.replace("_", " ").capitalize())
 
     @property
     def kind(self) -> str:
@@ -96,42 +99,7 @@ class JobDef:
         return "daily_utc" if self.daily_utc_setting is not None else "daily_local"
 
 
-REGISTRY: dict[str, JobDef] = {}
-
-
-def register(name: str, fn: JobFn, *, daily_local_setting: str | None = None, daily_utc_setting: str | None = None,
-             every_seconds_setting: str | None = None, default_time: str | int | None = None,
-             label: str = "") -> JobDef:
-    """Add (or replace) a job in the module-level registry; exactly one of the three *_setting arguments."""
-    given = [s for s in (daily_local_setting, daily_utc_setting, every_seconds_setting) if s is not None]
-    if len(given) != 1:
-        raise ValueError(f"job {name!r} needs exactly one of daily_local_setting, daily_utc_setting, "
-                         "every_seconds_setting")
-    job = JobDef(name, fn, daily_local_setting, daily_utc_setting, every_seconds_setting, default_time,
-                 label or name.replace("_", " ").capitalize())
-    REGISTRY[name] = job
-    return job
-
-
-# Recovery of runs a killed process left half-done, beyond JobRun rows (report runs, ...): each returns how many
-# it recovered; the scheduler calls them all on start (after its own JobRun recovery).
-RECOVERIES: dict[str, Callable[[], int]] = {}
-
-
-def register_recovery(name: str, fn: Callable[[], int]) -> None:
-    """Add (or replace) a recovery step the scheduler runs on start."""
-    RECOVERIES[name] = fn
-
-
-def load_job_modules() -> dict[str, JobDef]:
-    """Import every module of JOB_MODULES that exists (they register their jobs); returns the registry."""
-    for module in JOB_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-    return REGISTRY
+Jobs = dict[str, JobDef]
 
 
 # ---- time ----------------------------------------------------------------------------------------------------
@@ -174,42 +142,10 @@ class ManualClock:
         return self._now
 
 
-def operator_zone() -> tzinfo | None:
-    """The operator's zone: XSC_TIMEZONE (an IANA name) when set, else None meaning the system's local zone."""
-    name = os.environ.get("XSC_TIMEZONE", "").strip()
-    if not name:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("XSC_TIMEZONE %r is not a known zone; using the system zone", name)
-        return None
-
-
-def _local_date(now: datetime, tz: tzinfo | None) -> date:
-    return (now.astimezone(tz) if tz is not None else now.astimezone()).date()
-
-
-def _local_instant(day: date, at: dtime, tz: tzinfo | None) -> datetime:
-    """The aware instant of `at` on `day` in the zone (None: system zone, DST-aware through the C library).
-
-    A time skipped by a DST change (02:30 on the spring-forward night) maps to the instant after the gap; a
-    repeated time (01:30 on the fall-back night) to its first occurrence.
-    """
-    naive = datetime.combine(day, at)
-    if tz is None:
-        return naive.astimezone()
-    local = naive.replace(tzinfo=tz, fold=0)
-    # Round-trip through UTC: a non-existent wall time comes back shifted past the gap.
-    return local.astimezone(UTC).astimezone(tz)
-
-
 def _hhmm(text: Any, fallback: str | int | None) -> dtime:
     """The job's time from its setting, else its default, else midnight (a job must never fail to plan)."""
     for candidate in (text, fallback):
-        parsed = settings.parse_hhmm(candidate)
+        parsed = parse_hhmm(candidate)
         if parsed is not None:
             return parsed
     return dtime(0, 0)
@@ -247,8 +183,8 @@ def planned_slot(job: JobDef, now: datetime, tz: tzinfo | None, day_offset: int 
         at = datetime.combine(day, at_time, tzinfo=UTC)
     else:
         at_time = _hhmm(_setting(job.daily_local_setting), job.default_time)
-        day = _local_date(now, tz) + timedelta(days=day_offset)
-        at = _local_instant(day, at_time, tz)
+        day = local_date(now, tz) + timedelta(days=day_offset)
+        at = local_instant(day, at_time, tz)
     key = f"{day.isoformat()}T{at_time:%H:%M}{at.isoformat()[-6:]}"
     return Slot(job.name, key, at.astimezone(UTC), day.isoformat())
 
@@ -334,20 +270,22 @@ class JobInfo:
 
 
 class Scheduler:
-    """Runs registered jobs on one background thread (or by hand through `tick`), recording every slot.
+    """Runs its jobs on one background thread (or by hand through `tick`), recording every slot.
 
+    `jobs` are the jobs by name, or a function returning them (`scheduled.default_jobs`), called on first use so
+    the modules behind the jobs load where the scheduler first needs them (on its own thread, or a worker);
     `clock` needs now() (aware UTC) and monotonic(); `tz` is the operator's zone (None: the system zone);
-    `jobs` defaults to the module registry (after importing JOB_MODULES); `headless` changes catch-up "ask"
-    into skip-with-notification since nobody can answer.
+    `headless` changes catch-up "ask" into skip-with-notification since nobody can answer.
     """
 
-    def __init__(self, *, clock: Any = None, tz: tzinfo | None = None, jobs: dict[str, JobDef] | None = None,
+    def __init__(self, *, jobs: Jobs | Callable[[], Jobs], clock: Any = None, tz: tzinfo | None = None,
                  headless: bool = False, poll_seconds: float = 1.0) -> None:
         import schedule
 
         self.clock = clock or SystemClock()
         self.tz = tz if tz is not None else operator_zone()
-        self._jobs = jobs
+        self._jobs: Jobs | None = None if callable(jobs) else jobs
+        self._load_jobs: Callable[[], Jobs] | None = jobs if callable(jobs) else None
         self.headless = headless
         self.poll_seconds = poll_seconds
         self.stop_event = threading.Event()
@@ -368,11 +306,12 @@ class Scheduler:
         self._last_wall: float | None = None
         self._last_mono: float | None = None
 
-    # ---- registry view
     @property
-    def jobs(self) -> dict[str, JobDef]:
-        """The jobs this scheduler runs."""
-        return self._jobs if self._jobs is not None else REGISTRY
+    def jobs(self) -> Jobs:
+        """The jobs this scheduler runs (loaded on first use when it was given a function)."""
+        if self._jobs is None and self._load_jobs is not None:
+            self._jobs = self._load_jobs()
+        return self._jobs if self._jobs is not None else {}
 
     @property
     def running_job(self) -> str | None:
@@ -381,11 +320,9 @@ class Scheduler:
 
     # ---- the thread
     def start(self) -> None:
-        """Load job modules, recover interrupted runs, and start the thread (once)."""
+        """Load the jobs, recover interrupted runs, and start the thread (once)."""
         if self._thread is not None:
             return
-        if self._jobs is None:
-            load_job_modules()
         self.recover_interrupted()
         self._anchor_schedule()
         self.stop_event.clear()
@@ -676,11 +613,13 @@ class Scheduler:
                 row.slot = f"interrupted:{row.slot}:{row.id}"
                 row.save()
                 changed += 1
-        for name, recover in list(RECOVERIES.items()):
+        for job in list(self.jobs.values()):
+            if job.recover is None:
+                continue
             try:
-                changed += int(recover() or 0)
+                changed += int(job.recover() or 0)
             except Exception:  # one broken recovery must not keep the scheduler from starting
-                log.exception("Recovering interrupted %s runs failed", name)
+                log.exception("Recovering interrupted %s runs failed", job.name)
         return changed
 
     def _prune(self, now: datetime) -> None:
@@ -708,11 +647,8 @@ def next_run(job: JobDef, now: datetime, tz: tzinfo | None) -> datetime:
     return max(slot.at, now)
 
 
-def describe(jobs: dict[str, JobDef] | None = None, now: datetime | None = None,
-             tz: tzinfo | None = None) -> list[JobInfo]:
-    """Every job (the registry after loading JOB_MODULES by default) with its next and last run."""
-    if jobs is None:
-        jobs = load_job_modules()
+def describe(jobs: Jobs, now: datetime | None = None, tz: tzinfo | None = None) -> list[JobInfo]:
+    """Every job with its next and last run."""
     now = _aware(now or datetime.now(UTC))
     tz = tz if tz is not None else operator_zone()
     out = []
@@ -727,7 +663,7 @@ def describe(jobs: dict[str, JobDef] | None = None, now: datetime | None = None,
 
 
 def _show(moment: datetime, tz: tzinfo | None) -> str:
-    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
+    local = in_zone(moment, tz)
     return local.strftime("%H:%M")
 
 
@@ -739,8 +675,8 @@ def show_time(moment: datetime | None, tz: tzinfo | None = None, now: datetime |
     now = _aware(now or datetime.now(UTC))
     if moment <= now + timedelta(seconds=59):
         return "now"
-    local = moment.astimezone(tz) if tz is not None else moment.astimezone()
-    days = (local.date() - _local_date(now, tz)).days
+    local = in_zone(moment, tz)
+    days = (local.date() - local_date(now, tz)).days
     if days <= 0:
         return local.strftime("%H:%M")
     if days == 1:

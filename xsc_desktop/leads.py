@@ -39,7 +39,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -48,6 +48,7 @@ from typing import Any
 from parsers.fields import EMAIL_RE, FIELD_NAMES, FIELDS_BY_NAME, canonical_name
 from parsers.transforms import normalise_phone, normalise_state, parse_datetime, parse_yes_no, zip5
 from xsc_desktop import events, settings, storage
+from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Integration, Lander, Lead, Setting, database, utcnow
 
@@ -807,10 +808,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _as_utc_naive(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
 
 
 def _text_cell(text: str, column: str, problems: list[str]) -> str:
@@ -845,7 +842,7 @@ def _moment(text: str, kind: str) -> str | datetime | None:
     moment = _datetime(text)
     if moment is None:
         return None
-    return moment.date().isoformat() if kind == "date" else _as_utc_naive(moment)
+    return moment.date().isoformat() if kind == "date" else naive_utc(moment)
 
 
 def _date_cell(text: str, column: str, problems: list[str]) -> str:
@@ -1019,7 +1016,7 @@ class RowNormaliser:
                 return text
             if kind == "date":
                 return moment.date().isoformat()
-            return _as_utc_naive(moment)
+            return naive_utc(moment)
         if kind == "yesno":
             answer = parse_yes_no(raw)
             return text if answer is None else ("yes" if answer else "no")
@@ -1275,7 +1272,7 @@ def import_rows(lander_id: int, rows: Iterator[tuple[int, dict[str, Any]]], mapp
         raise UserError(f"Choose to deliver the leads or keep them for records only, not {delivery}.")
     if on_conflict not in CONFLICT_CHOICES:
         raise UserError(f"Leads whose id belongs to another person are skipped or imported as new, not {on_conflict}.")
-    now = _as_utc_naive(now) if now else utcnow()
+    now = naive_utc(now) if now else utcnow()
     normaliser = RowNormaliser(mapping, columns)
     writer = _Writer(lander_id, report, now, int(settings.get("delivery.duplicate_days") or 0), on_conflict)
     batch = writer.rows
@@ -1624,7 +1621,8 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
 
 
 # ---- the scheduler job ---------------------------------------------------------------------------------------
-def _feeds_job(now: datetime) -> str:
+def feeds_job(now: datetime) -> str:
+    """The scheduler's "feeds" job: pull every lander's lead feed; one line of what came in."""
     reports = pull_all_feeds(now)
     if not reports:
         return "No lander has a lead feed."
@@ -1632,16 +1630,6 @@ def _feeds_job(now: datetime) -> str:
     failed = [r for r in reports if r.error]
     text = f"{new} new lead{'s' if new != 1 else ''} from {len(reports)} feed{'s' if len(reports) != 1 else ''}"
     return text + (f"; {len(failed)} feed{'s' if len(failed) != 1 else ''} with a problem." if failed else ".")
-
-
-def _register() -> None:
-    from xsc_desktop import jobs
-
-    jobs.register("feeds", _feeds_job, every_seconds_setting="delivery.interval_seconds", default_time=60,
-                  label="Pull lead feeds")
-
-
-_register()
 
 
 # ---- browsing millions of leads (the Leads page and its benchmark) -------------------------------------------

@@ -600,11 +600,3 @@ def send_test(to: str) -> Email:
             email.save()
         raise UserError(f"The test e-mail was not sent: {email.last_error}")
     return email
-
-
-def _outbox_job(now: datetime) -> str:
-    return send_pending(now).line()
-
-
-jobs.register("outbox", _outbox_job, every_seconds_setting="mail.interval_seconds", default_time=60,
-              label="Send e-mail")

@@ -7,7 +7,6 @@ step in `db.MIGRATIONS`.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
@@ -23,14 +22,10 @@ from peewee import (
 )
 
 from parsers.fields import FIELD_NAMES
+from xsc_desktop.clock import utcnow  # the one "now" the database keeps
 from xsc_desktop.logs import register_secret
 
 database = DatabaseProxy()
-
-
-def utcnow() -> datetime:
-    """The current time in UTC, naive, as stored in the database."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class JSONField(TextField):

@@ -44,6 +44,7 @@ from peewee import JOIN, IntegrityError
 
 from xsc_desktop import activity, db, events, integrations, jobs, landers, locks, mail, settings, workqueue
 from xsc_desktop.clock import aware_utc as _aware
+from xsc_desktop.clock import in_zone, operator_zone
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Email, Lander, Task, database, utcnow
 
@@ -59,17 +60,13 @@ EXCERPT = 2000
 
 # ---- time helpers -----------------------------------------------------------------------------------------------
 def _zone(tz: tzinfo | None) -> tzinfo | None:
-    return tz if tz is not None else jobs.operator_zone()
-
-
-def _local(now: datetime, tz: tzinfo | None) -> datetime:
-    return now.astimezone(tz) if tz is not None else now.astimezone()
+    return tz if tz is not None else operator_zone()
 
 
 def planned_date(now: datetime | None = None, tz: tzinfo | None = None) -> date:
     """The local date of the next queue run: today before queue.run_time, else tomorrow."""
     tz = _zone(tz)
-    local = _local(_aware(now), tz)
+    local = in_zone(_aware(now), tz)
     at = settings.time_setting("queue.run_time")
     return local.date() if (local.hour, local.minute) < (at.hour, at.minute) else local.date() + timedelta(days=1)
 
@@ -77,7 +74,7 @@ def planned_date(now: datetime | None = None, tz: tzinfo | None = None) -> date:
 def window_end(now: datetime, tz: tzinfo | None = None) -> datetime:
     """Until when a run started at `now` may retry: today's queue.run_deadline, but at least RUN_WINDOW_MIN."""
     tz = _zone(tz)
-    local = _local(now, tz)
+    local = in_zone(now, tz)
     naive = datetime.combine(local.date(), settings.time_setting("queue.run_deadline"))
     end = naive.replace(tzinfo=tz).astimezone(UTC) if tz is not None else naive.astimezone().astimezone(UTC)
     return max(end, now + RUN_WINDOW_MIN)
@@ -490,7 +487,7 @@ def _select_tasks(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | No
     if task_ids is not None:
         query = query.where(Task.id.in_(list(task_ids)))
     elif not include_future:
-        today = _local(now, _zone(tz)).date().isoformat()
+        today = in_zone(now, _zone(tz)).date().isoformat()
         query = query.where(Task.planned_for <= today)
     return list(query)
 
@@ -772,18 +769,3 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
 def _system_label(spec: Any) -> str:
     system = getattr(spec, "system", "") or "generic"
     return spec.name if system == "generic" else system.replace("_", " ").title()
-
-
-# ---- scheduled jobs ---------------------------------------------------------------------------------------------
-def _gather_job(now: datetime) -> str:
-    return gather(now).summary()
-
-
-def _run_job(now: datetime) -> str:
-    return run(now).summary()
-
-
-jobs.register("gather", _gather_job, daily_local_setting="queue.gather_time", default_time="15:00",
-              label="Gather the to-do list")
-jobs.register("run_queue", _run_job, daily_local_setting="queue.run_time", default_time="08:00",
-              label="Run the queue")

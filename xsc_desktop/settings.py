@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
 from xsc_desktop import secrets as secret_store
+from xsc_desktop.clock import parse_hhmm  # the one HH:MM reader
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Setting
 
@@ -119,22 +119,6 @@ def coerce(key: str, raw: Any) -> Any:
             raise UserError(f"{key} takes a time of day as HH:MM (for example 09:00), not {raw!r}.")
         value = parsed.strftime("%H:%M")
     return value
-
-
-_HHMM = re.compile(r"\s*(\d{1,2}):(\d{2})\s*", re.ASCII)
-
-
-def parse_hhmm(text: Any) -> time | None:
-    """A time of day written HH:MM ("9:05" and " 09:05 " too; minutes always two digits), 00:00 to 23:59; None when `text` is not one.
-
-    The one reader of every HH:MM time (settings, the scheduler, the queue window, report schedules): a caller
-    that must not fail falls back to the setting's default when this gives None.
-    """
-    match = _HHMM.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        return None
-    hour, minute = int(match.group(1)), int(match.group(2))
-    return time(hour, minute) if hour < 24 and minute < 60 else None
 
 
 def time_setting(key: str) -> time:

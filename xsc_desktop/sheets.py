@@ -1639,19 +1639,3 @@ def _summary(runs: list[ReportRun]) -> str:
 
 
 OTHER_TIMES_CHECK_SECONDS = 300
-
-
-def _register_jobs() -> None:
-    try:
-        from xsc_desktop import jobs
-    except ImportError:  # a build without the scheduler: reports still run by hand and from the CLI
-        return
-    jobs.register("reports", reports_job, daily_utc_setting="reports.time_utc", default_time="05:00",
-                  label="Spreadsheet reports")
-    jobs.register_recovery("reports", recover_interrupted_runs)
-    # No setting of its own: the interval falls back to default_time (seconds).
-    jobs.register("reports_other_times", other_times_job, every_seconds_setting="reports.other_times_seconds",
-                  default_time=OTHER_TIMES_CHECK_SECONDS, label="Reports at other times")
-
-
-_register_jobs()

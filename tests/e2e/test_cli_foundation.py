@@ -94,11 +94,13 @@ def test_window_without_a_display_says_how_to_run(tmp_path):
 
 
 def test_window_opens_offscreen_and_paints(tmp_path):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XSC_QUIT_AFTER_PAINT": "1"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("XSC_NO_DEMO", None)
-    result = subprocess.run([sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(tmp_path)],
+    # The start-up probe opens the window through the command line's entry point and quits once the board painted.
+    result = subprocess.run([sys.executable, str(REPO / "bench" / "startup_probe.py"), "--data-dir", str(tmp_path)],
                             capture_output=True, text=True, env=env, cwd=REPO, timeout=60)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("PAINTED ")
     # First start seeded the demo data.
     listed = subprocess.run([sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(tmp_path), "landers", "list",
                              "--json"], capture_output=True, text=True, env=env, cwd=REPO, timeout=60)

@@ -6,7 +6,7 @@ import json
 
 from tests.helpers.endpoint import RecordingEndpoint, Reply
 from tests.helpers.lead_world import wire_lander
-from xsc_desktop import jobs
+from xsc_desktop.scheduled import default_jobs
 
 
 def test_import_list_export_deliver_resend(ctx, cli, samples, tmp_path):
@@ -57,6 +57,6 @@ def test_bad_input_says_what_to_do(ctx, cli, tmp_path):
 
 
 def test_scheduler_jobs_are_registered():
-    registry = jobs.load_job_modules()
+    registry = default_jobs()
     assert registry["deliver"].every_seconds_setting == "delivery.interval_seconds"
     assert registry["feeds"].every_seconds_setting == "delivery.interval_seconds"

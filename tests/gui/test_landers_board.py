@@ -137,15 +137,6 @@ def test_dropping_a_landers_csv_on_the_window_imports_it(qtbot, window, samples,
     assert reports and "line 10" in reports[0][1].lower()
 
 
-def test_pages_not_built_yet_say_what_will_come(window):
-    from ui.main_window import PAGES, PlaceholderPage
-
-    for key, *_ in PAGES:
-        page = window.show_page(key)
-        if isinstance(page, PlaceholderPage):
-            assert "Coming here" in page.findChildren(type(window.scheduler_label))[-1].text()
-
-
 def test_window_remembers_its_geometry(qtbot, ctx, inline_tasks):
     from PySide6.QtWidgets import QApplication
 

@@ -164,11 +164,11 @@ def test_a_run_whose_owner_lives_is_left_running(ctx, tmp_path):
 
 def test_scheduler_start_recovers_report_runs(ctx):
     from xsc_desktop import jobs
+    from xsc_desktop.scheduled import default_jobs
 
     lander = landers.add_lander(client="Harbor Injury", campaign="Auto", name="Tampa Auto", url="https://h.example/t")
     run = ReportRun.create(template_name="Generic", lander=lander.id, state="running")
-    assert "reports" in jobs.RECOVERIES
-    jobs.Scheduler(jobs={}).recover_interrupted()
+    jobs.Scheduler(jobs=default_jobs()).recover_interrupted()
     assert ReportRun.get_by_id(run.id).state == "interrupted"
 
 

@@ -13,6 +13,7 @@ from tests.helpers import lead_rows
 from tests.helpers.smtp import SmtpServer, use_smtp
 from xsc_desktop import clients, jobs, landers, mail, sheets
 from xsc_desktop.models import Email, JobRun, ReportRun
+from xsc_desktop.scheduled import default_jobs
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -36,10 +37,9 @@ def out(tmp_path):
 
 @pytest.mark.parametrize("start", [datetime(2026, 10, 31, 0, 0, tzinfo=UTC), datetime(2026, 3, 7, 0, 0, tzinfo=UTC)])
 def test_scheduler_fires_reports_at_0500_utc_through_a_dst_change(lander, out, start):
-    assert "reports" in jobs.REGISTRY  # registered when xsc_desktop.sheets is imported
     sheets.add_schedule(lander_id=lander.id, out_dir=out, period="all")
     clock = jobs.ManualClock(start)
-    scheduler = jobs.Scheduler(clock=clock, tz=NEW_YORK, jobs={"reports": jobs.REGISTRY["reports"]})
+    scheduler = jobs.Scheduler(clock=clock, tz=NEW_YORK, jobs={"reports": default_jobs()["reports"]})
     # A new schedule has no earlier run, so the first daily slot writes at once; the clock starts before it.
     fired = []
     while clock.now() < start + timedelta(days=3):

@@ -194,17 +194,3 @@ class IntegrationAction:
             self.dialog.open()
 
         run_task(lambda: load_state(lander_row.id), show, lambda exc: self.window.status_message(str(exc), 8000))
-
-
-def _install(window) -> None:
-    window.lander_actions.append(IntegrationAction(window))
-
-
-def _register() -> None:
-    from ui.app import STARTUP_HOOKS
-
-    if _install not in STARTUP_HOOKS:
-        STARTUP_HOOKS.append(_install)
-
-
-_register()

@@ -810,9 +810,7 @@ def install(window) -> None:
     action = QAction("Import &leads…", window)
     action.setShortcut(QKeySequence("Ctrl+Shift+I"))
     action.triggered.connect(import_from_menu)
-    menu = getattr(window, "file_menu", None)
-    if menu is not None:
-        menu.insertAction(getattr(window, "file_menu_separator", None), action)
+    window.file_menu.insertAction(window.file_menu_separator, action)
 
     rerouting: list[list[Path]] = []  # drops being sent on to the other handlers (a part may come back alone)
 
@@ -856,13 +854,3 @@ def _all_lead_files(paths: list[Path]) -> bool:
     from xsc_desktop.leads import looks_like_lead_file
 
     return all(looks_like_lead_file(p) for p in paths)
-
-
-def _register() -> None:
-    from ui.app import STARTUP_HOOKS
-
-    if install not in STARTUP_HOOKS:
-        STARTUP_HOOKS.append(install)
-
-
-_register()

@@ -243,7 +243,9 @@ class QueuePage(QWidget):
         def compute() -> str:
             if scheduler is not None:
                 return next_runs_text(scheduler.describe(), scheduler.paused)
-            return next_runs_text(jobs.describe(), False)
+            from xsc_desktop.scheduled import default_jobs
+
+            return next_runs_text(jobs.describe(default_jobs()), False)
 
         run_task(compute, self.next_runs.setText, lambda _exc: None)
 
@@ -379,7 +381,7 @@ class QueuePage(QWidget):
         run_task(fn, *self._callbacks(done_text, long=long))
 
     def _control(self):
-        control = getattr(self.app, "scheduler_control", None)
+        control = self.app.scheduler_control
         if control is None:
             show_error(self, "Queue", "The scheduler did not start with the window; restart XSC Desktop.")
         return control

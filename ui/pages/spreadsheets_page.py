@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.app import STARTUP_HOOKS
 from ui.models.report_models import (
     REPORT_COLOURS,
     STATE_ROLE,
@@ -62,7 +61,7 @@ PREVIEW_DELAY_MS = 250
 
 def load_overview(history_limit: int = 300) -> dict[str, Any]:
     """Templates, schedules, runs, landers and clients as plain rows (built off the GUI thread)."""
-    from xsc_desktop.jobs import operator_zone
+    from xsc_desktop.clock import operator_zone
     from xsc_desktop.landers import list_landers
     from xsc_desktop.models import Client
 
@@ -130,14 +129,6 @@ class GenerateReportAction:
         self.window.page("spreadsheets")
         page = self.window.show_page("spreadsheets")
         page.generate(lander_id=lander_row.id)
-
-
-def _install_lander_action(window) -> None:
-    window.lander_actions.append(GenerateReportAction(window))
-    return None
-
-
-STARTUP_HOOKS.append(_install_lander_action)
 
 
 def _table(model, *, stretch_last: bool = True) -> QTableView:

@@ -15,6 +15,7 @@ def run_cmd(args, ctx) -> int:
     import threading
 
     from xsc_desktop import events, jobs
+    from xsc_desktop.scheduled import default_jobs
 
     ctx.open_database()
     stopped = threading.Event()
@@ -33,7 +34,7 @@ def run_cmd(args, ctx) -> int:
     # Without a tray, notifications are printed (and logged) so a service manager's journal keeps them.
     unsubscribe = events.subscribe("notify", lambda _t, p: say(f"[{p.get('level', 'info')}] {p.get('title')}: "
                                                                  f"{p.get('message')}"))
-    scheduler = jobs.Scheduler(headless=True)
+    scheduler = jobs.Scheduler(jobs=default_jobs, headless=True)
     scheduler.start()
     say("Scheduler running: " + ", ".join(f"{i.name} next {jobs.show_time(i.next_run)}"
                                           for i in scheduler.describe()) + ". Stop with Ctrl+C or SIGTERM.")

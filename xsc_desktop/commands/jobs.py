@@ -15,9 +15,10 @@ def register(sub) -> None:
 
 def list_cmd(args, ctx) -> int:
     from xsc_desktop import jobs, settings
+    from xsc_desktop.scheduled import default_jobs
 
     ctx.open_database()
-    infos = jobs.describe()
+    infos = jobs.describe(default_jobs())
     if args.json:
         print_json([i.as_json() for i in infos])
         return 0
