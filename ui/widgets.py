@@ -136,6 +136,7 @@ class SideTabs(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("side-tabs")
         self.list.setFixedWidth(118)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setTabKeyNavigation(False)
         self.stack = QStackedWidget()
         layout = QHBoxLayout(self)
@@ -154,6 +155,9 @@ class SideTabs(QWidget):
         from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QScrollArea
 
         self.list.addItem(text.replace("&&", "&"))
+        # as narrow as the longest name allows, so the section beside it keeps the room
+        frame = 2 * self.list.frameWidth() + 14
+        self.list.setFixedWidth(max(72, min(118, self.list.sizeHintForColumn(0) + frame)))
         shown = widget
         if not isinstance(widget, QAbstractScrollArea):
             shown = QScrollArea()
@@ -201,3 +205,57 @@ class SideTabs(QWidget):
         item = self.list.item(index)
         if item is not None:
             item.setToolTip(tip)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks with its column: a text that does not fit ends in "…" and shows in full as
+    the tooltip, never hard-clipped."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QSizePolicy
+
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(24)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+        """Set the full text; what shows is elided to the label's width."""
+        self._full = text or ""
+        self._elide()
+
+    def fullText(self) -> str:  # noqa: N802
+        """The text as set, not elided."""
+        return self._full
+
+    def isElided(self) -> bool:  # noqa: N802
+        """Whether the text shown is cut short."""
+        return super().text() != self._full
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """As wide as the full text wants."""
+        hint = super().sizeHint()
+        return QSize(QFontMetrics(self.font()).horizontalAdvance(self._full) + 4, hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """Narrow: the text elides."""
+        return QSize(self.minimumWidth(), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().changeEvent(event)
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        room = max(0, self.contentsRect().width())
+        shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room) if room else self._full
+        QLabel.setText(self, shown)
+        self.setToolTip(self._full if shown != self._full else "")

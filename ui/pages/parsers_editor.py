@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -369,25 +368,34 @@ class ParserEditor(QWidget):
         for key in BODY_FORMATS:
             self.format_combo.addItem(BODY_LABELS[key], key)
         self.xml_root_edit = QLineEdit()
-        self.send_empty_box = QCheckBox("Send empty optional fields too")
+        self.send_empty_box = QCheckBox("Send empty fields too")
+        self.send_empty_box.setToolTip("Send the optional fields that are empty for a lead too")
+        for combo in (self.system_combo, self.method_combo, self.format_combo):
+            # narrow with the column instead of as wide as the longest choice
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(5)
         request_row = QHBoxLayout()
         request_row.addWidget(self.method_combo)
         request_row.addWidget(self.format_combo, 1)
-        request_row.addWidget(QLabel("XML root"))
-        request_row.addWidget(self.xml_root_edit)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow column puts labels above
         form.addRow("Name", self.name_edit)
         form.addRow("Intake system", self.system_combo)
         form.addRow("Description", self.description_edit)
         form.addRow("Endpoint URL", self.url_edit)
         form.addRow("Test URL", self.test_url_edit)
         form.addRow("Request", request_row)
+        form.addRow("XML root", self.xml_root_edit)
         form.addRow("", self.send_empty_box)
 
         self.headers_section = TableSection(self.headers_model, HeaderItem,
                                             "Extra headers; values may hold {settings}.")
+        # two short columns: share the width rather than scroll sideways
+        self.headers_section.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.headers_section.table.horizontalHeader().setMinimumSectionSize(48)
+        self.headers_section.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         headers_box = QGroupBox("Headers")
         QVBoxLayout(headers_box).addWidget(self.headers_section)
 
@@ -400,6 +408,7 @@ class ParserEditor(QWidget):
         headers_box.setMaximumHeight(220)
         tab = QWidget()
         layout = QVBoxLayout(tab)
+        layout.setContentsMargins(2, 0, 4, 0)
         layout.addLayout(form)
         layout.addWidget(headers_box)
         layout.addStretch(1)
