@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPalette
+from PySide6.QtCore import QByteArray, QModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ui.theme import STATUS_COLOURS
@@ -102,27 +102,51 @@ def table_keys(table, open_row=None) -> None:  # noqa: ANN001 - a QAbstractItemV
 
 
 def themed_icon(*parts: str, palette: QPalette | None = None) -> QIcon:
-    """A bundled line icon (SVG drawn with currentColor) in the palette's text colour, sharp at any scale."""
-    from PySide6.QtCore import QByteArray
-    from PySide6.QtGui import QGuiApplication, QPixmap
-    from PySide6.QtSvg import QSvgRenderer
+    """A bundled line icon (SVG drawn with currentColor) in the palette's text colour, drawn from the SVG at the
+    size and pixel ratio asked for (150%, 200% screens), never a scaled bitmap."""
+    from PySide6.QtGui import QGuiApplication
 
     from resources import resource_path
 
     palette = palette or QGuiApplication.palette()
     colour = palette.color(QPalette.ColorRole.WindowText).name()
     svg = resource_path(*parts).read_text(encoding="utf-8").replace("currentColor", colour)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    icon = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        pixmap = QPixmap(size, size)
+    return QIcon(_SvgIconEngine(svg.encode("utf-8")))
+
+
+class _SvgIconEngine(QIconEngine):
+    """Renders one SVG at every size and device pixel ratio asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        from PySide6.QtSvg import QSvgRenderer
+
+        super().__init__()
+        self._data = data
+        self._renderer = QSvgRenderer(QByteArray(data))
+
+    def paint(self, painter: QPainter, rect: QRect, _mode, _state) -> None:  # noqa: ANN001
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(painter, QRectF(rect))
+        painter.restore()
+
+    def pixmap(self, size: QSize, mode, state) -> QPixmap:  # noqa: ANN001
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode, state, scale: float) -> QPixmap:  # noqa: ANN001, N802
+        pixmap = QPixmap(QSize(round(size.width() * scale), round(size.height() * scale)))
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter)
+        self.paint(painter, QRect(0, 0, pixmap.width(), pixmap.height()), mode, state)
         painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+        pixmap.setDevicePixelRatio(scale)
+        return pixmap
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._data)
+
+    def isNull(self) -> bool:  # noqa: N802
+        return not self._renderer.isValid()
 
 
 class SideTabs(QWidget):

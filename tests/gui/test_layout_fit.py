@@ -62,3 +62,30 @@ def test_menu_buttons_leave_room_for_their_arrow(world, qtbot):
     for button in buttons:
         text_width = button.fontMetrics().horizontalAdvance(button.text())
         assert button.sizeHint().width() >= text_width + 20, button.text()
+
+
+def test_navigation_icons_are_drawn_from_the_svg_at_the_screens_pixel_ratio(qtbot):
+    from PySide6.QtCore import QByteArray, QSize, Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    from resources import resource_path
+    from ui.widgets import themed_icon
+
+    icon = themed_icon("icons", "nav", "parsers.svg")
+    for logical, ratio in ((16, 2.0), (20, 1.5), (24, 2.0)):
+        pixmap = icon.pixmap(QSize(logical, logical), ratio)
+        assert (pixmap.width(), pixmap.height()) == (round(logical * ratio),) * 2
+        assert pixmap.devicePixelRatio() == ratio
+    # the 30-pixel icon of a 150% screen is the SVG drawn at 30 pixels, not a bigger bitmap scaled down
+    colour = QApplication.palette().windowText().color().name()
+    svg = resource_path("icons", "nav", "parsers.svg").read_text(encoding="utf-8").replace("currentColor", colour)
+    direct = QImage(30, 30, QImage.Format.Format_ARGB32_Premultiplied)
+    direct.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(direct)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    QSvgRenderer(QByteArray(svg.encode("utf-8"))).render(painter)
+    painter.end()
+    drawn = icon.pixmap(QSize(20, 20), 1.5).toImage().convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    drawn.setDevicePixelRatio(1.0)
+    assert drawn == direct
