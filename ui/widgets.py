@@ -283,3 +283,56 @@ class ElidedLabel(QLabel):
         shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room) if room else self._full
         QLabel.setText(self, shown)
         self.setToolTip(self._full if shown != self._full else "")
+
+
+class FlowRow(QWidget):
+    """A row of buttons that wraps onto a second line when the column is too narrow for all of them."""
+
+    def __init__(self, widgets, parent: QWidget | None = None) -> None:  # noqa: ANN001 - widgets in order
+        from PySide6.QtWidgets import QSizePolicy
+
+        super().__init__(parent)
+        self._widgets = list(widgets)
+        self._spacing = 6
+        for widget in self._widgets:
+            widget.setParent(self)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _shown(self) -> list[QWidget]:
+        return [w for w in self._widgets if not w.isHidden()]
+
+    def _place(self, width: int, move: bool) -> int:
+        x = y = line = 0
+        for widget in self._shown():
+            hint = widget.sizeHint()
+            if x and x + hint.width() > width:
+                x, y, line = 0, y + line + self._spacing, 0
+            if move:
+                widget.setGeometry(x, y, hint.width(), hint.height())
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._place(width, move=False)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        shown = self._shown()
+        width = sum(w.sizeHint().width() for w in shown) + self._spacing * max(0, len(shown) - 1)
+        return QSize(width, self._place(width, move=False))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        shown = self._shown()
+        width = max((w.sizeHint().width() for w in shown), default=0)
+        return QSize(width, max((w.sizeHint().height() for w in shown), default=0))
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self._place(self.width(), move=True)
+        if self.height() != self.heightForWidth(self.width()):
+            self.updateGeometry()

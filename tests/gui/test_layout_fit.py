@@ -4,7 +4,7 @@ tooltip, menu buttons keep room for their arrow, and icons are drawn sharp at th
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolButton
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QScrollArea, QToolButton
 
 from ui.theme import apply_theme
 from xsc_desktop import demo
@@ -39,6 +39,12 @@ def test_the_parsers_page_fits_960_without_sideways_scrolling(world, qtbot):
              if area.isVisible() and area.horizontalScrollBar().isVisible()]
     assert not shown, [type(a).__name__ for a in shown]
     assert page.preview.isVisible() and page.preview.width() >= page.preview.minimumSizeHint().width()
+    tabs = page.editor.tabs
+    for name in ("Mappings", "Static", "Rules", "History"):  # a wide table scrolls its columns, not the section
+        tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index(name))
+        qtbot.wait(5)
+        section = tabs.stack.currentWidget()
+        assert not (isinstance(section, QScrollArea) and section.horizontalScrollBar().isVisible()), name
 
 
 def test_a_long_parser_name_ends_in_an_ellipsis_with_the_full_name_as_tooltip(world, qtbot):

@@ -61,7 +61,7 @@ from ui.models.parser_models import (
     SpecListModel,
     StaticFieldsModel,
 )
-from ui.widgets import ChipDelegate, SideTabs, hint
+from ui.widgets import ChipDelegate, FlowRow, SideTabs, hint
 
 AUTH_LABELS = {"none": "None", "basic": "Basic (user name and password)", "bearer": "Bearer token",
                "api_key": "API key"}
@@ -177,24 +177,17 @@ class TableSection(QWidget):
         self.remove_button.clicked.connect(self.remove)
         self.up_button.clicked.connect(lambda: self.move(-1))
         self.down_button.clicked.connect(lambda: self.move(1))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        if ordered:
-            buttons.addWidget(self.up_button)
-            buttons.addWidget(self.down_button)
-        else:
+        if not ordered:
             self.up_button.hide()
             self.down_button.hide()
-        for button in extra_buttons:
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        # the buttons wrap onto a second line in a narrow column rather than make it scroll sideways
+        buttons = FlowRow((self.add_button, self.remove_button, self.up_button, self.down_button, *extra_buttons))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         if explanation:
             layout.addWidget(hint(explanation))
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
 
     def current_row(self) -> int:
         """The selected row, or -1."""
