@@ -70,6 +70,9 @@ QLabel[role="hint"] {{ color: {muted_colour(palette).name()}; }}
 QLabel[role="problem"] {{ color: {problem_colour(palette).name()}; }}
 QFrame#callout {{ background: {callout_bg}; border: 1px solid {callout_border}; border-radius: 6px; }}
 QFrame#callout QLabel {{ color: {callout_text}; }}
+QToolButton[popupMode="2"] {{ padding-right: 16px; }}
+QToolButton[popupMode="2"]::menu-indicator {{ subcontrol-origin: padding; subcontrol-position: center right;
+                                             right: 3px; }}
 QTableView {{ gridline-color: {border.name()}; }}
 QHeaderView::section {{ background: {header.name()}; color: {palette.color(QPalette.ColorRole.ButtonText).name()};
                        border: none; border-bottom: 1px solid {border.name()}; padding: 4px 6px; font-weight: 600; }}

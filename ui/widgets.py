@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPalette
+from PySide6.QtCore import QByteArray, QModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ui.theme import STATUS_COLOURS
@@ -102,27 +102,51 @@ def table_keys(table, open_row=None) -> None:  # noqa: ANN001 - a QAbstractItemV
 
 
 def themed_icon(*parts: str, palette: QPalette | None = None) -> QIcon:
-    """A bundled line icon (SVG drawn with currentColor) in the palette's text colour, sharp at any scale."""
-    from PySide6.QtCore import QByteArray
-    from PySide6.QtGui import QGuiApplication, QPixmap
-    from PySide6.QtSvg import QSvgRenderer
+    """A bundled line icon (SVG drawn with currentColor) in the palette's text colour, drawn from the SVG at the
+    size and pixel ratio asked for (150%, 200% screens), never a scaled bitmap."""
+    from PySide6.QtGui import QGuiApplication
 
     from resources import resource_path
 
     palette = palette or QGuiApplication.palette()
     colour = palette.color(QPalette.ColorRole.WindowText).name()
     svg = resource_path(*parts).read_text(encoding="utf-8").replace("currentColor", colour)
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    icon = QIcon()
-    for size in (16, 20, 24, 32, 48):
-        pixmap = QPixmap(size, size)
+    return QIcon(_SvgIconEngine(svg.encode("utf-8")))
+
+
+class _SvgIconEngine(QIconEngine):
+    """Renders one SVG at every size and device pixel ratio asked for."""
+
+    def __init__(self, data: bytes) -> None:
+        from PySide6.QtSvg import QSvgRenderer
+
+        super().__init__()
+        self._data = data
+        self._renderer = QSvgRenderer(QByteArray(data))
+
+    def paint(self, painter: QPainter, rect: QRect, _mode, _state) -> None:  # noqa: ANN001
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._renderer.render(painter, QRectF(rect))
+        painter.restore()
+
+    def pixmap(self, size: QSize, mode, state) -> QPixmap:  # noqa: ANN001
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode, state, scale: float) -> QPixmap:  # noqa: ANN001, N802
+        pixmap = QPixmap(QSize(round(size.width() * scale), round(size.height() * scale)))
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        renderer.render(painter)
+        self.paint(painter, QRect(0, 0, pixmap.width(), pixmap.height()), mode, state)
         painter.end()
-        icon.addPixmap(pixmap)
-    return icon
+        pixmap.setDevicePixelRatio(scale)
+        return pixmap
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._data)
+
+    def isNull(self) -> bool:  # noqa: N802
+        return not self._renderer.isValid()
 
 
 class SideTabs(QWidget):
@@ -136,6 +160,7 @@ class SideTabs(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("side-tabs")
         self.list.setFixedWidth(118)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setTabKeyNavigation(False)
         self.stack = QStackedWidget()
         layout = QHBoxLayout(self)
@@ -154,6 +179,9 @@ class SideTabs(QWidget):
         from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QScrollArea
 
         self.list.addItem(text.replace("&&", "&"))
+        # as narrow as the longest name allows, so the section beside it keeps the room
+        frame = 2 * self.list.frameWidth() + 14
+        self.list.setFixedWidth(max(72, min(118, self.list.sizeHintForColumn(0) + frame)))
         shown = widget
         if not isinstance(widget, QAbstractScrollArea):
             shown = QScrollArea()
@@ -201,3 +229,110 @@ class SideTabs(QWidget):
         item = self.list.item(index)
         if item is not None:
             item.setToolTip(tip)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks with its column: a text that does not fit ends in "…" and shows in full as
+    the tooltip, never hard-clipped."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QSizePolicy
+
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(24)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+        """Set the full text; what shows is elided to the label's width."""
+        self._full = text or ""
+        self._elide()
+
+    def fullText(self) -> str:  # noqa: N802
+        """The text as set, not elided."""
+        return self._full
+
+    def isElided(self) -> bool:  # noqa: N802
+        """Whether the text shown is cut short."""
+        return super().text() != self._full
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """As wide as the full text wants."""
+        hint = super().sizeHint()
+        return QSize(QFontMetrics(self.font()).horizontalAdvance(self._full) + 4, hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """Narrow: the text elides."""
+        return QSize(self.minimumWidth(), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().changeEvent(event)
+        from PySide6.QtCore import QEvent
+
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+    def _elide(self) -> None:
+        metrics = QFontMetrics(self.font())
+        room = max(0, self.contentsRect().width())
+        shown = metrics.elidedText(self._full, Qt.TextElideMode.ElideRight, room) if room else self._full
+        QLabel.setText(self, shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+
+class FlowRow(QWidget):
+    """A row of buttons that wraps onto a second line when the column is too narrow for all of them."""
+
+    def __init__(self, widgets, parent: QWidget | None = None) -> None:  # noqa: ANN001 - widgets in order
+        from PySide6.QtWidgets import QSizePolicy
+
+        super().__init__(parent)
+        self._widgets = list(widgets)
+        self._spacing = 6
+        for widget in self._widgets:
+            widget.setParent(self)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _shown(self) -> list[QWidget]:
+        return [w for w in self._widgets if not w.isHidden()]
+
+    def _place(self, width: int, move: bool) -> int:
+        x = y = line = 0
+        for widget in self._shown():
+            hint = widget.sizeHint()
+            if x and x + hint.width() > width:
+                x, y, line = 0, y + line + self._spacing, 0
+            if move:
+                widget.setGeometry(x, y, hint.width(), hint.height())
+            x += hint.width() + self._spacing
+            line = max(line, hint.height())
+        return y + line
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._place(width, move=False)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        shown = self._shown()
+        width = sum(w.sizeHint().width() for w in shown) + self._spacing * max(0, len(shown) - 1)
+        return QSize(width, self._place(width, move=False))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        shown = self._shown()
+        width = max((w.sizeHint().width() for w in shown), default=0)
+        return QSize(width, max((w.sizeHint().height() for w in shown), default=0))
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+        super().resizeEvent(event)
+        self._place(self.width(), move=True)
+        if self.height() != self.heightForWidth(self.width()):
+            self.updateGeometry()

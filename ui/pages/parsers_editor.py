@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -62,7 +61,7 @@ from ui.models.parser_models import (
     SpecListModel,
     StaticFieldsModel,
 )
-from ui.widgets import ChipDelegate, SideTabs, hint
+from ui.widgets import ChipDelegate, FlowRow, SideTabs, hint
 
 AUTH_LABELS = {"none": "None", "basic": "Basic (user name and password)", "bearer": "Bearer token",
                "api_key": "API key"}
@@ -178,24 +177,17 @@ class TableSection(QWidget):
         self.remove_button.clicked.connect(self.remove)
         self.up_button.clicked.connect(lambda: self.move(-1))
         self.down_button.clicked.connect(lambda: self.move(1))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        if ordered:
-            buttons.addWidget(self.up_button)
-            buttons.addWidget(self.down_button)
-        else:
+        if not ordered:
             self.up_button.hide()
             self.down_button.hide()
-        for button in extra_buttons:
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        # the buttons wrap onto a second line in a narrow column rather than make it scroll sideways
+        buttons = FlowRow((self.add_button, self.remove_button, self.up_button, self.down_button, *extra_buttons))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         if explanation:
             layout.addWidget(hint(explanation))
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
 
     def current_row(self) -> int:
         """The selected row, or -1."""
@@ -369,25 +361,34 @@ class ParserEditor(QWidget):
         for key in BODY_FORMATS:
             self.format_combo.addItem(BODY_LABELS[key], key)
         self.xml_root_edit = QLineEdit()
-        self.send_empty_box = QCheckBox("Send empty optional fields too")
+        self.send_empty_box = QCheckBox("Send empty fields too")
+        self.send_empty_box.setToolTip("Send the optional fields that are empty for a lead too")
+        for combo in (self.system_combo, self.method_combo, self.format_combo):
+            # narrow with the column instead of as wide as the longest choice
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(5)
         request_row = QHBoxLayout()
         request_row.addWidget(self.method_combo)
         request_row.addWidget(self.format_combo, 1)
-        request_row.addWidget(QLabel("XML root"))
-        request_row.addWidget(self.xml_root_edit)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow column puts labels above
         form.addRow("Name", self.name_edit)
         form.addRow("Intake system", self.system_combo)
         form.addRow("Description", self.description_edit)
         form.addRow("Endpoint URL", self.url_edit)
         form.addRow("Test URL", self.test_url_edit)
         form.addRow("Request", request_row)
+        form.addRow("XML root", self.xml_root_edit)
         form.addRow("", self.send_empty_box)
 
         self.headers_section = TableSection(self.headers_model, HeaderItem,
                                             "Extra headers; values may hold {settings}.")
+        # two short columns: share the width rather than scroll sideways
+        self.headers_section.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.headers_section.table.horizontalHeader().setMinimumSectionSize(48)
+        self.headers_section.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         headers_box = QGroupBox("Headers")
         QVBoxLayout(headers_box).addWidget(self.headers_section)
 
@@ -400,6 +401,7 @@ class ParserEditor(QWidget):
         headers_box.setMaximumHeight(220)
         tab = QWidget()
         layout = QVBoxLayout(tab)
+        layout.setContentsMargins(2, 0, 4, 0)
         layout.addLayout(form)
         layout.addWidget(headers_box)
         layout.addStretch(1)

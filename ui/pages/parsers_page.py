@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QToolButton,
@@ -38,7 +37,7 @@ from parsers.spec import ParserSpec
 from ui.models.parser_models import KIND_ROLE, HistoryModel, ParserListModel
 from ui.pages.parsers_editor import ParserEditor
 from ui.pages.parsers_preview import PreviewPane, build_preview, suggest_rule
-from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error
+from ui.widgets import ChipDelegate, ElidedLabel, error_sentence, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import parsers_store
 from xsc_desktop.errors import UserError
@@ -132,10 +131,8 @@ class ParsersPage(QWidget):
         left_layout.addLayout(list_buttons)
 
         # --- the editor with its header
-        self.heading = QLabel("Pick a parser")
+        self.heading = ElidedLabel("Pick a parser")  # a long name ends in "…" with the full name as tooltip
         self.heading.setStyleSheet("font-weight: 600; font-size: 15px;")
-        self.heading.setMinimumWidth(60)  # a long name is clipped rather than widening the window
-        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state_label = QLabel()
         self.state_label.setProperty("role", "hint")
         self.duplicate_button = QPushButton("Duplicate to edit")
@@ -173,7 +170,7 @@ class ParsersPage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([200, 620, 410])
+        self.splitter.setSizes([180, 640, 410])
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Parsers"))
         layout.addWidget(self.splitter, 1)
