@@ -33,6 +33,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
+# The roles `data` answers: a view asks each painted cell for about seven roles, most of which the board leaves to
+# the style, and those are turned away before any row is looked up.
+_SERVED = frozenset(getattr(r, "value", r) for r in (DISPLAY, TOOLTIP, BACKGROUND, FONT, SORT_ROLE, ROW_ROLE,
+                                                     STATUS_ROLE))
 
 
 def _flags_text(row: LanderRow) -> str:
@@ -244,7 +248,7 @@ class LandersModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
-        if not index.isValid():
+        if getattr(role, "value", role) not in _SERVED or not index.isValid():
             return None
         r = self._rows[self._visible[index.row()]]
         col = index.column()
