@@ -19,6 +19,7 @@ class ChipDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.status_role = status_role
         self.colours = {k: (QColor(bg), QColor(fg)) for k, (bg, fg) in (colours or STATUS_COLOURS).items()}
+        self._chips: dict[tuple, QPixmap] = {}  # each chip drawn once: antialiased shapes and text cost per cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
@@ -35,18 +36,36 @@ class ChipDelegate(QStyledItemDelegate):
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, panel, painter, option.widget)
         bg, fg = self.colours.get(status, (option.palette.color(QPalette.ColorRole.Button),
                                            option.palette.color(QPalette.ColorRole.ButtonText)))
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        key = (text, bg.rgba(), fg.rgba(), option.font.key(), option.rect.height(), ratio)
+        chip = self._chips.get(key)
+        if chip is None:
+            if len(self._chips) > 256:
+                self._chips.clear()
+            chip = self._chips[key] = self._chip(text, bg, fg, option, ratio)
+        painter.drawPixmap(option.rect.x() + 4,
+                           option.rect.y() + round((option.rect.height() - chip.height() / ratio) / 2), chip)
+
+    @staticmethod
+    def _chip(text: str, bg: QColor, fg: QColor, option: QStyleOptionViewItem, ratio: float) -> QPixmap:
+        """One chip on a transparent pixmap."""
         metrics = QFontMetrics(option.font)
         width = metrics.horizontalAdvance(text) + 16
         height = min(option.rect.height() - 6, metrics.height() + 6)
-        rect = QRectF(option.rect.x() + 4, option.rect.y() + (option.rect.height() - height) / 2, width, height)
-        painter.save()
+        chip = QPixmap(round(width * ratio), round(height * ratio))
+        chip.setDevicePixelRatio(ratio)
+        chip.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(chip)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(option.font)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(bg)
+        rect = QRectF(0, 0, width, height)
         painter.drawRoundedRect(rect, height / 2, height / 2)
         painter.setPen(fg)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
+        painter.end()
+        return chip
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         size = super().sizeHint(option, index)

@@ -168,3 +168,18 @@ def test_screenshot_tool_writes_pngs(tmp_path, ctx, inline_tasks, qtbot):
     out = tmp_path / "shots"
     assert screenshot.main(["--out", str(out), "--data-dir", str(ctx.data_dir), "--pages", "landers"]) == 0
     assert Path(out / "landers.png").stat().st_size > 10_000
+
+
+def test_typing_keeps_the_selected_lander_selected_and_brings_it_back(qtbot, board):
+    lander = Lander.select().where(Lander.status == "ready").first()
+    assert board.select_lander(lander.id)
+    word = lander.name.split()[0]
+    qtbot.keyClicks(board.search, word)
+    assert board.selected_row() is not None and board.selected_row().id == lander.id
+    assert lander.name in board.detail.heading.text()
+    board.search.setText("no lander is called this")
+    assert board.model.rowCount() == 0 and board.selected_row() is None
+    assert board.detail.heading.text() == "Select a lander to see its details."
+    board.search.clear()
+    assert board.selected_row() is not None and board.selected_row().id == lander.id
+    assert lander.name in board.detail.heading.text()

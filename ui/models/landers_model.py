@@ -33,10 +33,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
-
-
-def _when(value: str | None) -> str:
-    return local_text(value) if value else ""
+# The roles `data` answers: a view asks each painted cell for about seven roles, most of which the board leaves to
+# the style, and those are turned away before any row is looked up.
+_SERVED = frozenset(getattr(r, "value", r) for r in (DISPLAY, TOOLTIP, BACKGROUND, FONT, SORT_ROLE, ROW_ROLE,
+                                                     STATUS_ROLE))
 
 
 def _flags_text(row: LanderRow) -> str:
@@ -60,6 +60,7 @@ class LandersModel(QAbstractTableModel):
         self._client_id: int | None = None
         self._sort_column = 7
         self._sort_order = Qt.SortOrder.DescendingOrder
+        self._times: dict[str, str] = {}  # stored time -> local text, for the rows painted since the last load
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -69,6 +70,7 @@ class LandersModel(QAbstractTableModel):
         """Replace every row (after a reload from the database)."""
         self.beginResetModel()
         self._rows = rows
+        self._times = {}  # the operator's time zone may have changed
         self._haystack = []  # made when a search first needs it: the board paints sooner
         self._sort_rows()
         self._visible = self._filtered()
@@ -85,12 +87,39 @@ class LandersModel(QAbstractTableModel):
             self._status = status or None
         if client_id != -1:
             self._client_id = client_id or None
-        self.beginResetModel()
         if narrower:  # more letters typed: the new matches are among the rows shown
-            self._visible = self._narrowed(self._visible, self._text.split())
+            self._relayout(lambda: self._narrowed(self._visible, self._text.split()))
         else:
-            self._visible = self._filtered()
-        self.endResetModel()
+            self._relayout(self._filtered)
+
+    def _relayout(self, visible) -> None:
+        """Show the rows `visible()` returns as a layout change: the selection and every persistent index follow
+        their lander (or are dropped when it is filtered out), and the view keeps its columns and header as they
+        are. A model reset would rebuild the view's state for every row and clear the selection on each keystroke."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        shown = [self._visible[p.row()] if p.isValid() and p.row() < len(self._visible) else None
+                 for p in persistent]
+        self._visible = visible()
+        if persistent:
+            if len(persistent) <= 16:  # the selection and current row: a scan in C each, no map of every row
+                rows = [self._position(row) for row in shown]
+            else:
+                position = {row: n for n, row in enumerate(self._visible)}
+                rows = [position.get(row) if row is not None else None for row in shown]
+            moved = [self.index(n, p.column()) if n is not None else QModelIndex()
+                     for p, n in zip(persistent, rows, strict=True)]
+            self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def _position(self, row: int | None) -> int | None:
+        """Where a loaded row is shown now, or None."""
+        if row is None:
+            return None
+        try:
+            return self._visible.index(row)
+        except ValueError:
+            return None
 
     def _filtered(self) -> list[int]:
         """The rows passing every filter, in sort order."""
@@ -98,7 +127,9 @@ class LandersModel(QAbstractTableModel):
         status, client_id, rows = self._status, self._client_id, self._rows
         if words:
             blob = self._joined()
-            words = sorted(set(words), key=blob.count)  # the rarest word first: it leaves the fewest rows
+            words = list(dict.fromkeys(words))
+            if len(words) > 1:  # the rarest word first: it leaves the fewest rows
+                words.sort(key=blob.count)
             found = self._narrowed(self._containing(words[0]), words[1:])
         else:
             found = self._order
@@ -172,19 +203,20 @@ class LandersModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
             return
-        self.layoutAboutToBeChanged.emit()
-        persistent = self.persistentIndexList()
-        shown = [self._visible[p.row()] if p.isValid() and p.row() < len(self._visible) else None
-                 for p in persistent]
         self._sort_column, self._sort_order = column, order
         self._sort_rows()
-        self._visible = self._filtered()
-        if persistent:
-            position = {row: n for n, row in enumerate(self._visible)}
-            moved = [self.index(position[row], p.column()) if row is not None and row in position else QModelIndex()
-                     for p, row in zip(persistent, shown, strict=True)]
-            self.changePersistentIndexList(persistent, moved)
-        self.layoutChanged.emit()
+        self._relayout(self._filtered)
+
+    def _when(self, value: str | None) -> str:
+        """A stored time as the operator reads it; converting costs ~0.1 ms, so each is converted once."""
+        if not value:
+            return ""
+        text = self._times.get(value)
+        if text is None:
+            if len(self._times) > 20_000:  # scrolled through many rows: start over rather than grow
+                self._times.clear()
+            text = self._times[value] = local_text(value)
+        return text
 
     # --- lookups for the page
 
@@ -194,10 +226,9 @@ class LandersModel(QAbstractTableModel):
 
     def row_of(self, lander_id: int) -> int:
         """The view row showing a lander, or -1."""
-        for n, i in enumerate(self._visible):
-            if self._rows[i].id == lander_id:
-                return n
-        return -1
+        loaded = next((k for k, r in enumerate(self._rows) if r.id == lander_id), None)
+        found = self._position(loaded)
+        return -1 if found is None else found
 
     def all_rows(self) -> list[LanderRow]:
         """Every loaded lander, filtered or not."""
@@ -217,15 +248,17 @@ class LandersModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
-        if not index.isValid():
+        if getattr(role, "value", role) not in _SERVED or not index.isValid():
             return None
         r = self._rows[self._visible[index.row()]]
         col = index.column()
         if role == DISPLAY:
             if col == 0:
                 return f"★ {r.client}" if r.new_client else r.client
+            if col >= 6:
+                return self._when(r.handed_over_at if col == 6 else r.updated_at)
             return (None, r.campaign, r.name, r.url, STATUS_LABELS.get(r.status, r.status), _flags_text(r),
-                    _when(r.handed_over_at), _when(r.updated_at))[col]
+                    None, None)[col]
         if role == STATUS_ROLE:
             return r.status
         if role == SORT_ROLE:

@@ -51,6 +51,7 @@ class LandersPage(QWidget):
         self.app = app
         self.model = LandersModel(self)
         self._selected_id: int | None = None
+        self._detail_id: int | None = None  # the lander the detail pane shows
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search client, campaign, lander or URL   (Ctrl+F)")
@@ -147,6 +148,7 @@ class LandersPage(QWidget):
         self.client_filter.currentIndexChanged.connect(
             lambda _i: self.model.set_filter(client_id=self.client_filter.currentData() or None))
         self.model.modelReset.connect(self._restore_selection)
+        self.model.layoutChanged.connect(self._restore_selection)  # filtering and sorting keep the selection
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -232,8 +234,15 @@ class LandersPage(QWidget):
         return True
 
     def _restore_selection(self) -> None:
-        if self._selected_id is not None:
-            self.select_lander(self._selected_id)
+        """Select the lander chosen last again when it is shown (after a reload, or when the search shows it
+        again); while it is filtered out the detail pane is empty."""
+        row = self.selected_row()
+        if row is not None and row.id == self._selected_id:
+            return  # still selected: the layout change kept it
+        if self._selected_id is None or not self.select_lander(self._selected_id):
+            if self._detail_id is not None:
+                self._refresh_detail()
+                self._update_buttons()
 
     def _selection_changed(self, *_args) -> None:
         row = self.selected_row()
@@ -244,6 +253,7 @@ class LandersPage(QWidget):
 
     def _refresh_detail(self) -> None:
         row = self.selected_row()
+        self._detail_id = row.id if row is not None else None
         self.detail.show_lander(row)
 
     def _update_buttons(self) -> None:
