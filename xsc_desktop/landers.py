@@ -250,10 +250,10 @@ class LanderRow:
         """The documented JSON shape of `landers list --json`."""
         return {
             "id": self.id, "client": self.client, "client_id": self.client_id, "campaign": self.campaign,
-            "name": self.name, "url": self.url, "status": self.status, "flags": self.flags,
+            "name": self.name, "url": self.url, "status": self.status, "flags": list(self.flags),
             "flag_note": self.flag_note, "new_client": self.new_client,
             "handed_over_at": self.handed_over_at.replace(" ", "T") if self.handed_over_at else None,
-            "updated_at": self.updated_at.replace(" ", "T"), "missing_info": self.missing_info,
+            "updated_at": self.updated_at.replace(" ", "T"), "missing_info": list(self.missing_info),
         }
 
 
@@ -274,14 +274,15 @@ def list_landers(status: str | None = None, client_id: int | None = None) -> lis
         query = query.where(Client.id == client_id)
     sql, params = query.sql()
     loads = json.loads
+    none: list[str] = []  # one empty list for every lander without flags or missing info: read, never changed
     names: dict[str, str] = {}
     shared = names.setdefault  # one string per client and campaign name, not one per lander
     return [
         LanderRow(id=i, client=shared(cname, cname), client_id=cid, new_client=bool(new),
                   campaign=shared(pname, pname), name=name, url=url,
-                  status=st, flags=flags.split(";") if flags else [], flag_note=note or "",
+                  status=st, flags=flags.split(";") if flags else none, flag_note=note or "",
                   handed_over_at=str(handed) if handed else None, updated_at=str(updated),
-                  missing_info=loads(missing) if missing and missing != "[]" else [])
+                  missing_info=loads(missing) if missing and missing != "[]" else none)
         for (i, cname, cid, new, pname, name, url, st, flags, note, handed, updated, missing)
         in database.execute_sql(sql, params)
     ]
