@@ -18,7 +18,8 @@ from xsc_desktop.intake.analyze import analyze  # noqa: E402
 from xsc_desktop.intake.extract import IntakeError, extract_file  # noqa: E402
 
 CORPORA = [REPO / "tests/fixtures/postingdocs", REPO / "tests/fixtures/postingdocs_blind",
-           REPO / "tests/fixtures/postingdocs_blind2", REPO.parent / "shared/samples/postingdocs",
+           REPO / "tests/fixtures/postingdocs_blind2", REPO / "tests/fixtures/postingdocs_blind3",
+           REPO.parent / "shared/samples/postingdocs",
            REPO / "tests/fixtures/postingdocs_hard"]
 SCORER = REPO.parent / "shared/tools/score_intake.py"
 BANDS = [(0.9, 1.01), (0.8, 0.9), (0.6, 0.8), (0.0, 0.6)]
