@@ -217,6 +217,9 @@ def connect(url: str, progress: Callable[[str], None] | None = None) -> Database
         finally:
             _progress = None
     optimize(db)
+    from xsc_desktop import events
+
+    events.set_connection(events.CONNECTED, where=storage.where(url))
     return db
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -20,7 +22,7 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 # Topics in use, for the reader: lander.changed, lander.imported, task.changed, queue.finished, lead.imported,
 # delivery.changed, integration.paused, email.changed, report.finished, job.changed, posting_doc.changed,
-# notify (a message for the tray: {"title", "message", "level"}).
+# notify (a message for the tray: {"title", "message", "level"}), database.connection (see `connection()`).
 
 
 def subscribe(topic: str, handler: Handler) -> Callable[[], None]:
@@ -53,6 +55,66 @@ def notify(title: str, message: str, level: str = "info") -> None:
 
 
 def clear() -> None:
-    """Drop every subscriber (tests)."""
+    """Drop every subscriber and forget the connection's state (tests)."""
+    global _connection
     with _lock:
         _handlers.clear()
+        _connection = Connection()
+
+
+# ---- the database connection's state ----------------------------------------------------------------------------
+CONNECTION = "database.connection"
+CONNECTED = "connected"
+UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Whether this process reaches its database right now.
+
+    `state` is "connected" or "unreachable" (the server went away: work that needs it waits and retries by itself);
+    `where` names the database as it may be shown (a file, or the URL with its password masked); `detail` is one
+    sentence for the operator ("" when connected); `retry_in` the seconds until the next try while unreachable;
+    `attempts` how many tries failed since it went away; `since` when the state began (time.time())."""
+
+    state: str = CONNECTED
+    where: str = ""
+    detail: str = ""
+    retry_in: float | None = None
+    attempts: int = 0
+    since: float = field(default_factory=time.time)
+
+    @property
+    def connected(self) -> bool:
+        return self.state == CONNECTED
+
+
+_connection = Connection()
+
+
+def connection() -> Connection:
+    """The database connection's current state (what a status bar shows when it opens)."""
+    return _connection
+
+
+def set_connection(state: str, *, where: str | None = None, detail: str = "", retry_in: float | None = None,
+                   attempts: int = 0) -> Connection:
+    """Record the connection's state and publish it on the topic "database.connection" with the payload
+    {state, where, detail, retry_in, attempts, since} — on every change of state and on every failed retry while
+    unreachable (so a banner can count down); a "connected" that changes nothing is not published again.
+
+    Subscribers run on the thread that noticed (a worker, the scheduler): a window re-emits it as a Qt signal.
+    Called by the core (`xsc_desktop.reconnect`, `db.connect`); a window only subscribes and reads `connection()`.
+    """
+    global _connection
+    with _lock:
+        before = _connection
+        if state == before.state and state == CONNECTED and (where is None or where == before.where):
+            return before
+        since = before.since if state == before.state else time.time()
+        _connection = Connection(state, before.where if where is None else where, detail if state != CONNECTED
+                                 else "", retry_in if state != CONNECTED else None, attempts, since)
+        now = _connection
+    publish(CONNECTION, state=now.state, where=now.where, detail=now.detail, retry_in=now.retry_in,
+            attempts=now.attempts, since=now.since)
+    return now

@@ -158,6 +158,19 @@ class ServerDatabase(PostgresqlDatabase):
             self._open = alive
         return conn
 
+    def is_closed(self) -> bool:
+        """Closed, or (outside a transaction) holding a connection the server cut: that one is dropped here, so the
+        next statement opens a fresh connection instead of failing on the dead one forever."""
+        if self._state.closed:
+            return True
+        conn = self._state.conn
+        if conn is not None and getattr(conn, "closed", False) and not self._state.transactions:
+            with contextlib.suppress(Exception):
+                self._close(conn)
+            self._state.reset()
+            return True
+        return False
+
     def _close(self, conn) -> None:
         with self._open_lock:
             self._open = [(t, c) for t, c in self._open if c is not conn]
@@ -233,6 +246,37 @@ def postgres_error(url: str, exc: Exception) -> UserError:
         return UserError(f"The user {user!r} may not change the database {shown}; ask its administrator for "
                          "the rights or use the owner's URL.")
     return UserError(f"The database {shown} could not be opened ({exc}); check the database URL and the server.")
+
+
+# What a driver says when the server went away or cannot be reached (restart, network cut), as opposed to a refused
+# statement; SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, starting up) too.
+_LOST_TEXTS = ("the connection is closed", "connection failed", "server closed the connection", "terminating connection",
+               "connection refused", "could not connect", "the database system is starting up",
+               "the database system is shutting down", "the database system is in recovery mode",
+               "consuming input failed", "connection timeout", "timeout expired", "no connection to the server",
+               "connection is lost", "connection not open", "connection already closed", "ssl syscall error",
+               "server conn crashed", "sending query failed", "connection reset")
+
+
+def connection_lost(exc: BaseException | None, db: Database | None = None) -> bool:
+    """Whether `exc` means the database server went away or cannot be reached right now (a restart, a network
+    cut), so the work may simply be tried again once it answers. Always False on SQLite: a file does not go away
+    like that, and a locked or damaged one needs the operator."""
+    if db is not None and not is_postgresql(db):
+        return False
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) or type(exc).__module__.startswith(
+                "psycopg"):
+            code = str(getattr(exc, "sqlstate", "") or "")
+            if code.startswith("08") or code in ("57P01", "57P02", "57P03"):
+                return True
+            text = str(exc).lower()
+            if any(part in text for part in _LOST_TEXTS):
+                return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 @contextlib.contextmanager

@@ -103,11 +103,8 @@ class PostgresServer:
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", USER, f"--pwfile={pwfile}",
                   "-E", "UTF8", "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")
         pwfile.unlink()
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                   "-c shared_buffers=32MB")
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
-                  "-o", options, "-w", "-t", "60", "start")
+                  "-o", self._start_options(), "-w", "-t", "60", "start")
         self.execute(f"CREATE DATABASE {TEMPLATE}")
         from xsc_desktop import db, storage
         from xsc_desktop.models import database
@@ -116,6 +113,23 @@ class PostgresServer:
         db.connect(self.url(TEMPLATE))
         storage.close_all(database.obj)
         database.initialize(previous)
+
+    def _start_options(self) -> str:
+        return (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                "-c shared_buffers=32MB")
+
+    def shut_down(self) -> None:
+        """Stop the server as an administrator would (every connection is cut); its data stays for `start_again`."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_again(self) -> None:
+        """Start a server stopped by `shut_down` on the same port with the same data."""
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
+                  "-o", self._start_options(), "-w", "-t", "60", "start")
 
     def stop(self) -> None:
         if self._admin is not None:
