@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.hostile.conftest import assert_one_sentence
-from xsc_desktop import leads
+from xsc_desktop import lead_files, leads
 
 DEEP = 100_000
 
@@ -150,7 +150,7 @@ def test_xlsx_row_far_past_excels_limit_stops_with_a_reason(lander, tmp_path):
 
 
 def test_xlsx_cell_budget_stops_a_sheet_of_padded_rows(tmp_path, monkeypatch):
-    monkeypatch.setattr(leads, "XLSX_MAX_CELLS", 100_000)
+    monkeypatch.setattr(lead_files, "XLSX_MAX_CELLS", 100_000)
     parts, sheet = _xlsx_parts(tmp_path)
     rows = "".join(f'<row r="{i}"><c r="XFD{i}" t="inlineStr"><is><t>x</t></is></c></row>' for i in range(3, 40))
     path = _write_xlsx(tmp_path / "wide.xlsx", parts, sheet.replace("</sheetData>", rows + "</sheetData>"))

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from xsc_desktop import leads
+from xsc_desktop import lead_feed, leads
 from xsc_desktop.models import Lander, Lead
 
 
@@ -174,14 +174,14 @@ def test_pull_all_feeds_goes_on_after_an_unexpected_failure(feed_lander, monkeyp
     other = add_lander(client="Acme Law", campaign="Auto", name="Second feed", url="https://landers.example/two")
     server = serve(other, {None: [(200, "application/json", json.dumps([lead(3)]).encode())]})
     Lander.update(feed_url="https://landers.example/broken").where(Lander.id == feed_lander.id).execute()
-    real = leads.pull_feed
+    real = lead_feed.pull_feed
 
     def pull(lander_id, **kwargs):
         if lander_id == feed_lander.id:
             raise RuntimeError("a bug on the way")
         return real(lander_id, **kwargs)
 
-    monkeypatch.setattr(leads, "pull_feed", pull)
+    monkeypatch.setattr(lead_feed, "pull_feed", pull)
     try:
         reports = {r.lander_id: r for r in leads.pull_all_feeds()}
     finally:

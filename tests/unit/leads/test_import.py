@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from xsc_desktop import leads, settings
+from xsc_desktop import lead_files, lead_import, leads, settings
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Lander, Lead
 
@@ -89,15 +89,15 @@ def test_mixed_encodings_read_line_by_line(tmp_path, lander):
 def test_lines_read_by_blocks_are_the_lines_of_the_file(tmp_path, monkeypatch, block):
     """Lines come out as iterating the file would give them, whatever the block size: split on \\n only, a BOM
     dropped, each line UTF-8 or else cp1252, a line longer than a block whole; the byte count ends at the size."""
-    monkeypatch.setattr(leads, "READ_BLOCK", block)
+    monkeypatch.setattr(lead_files, "READ_BLOCK", block)
     data = ("\ufeffa,b\r\n" + "x" * 150 + "\n").encode() + "Zoë\rno split\n".encode("cp1252") + "Zoë\nlast".encode()
     path = tmp_path / "x.csv"
     path.write_bytes(data)
     counter = [0, 0, None]
     lines = []
-    for line in leads._lines_utf8_or_cp1252(path, counter):
+    for line in lead_files._lines_utf8_or_cp1252(path, counter):
         lines.append(line)
-        assert leads._position(counter) <= len(data)
+        assert lead_files._position(counter) <= len(data)
     assert lines == ["a,b\r\n", "x" * 150 + "\n", "Zoë\rno split\n", "Zoë\n", "last"]
     assert counter[0] == len(data) and counter[1] == 1
 
@@ -133,7 +133,7 @@ def test_row_with_wrong_value_count_is_reported_by_line_and_the_rest_kept(tmp_pa
 
 
 def test_quote_never_closed_in_a_big_file_stops_with_a_clear_message(tmp_path, lander, monkeypatch):
-    monkeypatch.setattr(leads, "CSV_FIELD_LIMIT", 5_000)
+    monkeypatch.setattr(lead_files, "CSV_FIELD_LIMIT", 5_000)
     path = tmp_path / "x.csv"
     good = "".join(f"E{n},A,B,a{n}@b.co,21455501{n % 100:02d},TX,75201,\n" for n in range(50))
     path.write_text(HEADER + good + 'E99,"broken,B,x@b.co,2145550100,TX,75201,\n' + good.replace("E", "F") * 3)
@@ -182,7 +182,7 @@ def test_duplicate_rule_flags_same_phone_or_email_within_days(tmp_path, lander):
 
 
 def test_progress_and_cancel_keep_what_was_stored(tmp_path, lander, monkeypatch):
-    monkeypatch.setattr(leads, "BATCH_ROWS", 500)
+    monkeypatch.setattr(lead_import, "BATCH_ROWS", 500)
     path = tmp_path / "big.csv"
     path.write_text(HEADER + "".join(f"E{n},A,B,a{n}@b.co,2145550100,TX,75201,\n" for n in range(5000)))
     cancel = threading.Event()
