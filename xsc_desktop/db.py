@@ -98,10 +98,19 @@ def _client_time_zone(db: Database) -> None:
         db.execute_sql("ALTER TABLE client ADD COLUMN time_zone VARCHAR(255)")
 
 
+def _delivery_rules(db: Database) -> None:
+    """Integrations get delivery rules (caps, hours, filters, checks as JSON); caps count an integration's attempts
+    in a window from delivery (integration_id, state, created_at), index only."""
+    if "delivery_rules" not in {c.name for c in db.get_columns("integration")}:
+        db.execute_sql("ALTER TABLE integration ADD COLUMN delivery_rules TEXT")
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "delivery_integration_id_state_created_at" ON "delivery" '
+                   '("integration_id", "state", "created_at")')
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
-    _client_time_zone,
+    _client_time_zone, _delivery_rules,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

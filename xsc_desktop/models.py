@@ -158,6 +158,7 @@ class Integration(BaseModel):
     paused = BooleanField(default=False)
     paused_reason = TextField(default="")
     consecutive_failures = IntegerField(default=0)
+    delivery_rules = TextField(null=True)  # caps, hours, filters, checks as JSON (xsc_desktop.delivery_rules)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -210,7 +211,8 @@ class Lead(BaseModel):
     is_test = BooleanField(default=False)
     duplicate_of = IntegerField(null=True)
     problems = TextField(default="")
-    delivery_state = CharField(default="new")  # new, sending, delivered, duplicate, rejected, failed, uncertain, held
+    delivery_state = CharField(default="new")  # new, sending, retry, delivered, duplicate, rejected, failed, uncertain,
+    # held, capped, rejected_by_rule
 
     class Meta:
         indexes = (
@@ -247,7 +249,8 @@ class Delivery(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("lead", "attempt"), False), (("lead", "integration", "id"), False))  # latest attempt per lead
+        indexes = ((("lead", "attempt"), False), (("lead", "integration", "id"), False),  # latest attempt per lead
+                   (("integration", "state", "created_at"), False))  # caps: an integration's attempts in a window
 
 
 class ReportTemplate(BaseModel):
