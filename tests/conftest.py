@@ -52,6 +52,7 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/queue/test_mail.py",
     "tests/unit/queue/test_mail_faults.py",
     "tests/unit/queue/test_queue.py",
+    "tests/unit/queue/test_summary.py",
     "tests/unit/workqueue/",
     "tests/unit/test_sheets.py",
     "tests/unit/test_sheets_schedule.py",

@@ -107,10 +107,19 @@ def _delivery_rules(db: Database) -> None:
                    '("integration_id", "state", "created_at")')
 
 
+def _posting_doc_kind(db: Database) -> None:
+    """Posting docs get a kind: the client's posting instructions, or the posting summary sent to the client."""
+    from xsc_desktop.models import PostingDoc
+
+    table = PostingDoc._meta.table_name
+    if "kind" not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN kind VARCHAR(255) NOT NULL DEFAULT \'posting_doc\'')
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
-    _client_time_zone, _delivery_rules,
+    _client_time_zone, _delivery_rules, _posting_doc_kind,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -182,7 +182,8 @@ def settings_for(integration: Integration) -> dict[str, Any]:
 
 def has_posting_doc(lander: Lander) -> bool:
     """Whether a posting doc is stored for the lander."""
-    return PostingDoc.select(PostingDoc.id).where(PostingDoc.lander == lander.id).exists()
+    return PostingDoc.select(PostingDoc.id).where((PostingDoc.lander == lander.id)
+                                                  & (PostingDoc.kind != "summary")).exists()
 
 
 def missing_info(lander: Lander | int) -> list[str]:

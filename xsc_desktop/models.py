@@ -120,6 +120,9 @@ class PostingDoc(BaseModel):
     client = ForeignKeyField(Client, null=True, backref="posting_docs", on_delete="SET NULL")
     campaign = ForeignKeyField(Campaign, null=True, backref="posting_docs", on_delete="SET NULL")
     lander = ForeignKeyField(Lander, null=True, backref="posting_docs", on_delete="SET NULL")
+    # "posting_doc": the client's instructions, analysed; "summary": the posting summary we sent the client (a PDF
+    # kept beside the lander's docs, never analysed or applied).
+    kind = CharField(default="posting_doc")
 
 
 class Parser(BaseModel):

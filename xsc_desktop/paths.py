@@ -58,3 +58,23 @@ def make_private(path: Path) -> None:
             path.chmod(mode & 0o700)
     except OSError:
         pass  # not ours to change (another user's file): it is used as it is
+
+
+_current: list[Path] = []  # the data dir this process opened (Context.open_database names it)
+
+
+def use_data_dir(path: Path) -> None:
+    """Name the data dir files made by the core (posting summaries, ...) go into."""
+    _current[:] = [Path(path)]
+
+
+def current_data_dir() -> Path:
+    """The data dir this process works in: the one opened, else the SQLite file's folder, else the default."""
+    if _current:
+        return _current[0]
+    from xsc_desktop.models import database
+
+    name = str(getattr(database.obj, "database", "") or "") if database.obj is not None else ""
+    if name and name != ":memory:" and "/" in name.replace("\\", "/"):
+        return Path(name).parent
+    return resolve_data_dir(None)

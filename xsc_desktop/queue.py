@@ -739,6 +739,7 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
     values = confirmation.values_for(lander.id, system=getattr(spec, "system", None), sent_at=sent_at,
                                      test_ref=job.test_ref, remote_id=remote_id)
     subject, body = confirmation.render(values)
+    pdf = _posting_summary(job, sent_at, remote_id)
 
     def write() -> None:
         task = Task.get_by_id(job.task_id)
@@ -753,9 +754,17 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
                                + (f" (id {remote_id})" if remote_id else ""), actor="queue")
             _lander_changed(lander.id)
         note = ""
+        attachments = []
+        if pdf is not None:
+            from xsc_desktop import summary
+
+            doc = summary.keep(lander.id, pdf[0], pdf[1])
+            _announce("posting_doc.changed", doc_id=doc.id, lander_id=lander.id)
+            if settings.get("mail.confirmation_attach_summary"):
+                attachments.append(doc.path)
         if client.contacts:
             email = mail.queue_email(kind="confirmation", to=client.contacts, subject=subject, body=body,
-                                     dedupe_key=f"confirmation:task:{task.id}")
+                                     attachments=attachments, dedupe_key=f"confirmation:task:{task.id}")
             _announce("email.changed", email_id=email.id, state=email.state)
         else:
             note = "; no client contact, so no confirmation was queued"
@@ -764,6 +773,18 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
         _set(task, "done", reason=f"accepted{f' (id {remote_id})' if remote_id else ''}{note}", actor="queue")
 
     return write
+
+
+def _posting_summary(job: _Job, sent_at: datetime, remote_id: str) -> tuple[Any, bytes] | None:
+    """The posting summary of the lander going live and its PDF, or None (logged) when it cannot be made: the
+    integration is live all the same and the confirmation goes without it."""
+    from xsc_desktop import summary
+
+    try:
+        return summary.for_accepted_test(job.lander_id, reference=job.test_ref, sent_at=sent_at, remote_id=remote_id)
+    except Exception:  # noqa: BLE001 - a summary problem must not undo an accepted test lead
+        log.exception("The posting summary of lander %s could not be made", job.lander_id)
+        return None
 
 
 def _system_label(spec: Any) -> str:

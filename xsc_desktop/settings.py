@@ -82,6 +82,8 @@ SETTINGS: tuple[SettingDef, ...] = (
                "Seconds to wait for the SMTP server's answer once a message is sent (the standard allows 10 minutes)."),
     SettingDef("mail.confirmation_subject", str, DEFAULT_CONFIRMATION_SUBJECT, "Subject of the confirmation e-mail."),
     SettingDef("mail.confirmation_body", str, DEFAULT_CONFIRMATION_BODY, "Body of the confirmation e-mail."),
+    SettingDef("mail.confirmation_attach_summary", bool, True,
+               "Attach the posting summary (a one-page PDF of what is sent) to the confirmation e-mail."),
 )
 
 DEFS: dict[str, SettingDef] = {d.key: d for d in SETTINGS}

@@ -24,6 +24,18 @@ from ui.widgets import ChipDelegate, hint, page_title
 from ui.workers import run_task
 
 
+def open_summary(doc) -> bool:  # noqa: ANN001 - a DocRow
+    """Open a posting summary (the PDF sent to the client) in the system's viewer; False for any other doc."""
+    if doc.state != "summary":
+        return False
+    if doc.path:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(doc.path))
+    return True
+
+
 def _docs_table(model: PostingDocsModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -91,7 +103,7 @@ class PostingDocsDialog(QDialog):
     def open_row(self, row: int) -> None:
         """Open the review of the doc on a row."""
         doc = self.model.row_at(row)
-        if doc is not None:
+        if doc is not None and not open_summary(doc):
             self.intake.open_stored(doc.id)
 
     def _on_event(self, topic: str, _payload: dict) -> None:
@@ -159,5 +171,5 @@ class LanderPostingDocs(QWidget):
 
         doc = self.model.row_at(row)
         intake = intake_of(self.window())
-        if doc is not None and intake is not None:
+        if doc is not None and not open_summary(doc) and intake is not None:
             intake.open_stored(doc.id)

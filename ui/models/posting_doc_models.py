@@ -40,6 +40,7 @@ STATE_COLOURS: dict[str, tuple[str, str]] = {
     "applied": ("#ceead6", "#0d652d"),
     "to_review": ("#d2e3fc", "#174ea6"),
     "unreadable": ("#fad2cf", "#a50e0e"),
+    "summary": ("#e8eaed", "#3c4043"),
 }
 
 

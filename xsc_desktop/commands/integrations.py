@@ -22,6 +22,11 @@ def register(sub) -> None:
     sh.add_argument("lander_id", type=int, metavar="LANDER_ID")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(handler=show_cmd)
+    sm = cs.add_parser("summary", help="write the one-page posting summary (PDF) the client gets when it goes live")
+    sm.add_argument("ident", type=int, metavar="LANDER_OR_INTEGRATION_ID",
+                    help="a lander id (or the id of its integration)")
+    sm.add_argument("-o", "--output", required=True, metavar="FILE", help="the PDF file to write")
+    sm.set_defaults(handler=summary_cmd)
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -88,4 +93,14 @@ def show_cmd(args, ctx) -> int:
             print(f"  {key} = {value or '(empty)'}  [secret]")
     print("Sample lead: " + ("yes" if view.sample_lead else "none (a made-up one is used)"))
     _print_missing(view)
+    return 0
+
+
+def summary_cmd(args, ctx) -> int:
+    from xsc_desktop import summary
+
+    ctx.open_database()
+    lander_id = summary.resolve_lander(args.ident)
+    path = summary.write(lander_id, args.output)
+    print(f"Posting summary of lander {lander_id} written to {path}.")
     return 0

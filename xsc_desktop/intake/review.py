@@ -32,7 +32,9 @@ _FORMAT_WORDS = {
 STATE_UNREADABLE = "unreadable"
 STATE_APPLIED = "applied"
 STATE_TO_REVIEW = "to_review"
-STATE_LABELS = {STATE_UNREADABLE: "Unreadable", STATE_APPLIED: "Applied", STATE_TO_REVIEW: "To review"}
+STATE_SUMMARY = "summary"  # the posting summary sent to the client: opened as a file, never reviewed
+STATE_LABELS = {STATE_UNREADABLE: "Unreadable", STATE_APPLIED: "Applied", STATE_TO_REVIEW: "To review",
+                STATE_SUMMARY: "Sent to client"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class DocRow:
     state: str
     error: str
     unmapped: int = 0
+    path: str = ""  # the stored file (a posting summary opens it)
 
     @property
     def state_text(self) -> str:
@@ -390,16 +393,19 @@ def docs_overview(lander_id: int | None = None) -> list[DocRow]:
     from xsc_desktop.models import Client, Lander, PostingDoc
 
     query = (PostingDoc.select(PostingDoc.id, PostingDoc.original_name, PostingDoc.received_at, PostingDoc.format,
-                               PostingDoc.error, PostingDoc.draft, PostingDoc.lander, Client.name, Lander.name)
+                               PostingDoc.error, PostingDoc.draft, PostingDoc.lander, Client.name, Lander.name,
+                               PostingDoc.kind, PostingDoc.path)
              .join(Client, JOIN.LEFT_OUTER, on=(PostingDoc.client == Client.id))
              .switch(PostingDoc).join(Lander, JOIN.LEFT_OUTER, on=(PostingDoc.lander == Lander.id))
              .order_by(PostingDoc.received_at.desc(), PostingDoc.id.desc()))
     if lander_id is not None:
         query = query.where(PostingDoc.lander == lander_id)
     rows = []
-    for doc_id, name, received_at, fmt, error, draft, doc_lander, client, lander in query.tuples():
+    for doc_id, name, received_at, fmt, error, draft, doc_lander, client, lander, kind, path in query.tuples():
         draft = draft if isinstance(draft, dict) else {}
-        if error:
+        if kind == "summary":
+            state = STATE_SUMMARY
+        elif error:
             state = STATE_UNREADABLE
         elif draft.get("applied"):
             state = STATE_APPLIED
@@ -407,5 +413,5 @@ def docs_overview(lander_id: int | None = None) -> list[DocRow]:
             state = STATE_TO_REVIEW
         rows.append(DocRow(id=doc_id, name=name, received_at=received_at, format=fmt or "", client=client or "",
                            lander=lander or "", lander_id=doc_lander, system=draft.get("system") or "", state=state,
-                           error=error or "", unmapped=len(unmapped_fields(draft))))
+                           error=error or "", unmapped=len(unmapped_fields(draft)), path=path or ""))
     return rows

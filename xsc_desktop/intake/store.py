@@ -119,6 +119,10 @@ def _save(digest: str, name: str, data: bytes, size: int, data_dir: Path, lander
         tmp.replace(target)
     doc = PostingDoc.get_or_none(PostingDoc.sha256 == digest)
     duplicate = doc is not None
+    if doc is not None and doc.kind == "summary":  # our own posting summary dropped back in: kept as it is
+        return IntakeResult(doc=doc, analysis=None, duplicate=True,
+                            error=f"{name} is the posting summary sent to the client, not a posting doc from them; "
+                                  "it was not analysed.")
     if doc is None:
         doc = PostingDoc(sha256=digest, original_name=name, received_at=now or utcnow())
     doc.format = fmt
@@ -198,7 +202,7 @@ def list_docs(lander_id: int | None = None) -> list[dict]:
             "id": d.id, "name": d.original_name, "format": d.format, "received_at": d.received_at,
             "sha256": d.sha256, "lander_id": d.lander_id, "campaign_id": d.campaign_id, "client_id": d.client_id,
             "system": draft.get("system"), "endpoint": draft.get("endpoint"), "fields": len(draft.get("fields") or []),
-            "error": d.error,
+            "error": d.error, "kind": d.kind,
         })
     return rows
 
