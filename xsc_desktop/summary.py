@@ -89,9 +89,9 @@ class Summary:
         lines = [f"Posting summary: {self.lander}", f"{self.client} - {self.campaign}",
                  f"Endpoint: {self.method} {self.endpoint}", f"Sent as: {self.body_format}"]
         lines += [f"{f.name}: {f.source} (e.g. {f.example})" for f in self.fields + self.fixed]
-        for title, items in (("Caps", self.caps), ("Delivery hours", self.hours), ("Filters", self.filters),
-                             ("Checks before posting", self.checks)):
-            lines.append(f"{title}: {'; '.join(items) or NONE}")
+        for title, items, empty in (("Caps", self.caps, NONE), ("Delivery hours", self.hours, "Any time"),
+                                    ("Filters", self.filters, NONE), ("Checks before posting", self.checks, NONE)):
+            lines.append(f"{title}: {'; '.join(items) or empty}")
         if self.test is not None:
             lines.append(f"Test lead {self.test.reference}: {self.test.result}, {self.test.sent_at}"
                          + (f", your id {self.test.remote_id}" if self.test.remote_id else ""))
@@ -191,9 +191,30 @@ def _fixed_values(spec: Any, settings: dict[str, Any]) -> list[SentField]:
     return out
 
 
-def _rules_lines(integration: Any) -> dict[str, list[str]]:
-    """Caps, hours, filters and checks of the integration's delivery rules, as sentences ([] for none)."""
-    return {"caps": [], "hours": [], "filters": [], "checks": []}
+def _rules_lines(integration: Any, client_zone: str | None) -> dict[str, list[str]]:
+    """Caps, hours, filters and checks of the integration's delivery rules, in the client's words ([] for none)."""
+    from xsc_desktop.delivery_rules import CHECK_LABELS, PERIOD_WORDS, DeliveryRules, RuleError
+
+    try:
+        rules = DeliveryRules.from_json(getattr(integration, "delivery_rules", None))
+    except RuleError:
+        log.warning("The delivery rules of integration %s cannot be read; the summary shows none", integration.id)
+        rules = DeliveryRules()
+    caps = [f"{cap} {PERIOD_WORDS[period]}" + (" (paused for now)" if cap == 0 else "")
+            for period, cap in rules.caps.items()]
+    caps += [f"{cap} {PERIOD_WORDS[period]} across all your landers" for period, cap in rules.client_caps.items()]
+    zone = getattr(rules.zone(client_zone), "key", "UTC")
+    hours = []
+    if rules.hours or rules.holidays:
+        hours = [f"{r.describe()} ({zone})" for r in rules.hours] or [f"Any time ({zone})"]
+        if rules.holidays:
+            hours.append("closed on " + ", ".join(d.isoformat() for d in rules.holidays))
+    if rules.posts_per_minute:
+        hours.append(f"at most {rules.posts_per_minute} leads a minute")
+    filters = [f.describe() for f in rules.filters]
+    checks = [CHECK_LABELS[c] + (f" (at most {rules.trustedform_max_age_hours} hours old)" if c == "trustedform"
+                                 else "") for c in rules.require]
+    return {"caps": caps, "hours": hours, "filters": filters, "checks": checks}
 
 
 def _latest_test(lander_id: int, zone: str | None) -> TestResult | None:
@@ -245,7 +266,7 @@ def build(lander_id: int, *, test: TestResult | None = None, now: datetime | Non
     spec = integrations.spec_for(integration)
     settings = integrations.settings_for(integration)
     fmt = "query" if spec.method == "GET" else spec.body_format
-    rules = _rules_lines(integration)
+    rules = _rules_lines(integration, client.time_zone)
     summary = Summary(
         client=client.name, lander=lander.name, lander_url=lander.url or "", campaign=lander.campaign.name,
         intake_system=client_system(client.intake_system, spec.system), method=spec.method,

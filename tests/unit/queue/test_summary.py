@@ -56,6 +56,23 @@ def test_the_pdf_names_every_field_sent_and_no_secret(make_lander):
     assert "lead_docket" not in text and "(Lead Docket)" not in text and "form_id" not in text
 
 
+def test_the_delivery_rules_are_on_the_page(make_lander):
+    from xsc_desktop.delivery_rules import DeliveryRules
+    from xsc_desktop.models import Integration
+
+    lander = lead_docket(make_lander)
+    rules = DeliveryRules.from_dict({"caps": {"day": 25, "week": 100}, "time_zone": "America/Chicago",
+                                     "hours": ["mon-fri 08:00-18:00"], "holidays": ["2026-12-25"],
+                                     "filters": ["state in TX,OK", "has_attorney is no"], "require": ["trustedform"]})
+    Integration.update(delivery_rules=rules.to_json()).execute()
+
+    text = pdf_text(summary.pdf_bytes(summary.build(lander.id)))[1]
+    assert "25 a day; 100 a week" in text
+    assert "Monday to Friday 08:00–18:00 (America/Chicago)" in text and "closed on 2026-12-25" in text
+    assert "State in TX, OK; Has attorney is no" in text
+    assert "TrustedForm certificate (at most 72 hours old)" in text
+
+
 def test_a_lander_without_a_parser_is_one_sentence(make_lander, cli, data_dir):
     lander = make_lander("No parser yet")
     with pytest.raises(UserError, match=r"has no parser yet, so there is nothing to summarise; set its integration"):
