@@ -322,13 +322,31 @@ class MainWindow(QMainWindow):
             page = item.page or _page_about(item.title)
             if page is not None:
                 action.triggered.connect(lambda _checked=False, p=page: self.show_page(p))
+            if item.action is not None:  # e.g. "Send it again" under an interrupted e-mail
+                offer = self.bell_menu.addAction(f"        {item.action[0]}")
+                offer.triggered.connect(lambda _checked=False, it=item: it.act())
         self.notifications.mark_read()
         QTimer.singleShot(0, lambda: self.bell.setText("Notifications"))
 
     def _on_event(self, topic: str, payload: dict) -> None:
         if topic == "notify":
+            action = None
+            if payload.get("resend_emails"):
+                ids = list(payload["resend_emails"])
+                action = ("Send it again", lambda: self.resend_emails(ids))
             self.notifications.notify(payload.get("title", APP_NAME), payload.get("message", ""),
-                                      payload.get("level", "info"))
+                                      payload.get("level", "info"), action=action)
+
+    def resend_emails(self, email_ids: list[int]) -> None:
+        """Send interrupted e-mails again in the background (a notification's one click); the outcome in the
+        status bar."""
+        from ui.widgets import show_error
+        from ui.workers import run_task
+        from xsc_desktop import mail
+
+        run_task(lambda: mail.resend_interrupted_now(email_ids),
+                 lambda summary: self.status_message(f"Sent again: {summary.line()}.", 8000),
+                 lambda exc: show_error(self, "Send again", exc))
 
     # --- drops: files dropped anywhere are routed by what they are
 

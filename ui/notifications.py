@@ -1,7 +1,12 @@
-"""Notifications: the tray's balloon when a tray exists, and always the in-app list in the status bar."""
+"""Notifications: the tray's balloon when a tray exists, and always the in-app list in the status bar.
+
+A notification may carry an action (`action=("Send it again", fn)`): a click on its tray balloon runs it, and the
+in-app list offers it as an entry of its own. An action runs once; a second click does nothing.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +23,16 @@ class Notification:
     message: str
     level: str = "info"
     page: str | None = None  # the page the notification is about (opened from the list)
+    action: tuple[str, Callable[[], None]] | None = None  # (label, what a click does), until it has run
+
+    def act(self) -> bool:
+        """Run the action once; False when there is none (left)."""
+        if self.action is None:
+            return False
+        _label, run = self.action
+        self.action = None
+        run()
+        return True
 
 
 class NotificationCenter(QObject):
@@ -27,23 +42,46 @@ class NotificationCenter(QObject):
 
     def __init__(self, tray: QSystemTrayIcon | None = None, parent: QObject | None = None, limit: int = 200) -> None:
         super().__init__(parent)
+        self._tray: QSystemTrayIcon | None = None
+        self._balloon: Notification | None = None  # the notification the tray's balloon shows now
         self.tray = tray
         self.items: list[Notification] = []
         self.unread = 0
         self.limit = limit
 
-    def notify(self, title: str, message: str, level: str = "info", page: str | None = None) -> Notification:
-        """Show a notification now; `page` is what choosing it in the list opens."""
-        item = Notification(datetime.now(), title, message, level, page)
+    @property
+    def tray(self) -> QSystemTrayIcon | None:
+        """The tray icon whose balloons show the notifications, or None."""
+        return self._tray
+
+    @tray.setter
+    def tray(self, tray: QSystemTrayIcon | None) -> None:
+        if self._tray is not None:
+            self._tray.messageClicked.disconnect(self._balloon_clicked)
+        self._tray = tray
+        if tray is not None:
+            tray.messageClicked.connect(self._balloon_clicked)
+
+    def notify(self, title: str, message: str, level: str = "info", page: str | None = None,
+               action: tuple[str, Callable[[], None]] | None = None) -> Notification:
+        """Show a notification now; `page` is what choosing it in the list opens, `action` what a click runs."""
+        item = Notification(datetime.now(), title, message, level, page, action)
         self.items.insert(0, item)
         del self.items[self.limit:]
         self.unread += 1
         if self.tray is not None and self.tray.isVisible():
             icon = {"error": QSystemTrayIcon.MessageIcon.Critical, "warning": QSystemTrayIcon.MessageIcon.Warning}.get(
                 level, QSystemTrayIcon.MessageIcon.Information)
-            self.tray.showMessage(title, message, icon, 8000)
+            text = f"{message} Click here: {action[0].lower()}." if action else message
+            self._balloon = item
+            self.tray.showMessage(title, text, icon, 8000 if action is None else 30000)
         self.added.emit(item)
         return item
+
+    def _balloon_clicked(self) -> None:
+        item, self._balloon = self._balloon, None
+        if item is not None:
+            item.act()
 
     def mark_read(self) -> None:
         """The operator has seen the list."""

@@ -22,7 +22,8 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 # Topics in use, for the reader: lander.changed, lander.imported, task.changed, queue.finished, lead.imported,
 # delivery.changed, integration.paused, email.changed, report.finished, job.changed, posting_doc.changed,
-# notify (a message for the tray: {"title", "message", "level"}), database.connection (see `connection()`).
+# notify (a message for the tray: {"title", "message", "level"[, "resend_emails"]}), database.connection (see
+# `connection()`).
 
 
 def subscribe(topic: str, handler: Handler) -> Callable[[], None]:
@@ -49,9 +50,10 @@ def publish(topic: str, **payload: Any) -> None:
             log.exception("Event handler for %s failed", topic)
 
 
-def notify(title: str, message: str, level: str = "info") -> None:
-    """Ask for a tray notification (or an entry in the in-app notification list)."""
-    publish("notify", title=title, message=message, level=level)
+def notify(title: str, message: str, level: str = "info", **offer: Any) -> None:
+    """Ask for a tray notification (or an entry in the in-app notification list). `offer` names what a click on it
+    may do: `resend_emails=[ids]` sends those interrupted e-mails again."""
+    publish("notify", title=title, message=message, level=level, **offer)
 
 
 def clear() -> None:

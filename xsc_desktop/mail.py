@@ -414,7 +414,32 @@ def recover_interrupted() -> int:
     for email_id in ids:
         activity.record("email", email_id, "interrupted", from_state="sending", to_state="failed")
         events.publish("email.changed", email_id=email_id, state="failed")
+    if ids:
+        offer_interrupted(list(Email.select().where(Email.id.in_(ids)).order_by(Email.id)))
     return len(ids)
+
+
+def offer_interrupted(emails: list[Email], why: str = "stopped mid-send") -> None:
+    """A notification (tray, or the in-app list) naming messages that may or may not have gone out; a click on it
+    sends them again (`resend_interrupted_now`)."""
+    if not emails:
+        return
+    if len(emails) == 1:
+        what = f"\"{emails[0].subject}\" to {', '.join(emails[0].to)}"
+        title = "Confirmation e-mail interrupted" if emails[0].kind == "confirmation" else "E-mail interrupted"
+    else:
+        what, title = f"{len(emails)} e-mails", "E-mails interrupted"
+    events.notify(title, f"{what} {why} and may or may not have reached the recipient.", "warning",
+                  resend_emails=[e.id for e in emails])
+
+
+def resend_interrupted_now(email_ids: Iterable[int]) -> SendSummary:
+    """Send these interrupted messages again now (the operator's one click); a message no longer interrupted (sent
+    again already, or resent by hand) is left alone, so a second click sends nothing."""
+    ids = resend_interrupted(email_ids)
+    if not ids:
+        return SendSummary(skipped_reason="nothing to send again: the message was sent again already")
+    return send_pending(only_ids=ids, wait=True)
 
 
 def is_interrupted(state: str, last_error: str) -> bool:
@@ -514,7 +539,9 @@ class _Outbox:
         def after() -> None:
             log.warning("E-mail %s (%s) attempt %s failed: %s", email.id, email.kind, email.attempts, reason)
             events.publish("email.changed", email_id=email.id, state=email.state, reason=reason)
-            if last_try:
+            if last_try and is_interrupted(email.state, reason):
+                offer_interrupted([email], "got no answer from the SMTP server in time")
+            elif last_try:
                 events.notify("E-mail not sent", f"{email.subject} to {', '.join(email.to)}: {reason}", "error")
 
         return workqueue.Step(self._saver(email, "send failed", reason), after=after)

@@ -36,6 +36,23 @@ def test_a_lost_answer_to_the_message_is_never_resent_on_its_own_but_offered_aga
     assert [e.id for e in mail.interrupted()] == [email.id]
 
 
+def test_a_lost_answer_is_offered_again_in_a_notification(smtp_server):
+    from xsc_desktop import events
+
+    offers = []
+    events.subscribe("notify", lambda _t, payload: offers.append(payload))
+    settings.set("smtp.timeout", 1)
+    settings.set("smtp.data_timeout", 1)
+    smtp_server.answer_late(3)
+    email = _queue()
+    mail.send_pending()
+    [offer] = offers
+    assert offer["resend_emails"] == [email.id] and "no answer from the SMTP server" in offer["message"]
+    smtp_server.answer_late(0)
+    assert mail.resend_interrupted_now([email.id]).sent == 1
+    assert mail.resend_interrupted_now([email.id]).sent == 0  # a second click sends nothing
+
+
 def test_a_server_without_sign_in_gets_the_right_reason(ctx):
     from tests.helpers.smtp import SmtpServer, use_smtp
 
