@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import getpass
-from functools import cache
 
 from xsc_desktop.models import Activity
 
+_actor: str | None = None
 
-@cache
-def current_actor() -> str:
-    """The operator's login name, used as the actor of changes made from this machine."""
+
+def login_name() -> str:
+    """The operator's login name on this computer."""
     try:
         return getpass.getuser()
     except Exception:
         return "operator"
+
+
+def current_actor() -> str:
+    """Who changes made from this computer are recorded as: the `operator.name` setting, else the login name."""
+    global _actor
+    if _actor is None:
+        from xsc_desktop import settings
+
+        _actor = str(settings.get("operator.name") or "").strip() or login_name()
+    return _actor
+
+
+def forget_actor() -> None:
+    """Read the operator's name again at the next change (it was set)."""
+    global _actor
+    _actor = None
 
 
 def record(subject_type: str, subject_id: int | None, action: str, *, from_state: str = "", to_state: str = "",

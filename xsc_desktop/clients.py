@@ -6,7 +6,8 @@ from peewee import fn
 
 from parsers.fields import EMAIL_RE
 from parsers.spec import system_label
-from xsc_desktop import activity, events
+from xsc_desktop import activity, events, rowversion
+from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Lander
 
@@ -30,7 +31,7 @@ def add_client(name: str, contacts: list[str] | None = None, *, is_new: bool = F
         raise UserError("A client needs a name.")
     if Client.get_or_none(fn.lower(Client.name) == name.lower()):
         raise UserError(f"A client called {name} already exists; use `clients set` to change it.")
-    client = Client.create(name=name, contacts=check_emails(contacts or []), is_new=is_new)
+    client = Client.create(name=name, contacts=check_emails(contacts or []), is_new=is_new, **rowversion.stamp())
     activity.record("client", client.id, "created", note=name + (" (new client)" if is_new else ""))
     events.publish("lander.changed", client_id=client.id)
     return client
@@ -59,9 +60,23 @@ def check_time_zone(name: str) -> str:
 
 
 def set_client(client_id: int, *, contacts: list[str] | None = None, is_new: bool | None = None,
-               intake_system: str | None = None, name: str | None = None, time_zone: str | None = None) -> Client:
-    """Change a client's name, contacts, new-client mark, intake system or time zone."""
+               intake_system: str | None = None, name: str | None = None, time_zone: str | None = None,
+               expected_version: int | None = None) -> Client:
+    """Change a client's name, contacts, new-client mark, intake system or time zone. `expected_version` is the
+    row version the editor started from: a client someone else saved since is not overwritten
+    (rowversion.ChangedElsewhere)."""
+    with write_transaction():
+        client, notes = _set_client(client_id, contacts=contacts, is_new=is_new, intake_system=intake_system,
+                                    name=name, time_zone=time_zone, expected_version=expected_version)
+    if notes:
+        events.publish("lander.changed", client_id=client.id)
+    return client
+
+
+def _set_client(client_id: int, *, contacts: list[str] | None, is_new: bool | None, intake_system: str | None,
+                name: str | None, time_zone: str | None, expected_version: int | None) -> tuple[Client, list[str]]:
     client = get_client(client_id)
+    rowversion.check(client, expected_version, "client")
     notes: list[str] = []
     if name is not None and name.strip() != client.name:
         name = name.strip()
@@ -75,7 +90,7 @@ def set_client(client_id: int, *, contacts: list[str] | None = None, is_new: boo
     if time_zone is not None and (check_time_zone(time_zone) or None) != client.time_zone:
         client.time_zone = check_time_zone(time_zone) or None
         notes.append(f"time zone {client.time_zone or 'none'}")
-    if contacts is not None:
+    if contacts is not None and check_emails(contacts) != list(client.contacts or []):
         client.contacts = check_emails(contacts)
         notes.append(f"contacts {', '.join(client.contacts) or 'none'}")
     if is_new is not None and is_new != client.is_new:
@@ -84,11 +99,10 @@ def set_client(client_id: int, *, contacts: list[str] | None = None, is_new: boo
     if intake_system is not None and (intake_system or None) != client.intake_system:
         client.intake_system = intake_system or None
         notes.append(f"intake system {system_label(intake_system) or 'none'}")
-    client.save()
     if notes:
+        rowversion.save(client, "client", expected_version)
         activity.record("client", client.id, "edited", note="; ".join(notes))
-        events.publish("lander.changed", client_id=client.id)
-    return client
+    return client, notes
 
 
 def list_clients() -> list[dict]:

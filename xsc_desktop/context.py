@@ -34,9 +34,11 @@ class Context:
         if self.log_path is None:
             self.log_path = setup_logging(self.data_dir)
         if not self._opened:
+            from xsc_desktop import settings
             from xsc_desktop.paths import use_data_dir
 
             use_data_dir(self.data_dir)
+            settings.configure(self.data_dir)
             db.connect(self.database_url)
             self._opened = True
             _seal_plain_secrets(self)

@@ -116,10 +116,24 @@ def _posting_doc_kind(db: Database) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN kind VARCHAR(255) NOT NULL DEFAULT \'posting_doc\'')
 
 
+def _row_versions(db: Database) -> None:
+    """Landers, clients, parsers, integrations and report templates carry a row version and who changed them
+    when, so an edit is never saved over someone else's newer one."""
+    from xsc_desktop.models import Client, Integration, Lander, Parser, ReportTemplate
+
+    moment = "DATETIME" if isinstance(db, SqliteDatabase) else "TIMESTAMP"
+    for table in (m._meta.table_name for m in (Client, Lander, Parser, Integration, ReportTemplate)):
+        have = {c.name for c in db.get_columns(table)}
+        for name, ddl in (("row_version", "INTEGER NOT NULL DEFAULT 1"),
+                          ("changed_by", "VARCHAR(255) NOT NULL DEFAULT ''"), ("changed_at", f"{moment} NULL")):
+            if name not in have:
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {ddl}')
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
-    _client_time_zone, _delivery_rules, _posting_doc_kind,
+    _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

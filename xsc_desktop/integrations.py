@@ -22,10 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xsc_desktop import activity, events
+from xsc_desktop import activity, events, rowversion
 from xsc_desktop import secrets as secret_store
+from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Integration, Lander, Parser, PostingDoc, database, utcnow
+from xsc_desktop.models import Integration, Lander, Parser, PostingDoc, utcnow
 from xsc_desktop.settings import MASK
 
 NO_POSTING_DOC = "no posting doc"
@@ -74,24 +75,28 @@ def _saved_parser_for(name: str, lander: Lander) -> Parser:
 
 def set_integration(lander: Lander | int, *, parser: str | None = None, settings: dict[str, Any] | None = None,
                     secrets: dict[str, str] | None = None, sample_lead: dict[str, Any] | None = None,
-                    replace_settings: bool = False) -> Integration:
+                    replace_settings: bool = False, expected_version: int | None = None) -> Integration:
     """Create or change the lander's integration; settings merge into the existing ones unless `replace_settings`.
+    `expected_version` is the integration's row version the editor started from: an integration someone else
+    saved since is not overwritten (rowversion.ChangedElsewhere).
 
     An empty secret value forgets that secret. Secrets are sealed by `xsc_desktop.secrets`; the activity note
     names what changed, never a value.
     """
-    lander = _lander(lander)
-    integration = get_integration(lander)
-    if integration is None and not parser:
-        raise UserError(f"Lander {lander.id} has no integration yet; give a parser with --parser NAME.")
     changes: list[str] = []
-    with database.atomic():
+    with write_transaction():
+        lander = _lander(lander)
+        integration = get_integration(lander)
+        if integration is None and not parser:
+            raise UserError(f"Lander {lander.id} has no integration yet; give a parser with --parser NAME.")
+        if integration is not None:
+            rowversion.check(integration, expected_version, "integration")
         stamp = utcnow()
         if parser:
             row = _saved_parser_for(parser.strip(), lander)
             if integration is None:
                 integration = Integration.create(lander=lander, parser=row, settings={}, created_at=stamp,
-                                                 updated_at=stamp)
+                                                 updated_at=stamp, **rowversion.stamp())
                 changes.append(f"parser {row.name}")
             elif integration.parser_id != row.id:
                 integration.parser = row
@@ -103,8 +108,10 @@ def set_integration(lander: Lander | int, *, parser: str | None = None, settings
             if merged != (integration.settings or {}):
                 integration.settings = merged
                 changes.append("settings " + (", ".join(sorted(clean)) or "cleared"))
-        integration.updated_at = stamp
-        integration.save()
+        secret_changes = [str(n).strip() for n in (secrets or {}) if str(n).strip()]
+        if changes or secret_changes or sample_lead is not None:
+            integration.updated_at = stamp
+            rowversion.save(integration, "integration", expected_version)
         for name, value in (secrets or {}).items():
             name = str(name).strip()
             if not name:
@@ -116,7 +123,7 @@ def set_integration(lander: Lander | int, *, parser: str | None = None, settings
                 raise UserError("A sample lead must be a JSON object of field: value.")
             lander.sample_lead = sample_lead or None
             lander.updated_at = stamp
-            lander.save()
+            rowversion.save(lander, "lander")
             changes.append("sample lead")
         if changes:
             activity.record("integration", integration.id, "changed", note=f"lander {lander.id}: " + "; ".join(changes))

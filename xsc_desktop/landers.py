@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from peewee import JOIN, fn
 
-from xsc_desktop import activity, events
+from xsc_desktop import activity, events, rowversion
+from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Lander, database, utcnow
 
@@ -101,11 +102,11 @@ def get_or_create_client(name: str, *, is_new: bool = False) -> Client:
         raise UserError("A lander needs a client name.")
     client = Client.get_or_none(fn.lower(Client.name) == name.lower())
     if client is None:
-        client = Client.create(name=name, is_new=is_new)
+        client = Client.create(name=name, is_new=is_new, **rowversion.stamp())
         activity.record("client", client.id, "created", note=name + (" (new client)" if is_new else ""))
     elif is_new and not client.is_new:
         client.is_new = True
-        client.save()
+        rowversion.save(client, "client")
     return client
 
 
@@ -137,7 +138,7 @@ def add_lander(*, client: str, campaign: str, name: str, url: str, status: str =
         lander = Lander.create(campaign=p, name=name.strip(), url=url, status=status,
                                flags=";".join(dict.fromkeys(flags or [])), flag_note=flag_note.strip(),
                                handed_over_at=now if status != "in_production" else None,
-                               created_at=now, updated_at=now)
+                               created_at=now, updated_at=now, **rowversion.stamp())
         activity.record("lander", lander.id, "created", to_state=status, note=f"{c.name} / {p.name} / {lander.name}")
     events.publish("lander.changed", lander_id=lander.id)
     return lander
@@ -145,11 +146,13 @@ def add_lander(*, client: str, campaign: str, name: str, url: str, status: str =
 
 def update_lander(lander_id: int, *, client: str | None = None, campaign: str | None = None, name: str | None = None,
                   url: str | None = None, flags: list[str] | None = None, flag_note: str | None = None,
-                  new_client: bool | None = None) -> Lander:
-    """Change a lander's facts (not its status: that is set_status)."""
-    lander = get_lander(lander_id)
+                  new_client: bool | None = None, expected_version: int | None = None) -> Lander:
+    """Change a lander's facts (not its status: that is set_status). `expected_version` is the row version the
+    editor started from: when someone else saved the lander since, nothing is written (rowversion.ChangedElsewhere)."""
     changes: list[str] = []
-    with database.atomic():
+    with write_transaction():
+        lander = get_lander(lander_id)
+        rowversion.check(lander, expected_version, "lander")
         if client is not None or campaign is not None:
             c = get_or_create_client(client or lander.campaign.client.name)
             p = get_or_create_campaign(c, campaign or lander.campaign.name)
@@ -160,7 +163,7 @@ def update_lander(lander_id: int, *, client: str | None = None, campaign: str | 
             c = lander.campaign.client
             if c.is_new != new_client:
                 c.is_new = new_client
-                c.save()
+                rowversion.save(c, "client")
                 changes.append("new client" if new_client else "no longer a new client")
         if name is not None and name.strip() and name.strip() != lander.name:
             lander.name = name.strip()
@@ -183,7 +186,7 @@ def update_lander(lander_id: int, *, client: str | None = None, campaign: str | 
             changes.append("flag note")
         if changes:
             lander.updated_at = utcnow()
-            lander.save()
+            rowversion.save(lander, "lander", expected_version)
             activity.record("lander", lander.id, "edited", note=", ".join(changes))
     if changes:
         events.publish("lander.changed", lander_id=lander.id)
@@ -204,9 +207,11 @@ def allowed_moves(status: str) -> list[str]:
 
 
 def set_status(lander_id: int, status: str, *, note: str = "", actor: str | None = None,
-               missing_info: list[str] | None = None) -> Lander:
-    """Move a lander to another status when the move is allowed; every move writes an Activity row."""
+               missing_info: list[str] | None = None, expected_version: int | None = None) -> Lander:
+    """Move a lander to another status when the move is allowed; every move writes an Activity row. Two moves of
+    the same lander at the same moment: one is written, the other refused (rowversion.ChangedElsewhere)."""
     lander = get_lander(lander_id)
+    rowversion.check(lander, expected_version, "lander")
     status = status_from_text(status)
     old = lander.status
     if status == old:
@@ -222,7 +227,7 @@ def set_status(lander_id: int, status: str, *, note: str = "", actor: str | None
             lander.handed_over_at = now
         if missing_info is not None or status != "needs_info":
             lander.missing_info = missing_info or []
-        lander.save()
+        rowversion.save(lander, "lander", expected_version, actor=actor)
         activity.record("lander", lander.id, "status", from_state=old, to_state=status, note=note, actor=actor)
     events.publish("lander.changed", lander_id=lander.id, from_state=old, to_state=status)
     return lander
@@ -245,6 +250,7 @@ class LanderRow:
     handed_over_at: str | None  # stored ISO text, "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
     updated_at: str
     missing_info: list[str] = field(default_factory=list)
+    row_version: int = 0  # what an edit or a move passes back, so it never lands over someone else's newer change
 
     def as_json(self) -> dict:
         """The documented JSON shape of `landers list --json`."""
@@ -257,7 +263,17 @@ class LanderRow:
         }
 
 
-def list_landers(status: str | None = None, client_id: int | None = None) -> list[LanderRow]:
+def lander_row(lander_id: int) -> LanderRow:
+    """One lander as the board shows it, read now (an editor reloading after someone else's change); UserError when
+    it is gone."""
+    rows = list_landers(lander_id=lander_id)
+    if not rows:
+        raise UserError(f"There is no lander {lander_id} any more; someone else deleted it.")
+    return rows[0]
+
+
+def list_landers(status: str | None = None, client_id: int | None = None,
+                 lander_id: int | None = None) -> list[LanderRow]:
     """Landers with their client and campaign in one flat query, newest change first.
 
     Read through the raw cursor with times kept as their stored ISO text: building model objects or datetimes
@@ -265,13 +281,15 @@ def list_landers(status: str | None = None, client_id: int | None = None) -> lis
     """
     query = (Lander.select(Lander.id, Client.name, Client.id, Client.is_new, Campaign.name, Lander.name, Lander.url,
                            Lander.status, Lander.flags, Lander.flag_note, Lander.handed_over_at, Lander.updated_at,
-                           Lander.missing_info)
+                           Lander.missing_info, Lander.row_version)
              .join(Campaign, JOIN.INNER).join(Client, JOIN.INNER)
              .order_by(Lander.updated_at.desc(), Lander.id.desc()))
     if status:
         query = query.where(Lander.status == status_from_text(status))
     if client_id:
         query = query.where(Client.id == client_id)
+    if lander_id is not None:
+        query = query.where(Lander.id == lander_id)
     sql, params = query.sql()
     loads = json.loads
     none: list[str] = []  # one empty list for every lander without flags or missing info: read, never changed
@@ -282,7 +300,7 @@ def list_landers(status: str | None = None, client_id: int | None = None) -> lis
                   campaign=shared(pname, pname), name=name, url=url,
                   status=st, flags=flags.split(";") if flags else none, flag_note=note or "",
                   handed_over_at=str(handed) if handed else None, updated_at=str(updated),
-                  missing_info=loads(missing) if missing and missing != "[]" else none)
-        for (i, cname, cid, new, pname, name, url, st, flags, note, handed, updated, missing)
+                  missing_info=loads(missing) if missing and missing != "[]" else none, row_version=version)
+        for (i, cname, cid, new, pname, name, url, st, flags, note, handed, updated, missing, version)
         in database.execute_sql(sql, params)
     ]

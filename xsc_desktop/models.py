@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from peewee import (
+    SQL,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -73,6 +74,10 @@ class Client(BaseModel):
     notes = TextField(default="")
     time_zone = CharField(null=True)  # the firm's IANA zone (e.g. America/Chicago), shown beside its contacts
     created_at = DateTimeField(default=utcnow)
+    # Row version: edits are written only over the version the editor read (xsc_desktop.rowversion).
+    row_version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+    changed_by = CharField(default="", constraints=[SQL("DEFAULT ''")])
+    changed_at = DateTimeField(null=True)
 
 
 class Campaign(BaseModel):
@@ -103,6 +108,10 @@ class Lander(BaseModel):
     handed_over_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow, index=True)
+    # Row version: edits are written only over the version the editor read (xsc_desktop.rowversion).
+    row_version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+    changed_by = CharField(default="", constraints=[SQL("DEFAULT ''")])
+    changed_at = DateTimeField(null=True)
 
 
 class PostingDoc(BaseModel):
@@ -134,6 +143,10 @@ class Parser(BaseModel):
     spec = JSONField()
     version = IntegerField(default=1)
     updated_at = DateTimeField(default=utcnow)
+    # Row version: edits are written only over the version the editor read (xsc_desktop.rowversion).
+    row_version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+    changed_by = CharField(default="", constraints=[SQL("DEFAULT ''")])
+    changed_at = DateTimeField(null=True)
 
 
 class ParserVersion(BaseModel):
@@ -164,6 +177,10 @@ class Integration(BaseModel):
     delivery_rules = TextField(null=True)  # caps, hours, filters, checks as JSON (xsc_desktop.delivery_rules)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # Row version: edits are written only over the version the editor read (xsc_desktop.rowversion).
+    row_version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+    changed_by = CharField(default="", constraints=[SQL("DEFAULT ''")])
+    changed_at = DateTimeField(null=True)
 
 
 class Secret(BaseModel):
@@ -263,6 +280,10 @@ class ReportTemplate(BaseModel):
     builtin = BooleanField(default=False)
     spec = JSONField(default=dict)
     updated_at = DateTimeField(default=utcnow)
+    # Row version: edits are written only over the version the editor read (xsc_desktop.rowversion).
+    row_version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+    changed_by = CharField(default="", constraints=[SQL("DEFAULT ''")])
+    changed_at = DateTimeField(null=True)
 
 
 class ReportSchedule(BaseModel):

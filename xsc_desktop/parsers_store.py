@@ -19,8 +19,9 @@ from typing import Any
 
 from parsers.presets import is_preset, load_presets, preset
 from parsers.spec import ParserSpec, SpecError, errors
-from xsc_desktop import activity, events
+from xsc_desktop import activity, events, rowversion
 from xsc_desktop import secrets as secret_store
+from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Integration, Parser, ParserVersion, database, utcnow
 
@@ -39,6 +40,7 @@ class ParserSummary:
     updated_at: datetime | None = None
     description: str = ""
     problems: int = 0
+    row_version: int | None = None  # what an editor passes back to save_parser (not part of the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         """The documented shape of `parsers list --json`."""
@@ -75,7 +77,7 @@ def list_parsers() -> list[ParserSummary]:
     for row in Parser.select().order_by(Parser.name):
         spec = _spec_of(row.spec, row.name)
         saved.append(ParserSummary(row.name, row.system, False, row.preset, row.version, row.updated_at,
-                                   spec.description, len(errors(spec))))
+                                   spec.description, len(errors(spec)), row.row_version))
     presets = [ParserSummary(name, spec.system, True, name, None, None, spec.description, len(errors(spec)))
                for name, spec in load_presets().items()]
     return saved + presets
@@ -136,8 +138,17 @@ def diff_versions(name: str, old: int, new: int) -> str:
 
 
 # ---- writing ------------------------------------------------------------------------------------------------
-def save_parser(spec: ParserSpec, *, author: str | None = None, note: str = "") -> ParserSummary:
+def row_version(name: str) -> int | None:
+    """The row version of a saved parser (None for a preset or an unknown name): an editor keeps it while open."""
+    return Parser.select(Parser.row_version).where(Parser.name == name).scalar()
+
+
+def save_parser(spec: ParserSpec, *, author: str | None = None, note: str = "",
+                expected_version: int | None = None) -> ParserSummary:
     """Save `spec` as a new version of the parser of its name (created at version 1 when new).
+
+    `expected_version` is the row version the editor started from: a parser someone else saved since is not
+    overwritten (rowversion.ChangedElsewhere); unchanged specs are never refused.
 
     Saving an unchanged spec adds no version. Literal secret values go to the secret store. Specs with
     validation problems are saved too (the editor shows them; the queue refuses to post with errors).
@@ -151,21 +162,23 @@ def save_parser(spec: ParserSpec, *, author: str | None = None, note: str = "") 
     clean, secrets = _split_secrets(spec)
     data = clean.to_dict()
     author = author or activity.current_actor()
-    with database.atomic():
+    with write_transaction():
         row = Parser.get_or_none(Parser.name == name)
         unchanged = row is not None and row.spec == data
+        if row is not None and not unchanged:
+            rowversion.check(row, expected_version, "parser")
         for secret, value in secrets.items():
             secret_store.put(_scope(name), secret, value)
         if unchanged:
             return get_summary(name)
         if row is None:
             row = Parser.create(name=name, preset=clean.preset, system=clean.system, spec=data, version=1,
-                                updated_at=utcnow())
+                                updated_at=utcnow(), **rowversion.stamp(author))
             action = "created"
         else:
             row.version += 1
             row.spec, row.preset, row.system, row.updated_at = data, clean.preset, clean.system, utcnow()
-            row.save()
+            rowversion.save(row, "parser", expected_version, actor=author)
             action = "saved"
         ParserVersion.create(parser=row, version=row.version, spec=data, author=author, note=note)
     activity.record("parser", row.id, action, note=f"version {row.version}" + (f": {note}" if note else ""),

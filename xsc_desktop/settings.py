@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 from xsc_desktop import secrets as secret_store
@@ -25,6 +27,7 @@ class SettingDef:
     choices: tuple[str, ...] = ()
     secret: bool = False
     time_of_day: bool = False  # text written HH:MM (checked by parse_hhmm, stored as "09:05")
+    this_machine: bool = False  # kept in the data dir, not in the (possibly shared) database: one per operator
 
 
 DEFAULT_CONFIRMATION_SUBJECT = "Integration confirmed: {lander} ({campaign})"
@@ -65,6 +68,9 @@ SETTINGS: tuple[SettingDef, ...] = (
                "Imported leads captured longer ago than this many hours are kept for records only (not sent to the "
                "client) unless the import says to deliver them."),
     SettingDef("delivery.interval_seconds", int, 60, "How often the scheduler delivers new leads and pulls feeds."),
+    SettingDef("operator.name", str, "",
+               "Your name as the Activity log and other operators see it (empty: your login name). Kept on this "
+               "computer only.", this_machine=True),
     SettingDef("operator.email", str, "", "Where alerts for operators are e-mailed."),
     SettingDef("ui.close_to_tray", bool, True, "Closing the window keeps the app running in the tray."),
     SettingDef("smtp.host", str, "", "SMTP server host name."),
@@ -131,10 +137,46 @@ def time_setting(key: str) -> time:
     return parsed if parsed is not None else parse_hhmm(d.default) or time(0, 0)
 
 
+# Settings of this computer (operator.name): a small JSON file in the data dir, set by configure().
+MACHINE_FILE = "this-computer.json"
+_machine_file: Path | None = None
+_machine_values: dict[str, Any] = {}
+
+
+def configure(data_dir: Path) -> None:
+    """Read this computer's own settings from the data dir (called when the database opens)."""
+    global _machine_file, _machine_values
+    _machine_file = Path(data_dir) / MACHINE_FILE
+    try:
+        loaded = json.loads(_machine_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        loaded = {}
+    _machine_values = loaded if isinstance(loaded, dict) else {}
+    _changed("operator.name")
+
+
+def _set_machine(key: str, value: Any) -> None:
+    _machine_values[key] = value
+    if _machine_file is not None:
+        _machine_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _machine_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(_machine_values, indent=1, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(_machine_file)
+
+
+def _changed(key: str) -> None:
+    if key == "operator.name":
+        from xsc_desktop import activity
+
+        activity.forget_actor()
+
+
 def get(key: str) -> Any:
     """The setting's value, or its default. A secret that cannot be read here raises SecretUnavailable (a
     UserError with one sentence), so nothing is sent with an empty password by mistake."""
     d = _definition(key)
+    if d.this_machine:
+        return _machine_values.get(key, d.default)
     if d.secret:
         value = secret_store.read_one(SECRET_SCOPE, key)
         return d.default if value is None else value
@@ -167,7 +209,10 @@ def set(key: str, value: Any) -> Any:  # noqa: A001 - the operators' verb
     """Store a setting after checking its type; returns the stored value (secrets sealed, an empty one forgotten)."""
     d = _definition(key)
     value = coerce(key, value)
-    if d.secret:
+    if d.this_machine:
+        _set_machine(key, value.strip() if isinstance(value, str) else value)
+        _changed(key)
+    elif d.secret:
         secret_store.put(SECRET_SCOPE, key, value)
     else:
         Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key], preserve=[Setting.value]).execute()
@@ -176,6 +221,8 @@ def set(key: str, value: Any) -> Any:  # noqa: A001 - the operators' verb
 
 def is_set(key: str) -> bool:
     """Whether a setting has a stored value (for a secret: without reading it)."""
+    if _definition(key).this_machine:
+        return key in _machine_values
     if _definition(key).secret:
         return key in secret_store.names(SECRET_SCOPE)
     return Setting.get_or_none(Setting.key == key) is not None

@@ -31,7 +31,7 @@ from typing import Any
 
 from parsers import transforms
 from parsers.fields import CANONICAL_FIELDS
-from xsc_desktop import activity, events, recovery, storage
+from xsc_desktop import activity, events, recovery, rowversion, storage
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import (
     Campaign,
@@ -287,8 +287,11 @@ def get_template(name: str) -> ReportTemplate:
     raise UserError(f"There is no report template called {name!r}; the templates are: {names}.")
 
 
-def save_template(name: str, spec: dict[str, Any], *, original_name: str | None = None) -> ReportTemplate:
-    """Create or change a custom template (renaming it when `original_name` differs); built-ins are refused."""
+def save_template(name: str, spec: dict[str, Any], *, original_name: str | None = None,
+                  expected_version: int | None = None) -> ReportTemplate:
+    """Create or change a custom template (renaming it when `original_name` differs); built-ins are refused.
+    `expected_version` is the row version the editor started from: a template someone else saved since is not
+    overwritten (rowversion.ChangedElsewhere)."""
     name = name.strip()
     if not name:
         raise UserError("A template needs a name.")
@@ -308,13 +311,13 @@ def save_template(name: str, spec: dict[str, Any], *, original_name: str | None 
             raise UserError(f"A template called {name} already exists; choose another name.")
         existing = clash
     if existing is None:
-        row = ReportTemplate.create(name=name, builtin=False, spec=spec)
+        row = ReportTemplate.create(name=name, builtin=False, spec=spec, **rowversion.stamp())
         activity.record("report_template", row.id, "created", note=name)
     else:
         existing.name = name
         existing.spec = spec
         existing.updated_at = utcnow()
-        existing.save()
+        rowversion.save(existing, "report template", expected_version)
         row = existing
         activity.record("report_template", row.id, "edited", note=name)
     events.publish("report.templates_changed", name=name)

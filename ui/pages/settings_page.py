@@ -52,6 +52,7 @@ LABELS: dict[str, str] = {
     "delivery.duplicate_days": "Duplicate window (days)",
     "delivery.interval_seconds": "Every (seconds)",
     "operator.email": "E-mail for alerts",
+    "operator.name": "Your name",
     "smtp.reply_to": "Reply-To",
     "smtp.timeout": "Timeout (seconds)",
     "secrets.key_file": "Team key file",
