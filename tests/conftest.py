@@ -60,6 +60,7 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/scale/test_browse.py",
     "tests/e2e/test_leads_cli.py",
     "tests/e2e/test_leads_import_choice_cli.py",
+    "tests/unit/rules/test_rules_delivery.py",
 )
 ENGINES = ("sqlite", "postgresql")
 

@@ -41,17 +41,18 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from xsc_desktop import activity, events, locks, settings, storage, workqueue
+from xsc_desktop import activity, delivery_gate, delivery_rules, events, locks, settings, storage, workqueue
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Delivery, Integration, Lander, Lead, Parser, database, utcnow
+from xsc_desktop.models import Campaign, Client, Delivery, Integration, Lander, Lead, Parser, database, utcnow
 
 log = logging.getLogger(__name__)
 
 PASS_LIMIT = 500  # leads per integration per pass, so one pass never holds the scheduler for long
 EXCERPT_CHARS = 2000
 REQUEST_CHARS = 20_000
-LEAD_STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held")
+LEAD_STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held", "capped",
+               "rejected_by_rule")
 FINAL_STATES = ("delivered", "duplicate", "rejected", "failed")
 
 
@@ -79,9 +80,10 @@ class _Route:
     settings: dict[str, Any]
     secrets: dict[str, Any]
     host: str
+    gate: Any = None  # delivery_gate.Gate when the integration has delivery rules
 
 
-def _route_for(integration: Integration) -> _Route | None:
+def _route_for(integration: Integration, now: datetime | None = None) -> _Route | None:
     from parsers.render import compile_spec
     from parsers.spec import ParserSpec, SpecError
 
@@ -96,8 +98,17 @@ def _route_for(integration: Integration) -> _Route | None:
         log.warning("Integration %s holds its leads: %s", integration.id, exc)
         return None
     compiled = compile_spec(spec)
-    return _Route(integration.id, integration.lander_id, f"{integration.lander.name} → {integration.parser.name}",
-                  spec, compiled, values, secrets, _host_of(compiled, spec, values, secrets))
+    name = f"{integration.lander.name} → {integration.parser.name}"
+    gate = None
+    if integration.delivery_rules:
+        client = integration.lander.campaign.client  # joined by the pass
+        try:
+            gate = delivery_gate.gate_for(integration, name, now or utcnow(), client.id, client.time_zone)
+        except delivery_rules.RuleError as exc:  # damaged rules: its leads wait, none goes against the contract
+            log.warning("Integration %s holds its leads: %s", integration.id, exc)
+            return None
+    return _Route(integration.id, integration.lander_id, name, spec, compiled, values, secrets,
+                  _host_of(compiled, spec, values, secrets), gate)
 
 
 def _host_of(compiled: Any, spec: Any, values: dict[str, Any], secrets: dict[str, Any]) -> str:
@@ -177,17 +188,23 @@ def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | 
     """The leads this pass delivers for an integration: due retries and new leads, each oldest first. Retries that
     are due keep at least half of the pass even when new leads would fill it, so a steady flood of new leads never
     starves them; either kind takes what the other leaves."""
-    new = [lead_id for lead_id, _attempt in _waiting(route, "new", limit, lead_ids)]
+    gate = route.gate
+    if gate is not None and not gate.opens():  # delivery rules: closed now (hours, holiday, a cap of 0)
+        return []
+    new = [(lead_id, "new") for lead_id, _attempt in _waiting(route, "new", limit, lead_ids)]
+    if gate is not None:  # leads waiting at a cap go with the new ones, oldest first
+        new = sorted(new + [(lead_id, "capped") for lead_id, _ in _waiting(route, "capped", limit, lead_ids)])
     waiting = _due_waiting(route, now, limit, lead_ids)
     take_waiting = min(len(waiting), max(limit - len(new), (limit + 1) // 2))
     jobs = [_Job(route, lead_id, attempt, lead_state) for lead_id, lead_state, attempt in waiting[:take_waiting]]
-    jobs.extend(_Job(route, lead_id, 1, "new") for lead_id in new[:limit - take_waiting])
+    jobs.extend(_Job(route, lead_id, 1, lead_state) for lead_id, lead_state in new[:limit - take_waiting])
     from xsc_desktop.leads import render_values
 
     values = render_values([job.lead_id for job in jobs])
     for job in jobs:
         job.values = values.get(job.lead_id)
-    return [job for job in jobs if job.values is not None]
+    jobs = [job for job in jobs if job.values is not None]
+    return jobs if gate is None else gate.screen(jobs)
 
 
 def _waiting(route: _Route, state: str, limit: int, lead_ids: list[int] | None, condition: str = "",
@@ -386,16 +403,20 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
             return report
         report.recovered = recover_interrupted()
         state = _Pass(naive_utc(now), rng or random.Random(), report, stop)
-        integrations = (Integration.select(Integration, Parser, Lander).join(Parser).switch(Integration)
-                        .join(Lander)
+        integrations = (Integration.select(Integration, Parser, Lander, Campaign, Client).join(Parser)
+                        .switch(Integration).join(Lander).join(Campaign).join(Client)
                         .where((Integration.active == True) & (Integration.paused == False)))  # noqa: E712
         todo: list[_Job] = []
+        gates = []
         for integration in integrations:
-            route = _route_for(integration)
+            route = _route_for(integration, state.now)
             if route is not None:
                 todo.extend(_candidates(route, state.now, limit, lead_ids))
+                gates += [route.gate] if route.gate is not None else []
         if todo:
             _run_jobs(todo, state)
+        for gate in gates:
+            gate.publish()
     if report.attempts or report.recovered:
         events.publish("delivery.changed", lead_ids=report.lead_ids[-1000:], summary=report.summary())
     return report
@@ -435,6 +456,9 @@ def _claim(job: _Job, masked_request: str, at: datetime) -> int | None:
 
     Plain SQL: this and `_resolve` run for every lead, and peewee's query building costs more than the post.
     """
+    gate = job.route.gate
+    if gate is not None and not gate.claim_allowed(job.lead_id, job.from_state, at):
+        return None  # at a cap: counted and refused in this transaction; the lead is `capped`
     p, stamp = database.param, storage.timestamp_param(database)
     return storage.insert_id(
         database,

@@ -67,6 +67,12 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("leads.records_only_after_hours", int, 24,
                "Imported leads captured longer ago than this many hours are kept for records only (not sent to the "
                "client) unless the import says to deliver them."),
+    SettingDef("delivery.capped_expiry_hours", int, 72,
+               "A lead waiting at its integration's cap longer than this many hours is rejected by rule instead of "
+               "sent late (0 keeps it waiting)."),
+    SettingDef("delivery.posts_per_minute", int, 60,
+               "Posts a minute to an integration with delivery rules, unless its rules say otherwise, so the leads "
+               "waiting for opening time do not burst past the client's rate limit (0: no pacing)."),
     SettingDef("delivery.interval_seconds", int, 60, "How often the scheduler delivers new leads and pulls feeds."),
     SettingDef("operator.name", str, "",
                "Your name as the Activity log and other operators see it (empty: your login name). Kept on this "
