@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.helpers import lead_rows
-from xsc_desktop import landers, sheets
+from xsc_desktop import landers, sheet_writer, sheets
 from xsc_desktop.models import ReportRun, ReportSchedule
 
 
@@ -120,7 +120,7 @@ def test_generate_now_on_a_worker_writes_the_file_and_shows_it_in_history(page, 
 
 
 def test_cancel_stops_the_report_and_leaves_no_file(page, lander, qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(sheets, "BATCH_ROWS", 10)
+    monkeypatch.setattr(sheet_writer, "BATCH_ROWS", 10)
     lead_rows.insert(lead_rows.generate(300, lander.id, start=datetime(2026, 11, 10)))
     out = tmp_path / "out"
     out.mkdir()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import sys
 
-from xsc_desktop import sheets
+from xsc_desktop import sheet_writer, sheets
 from xsc_desktop.context import Context
 from xsc_desktop.events import subscribe
 
 
 def main(data_dir: str, batch: str = "") -> int:
     if batch:
-        sheets.BATCH_ROWS = int(batch)  # more batches, more points to be killed at
+        sheet_writer.BATCH_ROWS = int(batch)  # more batches, more points to be killed at
     ctx = Context.create(data_dir)
     ctx.open_database()
     subscribe("report.started", lambda _topic, _payload: print("started", flush=True))

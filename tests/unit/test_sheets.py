@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.helpers import lead_rows
-from xsc_desktop import events, landers, sheets
+from xsc_desktop import events, landers, sheet_runs, sheet_writer, sheets
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Client, Delivery, Integration, Lead, Parser, ReportRun, ReportSchedule, ReportTemplate
 
@@ -214,7 +214,7 @@ def test_missing_or_unusable_folder_fails_in_one_sentence(lander, tmp_path):
 
 
 def test_cancel_leaves_no_file_and_is_recorded(lander, out, monkeypatch):
-    monkeypatch.setattr(sheets, "BATCH_ROWS", 50)
+    monkeypatch.setattr(sheet_writer, "BATCH_ROWS", 50)
     lead_rows.insert(lead_rows.generate(400, lander.id, start=datetime(2026, 11, 1)))
     cancel = threading.Event()
     progress = []
@@ -239,7 +239,7 @@ def test_a_crash_mid_write_never_leaves_the_final_name(lander, out, monkeypatch)
         Path(args[0]).write_bytes(b"PK half a zip")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sheets, "write_workbook", broken)
+    monkeypatch.setattr(sheet_runs, "write_workbook", broken)
     [run] = sheets.run_report(lander_id=lander.id, out_dir=out, now=NOW)
     assert run.state == "failed" and "No space left on device" in run.error
     assert list(out.iterdir()) == []
@@ -379,8 +379,8 @@ def test_file_names_are_safe():
 
 
 def test_more_leads_than_a_sheet_holds_go_on_in_continuation_sheets(lander, out, monkeypatch):
-    monkeypatch.setattr(sheets, "SHEET_ROW_LIMIT", 5)  # 4 leads a sheet
-    monkeypatch.setattr(sheets, "BATCH_ROWS", 3)  # batches that straddle the sheet boundary
+    monkeypatch.setattr(sheet_writer, "SHEET_ROW_LIMIT", 5)  # 4 leads a sheet
+    monkeypatch.setattr(sheet_writer, "BATCH_ROWS", 3)  # batches that straddle the sheet boundary
     lead_rows.insert(lead_rows.generate(10, lander.id, start=datetime(2026, 11, 1)))
     [run] = sheets.run_report(lander_id=lander.id, out_dir=out, now=NOW)
     wb = load_workbook(run.file)

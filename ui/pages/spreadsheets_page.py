@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from parsers.transforms import PHONE_FORMATS
 from ui.models.report_models import (
     REPORT_COLOURS,
     STATE_ROLE,
@@ -284,7 +285,7 @@ class SpreadsheetsPage(QWidget):
         self.date_format = QLineEdit()
         self.datetime_format = QLineEdit()
         self.phone_format = QComboBox()
-        for key, example in sheets.transforms.PHONE_FORMATS.items():
+        for key, example in PHONE_FORMATS.items():
             self.phone_format.addItem(f"{key}  ({example})", key)
         self.yes_word = QLineEdit()
         self.no_word = QLineEdit()

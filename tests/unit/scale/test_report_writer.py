@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.helpers import lead_rows
-from xsc_desktop import landers, sheets
+from xsc_desktop import landers, sheet_writer, sheets
 from xsc_desktop.models import ReportRun
 
 NOW = datetime(2026, 11, 20, 5, 0)
@@ -32,7 +32,7 @@ def lander(ctx):
 
 
 def test_thousands_of_rows_keep_their_types_and_leave_no_temporary_files(lander, tmp_path, scratch, monkeypatch):
-    monkeypatch.setattr(sheets, "BATCH_ROWS", 500)
+    monkeypatch.setattr(sheet_writer, "BATCH_ROWS", 500)
     rows = list(lead_rows.generate(3000, lander.id, start=datetime(2026, 11, 1)))
     rows[10]["last_name"] = "=HYPERLINK(\"http://x.example\")"
     rows[11]["phone"] = "0145550100"
@@ -54,7 +54,7 @@ def test_thousands_of_rows_keep_their_types_and_leave_no_temporary_files(lander,
 
 
 def test_a_cancelled_report_leaves_no_temporary_files(lander, tmp_path, scratch, monkeypatch):
-    monkeypatch.setattr(sheets, "BATCH_ROWS", 50)
+    monkeypatch.setattr(sheet_writer, "BATCH_ROWS", 50)
     lead_rows.insert(lead_rows.generate(400, lander.id, start=datetime(2026, 11, 1)))
     cancel = threading.Event()
 
