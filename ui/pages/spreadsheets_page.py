@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,6 +46,7 @@ from ui.models.report_models import (
     SchedulesModel,
     TemplatesModel,
 )
+from ui.tables import make_table
 from ui.theme import problem_colour
 from ui.widgets import ChipDelegate, error_sentence, hint, page_title, show_error, table_keys
 from ui.workers import run_task
@@ -132,21 +131,6 @@ class GenerateReportAction:
         page.generate(lander_id=lander_row.id)
 
 
-def _table(model, *, stretch_last: bool = True) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(stretch_last)
-    return view
-
-
 class SpreadsheetsPage(QWidget):
     """Report templates, schedules and history, and Generate now with progress and cancel."""
 
@@ -225,7 +209,7 @@ class SpreadsheetsPage(QWidget):
 
     def _build_templates_tab(self) -> QWidget:
         self.templates_model = TemplatesModel(self)
-        self.templates_view = _table(self.templates_model)
+        self.templates_view = make_table(self.templates_model, edit_triggers=None, stretch_last=True)
         self.templates_view.setItemDelegateForColumn(1, ChipDelegate(STATE_ROLE, REPORT_COLOURS, self.templates_view))
         self.templates_view.horizontalHeader().resizeSection(0, 150)
         self.new_button = QPushButton("New")
@@ -252,10 +236,10 @@ class SpreadsheetsPage(QWidget):
         self.choice_filter.setPlaceholderText("Find a column…")
         self.choice_filter.setClearButtonEnabled(True)
         self.choices_model = _ChoicesModel(self)
-        self.choices_view = _table(self.choices_model)
+        self.choices_view = make_table(self.choices_model, edit_triggers=None, stretch_last=True)
         self.choices_view.horizontalHeader().resizeSection(0, 160)
         self.columns_model = ColumnsModel(sheets.describe_column, self)
-        self.columns_view = _table(self.columns_model)
+        self.columns_view = make_table(self.columns_model, edit_triggers=None, stretch_last=True)
         self.columns_view.horizontalHeader().resizeSection(0, 200)
         self.columns_view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                           | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -350,7 +334,7 @@ class SpreadsheetsPage(QWidget):
         self.preview_lander = QComboBox()
         self.preview_lander.setMinimumWidth(200)
         self.preview_model = PreviewModel(self)
-        self.preview_view = _table(self.preview_model, stretch_last=False)
+        self.preview_view = make_table(self.preview_model, edit_triggers=None)
         self.preview_view.verticalHeader().show()
         self.preview_view.verticalHeader().setDefaultSectionSize(22)  # ten rows and more at 1280x780
         self.preview_note = hint("")
@@ -421,7 +405,7 @@ class SpreadsheetsPage(QWidget):
 
     def _build_schedules_tab(self) -> QWidget:
         self.schedules_model = SchedulesModel(self)
-        self.schedules_view = _table(self.schedules_model)
+        self.schedules_view = make_table(self.schedules_model, edit_triggers=None, stretch_last=True)
         self.schedules_view.setItemDelegateForColumn(6, ChipDelegate(STATE_ROLE, REPORT_COLOURS, self.schedules_view))
         for column, width in enumerate((230, 130, 130, 200, 220, 60, 80)):
             self.schedules_view.horizontalHeader().resizeSection(column, width)
@@ -450,7 +434,7 @@ class SpreadsheetsPage(QWidget):
 
     def _build_history_tab(self) -> QWidget:
         self.runs_model = RunsModel(self)
-        self.runs_view = _table(self.runs_model)
+        self.runs_view = make_table(self.runs_model, edit_triggers=None, stretch_last=True)
         self.runs_view.setItemDelegateForColumn(3, ChipDelegate(STATE_ROLE, REPORT_COLOURS, self.runs_view))
         for column, width in enumerate((130, 230, 120, 90, 80, 70, 280)):
             self.runs_view.horizontalHeader().resizeSection(column, width)
