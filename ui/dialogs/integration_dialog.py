@@ -1,8 +1,10 @@
-"""The lander's integration in a dialog: parser, the settings and secrets it needs, the sample lead.
+"""The lander's integration in a dialog: parser, the settings and secrets it needs, the sample lead, and on its
+second tab the delivery rules (caps, hours, filters, checks; see ui.dialogs.delivery_rules_tab).
 
 Opened from the Landers board's context menu ("Integration settings…"). Secrets are never shown: a secret that
 is set shows as a masked placeholder, and an empty field keeps it. What is still missing for the next gather is
-shown as it would be reported (needs info).
+shown as it would be reported (needs info). Save stores the integration and its rules in one transaction: rules
+that cannot be saved keep everything else unsaved too.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.dialogs.delivery_rules_tab import DeliveryRulesTab
 from ui.widgets import hint
 from ui.workers import run_task
-from xsc_desktop import integrations, parsers_store
+from xsc_desktop import delivery_rules, integrations, parsers_store
 from xsc_desktop.errors import UserError
 
 
@@ -36,8 +40,40 @@ def setting_label(name: str, label: str = "") -> str:
 
 
 def load_state(lander_id: int) -> dict:
-    """Everything the dialog shows for a lander (run in a worker): the masked view and the parser names."""
-    return {"view": integrations.view(lander_id), "parsers": [p.name for p in parsers_store.list_parsers()]}
+    """Everything the dialog shows for a lander (run in a worker): the masked view, the parser names, the delivery
+    rules with what the lander collects and its client's zone."""
+    from xsc_desktop.landers import get_lander
+
+    view = integrations.view(lander_id)
+    integration = integrations.get_integration(lander_id)
+    rules, rules_problem = delivery_rules.DeliveryRules(), ""
+    if integration is not None:
+        try:
+            rules = delivery_rules.DeliveryRules.from_json(integration.delivery_rules)
+        except delivery_rules.RuleError as exc:
+            rules_problem = str(exc)
+    return {"view": view, "parsers": [p.name for p in parsers_store.list_parsers()], "rules": rules,
+            "rules_problem": rules_problem, "lander_fields": _lander_fields(lander_id),
+            "client_zone": get_lander(lander_id).campaign.client.time_zone}
+
+
+def _lander_fields(lander_id: int) -> set[str] | None:
+    from xsc_desktop import delivery_gate
+
+    return delivery_gate.lander_fields(lander_id)
+
+
+def save_state(lander_id: int, values: dict, rules: delivery_rules.DeliveryRules | None) -> integrations.IntegrationView:
+    """Store the integration and its delivery rules in one transaction (run in a worker); UserError and nothing
+    stored when either is refused."""
+    from xsc_desktop import delivery_gate
+    from xsc_desktop.models import database
+
+    with database.atomic():
+        integration = integrations.set_integration(lander_id, **values)
+        if rules is not None:
+            delivery_gate.save_rules(integration.id, rules)
+    return integrations.view(lander_id)
 
 
 class IntegrationDialog(QDialog):
@@ -46,8 +82,9 @@ class IntegrationDialog(QDialog):
     def __init__(self, state: dict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = state["view"]
+        self.stored_rules = state.get("rules") or delivery_rules.DeliveryRules()
         self.setWindowTitle(f"Integration — {self.view.lander}")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         self.parser = QComboBox()
         self.parser.addItem("(choose a parser)", "")
         from parsers.presets import is_preset
@@ -78,19 +115,31 @@ class IntegrationDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Parser", self.parser)
+        main = QWidget()
+        main_layout = QVBoxLayout(main)
+        main_layout.addWidget(hint(f"{self.view.client} / {self.view.lander}. A preset is copied for this client "
+                                   "the first time it is chosen."))
+        main_layout.addLayout(form)
+        main_layout.addWidget(self.fields_box)
+        main_layout.addWidget(QLabel("Sample lead (JSON) the TEST lead is built from"))
+        main_layout.addWidget(self.sample)
+        main_layout.addStretch(1)
+        self.rules_tab = DeliveryRulesTab(self.stored_rules, client_zone=state.get("client_zone"),
+                                          lander_fields=state.get("lander_fields"), sample_lead=self.sample_for_rules)
+        self.sample.textChanged.connect(self.rules_tab.refresh)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(main, "Integration")
+        self.tabs.addTab(self.rules_tab, "Delivery rules")
         layout = QVBoxLayout(self)
-        layout.addWidget(hint(f"{self.view.client} / {self.view.lander}. A preset is copied for this client the "
-                              "first time it is chosen."))
-        layout.addLayout(form)
-        layout.addWidget(self.fields_box)
-        layout.addWidget(QLabel("Sample lead (JSON) the TEST lead is built from"))
-        layout.addWidget(self.sample)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.missing)
         layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self.parser.currentIndexChanged.connect(lambda _i: self._build_fields())
         self._build_fields()
         self._show_missing(self.view.missing)
+        if state.get("rules_problem"):
+            self.problem.setText(state["rules_problem"])
 
     def _build_fields(self) -> None:
         from parsers.spec import secrets_needed, settings_needed
@@ -126,6 +175,20 @@ class IntegrationDialog(QDialog):
         if not self.setting_edits and not self.secret_edits:
             self.fields_form.addRow(QLabel("This parser needs no settings."))
 
+    def sample_for_rules(self) -> dict:
+        """The lead "Would the sample lead pass?" checks: the sample typed on the first tab (while it reads as an
+        object), over the complete made-up lead."""
+        from parsers.render import sample_lead
+
+        lead = dict(sample_lead())
+        try:
+            typed = json.loads(self.sample.toPlainText().strip() or "{}")
+        except ValueError:
+            typed = self.view.sample_lead or {}
+        if isinstance(typed, dict):
+            lead.update({k: v for k, v in typed.items() if v not in (None, "")})
+        return lead
+
     def _show_missing(self, missing: list[str]) -> None:
         self.missing.setText(("Still missing for the next gather: " + "; ".join(missing) + ".") if missing
                              else "Complete: the next gather puts this lander on the to-do list.")
@@ -155,14 +218,22 @@ class IntegrationDialog(QDialog):
         try:
             values = self.values()
         except UserError as exc:
+            self.tabs.setCurrentIndex(0)
             self.problem.setText(str(exc))
             return
+        try:
+            rules = self.rules_tab.rules()
+        except delivery_rules.RuleError as exc:
+            self.tabs.setCurrentWidget(self.rules_tab)
+            self.problem.setText(f"Nothing was saved: {exc}")
+            return
+        self.problem.setText("")
         self.save_button.setEnabled(False)
         lander_id = self.view.lander_id
+        changed = None if rules == self.stored_rules else rules
 
         def store():
-            integrations.set_integration(lander_id, **values)
-            return integrations.view(lander_id)
+            return save_state(lander_id, values, changed)
 
         def done(view) -> None:
             self.view = view

@@ -38,14 +38,41 @@ _ID, _RECEIVED, _LANDER, _FIRST, _LAST, _FULL, _PHONE, _EMAIL, _STATE, _DELIVERY
 
 STATE_LABELS = {"new": "new", "sending": "sending", "retry": "retrying", "delivered": "delivered",
                 "duplicate": "duplicate", "rejected": "rejected", "failed": "failed", "uncertain": "uncertain",
-                "held": "held", "records": "kept for records"}
+                "held": "held", "capped": "capped", "rejected_by_rule": "filtered by rule",
+                "records": "kept for records"}
+# States the delivery rules set; the row and the lead pane show the rule (and its reason) from the lead's Activity.
+RULE_STATES = ("capped", "held", "rejected_by_rule")
 # Chip colours per delivery state: calm for done, warm for what needs a person.
 STATE_COLOURS: dict[str, tuple[str, str]] = {
     "new": ("#e8eaed", "#3c4043"), "sending": ("#d2e3fc", "#174ea6"), "retry": ("#feefc3", "#8a4b00"),
     "delivered": ("#ceead6", "#0d652d"), "duplicate": ("#e9d7fe", "#5b2b9a"), "rejected": ("#fad2cf", "#a50e0e"),
     "failed": ("#fad2cf", "#a50e0e"), "uncertain": ("#fde293", "#7a4100"), "held": ("#f1f3f4", "#5f6368"),
-    "records": ("#f1f3f4", "#5f6368"),
+    "records": ("#f1f3f4", "#5f6368"), "capped": ("#fce8b2", "#7a4100"), "rejected_by_rule": ("#f6e0f0", "#8b1a6b"),
 }
+
+
+def rule_notes(rows: list[tuple], id_at: int = _ID, state_at: int = _DELIVERY) -> dict[int, str]:
+    """{lead id: "rule: reason"} for the rows in a rule state: the latest Activity that put each there (one query
+    by the (subject_type, subject_id) index, only when a row needs it)."""
+    from xsc_desktop.models import Activity
+
+    wanted = {data[id_at]: data[state_at] for data in rows if data[state_at] in RULE_STATES}
+    if not wanted:
+        return {}
+    notes: dict[int, str] = {}
+    query = (Activity.select(Activity.subject_id, Activity.to_state, Activity.note)
+             .where((Activity.subject_type == "lead") & Activity.subject_id.in_(list(wanted))
+                    & Activity.to_state.in_(RULE_STATES))
+             .order_by(Activity.id.desc()).tuples())
+    for lead_id, to_state, note in query:
+        if lead_id not in notes and wanted.get(lead_id) == to_state and note:
+            notes[lead_id] = note
+    return notes
+
+
+def rule_of(note: str) -> str:
+    """The rule named at the start of a note ("Cap of 25 a day: ..." → "Cap of 25 a day")."""
+    return note.split(": ", 1)[0] if note else ""
 
 
 def _phone_text(phone: str | None) -> str:
@@ -65,6 +92,7 @@ class LeadsModel(QAbstractTableModel):
         self._count = 0
         self._pages: OrderedDict[int, list[tuple]] = OrderedDict()
         self._landers: dict[int, tuple[str, str, int]] = {}
+        self._notes: dict[int, str] = {}  # rule notes of the cached rows in a rule state
         self._generation = 0
 
     # --- loading
@@ -85,7 +113,8 @@ class LeadsModel(QAbstractTableModel):
 
         def load():
             count, exact = count_quickly(flt)
-            return count, exact, lead_page(flt, PAGE_ROWS), lander_names()
+            first = lead_page(flt, PAGE_ROWS)
+            return count, exact, first, lander_names(), rule_notes(first)
 
         if background:
             run_task(load, lambda result: self._loaded(generation, result, background))
@@ -99,10 +128,11 @@ class LeadsModel(QAbstractTableModel):
     def _loaded(self, generation: int, result, background: bool) -> None:
         if generation != self._generation:
             return  # a newer filter is on its way
-        count, exact, first, landers = result
+        count, exact, first, landers, notes = result
         self.beginResetModel()
         self._count = count
         self._landers = landers
+        self._notes = notes
         self._pages.clear()
         if first:
             self._pages[0] = first
@@ -147,8 +177,12 @@ class LeadsModel(QAbstractTableModel):
         else:  # nearer the bottom: count from there
             page = lead_page(self._filter, size, offset=self._count - first - size, from_end=True)
         self._pages[number] = page
+        self._notes.update(rule_notes(page))
         while len(self._pages) > CACHE_PAGES:
             self._pages.popitem(last=False)
+        if len(self._notes) > CACHE_PAGES * PAGE_ROWS:
+            cached = {data[_ID] for p in self._pages.values() for data in p}
+            self._notes = {k: v for k, v in self._notes.items() if k in cached}
         return page
 
     def _row(self, row: int) -> tuple | None:
@@ -204,11 +238,17 @@ class LeadsModel(QAbstractTableModel):
             return data[_DELIVERY]
         column = index.column()
         if role == TOOLTIP:
+            if column == 1 and data[_ID] in self._notes:
+                return self._notes[data[_ID]]
             return f"Lead {data[_ID]}" if column == 0 else None
         if column == 0:
             return local_text(data[_RECEIVED])  # stored as naive UTC; shown on the operator's clock
         if column == 1:
-            return STATE_LABELS.get(data[_DELIVERY], data[_DELIVERY])
+            label = STATE_LABELS.get(data[_DELIVERY], data[_DELIVERY])
+            rule = rule_of(self._notes.get(data[_ID], ""))
+            if len(rule) > 26:  # the whole rule and its reason are in the tooltip and the lead pane
+                rule = rule[:25] + "…"
+            return f"{label}: {rule}" if rule else label
         if column == 2:
             name = " ".join(p for p in (data[_FIRST], data[_LAST]) if p)
             return name or data[_FULL] or ""

@@ -39,12 +39,14 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.leads_model import (
+    RULE_STATES,
     STATE_COLOURS,
     STATE_COLUMN,
     STATE_LABELS,
     STATE_ROLE,
     DeliveriesModel,
     LeadsModel,
+    rule_notes,
 )
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
@@ -539,6 +541,13 @@ class _ProgressRelay(QObject):
         self.progress.setValue(int(1000 * done / total) if total else 0)
 
 
+RULE_STATE_NOTES = {
+    "capped": "It waits at the integration's cap and goes when the window reopens (oldest first).",
+    "held": "A check before posting failed: it is never sent as it is. Fix the lead, or resend it by hand.",
+    "rejected_by_rule": "A filter of the integration's delivery rules turned it away; it is not sent.",
+}
+
+
 def field_label(name: str) -> str:
     """A lead field as the lead pane names it: first_name → First name (the canonical field's own label)."""
     from parsers.fields import FIELDS_BY_NAME
@@ -614,6 +623,14 @@ class LeadDetail(QWidget):
         rows += [(f"{key} (custom)", str(value)) for key, value in (lead.custom or {}).items()]
         if lead.problems:
             rows.append(("Problems", lead.problems))
+        if lead.delivery_state in RULE_STATES:
+            note = rule_notes([(lead.id, lead.delivery_state)], id_at=0, state_at=1).get(lead.id, "")
+            rule, _, reason = note.partition(": ")
+            if rule:
+                rows.insert(0, ("Delivery rule", rule))
+            if reason:
+                rows.insert(1, ("Why", reason))
+            rows.append(("Note", RULE_STATE_NOTES[lead.delivery_state]))
         if lead.delivery_state == "uncertain":
             rows.append(("Note", "The last attempt got no answer: the client may have this lead. Check, then "
                                  "resend or mark it delivered."))
