@@ -101,23 +101,28 @@ def lander_fields(lander_id: int) -> set[str] | None:
     return found or None
 
 
-def save_rules(integration_id: int, rules: DeliveryRules, *, actor: str | None = None) -> list[dr.Problem]:
+def save_rules(integration_id: int, rules: DeliveryRules, *, actor: str | None = None,
+               expected_version: int | None = None) -> list[dr.Problem]:
     """Store `rules` on the integration after `validate` (against what its lander collects): a blocking problem
-    raises UserError with its sentence and nothing is saved; the notices (a cap of 0 pauses) are returned."""
-    from xsc_desktop import activity, events
+    raises UserError with its sentence and nothing is saved; the notices (a cap of 0 pauses) are returned.
+    `expected_version` is the integration's row version the editor started from (rowversion.ChangedElsewhere when
+    someone saved it since)."""
+    from xsc_desktop import activity, events, rowversion
+    from xsc_desktop.db import write_transaction
 
     integration = _integration(integration_id)
+    rowversion.check(integration, expected_version, "integration")
     problems = dr.validate(rules, lander_fields(integration.lander_id))
     stop = dr.blocking(problems)
     if stop:
         raise UserError(stop[0].message)
-    before = integration.delivery_rules
     after = rules.to_json()
-    if before != after:
-        with database.atomic():
-            Integration.update(delivery_rules=after, updated_at=utcnow()).where(
-                Integration.id == integration_id).execute()
-            _, zone = client_of(integration_id)
+    if integration.delivery_rules != after:
+        _, zone = client_of(integration_id)
+        with write_transaction():
+            integration.delivery_rules = after
+            integration.updated_at = utcnow()
+            rowversion.save(integration, "integration", expected_version, actor=actor)
             activity.record("integration", integration_id, "delivery rules changed",
                             note="; ".join(dr.describe(rules, zone)), actor=actor)
         events.publish("integration.changed", integration_id=integration_id, lander_id=integration.lander_id)
@@ -362,6 +367,24 @@ def gate_for(integration: Integration, name: str, now: datetime, client_id: int 
 
 
 # ---- for the window and the CLI -------------------------------------------------------------------------------
+RULE_ACTIONS = ("capped", "held by rule", "rejected by rule")
+
+
+def rule_notes(lead_ids: list[int]) -> dict[int, str]:
+    """The latest rule that stopped each lead ("State in TX, OK: State is CA"), from its Activity; leads never
+    stopped by a rule are left out."""
+    out: dict[int, str] = {}
+    for start in range(0, len(lead_ids), 500):
+        chunk = lead_ids[start:start + 500]
+        rows = (Activity.select(Activity.subject_id, Activity.note)
+                .where((Activity.subject_type == "lead") & Activity.subject_id.in_(chunk)
+                       & Activity.action.in_(RULE_ACTIONS))
+                .order_by(Activity.id).tuples())
+        for lead_id, note in rows:
+            out[lead_id] = note
+    return out
+
+
 def cap_status(integration_id: int, now: datetime | None = None) -> dict[str, Any]:
     """The integration's caps with what went in each current window and when it reopens:
     {"caps": {period: {"cap", "count", "reopens"}}, "client_caps": {...}, "open": bool, "opens_at"}."""

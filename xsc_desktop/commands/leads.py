@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from xsc_desktop.cli import print_json
 
-STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held", "records")
+STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held", "records",
+          "capped", "rejected_by_rule")
+RULE_STATES = ("capped", "held", "rejected_by_rule")  # listed with the rule that stopped them
 
 
 def register(sub) -> None:
@@ -149,7 +151,7 @@ def list_cmd(args, ctx) -> int:
     from xsc_desktop.leads import lead_json, list_leads
 
     ctx.open_database()
-    leads = list_leads(args.lander, args.state, args.limit)
+    leads = _with_rules(list_leads(args.lander, args.state, args.limit), args.state in RULE_STATES)
     if args.json:
         import json
         import sys
@@ -158,20 +160,42 @@ def list_cmd(args, ctx) -> int:
         out = sys.stdout
         out.write("[")
         written = 0
-        for lead in leads:
-            out.write(("," if written else "") + "\n  " + json.dumps(lead_json(lead), ensure_ascii=False, default=str))
+        for lead, rule in leads:
+            data = lead_json(lead)
+            if args.state in RULE_STATES:
+                data["rule"] = rule
+            out.write(("," if written else "") + "\n  " + json.dumps(data, ensure_ascii=False, default=str))
             written += 1
         out.write("\n]\n" if written else "]\n")
         return 0
     count = 0
-    for lead in leads:
+    for lead, rule in leads:
         count += 1
         name = " ".join(filter(None, [lead.first_name, lead.last_name])) or lead.full_name or ""
         print(f"{lead.id:>7}  {lead.delivery_state:<10} lander {lead.lander_id:<4} {lead.external_id or '':<14} "
-              f"{name:<24} {lead.phone or '':<11} {lead.email or ''}")
+              f"{name:<24} {lead.phone or '':<11} {lead.email or ''}" + (f"  — {rule}" if rule else ""))
     if not count:
         print("No leads.")
     return 0
+
+
+def _with_rules(leads, wanted: bool):
+    """(lead, the rule that stopped it or "") for each lead, the rules read 500 leads at a time."""
+    if not wanted:
+        for lead in leads:
+            yield lead, ""
+        return
+    from xsc_desktop.delivery_gate import rule_notes
+
+    batch = []
+    for lead in leads:
+        batch.append(lead)
+        if len(batch) == 500:
+            notes = rule_notes([row.id for row in batch])
+            yield from ((row, notes.get(row.id, "")) for row in batch)
+            batch = []
+    notes = rule_notes([row.id for row in batch])
+    yield from ((row, notes.get(row.id, "")) for row in batch)
 
 
 def show_cmd(args, ctx) -> int:
