@@ -310,10 +310,14 @@ class _Connection:
         except ssl.SSLError as exc:
             raise SendError(f"The secure connection to {c.host}:{c.port} failed ({exc.reason or exc}); check "
                             "smtp.security and smtp.port.", retryable=False) from None
-        except TimeoutError:
-            raise SendError(f"The SMTP server {c.host}:{c.port} did not answer in {c.timeout:g} s.",
-                            retryable=True) from None
+        except smtplib.SMTPResponseException as exc:  # e.g. "554 No SMTP service here" instead of a greeting
+            raise SendError(f"The SMTP server {c.host}:{c.port} refused to serve ({exc.smtp_code} {_smtp_text(exc)});"
+                            " check smtp.host and smtp.port, or ask the server's owner.",
+                            retryable=400 <= exc.smtp_code < 500) from None
         except (OSError, smtplib.SMTPException) as exc:
+            if _timed_out(exc):  # smtplib reports a silent server as "Connection unexpectedly closed: timed out"
+                raise SendError(f"The SMTP server {c.host}:{c.port} did not answer in {c.timeout:g} s.",
+                                retryable=True) from None
             raise SendError(f"Could not reach the SMTP server {c.host}:{c.port} ({_plain(exc)}).",
                             retryable=True) from None
 
@@ -336,9 +340,16 @@ class _Connection:
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             if smtp.message_out:
-                raise SendError(f"The SMTP server {MAYBE_SENT} but gave no answer within {smtp.data_timeout:g} s "
-                                f"({_plain(exc)}); it may or may not have gone out. Check with the recipient and "
-                                "resend by hand if needed.", retryable=False) from None
+                how = (f"gave no answer within {smtp.data_timeout:g} s" if _timed_out(exc)
+                       else "closed the connection before answering")
+                raise SendError(f"The SMTP server {MAYBE_SENT} but {how}; it may or may not have gone out. Check "
+                                "with the recipient and resend by hand if needed.", retryable=False) from None
+            if isinstance(exc, smtplib.SMTPServerDisconnected) and str(exc) == "Server not connected":
+                if _timed_out(exc):
+                    raise SendError(f"The SMTP server stopped taking the message for {smtp.timeout:g} s (it did not "
+                                    "get all of it); it is tried again later.", retryable=True) from None
+                raise SendError("The SMTP server closed the connection while the message was being sent (it did not "
+                                "get all of it); it is tried again later.", retryable=True) from None
             raise SendError(f"The connection to the SMTP server broke ({_plain(exc)}).", retryable=True) from None
         return dict(refused or {})
 
@@ -349,6 +360,11 @@ class _Connection:
                 smtp.quit()
             except Exception:  # the server went away already; nothing to tidy
                 smtp.close()
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether `exc` is, or was raised while handling, a socket timeout."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
 
 
 def _bytes_text(text: bytes | str) -> str:
