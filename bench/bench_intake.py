@@ -12,8 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.unit.intake.postingdoc_makers import make_docx, make_pdf, make_xlsx, table_lines  # noqa: E402
-from xsc_desktop.intake.analyze import analyze  # noqa: E402
 from xsc_desktop.intake.extract import extract_bytes  # noqa: E402
+from xsc_desktop.intake.pipeline import analyze  # noqa: E402
 
 PROSE = ("Leads must be posted in real time. Duplicate leads within 30 days are rejected. The firm reviews every "
          "lead within one business hour; please do not resend a lead that was accepted.")

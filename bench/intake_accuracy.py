@@ -14,8 +14,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from xsc_desktop.intake.analyze import analyze  # noqa: E402
 from xsc_desktop.intake.extract import IntakeError, extract_file  # noqa: E402
+from xsc_desktop.intake.pipeline import analyze  # noqa: E402
 
 CORPORA = [REPO / "tests/fixtures/postingdocs", REPO / "tests/fixtures/postingdocs_blind",
            REPO / "tests/fixtures/postingdocs_blind2", REPO / "tests/fixtures/postingdocs_blind3",

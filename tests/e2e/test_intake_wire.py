@@ -14,8 +14,8 @@ import pytest
 from parsers.render import render, sample_lead
 from tests.conftest import REPO
 from tests.helpers.endpoint import RecordingEndpoint
-from xsc_desktop.intake.analyze import analyze
 from xsc_desktop.intake.extract import extract_file
+from xsc_desktop.intake.pipeline import analyze
 from xsc_desktop.intake.store import build_parser_setup
 from xsc_desktop.posting import post
 

@@ -1,7 +1,7 @@
 """The intake analysis pipeline, in the order it runs:
 
 1. blocks    — the extracted text, its tables and forms, the messages of a reply thread (newest first);
-2. recognise — the table/sample/prose/URL recognisers (`analyze.recognise`) and the notation recognisers
+2. recognise — the table/sample/prose/URL recognisers (`recognise/`, one concern per module) and the notation recognisers
                (`recognisers.py`: `CustomNNN = Label`, `00N…` ids, name/value arrays, API-name columns);
 3. reconcile — a later e-mail beats an earlier one (`thread.py`);
 4. safety    — the rules in `safety.py`, checked last;
@@ -27,13 +27,17 @@ from dataclasses import replace
 from xsc_desktop.intake import recognisers, safety, thread
 from xsc_desktop.intake.draft import Draft, Finding
 from xsc_desktop.intake.extract import Extracted
+from xsc_desktop.intake.recognise import recognise
 
 TEXT_BUDGET = 120_000  # characters analysed (about 50 pages); a longer doc is analysed up to here and says so
 
 
-def run(extracted: Extracted, file: str = "") -> Draft:
-    from xsc_desktop.intake.analyze import recognise
+def analyze(extracted: Extracted, file: str = "") -> dict:
+    """Turn an extracted posting doc into the draft parser setup (the `intake --json` object)."""
+    return run(extracted, file).to_dict()
 
+
+def run(extracted: Extracted, file: str = "") -> Draft:
     text = extracted.text or ""
     cut = len(text) > TEXT_BUDGET
     if cut:
@@ -42,7 +46,7 @@ def run(extracted: Extracted, file: str = "") -> Draft:
         extracted = Extracted(text=text, tables=extracted.tables, format=extracted.format,
                               warnings=list(extracted.warnings), forms=extracted.forms)
     repaired, repairs = repair_text(extracted)
-    legacy = recognise(repaired, file)
+    legacy = recognise(unquoted(repaired), file)
     ctx = safety.Context.of(repaired)  # spans index the repaired text: equal to the stored one unless repaired
     draft = Draft.from_legacy(legacy, ctx.locate)
     for finding in repairs:
@@ -56,6 +60,19 @@ def run(extracted: Extracted, file: str = "") -> Draft:
     draft.confidence = confidence(draft, float(legacy.get("confidence") or 0.0))
     _mask_secrets(draft)
     return draft
+
+
+_QUOTE_MARKS = re.compile(r"^(?:> ?)+", re.M)
+
+
+def unquoted(extracted: Extracted) -> Extracted:
+    """The recognisers read a quoted e-mail ("> first_name (required)") as its text: quote marks become blanks of
+    the same width, so every span still points at the stored text. The thread's messages are told apart on the
+    stored text, markers and all."""
+    text = extracted.text or ""
+    if "\n>" not in text and not text.startswith(">"):
+        return extracted
+    return replace(extracted, text=_QUOTE_MARKS.sub(lambda m: " " * len(m.group(0)), text))
 
 
 _LONG_BLANKS = re.compile(r"[ \t]{65,}")

@@ -29,7 +29,7 @@ TEST_NAME = re.compile(r"^(?:[a-z0-9]+[_.-])?(?:is_?)?(?:test|debug|sandbox|stag
 TEST_WORDS = re.compile(r"\b(?:test(?:ing|s)?|debug(?:ging)?|sandbox|staging|uat|dry[- ]run)\b", re.I)
 LIVE_WORDS = re.compile(r"\b(?:live|production|prod|always|every lead|both)\b", re.I)
 DEPRECATED_WORDS = re.compile(r"\b(?:deprecated|legacy|obsolete|retired|old|no longer|do not use|don'?t use|"
-                              r"switched off|stops? working|sunset|decommissioned)\b", re.I)
+                              r"switched off|stops? working|sunset|decommissioned|(?:was|were|been) deleted)\b", re.I)
 RETURN_WORDS = re.compile(r"\b(?:ret_?url|return(?:\s+url)?|thank[- ]?you|thanks page|redirect\w*|success page|"
                           r"confirmation page)\b", re.I)
 RETURN_NAME = re.compile(r"(?:ret_?url|return|redirect|thank|success_?url|next_?url|callback)", re.I)
@@ -405,7 +405,8 @@ def _norm(url: str) -> str:
 
 
 def _meaning(name: str, text: str = "") -> str | None:
-    from xsc_desktop.intake.analyze import _Field, _maps_to
+    from xsc_desktop.intake.recognise.meaning import _maps_to
+    from xsc_desktop.intake.recognise.records import _Field
 
     return _maps_to(_Field(name=name, description=text or "", label=text or ""))
 
@@ -443,10 +444,13 @@ def _is_return_url(url: str, draft: Draft, ctx: Context) -> bool:
 
 
 def _marked(url: str, ctx: Context, words: re.Pattern) -> bool:
-    """Every mention of the URL sits in a sentence (or the line before) that carries one of `words`."""
+    """Every mention of the URL sits in a sentence (or the line before) that carries one of `words`; in a reply
+    thread, every mention in the newest message that names it (what older messages said is overruled)."""
     lines = ctx.locate.lines_with(url)
     if not lines:
         return False
+    newest = min(ctx.message_of_line(n) for n in lines)
+    lines = [n for n in lines if ctx.message_of_line(n) == newest]
     for n in lines:
         line = ctx.line(n)
         pos = line.lower().find(url.lower())

@@ -83,7 +83,7 @@ def intake_bytes(data: bytes, name: str, data_dir: Path, *, lander_id: int | Non
     Extraction runs under `budget` (the default `extract.LIMITS`); a limit reached is the doc's error
     sentence, and the file is stored all the same.
     """
-    from xsc_desktop.intake.analyze import analyze
+    from xsc_desktop.intake.pipeline import analyze
 
     digest = hashlib.sha256(data).hexdigest()
     error = ""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xsc_desktop.intake.analyze import analyze
 from xsc_desktop.intake.extract import Extracted, FormInput, HtmlForm
+from xsc_desktop.intake.pipeline import analyze
 
 
 def run(text: str, tables=None, fmt: str = "txt", forms=None) -> dict:
@@ -327,7 +327,8 @@ def test_ping_post_doc_picks_the_post_url():
 
 
 def test_short_and_qualified_names_map():
-    from xsc_desktop.intake.analyze import _Field, _maps_to
+    from xsc_desktop.intake.recognise.meaning import _maps_to
+    from xsc_desktop.intake.recognise.records import _Field
 
     cases = {"addr1": "address", "city_name": "city", "state_abbr": "state", "postal": "zip",
              "dob_mmddyyyy": "date_of_birth", "AttorneyRetained": "has_attorney", "ConsentLanguage": "tcpa_text",

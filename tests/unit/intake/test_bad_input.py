@@ -5,8 +5,8 @@ wrong value."""
 from __future__ import annotations
 
 from tests.unit.intake.postingdoc_makers import make_pdf, table_lines
-from xsc_desktop.intake.analyze import analyze
 from xsc_desktop.intake.extract import Extracted, extract_bytes
+from xsc_desktop.intake.pipeline import analyze
 
 
 def run(text: str, tables=None) -> dict:

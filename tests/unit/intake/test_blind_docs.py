@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.test_intake_cli import score_folder
-from xsc_desktop.intake.analyze import analyze
 from xsc_desktop.intake.extract import Extracted, extract_bytes
+from xsc_desktop.intake.pipeline import analyze
 
 BLIND = REPO / "tests" / "fixtures" / "postingdocs_blind"
 
@@ -381,3 +381,26 @@ def test_confidence_is_honest_over_every_scored_corpus():
     assert len(rows) >= 117 and high
     assert sum(total >= 95 for _, total in high) >= 0.95 * len(high)
     assert [doc for doc, total in high if total < 85] == []
+
+
+def test_a_quoted_mail_is_read_and_the_newest_mail_retires_its_hook():
+    """A reply thread: the quoted first mail holds the field list; the newest says the old hook was deleted."""
+    text = ("Please post to the NEW catch hook below. The old hook\n"
+            "(https://hooks.example/catch/1/old/) was deleted on Friday - do not use it any more.\n\n"
+            "New hook: https://hooks.example/catch/1/new/\n\n"
+            "On Mon, Nov 16, 2026 at 9:02 AM Priya <p@firm.example> wrote:\n"
+            "> Please POST JSON to:\n"
+            "> https://hooks.example/catch/1/old/\n>\n"
+            "> Keys we map:\n"
+            ">   first_name    (required)\n"
+            ">   last_name     (required)\n"
+            ">   phone         (required, digits only)\n"
+            ">   email         (optional)\n"
+            ">   lead_source   - always \"XSC Social\"\n>\n"
+            "> While testing you can add \"zap_test\": \"yes\" and we filter those out.\n")
+    result = run(text)
+    assert result["endpoint"] == "https://hooks.example/catch/1/new/"
+    assert {n: f["required"] for n, f in fields(result).items()} == {
+        "first_name": True, "last_name": True, "phone": True, "email": False}
+    assert statics(result) == {"lead_source": "XSC Social"}
+    assert result["test"] == {"name": "zap_test", "value": "yes"}

@@ -218,7 +218,7 @@ def test_damaged_copies_of_every_fixture_never_crash():
     import random
     from pathlib import Path
 
-    from xsc_desktop.intake.analyze import analyze
+    from xsc_desktop.intake.pipeline import analyze
 
     rnd = random.Random(5)
     folder = Path(__file__).resolve().parents[2] / "fixtures" / "postingdocs"

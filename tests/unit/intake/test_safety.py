@@ -3,8 +3,8 @@ and each time a rule fires the draft says so (a finding with the doc's words) an
 
 from __future__ import annotations
 
-from xsc_desktop.intake.analyze import analyze
 from xsc_desktop.intake.extract import Extracted, extract_bytes
+from xsc_desktop.intake.pipeline import analyze
 
 
 def run(text: str, tables=None, fmt: str = "txt") -> dict:
