@@ -226,7 +226,7 @@ def _waiting_query(route: Any, state: str, limit: int, lead_ids: list[int] | Non
     only, ids = "", ()
     if lead_ids:
         only, ids = f" AND l.id IN ({', '.join([p] * len(lead_ids))})", tuple(lead_ids)
-    if state == "new":  # never attempted for this integration
+    if state in ("new", "capped"):  # never attempted for this integration (a lead waits at a cap only when new)
         return (f'SELECT l.id, 1 FROM "lead" AS l WHERE l.lander_id = {p} AND l.delivery_state = {p}{only} '
                 f"AND l.is_test = FALSE ORDER BY l.id LIMIT {p}", (route.lander_id, state, *ids, limit))
     return ('SELECT l.id, COALESCE(d.attempt, 0) + 1 FROM "lead" AS l LEFT JOIN "delivery" AS d ON d.id = '

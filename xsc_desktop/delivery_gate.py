@@ -211,7 +211,7 @@ class Gate:
 
     def expire_capped(self) -> int:
         """Leads waiting `capped` longer than `delivery.capped_expiry_hours` (0: never) become `rejected_by_rule`."""
-        hours = int(settings.get("delivery.capped_expiry_hours") or 0)
+        hours = _pass_settings(self.now)[0]
         if hours <= 0:
             return 0
         p = database.param
@@ -271,7 +271,7 @@ class Gate:
 
     def pace(self) -> int | None:
         """Posts a minute allowed (the rules', else the setting; None or 0: no pacing)."""
-        value = self.rules.posts_per_minute or int(settings.get("delivery.posts_per_minute") or 0)
+        value = self.rules.posts_per_minute or _pass_settings(self.now)[1]
         return value or None
 
     def claim_allowed(self, lead_id: int, from_state: str, at: datetime) -> bool:
@@ -286,9 +286,9 @@ class Gate:
             database.execute_sql(f'SELECT id FROM "integration" WHERE id = {p} FOR UPDATE', (self.integration_id,))
         counts = self.counts(at)
         capped = dr.cap_reached(self.rules, at, counts, self.client_zone)
-        if capped is not None:
+        if capped is not None:  # a new lead waits `capped`; a retry stays as it is and is tried when due again
             moved = _set_states([(lead_id, from_state, "capped", "capped", f"{capped.rule}: {capped.reason}")],
-                                transaction=False)
+                                transaction=False) if from_state in ("new", "capped") else []
             with self.lock:
                 self.moved += moved
             return False
@@ -317,6 +317,20 @@ class Gate:
         if moved:
             events.publish("delivery.changed", lead_ids=moved[-1000:],
                            summary=f"{len(moved)} lead{'s' if len(moved) != 1 else ''} stopped by delivery rules")
+
+
+_settings_lock = threading.Lock()
+_settings_seen: tuple[datetime, int, int] | None = None
+
+
+def _pass_settings(now: datetime) -> tuple[int, int]:
+    """(capped expiry hours, default posts a minute), read once per pass (a pass's gates share its `now`)."""
+    global _settings_seen
+    with _settings_lock:
+        if _settings_seen is None or _settings_seen[0] != now:
+            _settings_seen = (now, int(settings.get("delivery.capped_expiry_hours") or 0),
+                              int(settings.get("delivery.posts_per_minute") or 0))
+        return _settings_seen[1], _settings_seen[2]
 
 
 def _filled(rules: DeliveryRules, counts: Counts, allowed: int) -> Counts:

@@ -29,6 +29,7 @@ BIG_STATS = {
     "delivery_lead_id_integration_id_id": "5000000 2 2 1",
     "delivery_lead_id_attempt": "5000000 2 1",
     "delivery_integration_id": "5000000 25000",
+    "delivery_integration_id_state_created_at": "5000000 25000 5000 2",
     "delivery_state": "5000000 1000000",
 }
 HOT_TABLES = re.compile(r'\b(lead|delivery)\b', re.I)
@@ -122,6 +123,33 @@ def test_a_since_last_report_reads_by_index(planner, tmp_path):
     assert first.state == run.state == "done" and run.rows == 30
     assert any("l.id >" in sql for sql in statements)  # it really was a "since the last report" read
     assert _problems(statements) == []
+
+
+def test_delivery_rules_count_and_select_by_index_only(planner):
+    """A pass over an integration with caps, client-wide caps, pacing and capped leads: the window counts read
+    only the covering index delivery (integration_id, state, created_at); capped leads are seeks in lead order."""
+    from types import SimpleNamespace
+
+    from xsc_desktop import delivery, delivery_gate
+    from xsc_desktop.delivery_rules import Caps, DeliveryRules
+
+    lander = planner["landers"][0]
+    now = datetime(2026, 3, 4, 15, 30)
+    rules = DeliveryRules(caps=Caps(hour=5, day=25, week=100, month=400), client_caps=Caps(day=60),
+                          time_zone="America/Chicago", posts_per_minute=30)
+    gate = delivery_gate.Gate(1, lander, "lander", rules, client_id=planner["acme"], now=now, client_ids=[1, 2, 3])
+    with traced() as statements:
+        gate.expire_capped()
+        gate.counts()
+        delivery_gate.count_recent(1, now.replace(second=0))
+        list(database.execute_sql(*delivery._waiting_query(SimpleNamespace(integration_id=1, lander_id=lander),
+                                                           "capped", 500, None)))
+    counts = [sql for sql in statements if 'FROM "delivery"' in sql]
+    assert len(counts) == 3 and sum('FROM "lead"' in sql for sql in statements) == 2
+    assert _problems(statements) == []
+    for sql in counts:
+        plan = " ".join(row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql))
+        assert "COVERING INDEX delivery_integration_id_state_created_at" in plan, plan
 
 
 def test_the_check_catches_a_full_scan_and_a_sort(planner):
