@@ -107,6 +107,24 @@ def show_error(parent: QWidget | None, title: str, error: BaseException | str) -
     QMessageBox.warning(parent, title, error_sentence(error))
 
 
+def changed_elsewhere(error: BaseException) -> bool:
+    """Whether an error is an edit refused because someone else saved the same thing first."""
+    from xsc_desktop.rowversion import ChangedElsewhere
+
+    return isinstance(error, ChangedElsewhere)
+
+
+def offer_reload(parent: QWidget | None, title: str, error: BaseException) -> bool:
+    """Say who changed it and when, and offer Reload (the default) or Cancel; True when the operator reloads."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, error_sentence(error), QMessageBox.StandardButton.Cancel,
+                      parent)
+    box.setObjectName("changedElsewhere")
+    reload = box.addButton("Reload", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(reload)
+    box.exec()
+    return box.clickedButton() is reload
+
+
 def table_keys(table, open_row=None) -> None:  # noqa: ANN001 - a QAbstractItemView
     """Desktop keys for a table: Tab moves on to the next control, Return (and Enter) opens the selected row."""
     from PySide6.QtGui import QKeySequence, QShortcut

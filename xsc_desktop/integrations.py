@@ -243,6 +243,7 @@ class IntegrationView:
     active: bool = False
     paused: bool = False
     missing: list[str] = field(default_factory=list)
+    row_version: int | None = None  # what the dialog passes back when it saves (not part of the JSON)
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON shape of `integrations show --json`."""
@@ -274,6 +275,7 @@ def view(lander: Lander | int) -> IntegrationView:
     out.settings = settings_for(integration)
     out.secrets = masked_secrets(integration)
     out.active, out.paused = bool(integration.active), bool(integration.paused)
+    out.row_version = integration.row_version
     try:
         spec = spec_for(integration)
         out.settings_needed, out.secrets_needed = settings_needed(spec), secrets_needed(spec)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from parsers.spec import SYSTEM_LABELS
-from ui.widgets import error_sentence, hint
+from ui.widgets import changed_elsewhere, error_sentence, hint, offer_reload
 from ui.workers import run_task
 from xsc_desktop import clients
 from xsc_desktop.errors import UserError
@@ -42,7 +42,7 @@ def load_client(client_id: int | None) -> dict:
     client = clients.get_client(client_id)
     return {"id": client.id, "name": client.name, "contacts": list(client.contacts or []), "new": client.is_new,
             "intake_system": client.intake_system, "time_zone": client.time_zone,
-            "landers": clients.client_landers(client.id)}
+            "landers": clients.client_landers(client.id), "row_version": client.row_version}
 
 
 def split_addresses(text: str) -> list[str]:
@@ -55,6 +55,7 @@ class ClientDialog(QDialog):
 
     saved = Signal(int)  # the client's id
     lander_chosen = Signal(int)  # a lander double-clicked in the list
+    reload_wanted = Signal(int)  # someone else saved the client first and the operator chose Reload
 
     def __init__(self, state: dict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -148,6 +149,7 @@ class ClientDialog(QDialog):
         """Store the client in a worker; close when stored, else say why and stay open."""
         values = self.values()
         client_id = self.client_id
+        opened_version = self.state.get("row_version")
         self.buttons.setEnabled(False)
 
         def store() -> int:
@@ -157,7 +159,7 @@ class ClientDialog(QDialog):
                 client = clients.add_client(values["name"], values["contacts"], is_new=values["is_new"])
                 clients.set_client(client.id, intake_system=values["intake_system"], time_zone=values["time_zone"])
                 return client.id
-            return clients.set_client(client_id, **values).id
+            return clients.set_client(client_id, expected_version=opened_version, **values).id
 
         def done(saved_id: int) -> None:
             self.client_id = saved_id
@@ -167,6 +169,9 @@ class ClientDialog(QDialog):
         def failed(exc: Exception) -> None:
             self.buttons.setEnabled(True)
             self.problem.setText(error_sentence(exc))
+            if changed_elsewhere(exc) and client_id is not None and offer_reload(self, "Save client", exc):
+                self.reject()
+                self.reload_wanted.emit(client_id)
 
         run_task(store, done, failed)
 
@@ -181,6 +186,7 @@ def open_client_dialog(window, client_id: int | None, *, on_saved=None) -> None:
         if on_saved is not None:
             dialog.saved.connect(on_saved)
         dialog.lander_chosen.connect(lambda lander_id: _show_lander(window, dialog, lander_id))
+        dialog.reload_wanted.connect(lambda again: open_client_dialog(window, again, on_saved=on_saved))
         dialog.open()
 
     run_task(lambda: load_client(client_id), show, lambda exc: window.status_message(error_sentence(exc), 8000))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs.delivery_rules_tab import DeliveryRulesTab
-from ui.widgets import hint
+from ui.widgets import changed_elsewhere, hint, offer_reload
 from ui.workers import run_task
 from xsc_desktop import delivery_rules, integrations, parsers_store
 from xsc_desktop.errors import UserError
@@ -78,6 +79,8 @@ def save_state(lander_id: int, values: dict, rules: delivery_rules.DeliveryRules
 
 class IntegrationDialog(QDialog):
     """Set a lander's parser, settings, secrets and sample lead; Save stores them in a worker."""
+
+    reload_wanted = Signal()  # someone else saved the integration first and the operator chose Reload
 
     def __init__(self, state: dict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -232,8 +235,10 @@ class IntegrationDialog(QDialog):
         lander_id = self.view.lander_id
         changed = None if rules == self.stored_rules else rules
 
+        opened_version = self.view.row_version
+
         def store():
-            return save_state(lander_id, values, changed)
+            return save_state(lander_id, {**values, "expected_version": opened_version}, changed)
 
         def done(view) -> None:
             self.view = view
@@ -243,6 +248,9 @@ class IntegrationDialog(QDialog):
         def failed(exc: Exception) -> None:
             self.save_button.setEnabled(True)
             self.problem.setText(str(exc))
+            if changed_elsewhere(exc) and offer_reload(self, "Save integration", exc):
+                self.reject()
+                self.reload_wanted.emit()
 
         run_task(store, done, failed)
 
@@ -260,6 +268,7 @@ class IntegrationAction:
         """Load the lander's integration in a worker, then open the dialog."""
         def show(state: dict) -> None:
             self.dialog = IntegrationDialog(state, self.window)
+            self.dialog.reload_wanted.connect(lambda: self.run(lander_row))
             self.dialog.accepted.connect(lambda: self.window.status_message(
                 f"Integration of {state['view'].lander} saved. {self.dialog.missing.text()}", 8000))
             self.dialog.open()

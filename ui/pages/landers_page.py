@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ui.dialogs.lander_dialog import LanderDialog
 from ui.dialogs.posting_docs_list import LanderPostingDocs
 from ui.models.landers_model import STATUS_COLUMN, STATUS_ROLE, LandersModel
-from ui.widgets import ChipDelegate, hint, page_title, show_error
+from ui.widgets import ChipDelegate, changed_elsewhere, hint, offer_reload, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import activity, landers
 from xsc_desktop.clients import FIX_CLIENT, FIX_INTEGRATION, FIX_POSTING_DOC, fix_place
@@ -285,15 +285,31 @@ class LandersPage(QWidget):
         row = self.selected_row()
         if row is None:
             return
-        dialog = LanderDialog(self, row)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        while row is not None:
+            dialog = LanderDialog(self, row)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            try:
+                landers.update_lander(row.id, expected_version=row.row_version or None, **dialog.values())
+            except Exception as exc:
+                if not changed_elsewhere(exc):
+                    show_error(self, "Edit lander", exc)
+                    return
+                reload = offer_reload(self, "Edit lander", exc)
+                self.reload()
+                if not reload:
+                    return
+                row = self._fresh_row(row.id)  # the form again, with the other operator's change in it
+                continue
+            self.reload()
             return
+
+    def _fresh_row(self, lander_id: int) -> LanderRow | None:
         try:
-            landers.update_lander(row.id, **dialog.values())
+            return landers.lander_row(lander_id)
         except Exception as exc:
             show_error(self, "Edit lander", exc)
-            return
-        self.reload()
+            return None
 
     def edit_client(self) -> None:
         """Open the selected lander's client (contacts, intake system, time zone, its landers)."""
@@ -341,9 +357,13 @@ class LandersPage(QWidget):
         if row is None:
             return False
         try:
-            landers.set_status(row.id, status, note=note)
+            landers.set_status(row.id, status, note=note, expected_version=row.row_version or None)
         except Exception as exc:
-            show_error(self, "Move lander", exc)
+            if changed_elsewhere(exc):
+                offer_reload(self, "Move lander", exc)  # either way the board shows where the lander is now
+                self.reload()
+            else:
+                show_error(self, "Move lander", exc)
             return False
         self.reload()
         return True

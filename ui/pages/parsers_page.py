@@ -37,7 +37,16 @@ from parsers.spec import ParserSpec
 from ui.models.parser_models import KIND_ROLE, HistoryModel, ParserListModel
 from ui.pages.parsers_editor import ParserEditor
 from ui.pages.parsers_preview import PreviewPane, build_preview, suggest_rule
-from ui.widgets import ChipDelegate, ElidedLabel, error_sentence, hint, page_title, show_error
+from ui.widgets import (
+    ChipDelegate,
+    ElidedLabel,
+    changed_elsewhere,
+    error_sentence,
+    hint,
+    offer_reload,
+    page_title,
+    show_error,
+)
 from ui.workers import run_task
 from xsc_desktop import parsers_store
 from xsc_desktop.errors import UserError
@@ -80,6 +89,7 @@ class ParsersPage(QWidget):
         self.list_model = ParserListModel(self)
         self.history_model = HistoryModel(self)
         self._current_name: str | None = None
+        self._row_version: int | None = None  # of the saved parser open in the editor
         self._current_is_preset = False
         self._saved_json = ""
         self._changing_selection = False
@@ -307,6 +317,8 @@ class ParsersPage(QWidget):
     def open_parser(self, name: str, is_preset: bool) -> None:
         """Load a preset (read-only) or a saved parser into the editor."""
         try:
+            # The version first: a save landing between the two reads is then refused, never overwritten.
+            self._row_version = None if is_preset else parsers_store.row_version(name)
             spec = parsers_store.get_parser(name)
             kept = set(parsers_store.parser_secret_names(name)) if not is_preset else set()
         except UserError as exc:
@@ -460,9 +472,15 @@ class ParsersPage(QWidget):
             return False
         spec = self.editor.spec()
         try:
-            summary = parsers_store.save_parser(ParserSpec.from_dict(spec.to_dict()))
+            summary = parsers_store.save_parser(ParserSpec.from_dict(spec.to_dict()),
+                                                expected_version=self._row_version)
         except UserError as exc:
-            show_error(self, "Save parser", exc)
+            if changed_elsewhere(exc):
+                if offer_reload(self, "Save parser", exc):
+                    self.open_parser(self._current_name, False)  # their version; the edits here are dropped
+                    self.reload()
+            else:
+                show_error(self, "Save parser", exc)
             return False
         self.open_parser(summary.name, False)
         problems = summary.problems

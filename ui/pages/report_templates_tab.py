@@ -37,7 +37,7 @@ from ui.models.report_models import (
     TemplatesModel,
 )
 from ui.tables import make_table
-from ui.widgets import ChipDelegate, hint, show_error
+from ui.widgets import ChipDelegate, changed_elsewhere, hint, offer_reload, show_error
 from ui.workers import run_task
 from xsc_desktop import sheets
 from xsc_desktop.errors import UserError
@@ -405,7 +405,18 @@ class TemplatesTab:
             self.app.status_message(f"Saved the template {name}.")
             self.reload()
 
-        self._in_background("Save template", lambda: sheets.save_template(name, spec, original_name=original), saved)
+        def failed(exc: Exception) -> None:
+            if not changed_elsewhere(exc):
+                show_error(self, "Save template", exc)
+            elif offer_reload(self, "Save template", exc):
+                self.dirty = False  # show the other operator's version; the edits here are dropped
+            else:
+                return  # the edits stay on screen
+            self.reload()
+
+        opened = template.get("row_version")
+        run_task(lambda: sheets.save_template(name, spec, original_name=original, expected_version=opened), saved,
+                 failed)
         return True
 
     def new_template(self) -> None:

@@ -45,7 +45,8 @@ def load_overview(history_limit: int = 300) -> dict[str, Any]:
     zone = operator_zone()
     today = date.today()
     templates = [{"name": t.name, "builtin": t.builtin, "kind": "builtin" if t.builtin else "custom",
-                  "kind_label": "Built in" if t.builtin else "Custom", "spec": sheets.normalise_spec(t.spec)}
+                  "kind_label": "Built in" if t.builtin else "Custom", "spec": sheets.normalise_spec(t.spec),
+                  "row_version": t.row_version}
                  for t in sheets.list_templates()]
     landers = sorted(list_landers(), key=lambda r: (r.client.lower(), r.name.lower()))
     # Every entry unique: two landers of one client may share a name (in two campaigns, or even in one).
