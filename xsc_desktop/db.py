@@ -130,10 +130,17 @@ def _row_versions(db: Database) -> None:
                 db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {ddl}')
 
 
+def _claimed_by(db: Database) -> None:
+    """Delivery attempts name the process that sent them, so on a shared database only a stopped process's
+    attempts in flight are recovered (workqueue.recover)."""
+    if "claimed_by" not in {c.name for c in db.get_columns("delivery")}:
+        db.execute_sql("ALTER TABLE delivery ADD COLUMN claimed_by VARCHAR(255) NOT NULL DEFAULT ''")
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
-    _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions,
+    _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions, _claimed_by,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from xsc_desktop import activity, delivery_gate, delivery_rules, events, locks, settings, storage, workqueue
+from xsc_desktop import activity, delivery_gate, delivery_rules, events, reconnect, settings, storage, workqueue
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Campaign, Client, Delivery, Integration, Lander, Lead, Parser, database, utcnow
@@ -129,6 +129,7 @@ class PassReport:
 
     skipped: str = ""  # why nothing was done (another process is delivering)
     recovered: int = 0  # attempts found `sending` from a stopped process, now uncertain
+    taken: int = 0  # picked leads another process (or a person) took first
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     paused: list[str] = field(default_factory=list)
     lead_ids: list[int] = field(default_factory=list)
@@ -171,15 +172,17 @@ class _Job:
 
 
 def recover_interrupted() -> int:
-    """Attempts left `sending` by a process that stopped become `uncertain`, and so do their leads (call only
-    holding the lock). An idempotent endpoint's uncertain leads are resent by the next pass (`_due_waiting`)."""
+    """Attempts left `sending` by a process that stopped become `uncertain`, and so do their leads (call inside
+    `workqueue.working("delivery")`; a colleague's attempts in flight on a shared database are left alone). An
+    idempotent endpoint's uncertain leads are resent by the next pass (`_due_waiting`)."""
 
     def leads_too(ids: list[int]) -> None:
         in_flight = Delivery.select(Delivery.lead).where(Delivery.id.in_(ids))
         Lead.update(delivery_state="uncertain").where(
-            Lead.id.in_(in_flight) | (Lead.delivery_state == "sending")).execute()
+            Lead.id.in_(in_flight) & (Lead.delivery_state == "sending")).execute()
 
     return len(workqueue.recover(Delivery, Delivery.state, "sending", "uncertain", also=leads_too,
+                                 owner=Delivery.claimed_by, kind="delivery",
                                  reason="The app stopped while this attempt was being sent; the client may have the "
                                         "lead — resend it or mark it delivered"))
 
@@ -333,7 +336,11 @@ class _Delivery:
         return None
 
     def claim(self, job: _Job) -> int | None:
-        return _claim(job, job.masked, self.state.clock())
+        delivery_id = _claim(job, job.masked, self.state.clock())
+        if delivery_id is None:
+            with self.state.lock:
+                self.state.report.taken += 1
+        return delivery_id
 
     def send(self, job: _Job, delivery_id: int, session: Any) -> _Answer:
         from parsers.outcome import Outcome
@@ -397,7 +404,7 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
         # Read here, on the calling (scheduler) thread: the worker threads cannot see the scheduler's stop.
         stop = jobs.current_stop_event()
     report = PassReport()
-    with locks.hold("delivery") as free:
+    with workqueue.working("delivery") as free:
         if not free:
             report.skipped = "Another delivery run is working right now; this pass was skipped."
             return report
@@ -451,22 +458,18 @@ def _stamp(moment: datetime | None) -> str | None:
 
 
 def _claim(job: _Job, masked_request: str, at: datetime) -> int | None:
-    """Write the attempt's `sending` row, only while the lead is still in the state it was picked in (an operator
-    may have marked it delivered meanwhile). The lead row itself is written once, when the answer is in.
+    """Claim the lead (it moves to `sending`, only while still in the state it was picked in: another process may
+    have taken it, an operator marked it delivered) and write the attempt's `sending` row naming this process.
 
     Plain SQL: this and `_resolve` run for every lead, and peewee's query building costs more than the post.
     """
     gate = job.route.gate
     if gate is not None and not gate.claim_allowed(job.lead_id, job.from_state, at):
         return None  # at a cap: counted and refused in this transaction; the lead is `capped`
-    p, stamp = database.param, storage.timestamp_param(database)
-    return storage.insert_id(
-        database,
-        'INSERT INTO "delivery" (lead_id, integration_id, attempt, state, reason, remote_id, request_masked, '
-        f"response_excerpt, created_at) SELECT {p}, {p}, {p}, 'sending', '', '', {p}, '', {stamp} "
-        f'WHERE EXISTS (SELECT 1 FROM "lead" WHERE id = {p} AND delivery_state = {p})',
-        (job.lead_id, job.route.integration_id, job.attempt, masked_request, _stamp(at), job.lead_id,
-         job.from_state))
+    if not database.execute_sql(workqueue.claim_sql("lead", "delivery_state"),
+                                ("sending", job.lead_id, job.from_state)).rowcount:
+        return None
+    return _claim_row(job, at, masked_request)
 
 
 def _resolve(job: _Job, state: _Pass, *, delivery_state: str, lead_state: str, status: int | None, reason: str,
@@ -477,7 +480,7 @@ def _resolve(job: _Job, state: _Pass, *, delivery_state: str, lead_state: str, s
         delivery_id = database.execute_sql(
             f'SELECT id FROM "delivery" WHERE lead_id = {p} AND state = {p} ORDER BY id DESC LIMIT 1',
             (job.lead_id, "sending")).fetchone()
-        delivery_id = delivery_id[0] if delivery_id else _claim_row(job, state)
+        delivery_id = delivery_id[0] if delivery_id else _claim_row(job, state.clock())
     p = database.param
     database.execute_sql(
         f'UPDATE "delivery" SET state = {p}, http_status = {p}, reason = {p}, remote_id = {p}, latency_ms = {p}, '
@@ -489,13 +492,13 @@ def _resolve(job: _Job, state: _Pass, *, delivery_state: str, lead_state: str, s
         state.report.lead_ids.append(job.lead_id)
 
 
-def _claim_row(job: _Job, state: _Pass) -> int:
+def _claim_row(job: _Job, at: datetime, masked_request: str = "") -> int:
     p = database.param
     return storage.insert_id(
         database,
         'INSERT INTO "delivery" (lead_id, integration_id, attempt, state, reason, remote_id, request_masked, '
-        f"response_excerpt, created_at) VALUES ({p}, {p}, {p}, 'sending', '', '', '', '', {p})",
-        (job.lead_id, job.route.integration_id, job.attempt, _stamp(state.clock())))
+        f"response_excerpt, created_at, claimed_by) VALUES ({p}, {p}, {p}, 'sending', '', '', {p}, '', {p}, {p})",
+        (job.lead_id, job.route.integration_id, job.attempt, masked_request, _stamp(at), workqueue.OWNER))
 
 
 # ---- the breaker, resend, mark delivered ---------------------------------------------------------------------
@@ -617,11 +620,16 @@ def next_due(now: datetime | None = None) -> datetime | None:
 def run_forever(stop: threading.Event, interval: float | None = None, on_pass=None) -> None:
     """Deliver until `stop` is set: a pass, then a wait until the next retry is due or the interval ends."""
     while not stop.is_set():
-        report = deliver_once(stop=stop)
+        try:
+            report = reconnect.retrying(lambda: deliver_once(stop=stop), stop=stop, what="A delivery pass")
+        except reconnect.Stopped:
+            return
         if on_pass is not None:
             on_pass(report)
+        if report.attempts or report.taken or report.recovered:
+            continue  # more may be waiting (a full pass, leads lost to a colleague, a stopped colleague's leads)
         wait = float(interval or settings.get("delivery.interval_seconds") or 60)
-        due = next_due()
+        due = reconnect.retrying(next_due, stop=stop)
         if due is not None:
             wait = max(0.5, min(wait, (due - utcnow()).total_seconds()))
         stop.wait(wait)

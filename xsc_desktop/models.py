@@ -267,6 +267,7 @@ class Delivery(BaseModel):
     response_excerpt = TextField(default="")
     next_attempt_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    claimed_by = CharField(default="")  # the process that sent it (workqueue.OWNER), so a colleague's is never recovered
 
     class Meta:
         indexes = ((("lead", "attempt"), False), (("lead", "integration", "id"), False),  # latest attempt per lead

@@ -128,3 +128,21 @@ def retrying(work: Callable[[], T], *, stop: threading.Event | None = None, what
                         what or "Work")
             if not wait_for_database(stop, exc):
                 raise Stopped("stopped while waiting for the database server") from exc
+
+
+def tell_changes(say: Callable[[str], None]) -> Callable[[], None]:
+    """Call `say(sentence)` once when the server becomes unreachable and once when it answers again (a headless
+    command prints these, so a service manager's journal shows the outage); returns the unsubscribe function."""
+    last = [events.connection().state]
+
+    def hear(_topic: str, payload: dict) -> None:
+        state = payload.get("state")
+        if state == last[0]:
+            return
+        last[0] = state
+        if state == events.UNREACHABLE:
+            say(str(payload.get("detail") or sentence(None)))
+        else:
+            say(f"The database server {payload.get('where') or ''} answers again; the work goes on.".replace("  ", " "))
+
+    return events.subscribe(events.CONNECTION, hear)

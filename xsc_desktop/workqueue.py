@@ -26,19 +26,29 @@ e-mail over SMTP) are the same machine with different policies. The machine live
   (delivery, unless the endpoint is idempotent), failed-and-offered-for-resend (the outbox), pending (the queue
   run's test leads). Call it holding the policy's process lock, so the old holder is known to be gone.
 
-Engine-specific SQL stays in `xsc_desktop.db` (`write_transaction`, `run_writes`) and in `claim()`: on PostgreSQL
-the candidate query becomes `SELECT ... FOR UPDATE SKIP LOCKED` inside the claim's transaction; nothing else here
-changes.
+- **Several processes on one database (a team on PostgreSQL).** `working(kind)` replaces the one-process lock: on
+  SQLite one process works on a kind at a time, as ever; on PostgreSQL each process holds only its own presence
+  lock (`kind:OWNER`), so the daemons of a team share the work. Each claim is then one statement that skips a row
+  another process is claiming at that moment (`SELECT ... FOR UPDATE SKIP LOCKED`), and in-flight rows carry their
+  claimer (`OWNER`), so `recover()` moves only rows whose process is gone (its presence lock is free): a live
+  colleague's in-flight rows are never touched.
+
+Engine-specific SQL stays in `xsc_desktop.db` (`write_transaction`, `run_writes`), `xsc_desktop.storage` and in
+`claim()` / `claim_sql()`; nothing else here changes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import logging
+import os
 import random
+import socket
 import threading
 import time
+import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -46,7 +56,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from peewee import Field, Model
 
-from xsc_desktop import db
+from xsc_desktop import db, locks, reconnect, storage
+from xsc_desktop.models import database
 
 log = logging.getLogger(__name__)
 
@@ -56,30 +67,85 @@ RAMP_AFTER = 0.01  # seconds every worker on a host has been waiting for an answ
 RAMP_CHECK = 0.005  # how often the calling thread looks
 
 
+# ---- who works: one process at a time (SQLite) or each process its share (PostgreSQL) ----------------------------
+# This process as a claimer: written on the rows it puts in flight, so another process can tell whether it is gone.
+OWNER = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _shared() -> bool:
+    return storage.is_postgresql(database)
+
+
+@contextlib.contextmanager
+def working(kind: str) -> Iterator[bool]:
+    """Hold this process's right to work on `kind` ("delivery") for the block; yields False when it must not
+    (another thread of this process is at it, or on SQLite another process). On PostgreSQL processes share the
+    work: each holds only its own presence lock, which `gone()` probes."""
+    with locks.hold(f"{kind}:{OWNER}" if _shared() else kind) as free:
+        yield free
+
+
+def gone(kind: str, owner: str) -> bool:
+    """Whether the process that claimed rows of `kind` as `owner` is no longer at work (call inside
+    `working(kind)`): this process itself between two passes, any process on SQLite (holding the lock proves it), or
+    on PostgreSQL one whose presence lock is free (it ended, was killed, or lost its connection)."""
+    if not _shared() or owner == OWNER:
+        return True
+    with locks.hold(f"{kind}:{owner}") as free:
+        return free
+
+
 # ---- claim and recover: the only SQL of the machine -------------------------------------------------------------
 def claim(model: type[Model], row_id: int, state: Field, expected: str | tuple[str, ...], to: str,
           **changes: Any) -> bool:
     """Move one row from `expected` to `to` (with `changes`) if it is still there; True when this caller got it.
 
     A conditional UPDATE: of two claimers (threads or processes) exactly one sees a changed row. On PostgreSQL the
-    same statement is safe under READ COMMITTED; a batch claim would select candidates `FOR UPDATE SKIP LOCKED`.
+    row is picked `FOR UPDATE SKIP LOCKED`, so a claimer never queues behind another process's claim of the same row:
+    it finds it taken at once and goes on to the next.
     """
     states = (expected,) if isinstance(expected, str) else tuple(expected)
-    return bool(model.update({state: to, **{getattr(model, k): v for k, v in changes.items()}})
-                .where((model._meta.primary_key == row_id) & state.in_(states)).execute())
+    key = model._meta.primary_key
+    values = {state: to, **{getattr(model, k): v for k, v in changes.items()}}
+    if _shared():
+        pick = model.select(key).where((key == row_id) & state.in_(states)).for_update(skip_locked=True)
+        return bool(model.update(values).where(key.in_(pick) & state.in_(states)).execute())
+    return bool(model.update(values).where((key == row_id) & state.in_(states)).execute())
+
+
+def claim_sql(table: str, state_column: str) -> str:
+    """`claim()` as plain SQL for a hot path (one row, one expected state); parameters (to, row id, expected)."""
+    return _claim_sql(table, state_column, _shared(), database.param)
+
+
+@functools.lru_cache(maxsize=32)
+def _claim_sql(table: str, state_column: str, shared: bool, p: str) -> str:
+    if shared:
+        return (f'UPDATE "{table}" SET "{state_column}" = {p} WHERE id = (SELECT id FROM "{table}" WHERE id = {p} '
+                f'AND "{state_column}" = {p} FOR UPDATE SKIP LOCKED)')
+    return f'UPDATE "{table}" SET "{state_column}" = {p} WHERE id = {p} AND "{state_column}" = {p}'
 
 
 def recover(model: type[Model], state: Field, in_flight: str, to: str, *,
-            also: Callable[[list[int]], Any] | None = None, **changes: Any) -> list[int]:
+            also: Callable[[list[int]], Any] | None = None, owner: Field | None = None, kind: str = "",
+            **changes: Any) -> list[int]:
     """Rows a stopped process left `in_flight` move to `to` (with `changes`); returns their ids. `also(ids)` runs in
-    the same transaction (the policy's other rows that must agree). Call holding the policy's process lock (the
-    old holder is gone), so nothing is in flight for real."""
+    the same transaction (the policy's other rows that must agree). Call inside `working(kind)` (or holding the
+    policy's process lock). With `owner` (the column naming each row's claimer) only rows of claimers that are
+    `gone()` move: on a shared database a colleague's rows in flight are left alone."""
     key = model._meta.primary_key
+    where = state == in_flight
+    if owner is not None:
+        claimers = [name for (name,) in model.select(owner).where(where).distinct().tuples()]
+        dead = [name for name in claimers if gone(kind, name or "")]
+        if not dead:
+            return []
+        where &= owner.in_(dead)
     with db.write_transaction():
-        ids = [row_id for (row_id,) in model.select(key).where(state == in_flight).tuples()]
+        ids = [row_id for (row_id,) in model.select(key).where(where).tuples()]
         if ids:
             model.update({state: to, **{getattr(model, k): v for k, v in changes.items()}}).where(
-                key.in_(ids) & (state == in_flight)).execute()
+                key.in_(ids) & where).execute()
         if also is not None:
             also(ids)
     if ids:
@@ -413,6 +479,10 @@ def _work(dispatcher: _Dispatcher[T], policy: Policy[T], writer: Callable[[Calla
     pending: list[Callable[[], Any]] = []  # deferred settle writes, committed with the next claim
 
     def commit(write: Callable[[], Any] | None) -> Any:
+        # A server that went away is waited out (the transaction was rolled back, so it is simply written again).
+        return reconnect.retrying(lambda: commit_now(write), stop=dispatcher.stop, what="A work-queue write")
+
+    def commit_now(write: Callable[[], Any] | None) -> Any:
         if not pending:
             return writer(write) if write is not None else None
 

@@ -34,6 +34,9 @@ def run_cmd(args, ctx) -> int:
     # Without a tray, notifications are printed (and logged) so a service manager's journal keeps them.
     unsubscribe = events.subscribe("notify", lambda _t, p: say(f"[{p.get('level', 'info')}] {p.get('title')}: "
                                                                  f"{p.get('message')}"))
+    from xsc_desktop import reconnect
+
+    untell = reconnect.tell_changes(lambda line: say(f"[warning] {line}"))
     scheduler = jobs.Scheduler(jobs=default_jobs, headless=True)
     scheduler.start()
     say("Scheduler running: " + ", ".join(f"{i.name} next {jobs.show_time(i.next_run)}"
@@ -46,6 +49,7 @@ def run_cmd(args, ctx) -> int:
         say("Stopping: waiting for a running job to reach a safe point...")
         scheduler.stop(timeout=120)
         unsubscribe()
+        untell()
         for s, handler in previous.items():
             signal.signal(s, handler)
     say("Stopped.")

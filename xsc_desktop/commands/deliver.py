@@ -17,9 +17,10 @@ def deliver_cmd(args, ctx) -> int:
     import sys
     import threading
 
-    from xsc_desktop import delivery
+    from xsc_desktop import delivery, reconnect
 
     ctx.open_database()
+    reconnect.tell_changes(lambda line: print(f"xsc-desktop: {line}", file=sys.stderr, flush=True))
     if args.resume:
         delivery.resume_integration(args.resume)
         print(f"Integration {args.resume} resumed.")
