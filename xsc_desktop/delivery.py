@@ -192,8 +192,10 @@ def _candidates(route: _Route, now: datetime, limit: int, lead_ids: list[int] | 
     are due keep at least half of the pass even when new leads would fill it, so a steady flood of new leads never
     starves them; either kind takes what the other leaves."""
     gate = route.gate
-    if gate is not None and not gate.opens():  # delivery rules: closed now (hours, holiday, a cap of 0)
-        return []
+    if gate is not None:  # delivery rules: nothing when closed or at a cap, else no more than they allow
+        if not gate.opens():
+            return []
+        limit = gate.selection_limit(limit)
     new = [(lead_id, "new") for lead_id, _attempt in _waiting(route, "new", limit, lead_ids)]
     if gate is not None:  # leads waiting at a cap go with the new ones, oldest first
         new = sorted(new + [(lead_id, "capped") for lead_id, _ in _waiting(route, "capped", limit, lead_ids)])

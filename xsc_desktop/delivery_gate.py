@@ -190,6 +190,8 @@ class Gate:
     client_ids: list[int] = field(default_factory=list)
     reached: list[dict[str, Any]] = field(default_factory=list)  # daily caps filled in this pass
     moved: list[int] = field(default_factory=list)  # leads this pass made capped, held or rejected_by_rule
+    cap_left: int | None = None  # room under the caps at the start of the pass (None: no cap)
+    pace_left: int | None = None  # room in this minute's pacing (None: no pacing)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def counts(self, now: datetime | None = None) -> Counts:
@@ -202,12 +204,39 @@ class Gate:
                       count_windows(self.client_ids, client) if client else {})
 
     def opens(self) -> bool:
-        """Expire long-capped leads, then whether anything may go now (open hours, no cap of 0)."""
+        """Expire long-capped leads, then whether anything may go now: open hours, room under every cap (at a cap
+        the integration's new leads become `capped`), room in this minute's pacing. Sets `allowance`."""
         self.expire_capped()
         if not dr.is_open(self.rules, self.now, self.client_zone):
             return False
         zero = [cap for _, cap in self.rules.caps.items()] + [cap for _, cap in self.rules.client_caps.items()]
-        return 0 not in zero
+        if 0 in zero:
+            return False
+        if self.rules.has_caps():
+            counts = self.counts()
+            self.cap_left = dr.remaining(self.rules, counts)
+            if self.cap_left == 0:
+                capped = dr.cap_reached(self.rules, self.now, counts, self.client_zone)
+                if capped is not None:
+                    self.moved += _cap_new_leads(self.lander_id, f"{capped.rule}: {capped.reason}")
+                return False
+        pace = self.pace()
+        if pace is not None:
+            self.pace_left = max(0, pace - count_recent(self.integration_id, self.now.replace(second=0, microsecond=0)))
+            if self.pace_left == 0:
+                return False
+        return True
+
+    @property
+    def allowance(self) -> int | None:
+        """How many leads this pass may send (after `opens`); None: no limit."""
+        limits = [n for n in (self.cap_left, self.pace_left) if n is not None]
+        return min(limits) if limits else None
+
+    def selection_limit(self, limit: int) -> int:
+        """How many leads to read for screening: the allowance with room for some failing a filter or a check."""
+        allowance = self.allowance
+        return limit if allowance is None else min(limit, 2 * allowance + 10)
 
     def expire_capped(self) -> int:
         """Leads waiting `capped` longer than `delivery.capped_expiry_hours` (0: never) become `rejected_by_rule`."""
@@ -247,19 +276,13 @@ class Gate:
                                     f"{dr.CHECK_LABELS[check]}: {reason}"))
                     continue
             passing.append(job)
-        allowed: int | None = None
+        allowed = self.allowance
         capped_outcome = None
-        if self.rules.has_caps():
+        if self.cap_left is not None and self.cap_left < len(passing) and self.cap_left == allowed:
+            # The caps stop the rest (pacing alone would leave them as they are).
             counts = self.counts()
-            allowed = dr.remaining(self.rules, counts)
-            if allowed is not None and allowed < len(passing):
-                capped_outcome = dr.cap_reached(self.rules, self.now, _filled(self.rules, counts, allowed),
-                                                self.client_zone)
-        pace = self.pace()
-        if pace is not None:
-            left = max(0, pace - count_recent(self.integration_id, self.now.replace(second=0, microsecond=0)))
-            if allowed is None or left < allowed:
-                allowed, capped_outcome = left, None  # pacing stops them, not a cap: they stay as they are
+            capped_outcome = dr.cap_reached(self.rules, self.now, _filled(self.rules, counts, self.cap_left),
+                                            self.client_zone)
         keep = passing if allowed is None else passing[:allowed]
         if capped_outcome is not None:
             note = f"{capped_outcome.rule}: {capped_outcome.reason}"
@@ -317,6 +340,25 @@ class Gate:
         if moved:
             events.publish("delivery.changed", lead_ids=moved[-1000:],
                            summary=f"{len(moved)} lead{'s' if len(moved) != 1 else ''} stopped by delivery rules")
+
+
+def _cap_new_leads(lander_id: int, note: str) -> list[int]:
+    """At a cap: every new lead of the lander becomes `capped`, each with an Activity row naming the cap (two
+    statements, however many leads wait); the ids moved."""
+    from xsc_desktop import db
+
+    p = database.param
+    where = f'FROM "lead" WHERE lander_id = {p} AND delivery_state = {p} AND is_test = FALSE'
+    with db.write_transaction():
+        ids = [row[0] for row in database.execute_sql(f"SELECT id {where}", (lander_id, "new"))]
+        if ids:
+            database.execute_sql(
+                'INSERT INTO "activity" (at, actor, subject_type, subject_id, action, from_state, to_state, note) '
+                f"SELECT {storage.timestamp_param(database)}, {p}, 'lead', id, 'capped', 'new', 'capped', {p} {where}",
+                (_stamp(utcnow()), ACTOR, note[:1000], lander_id, "new"))
+            database.execute_sql(f'UPDATE "lead" SET delivery_state = {p} WHERE lander_id = {p} AND delivery_state = {p} '
+                                 "AND is_test = FALSE", ("capped", lander_id, "new"))
+    return ids
 
 
 _settings_lock = threading.Lock()
