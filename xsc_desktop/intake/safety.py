@@ -59,6 +59,7 @@ _FORMAT_VALUE = re.compile(
     r"|(?:free[- ]?)?text|string|str|number|numeric|integer|int|decimal|float|email|e-mail|url|uri|ipv4|ipv6|ip"
     r"|ip address|phone|phone number|date|datetime|boolean|bool|(?:uk )?postcode|zip|zip code|state|alphanumeric"
     r"|digits(?: only)?|varchar(?:\s?\(\d+\))?|text\s?\(\d+\)|2[- ]letter(?: state)?(?: code)?"
+    r"|\+?\d{0,3}[ (.-]*[xX#]{3}[xX#() .-]{3,20}"  # "+1XXXXXXXXXX", "(XXX) XXX-XXXX": a phone's shape
     r"|(?:e\.?g\.?|example|for example|sample|such as)\b.{0,200})$", re.I)
 _STRONG_FORMAT = re.compile(r"^(?:\d+\s?-?\s?(?:digits?|chars?|characters?|letters?|numbers?)\b|(?:[ymd]{1,4}[-/. ]){1,2}"
                             r"[ymd]{1,4}|(?:yes|y|true|1|on)\s?(?:/|or|\|)\s?(?:no|n|false|0|off)|e\.?g\.?\b|example\b)",
@@ -244,13 +245,13 @@ def test_value_rule(draft: Draft, ctx: Context) -> None:
         elif _test_value(s.value):
             reason = "its value is a test value"
         else:
-            mentions = ctx.mention_sentences(s.name, s.value) if s.value else []
+            mentions = [(n, _clause_of(t, s.name)) for n, t in ctx.mention_sentences(s.name, s.value)] if s.value else []
             if mentions and all(TEST_WORDS.search(t) and not LIVE_WORDS.search(t) for _, t in mentions):
                 reason = "the doc gives it only for testing"
         if not reason:
             continue
         draft.statics.remove(s)
-        if draft.test is None and not _test_value(s.value):
+        if draft.test is None:
             draft.test = {"name": s.name, "value": _LIVE_TO_TEST.get(s.value.lower(), s.value or "1")}
             draft.evidence["test"] = s.evidence
         draft.add_finding(Finding("test_value", f"{s.name}={_shown(s)} is not sent on live leads: {reason}.",
@@ -288,12 +289,13 @@ def negation_rule(draft: Draft, ctx: Context) -> None:
     for f in list(draft.fields):
         negated = [(n, t) for n, t in ctx.mention_sentences(f.name) if _negates(t, f.name)]
         row = ctx.row_for(f.name)
-        if not negated and row is not None and any(NOT_NEEDED.search(c) for c in row[1][1:]):
-            negated = [(ctx.locate.lines_with(f.name)[0], "")] if ctx.locate.lines_with(f.name) else []
+        if not negated and row is not None and any(NOT_NEEDED.search(c) or _negates(c, f.name) for c in row[1][1:]):
+            negated = [(ctx.locate.lines_with(f.name)[0] if ctx.locate.lines_with(f.name) else -1, "")]
         if negated:
             draft.fields.remove(f)
             draft.add_finding(Finding("negated", f"{f.name} is not sent: the doc says to leave it out.", "safety",
-                                      ctx.evidence_at_line(negated[0][0], "negation_rule")))
+                                      ctx.evidence_at_line(negated[0][0], "negation_rule")
+                                      if negated[0][0] >= 0 else f.evidence))
     if draft.test and any(_negates(t, str(draft.test["name"])) and not TEST_WORDS.search(t)
                           for _, t in ctx.mention_sentences(str(draft.test["name"]))):
         pass  # "do not send debug=1 on live leads" is what a test switch is: kept as the switch
@@ -538,6 +540,20 @@ def _test_switch_from_prose(draft: Draft, ctx: Context) -> None:
                     return
 
 
+def _clause_of(sentence: str, name: str) -> str:
+    """In a code sample (a JSON body on one line), only the clause that holds `name`: its neighbour
+    `"lp_action": "test"` says nothing about `"lp_key": "…"`. Prose keeps its whole sentence."""
+    if len(sentence) < 200 and '":' not in sentence:
+        return sentence
+    pos = _find_word(sentence.lower(), name.lower())
+    if pos < 0:
+        return sentence
+    cuts = [m.end() for m in re.finditer(r"[,;{}]|\\n", sentence[:pos])]
+    start = cuts[-1] if cuts else 0
+    m = re.search(r"[,;{}]|\\n", sentence[pos:])
+    return sentence[start:pos + m.start()] if m else sentence[start:]
+
+
 def _unquote(value: str) -> str:
     from urllib.parse import unquote
 
@@ -545,22 +561,24 @@ def _unquote(value: str) -> str:
 
 
 def _negates(sentence: str, name: str) -> bool:
+    """The sentence tells not to send `name` at one of its mentions (a table row "check_dup, No, do NOT send
+    check_dup=0" names it twice)."""
     low = sentence.lower()
     pos = _find_word(low, name.lower())
-    if pos < 0:
-        return False
-    after = low[pos + len(name):]
-    for m in NEGATION.finditer(low[:pos]):
-        between = low[m.end():pos]
-        if len(between.split()) <= 2 and not CONDITIONAL.search(after.split(",")[0][:60]):
+    while pos >= 0:
+        after = low[pos + len(name):]
+        for m in NEGATION.finditer(low[:pos]):
+            between = low[m.end():pos]
+            if len(between.split()) <= 2 and not CONDITIONAL.search(after.split(",")[0][:60]):
+                return True
+        if LEAVE_OUT.search(after[:120]) and "not required" not in low:
             return True
-    if LEAVE_OUT.search(after[:120]) and "not required" not in low:
-        return True
+        pos = _find_word(low, name.lower(), pos + 1)
     return False
 
 
-def _find_word(text: str, word: str) -> int:
-    pos = text.find(word)
+def _find_word(text: str, word: str, start: int = 0) -> int:
+    pos = text.find(word, start)
     while pos >= 0:
         before = text[pos - 1] if pos else " "
         after = text[pos + len(word)] if pos + len(word) < len(text) else " "

@@ -404,3 +404,48 @@ def test_a_quoted_mail_is_read_and_the_newest_mail_retires_its_hook():
         "first_name": True, "last_name": True, "phone": True, "email": False}
     assert statics(result) == {"lead_source": "XSC Social"}
     assert result["test"] == {"name": "zap_test", "value": "yes"}
+
+
+def test_a_row_that_forbids_its_own_value_is_never_sent_and_a_value_format_column_gives_keys():
+    table = [["Parameter", "Required", "Value / format", "Notes"],
+             ["auth_token", "Yes", "cvs_3f81a6e0c2d94b", "API token from us"],
+             ["list_id", "Yes", "5521", "always 5521 (XSC list)"],
+             ["check_dup", "No", "", "do NOT send check_dup=0, that turns off our duplicate check"],
+             ["phone_number", "Yes", "10 digits", ""],
+             ["first_name", "Yes", "", ""]]
+    result = run("Endpoint: https://api.example/v1/leads/insert\nMethod: POST (form-encoded)\n", tables=[table])
+    assert statics(result) == {"auth_token": "cvs_3f81a6e0c2d94b", "list_id": "5521"}
+    assert set(fields(result)) == {"phone_number", "first_name"}
+
+
+def test_get_or_post_with_a_preference_and_a_post_as_column():
+    table = [["Velocify Field", "Post As", "Required", "Sample"],
+             ["First Name", "FirstName", "Y", "Marcus"], ["Day Phone", "DayPhone", "Y", "(555) 201-7788"],
+             ["Case Description", "Comments", "N", "free text"]]
+    result = run("Post URL: https://crm.example/Import.aspx?Provider=XSC\n"
+                 "Method: HTTP GET or POST, form-encoded. We prefer POST.\n", tables=[table])
+    assert (result["method"], result["format"]) == ("POST", "form")
+    assert {n: f["maps_to"] for n, f in fields(result).items()} == {
+        "FirstName": "first_name", "DayPhone": "phone", "Comments": "description"}
+
+
+def test_always_two_words_is_fixed_a_phone_shape_is_a_format_and_a_custom_key_is_the_test_switch():
+    table = [["Key", "Required?", "Value"], ["first_name", "required", ""], ["phone", "required", "+1XXXXXXXXXX"],
+             ["source", "required", "always XSC Ads"]]
+    result = run("Webhook URL: https://hooks.example/in/7c1d\nMethod: POST\nBody: JSON\n\n"
+                 "While you test, add the custom key dry_run with the value true; remove it before launch.\n",
+                 tables=[table])
+    assert statics(result) == {"source": "XSC Ads"}
+    assert set(fields(result)) == {"first_name", "phone"}
+    assert result["test"] == {"name": "dry_run", "value": "true"}
+
+
+def test_a_test_value_in_a_one_line_sample_marks_only_its_own_key():
+    text = ('{"info": {"description": "lp_action=test marks a test lead: remove lp_action for live leads."},\n'
+            ' "item": [{"request": {"method": "POST", "url": {"raw": "https://api.example/direct_post"},\n'
+            '   "body": {"mode": "raw", "raw": "{\\n  \\"lp_campaign_id\\": \\"21877\\",\\n  \\"lp_key\\": '
+            '\\"lpk_6d0e2c91b7aa\\",\\n  \\"lp_action\\": \\"test\\",\\n  \\"first_name\\": \\"Iris\\",\\n  '
+            '\\"phone\\": \\"6195550134\\"\\n}"}}}]}\n')
+    result = analyze(Extracted(text=text, tables=[], format="json"), "doc.json")
+    assert statics(result) == {"lp_campaign_id": "21877", "lp_key": "lpk_6d0e2c91b7aa"}
+    assert result["test"] == {"name": "lp_action", "value": "test"}

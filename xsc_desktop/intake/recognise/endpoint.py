@@ -196,9 +196,12 @@ def _explicit_method(doc: _Doc, request: dict | None) -> str:
         return str(request["method"])
     for key, value, _ in doc.kv:
         if squash(key) in ("method", "httpmethod", "verb", "requestmethod", "requesttype", "httpverb"):
-            m = re.search(r"\b(POST|GET|PUT|PATCH)\b", value, re.I)
-            if m:
-                return m.group(1).upper()
+            named = re.findall(r"\b(POST|GET|PUT|PATCH)\b", value, re.I)
+            preferred = re.search(r"\b(?:prefer(?:red)?|please use|recommended|use)\s+(POST|GET|PUT|PATCH)\b", value, re.I)
+            if preferred:
+                return preferred.group(1).upper()  # "GET or POST, form-encoded. We prefer POST."
+            if named:
+                return "POST" if len({m.upper() for m in named}) > 1 and "post" in value.lower() else named[0].upper()
     for s in doc.samples:
         if s.role == "request" and s.method and (s.context == "curl" or s.kind == "request_line"):
             return s.method

@@ -17,7 +17,8 @@ from xsc_desktop.intake.recognise.vocabulary import (
 # Short forms the synonym list leaves out, by squashed name.
 _ALIASES = {"addr": "address", "addr1": "address", "streetaddr": "address", "postal": "zip", "zipcd": "zip",
             "attorneyretained": "has_attorney", "retainedattorney": "has_attorney", "haslawyer": "has_attorney",
-            "hasrepresentation": "has_attorney", "consentlanguage": "tcpa_text", "consenttext": "tcpa_text",
+            "hasrepresentation": "has_attorney", "lawyer": "has_attorney", "represented": "has_attorney",
+            "consentlanguage": "tcpa_text", "consenttext": "tcpa_text",
             "tcpadisclosure": "tcpa_text", "consentgiven": "tcpa_consent", "optedin": "tcpa_consent",
             "cellphonenumber": "phone", "mobilenumber": "phone", "cellnumber": "phone", "phoneno": "phone",
             "emailaddr": "email", "ipaddr": "ip_address", "dateofloss": "incident_date", "lossdate": "incident_date"}

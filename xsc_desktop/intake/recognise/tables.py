@@ -22,6 +22,9 @@ from xsc_desktop.intake.recognise.vocabulary import (
     _looks_like_name,
 )
 
+_POSTED_AS = {"sentas", "postedas", "postas", "sendas", "submitas", "passas", "apiname", "fieldapiname", "apifieldname",
+              "postname", "postkey", "postvariable", "postingfield"}
+
 
 def _header_roles(row: list[str], *, strict: bool = False) -> dict[int, str] | None:
     """The role of each column when `row` is the header of a field table, else None.
@@ -37,6 +40,8 @@ def _header_roles(row: list[str], *, strict: bool = False) -> dict[int, str] | N
             continue
         key = squash(c)
         role = _ROLE_INDEX.get(key)
+        if role == "value" and re.search(r"\((?:form |source |input )?field\)", cell, re.I):
+            role = "label"  # "Value (form field)": which form field fills it, not a fixed value
         if role is None and strict:
             continue
         if role is None:
@@ -47,12 +52,16 @@ def _header_roles(row: list[str], *, strict: bool = False) -> dict[int, str] | N
                 role = "description"
             elif words and words[-1] in ("name", "field", "parameter", "key") and not {"display", "label"} & set(words):
                 role = "name"
-            elif any(w in ("example", "sample", "e.g") for w in words):
-                role = "example"
+            elif any(w in ("example", "sample", "e.g") for w in words) or {"value", "format"} <= set(words):
+                role = "example"  # "Value / format": a key in one row, "10 digits" in the next
             elif words and words[-1] == "type":
                 role = "type"
         if role and role not in roles.values():
             roles[i] = role
+        elif role == "name" and key in _POSTED_AS and "label" not in roles.values():
+            # "Velocify Field | Post As": the posted name is the "post as" column; the other is its label.
+            first = next(j for j, r in roles.items() if r == "name")
+            roles[first], roles[i] = "label", "name"
         elif role == "name" and "name" in roles.values():
             # Two name-like columns ("Field" and "Field name"): the later, more specific one wins only if
             # the first was plain "name"; otherwise keep the first.
@@ -201,7 +210,8 @@ def _value_from_hint(text: str) -> str:
         return given.group(1)  # "assigned by us: XSC-11"
     m = re.search(r"\b(?:always(?:\s+(?:send|use|pass|set(?:\s+to)?|be|equals?))?|use(?: the value)?|set to|"
                   r"fixed(?: value)?\s*[:=]?|constant\s*[:=]?|hard-?coded(?: to)?\s*[:=]?|must be)\s+"
-                  r"[\"'`“]?([A-Za-z0-9][\w.@:/-]*)[\"'`”]?\s*(?:(?:for|on|in|with)\b[^.]*|\([^)]*\))?\.?$",
+                  r"[\"'`“]?([A-Za-z0-9][\w.@:/-]*(?:\s[A-Z0-9][\w.@:/-]*){0,2})[\"'`”]?\s*"
+                  r"(?:(?:for|on|in|with)\b[^.]*|\([^)]*\))?\.?$",
                   text or "", re.I)
     if not m:
         return ""

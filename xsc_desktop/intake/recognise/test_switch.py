@@ -24,9 +24,9 @@ def _find_test(doc: _Doc) -> dict | None:
             continue  # "Test: send a lead named Test" is prose, not a switch
         score = 3 if re.search(r"\btest", line[: m.start() - text.rfind("\n", 0, m.start())], re.I) else 2
         candidates.append((score, name, value))
-    for m in re.finditer(r"\b(?:set|send|pass|add|include|use|with)\s+(?:the\s+)?(?:(?:field|parameter|param|flag|value)\s+)?"
-                         r"[\"'`]?([A-Za-z_]*test\w*)[\"'`]?\s+"
-                         r"(?:to|=|as|of|equal to|with (?:a )?value(?: of)?)\s+[\"'`]?([A-Za-z0-9]+)", text, re.I):
+    for m in re.finditer(r"\b(?:set|send|pass|add|include|use|with)\s+(?:the\s+)?(?:(?:custom\s+)?(?:field|parameter|param|flag|value|key)\s+)?"
+                         r"[\"'`]?([A-Za-z_]*test\w*|dry_?run|sandbox\w*)[\"'`]?\s+"
+                         r"(?:to|=|as|of|equal to|with (?:a |the )?value(?: of)?)\s+[\"'`]?([A-Za-z0-9]+)", text, re.I):
         if _TEST_NAME.match(m.group(1)):
             candidates.append((3, m.group(1), m.group(2)))
     for key, value, _ in doc.kv:
