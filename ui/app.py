@@ -203,7 +203,7 @@ def start_features(window: MainWindow) -> None:
     """The features that join the window after its first paint, in plain order: their File menu entries, drop
     handlers (asked in this order), lander context-menu actions, and the scheduler. Their modules are imported here,
     not at the top of this module, so the window shell paints before they load."""
-    from ui import posting_docs, scheduling
+    from ui import posting_docs, scheduling, team
     from ui.dialogs.integration_dialog import IntegrationAction
     from ui.pages import leads_page
     from ui.pages.spreadsheets_page import GenerateReportAction
@@ -213,6 +213,7 @@ def start_features(window: MainWindow) -> None:
     posting_docs.install(window)  # File > Import posting doc… / Posting docs…, dropped posting docs
     window.stops.append(scheduling.start_with_window(window))  # the scheduler and its tray entries
     window.lander_actions.append(IntegrationAction(window))
+    team.install(window)  # the database in the status bar, the unreachable banner, other operators' changes live
 
 
 def finish_start(window: MainWindow, app: QApplication, *, features_later: bool = False) -> None:

@@ -137,10 +137,17 @@ def _claimed_by(db: Database) -> None:
         db.execute_sql("ALTER TABLE delivery ADD COLUMN claimed_by VARCHAR(255) NOT NULL DEFAULT ''")
 
 
+def _change_notices(db: Database) -> None:
+    """On PostgreSQL, a write to a table the window shows tells the other operators' windows (the live board)."""
+    from xsc_desktop import live
+
+    storage.install_change_notices(db, live.TABLES, live.CHANNEL)
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
-    _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions, _claimed_by,
+    _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions, _claimed_by, _change_notices,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

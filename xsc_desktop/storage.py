@@ -105,6 +105,34 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def application_name() -> str:
+    """How this process names itself to a PostgreSQL server ("xsc-desktop HOST/PID"): the live board tells its own
+    changes from other operators' by it."""
+    import os
+    import socket
+
+    return f"xsc-desktop {socket.gethostname()[:40]}/{os.getpid()}"
+
+
+def install_change_notices(db: Database, tables: tuple[str, ...], channel: str) -> None:
+    """On PostgreSQL, a statement trigger on each table that sends "TABLE APPLICATION" on `channel` in the writing
+    transaction (delivered at commit, once per table and transaction). Nothing on SQLite. Idempotent."""
+    if not is_postgresql(db):
+        return
+    db.execute_sql(
+        "CREATE OR REPLACE FUNCTION xsc_change_notice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"PERFORM pg_notify('{channel}', TG_TABLE_NAME || ' ' || current_setting('application_name')); "
+        "RETURN NULL; END $$")
+    present = {row[0] for row in db.execute_sql(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+    for table in tables:
+        if table not in present:
+            continue
+        db.execute_sql(f'DROP TRIGGER IF EXISTS xsc_change_notice ON "{table}"')
+        db.execute_sql(f'CREATE TRIGGER xsc_change_notice AFTER INSERT OR UPDATE OR DELETE ON "{table}" '
+                       "FOR EACH STATEMENT EXECUTE FUNCTION xsc_change_notice()")
+
+
 def postgres_params(url: str) -> dict:
     """The connection parameters of a postgresql:// URL (user, password, host, port, dbname, extra options)."""
     parts = urlsplit(url)
@@ -112,7 +140,7 @@ def postgres_params(url: str) -> dict:
     if not name:
         raise UserError(f"The database URL {mask_url(url)} names no database; add its name, as in "
                         "postgresql://USER@HOST:5432/xsc.")
-    params: dict = {"dbname": name, "connect_timeout": CONNECT_TIMEOUT, "application_name": "xsc-desktop"}
+    params: dict = {"dbname": name, "connect_timeout": CONNECT_TIMEOUT, "application_name": application_name()}
     if parts.username:
         params["user"] = unquote(parts.username)
     if parts.password is not None:
