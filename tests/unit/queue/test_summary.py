@@ -14,7 +14,7 @@ import pytest
 from tests.helpers.endpoint import Reply
 from xsc_desktop import db, integrations, queue, settings, summary
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import Client, Email, PostingDoc
+from xsc_desktop.models import Client, Email, PostingDoc, Task
 
 NY = ZoneInfo("America/New_York")
 GATHER_AT = datetime(2026, 11, 27, 15, 0, tzinfo=NY)
@@ -108,7 +108,7 @@ def test_going_live_mails_the_summary_and_keeps_it_with_the_posting_docs(make_la
     part = next(message.message.iter_attachments())
     assert part.get_content_type() == "application/pdf"
     pages, text = pdf_text(part.get_content())
-    task = queue.Task.get(queue.Task.kind == "integrate")
+    task = Task.get(Task.kind == "integrate")
     assert pages == 1 and task.test_ref in text and "R-77" in text and "Accepted" in text
     assert "CST" in text  # the test lead's time on the client's clock
     assert SECRET not in text and SECRET not in message.raw.decode()
