@@ -102,6 +102,11 @@ def error_sentence(error: BaseException | str) -> str:
             "Try again, and if it happens again send the log file (Help > Open log folder) to the developers.")
 
 
+def rich_escape(text: object) -> str:
+    """Text made safe inside a rich-text label: &, < and > escaped, line breaks kept."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
+
+
 def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> None:
     """Tell the operator in one plain sentence what happened and what to do."""
     QMessageBox.warning(parent, title, error_sentence(error))

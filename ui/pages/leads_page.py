@@ -11,46 +11,40 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QProgressDialog,
     QPushButton,
-    QRadioButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ui.dialogs.lead_mapping_dialog import ConflictsDialog, MappingDialog
 from ui.models.leads_model import (
-    RULE_STATES,
     STATE_COLOURS,
     STATE_COLUMN,
     STATE_LABELS,
     STATE_ROLE,
     DeliveriesModel,
     LeadsModel,
-    rule_notes,
 )
-from ui.widgets import ChipDelegate, hint, page_title, show_error
+from ui.pages.lead_detail import LeadDetail
+from ui.widgets import ChipDelegate, hint, page_title, rich_escape, show_error
 from ui.workers import run_task
-from xsc_desktop.clock import local_day_bounds_utc, local_text
+from xsc_desktop.clock import local_day_bounds_utc
 from xsc_desktop.leads import LeadFilter
 
 SEARCH_DEBOUNCE_MS = 250
@@ -277,7 +271,7 @@ class LeadsPage(QWidget):
             self.banner.hide()
             return
         for entry in paused[:3]:
-            label = QLabel(f"Deliveries of <b>{_esc(entry['name'])}</b> are paused: {_esc(entry['reason'])}")
+            label = QLabel(f"Deliveries of <b>{rich_escape(entry['name'])}</b> are paused: {rich_escape(entry['reason'])}")
             label.setWordWrap(True)
             button = QPushButton("Resume")
             button.clicked.connect(lambda _c=False, i=entry["id"]: self.resume(i))
@@ -541,251 +535,6 @@ class _ProgressRelay(QObject):
         self.progress.setValue(int(1000 * done / total) if total else 0)
 
 
-RULE_STATE_NOTES = {
-    "capped": "It waits at the integration's cap and goes when the window reopens (oldest first).",
-    "held": "A check before posting failed: it is never sent as it is. Fix the lead, or resend it by hand.",
-    "rejected_by_rule": "A filter of the integration's delivery rules turned it away; it is not sent.",
-}
-
-
-def field_label(name: str) -> str:
-    """A lead field as the lead pane names it: first_name → First name (the canonical field's own label)."""
-    from parsers.fields import FIELDS_BY_NAME
-
-    if name == "captured_at":
-        return "Captured"
-    known = FIELDS_BY_NAME.get(name)
-    return known.label if known is not None else name.replace("_", " ").capitalize()
-
-
-class LeadDetail(QWidget):
-    """The selected lead's fields and its delivery attempts with the masked request and the answer."""
-
-    def __init__(self, deliveries: DeliveriesModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.deliveries = deliveries
-        self.heading = QLabel("Select a lead to see its fields and delivery attempts.")
-        self.heading.setWordWrap(True)
-        self.heading.setStyleSheet("font-weight: 600; font-size: 14px;")
-        self.fields = QLabel()
-        self.fields.setWordWrap(True)
-        self.fields.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.fields.setAlignment(Qt.AlignmentFlag.AlignTop)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.fields)
-        self.attempts = QTableView()
-        self.attempts.setModel(deliveries)
-        self.attempts.setItemDelegateForColumn(2, ChipDelegate(STATE_ROLE, STATE_COLOURS, self.attempts))
-        self.attempts.verticalHeader().hide()
-        self.attempts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.attempts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.attempts.horizontalHeader().setStretchLastSection(True)
-        self.exchange = QPlainTextEdit()
-        self.exchange.setReadOnly(True)
-        self.exchange.setPlaceholderText("Select an attempt to see the request sent (secrets masked) and the answer.")
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setObjectName("lead-detail-splitter")
-        splitter.addWidget(scroll)
-        splitter.addWidget(self.attempts)
-        splitter.addWidget(self.exchange)
-        splitter.setSizes([260, 160, 160])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 0, 0, 0)
-        layout.addWidget(self.heading)
-        layout.addWidget(splitter, 1)
-        self.attempts.selectionModel().selectionChanged.connect(self._attempt_selected)
-
-    def show_lead(self, lead_id: int | None, selected: int = 0) -> None:
-        """Show one lead (a quick query by primary key), or a hint."""
-        from xsc_desktop.delivery import attempts_of
-        from xsc_desktop.leads import lead_json
-        from xsc_desktop.models import Lead
-
-        lead = Lead.get_or_none(Lead.id == lead_id) if lead_id is not None else None
-        self.exchange.clear()
-        if lead is None:
-            self.heading.setText(f"{selected:,} leads selected." if selected > 1
-                                 else "Select a lead to see its fields and delivery attempts.")
-            self.fields.clear()
-            self.deliveries.set_rows([])
-            return
-        data = lead_json(lead)
-        name = " ".join(p for p in (lead.first_name, lead.last_name) if p) or lead.full_name or f"Lead {lead.id}"
-        self.heading.setText(f"{name} — {STATE_LABELS.get(lead.delivery_state, lead.delivery_state)}")
-        rows = [("Lead id", str(lead.id)), ("External id", lead.external_id or ""),
-                ("Received", local_text(data["received_at"]))]
-        rows += [(field_label(key), local_text(value) if key == "captured_at" else str(value))
-                 for key, value in data.items()
-                 if key not in ("id", "external_id", "lander_id", "custom", "delivery_state", "received_at", "is_test",
-                                "problems", "lead_id") and value not in (None, "")]
-        rows += [(f"{key} (custom)", str(value)) for key, value in (lead.custom or {}).items()]
-        if lead.problems:
-            rows.append(("Problems", lead.problems))
-        if lead.delivery_state in RULE_STATES:
-            note = rule_notes([(lead.id, lead.delivery_state)], id_at=0, state_at=1).get(lead.id, "")
-            rule, _, reason = note.partition(": ")
-            if rule:
-                rows.insert(0, ("Delivery rule", rule))
-            if reason:
-                rows.insert(1, ("Why", reason))
-            rows.append(("Note", RULE_STATE_NOTES[lead.delivery_state]))
-        if lead.delivery_state == "uncertain":
-            rows.append(("Note", "The last attempt got no answer: the client may have this lead. Check, then "
-                                 "resend or mark it delivered."))
-        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
-        self.fields.setText("<table cellspacing=3>" + "".join(
-            f"<tr><td style='color:{muted}'>{_esc(k)}</td><td>{_esc(v[:2000])}</td></tr>" for k, v in rows)
-            + "</table>")
-        self.deliveries.set_rows(attempts_of(lead.id))
-
-    def _attempt_selected(self, *_args) -> None:
-        indexes = self.attempts.selectionModel().selectedRows()
-        row = self.deliveries.row_at(indexes[0].row()) if indexes else None
-        if row is None:
-            self.exchange.clear()
-            return
-        self.exchange.setPlainText(f"Request (secrets masked):\n{row.request_masked or '—'}\n\n"
-                                   f"Answer (HTTP {row.http_status or '—'}):\n{row.response_excerpt or row.reason}")
-
-
-class ConflictsDialog(QDialog):
-    """Rows whose lead id belongs to an earlier lead of another person, by line: import them as new leads or skip."""
-
-    import_as_new = Signal()
-
-    def __init__(self, report, parent: QWidget | None = None) -> None:  # noqa: ANN001 - an ImportReport
-        super().__init__(parent)
-        self.setWindowTitle(f"Import {report.file}: lead ids already used")
-        n = len(report.conflicts)
-        intro = QLabel(f"{n} row{'s' if n != 1 else ''} of {report.file} carr{'y' if n != 1 else 'ies'} the id of an "
-                       "earlier lead of this lander, but the person differs. They were not imported.")
-        intro.setWordWrap(True)
-        self.lines = QPlainTextEdit("\n".join(f"Line {line}: lead id {lead_id} — another {differs}"
-                                              for line, lead_id, differs in report.conflicts[:500]))
-        self.lines.setReadOnly(True)
-        buttons = QDialogButtonBox()
-        self.new_button = buttons.addButton("Import them as new leads", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.skip_button = buttons.addButton("Skip them", QDialogButtonBox.ButtonRole.RejectRole)
-        self.new_button.clicked.connect(self._as_new)
-        self.skip_button.clicked.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.lines, 1)
-        layout.addWidget(buttons)
-        self.resize(560, 360)
-
-    def _as_new(self) -> None:
-        self.accept()
-        self.import_as_new.emit()
-
-
-class MappingDialog(QDialog):
-    """Confirm which lander the file is for, which lead field each column fills (or keep it as custom), and
-    whether the leads are sent to the client or kept for records only."""
-
-    def __init__(self, preview, landers: dict[int, tuple[str, str, int]], lander_id: int | None,
-                 parent: QWidget | None = None, *, integrated: set[int] | None = None,
-                 records_after_hours: int = 24) -> None:
-        from parsers.fields import CANONICAL_FIELDS
-
-        super().__init__(parent)
-        self.setWindowTitle(f"Import {preview.path.name}")
-        self.preview = preview
-        self.lander_box = QComboBox()
-        for key, (name, client, _c) in sorted(landers.items(), key=lambda kv: (kv[1][1].lower(), kv[1][0].lower())):
-            self.lander_box.addItem(f"{client} / {name}", key)
-        self.lander_box.setCurrentIndex(max(0, self.lander_box.findData(lander_id)))
-        form = QFormLayout()
-        self.boxes: dict[str, QComboBox] = {}
-        for column in preview.columns:
-            box = QComboBox()
-            box.addItem("keep as a custom field", None)
-            for f in CANONICAL_FIELDS:
-                box.addItem(f.label, f.name)
-            box.setCurrentIndex(max(0, box.findData(preview.mapping.get(column))))
-            example = next((str(r.get(column)) for r in preview.sample if r.get(column) not in (None, "")), "")
-            muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
-            label = QLabel(f"{_esc(column)}<br><span style='color:{muted}'>{_esc(example[:40])}</span>")
-            label.setProperty("free_text", True)  # the file's own column names and values
-            form.addRow(label, box)
-            self.boxes[column] = box
-        inner = QWidget()
-        inner.setLayout(form)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.import_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.import_button.setText("Import")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        top = QFormLayout()
-        top.addRow("Lander", self.lander_box)
-        layout.addLayout(top)
-        layout.addWidget(hint(f"{len(preview.columns)} columns ({preview.encoding}). Check the lead field of each; "
-                              "your choice is remembered for this lander."))
-        layout.addWidget(scroll, 1)
-        self.integrated = integrated or set()
-        self.landers = landers
-        self.deliver_box = QGroupBox("What happens to these leads")
-        self.delivery_note = QLabel()
-        self.delivery_note.setWordWrap(True)
-        self.choice_auto = QRadioButton(f"Send leads from the last {records_after_hours} hours to the client; keep "
-                                        "older ones for records only")
-        self.choice_deliver = QRadioButton("Send all these leads to the client")
-        self.choice_records = QRadioButton("Keep all for records only — nothing is sent to the client")
-        self.choice_auto.setChecked(True)
-        self.choice_auto.setToolTip("Leads kept for records are never sent unless you resend one by hand.")
-        choices = QVBoxLayout(self.deliver_box)
-        choices.addWidget(self.delivery_note)
-        for radio in (self.choice_auto, self.choice_deliver, self.choice_records):
-            choices.addWidget(radio)
-        layout.addWidget(self.deliver_box)
-        layout.addWidget(buttons)
-        self.lander_box.currentIndexChanged.connect(lambda _i: self._say_what_happens())
-        self._say_what_happens()
-        self.resize(600, 700)
-
-    def _say_what_happens(self) -> None:
-        lander_id = self.lander_id()
-        name, client, _c = self.landers.get(lander_id, ("", "", 0))
-        if lander_id in self.integrated:
-            self.delivery_note.setText(f"“{name}” is integrated: leads to send are posted to {client}'s intake "
-                                       "system within a minute, live.")
-        else:
-            self.delivery_note.setText(f"“{name}” is not integrated yet: nothing is sent now; leads to send go out "
-                                       "once it is.")
-
-    def delivery(self) -> str:
-        """"auto", "deliver" or "records" (as `leads.import_file` takes it)."""
-        if self.choice_deliver.isChecked():
-            return "deliver"
-        if self.choice_records.isChecked():
-            return "records"
-        return "auto"
-
-    def lander_id(self) -> int:
-        """The lander chosen."""
-        return self.lander_box.currentData()
-
-    def mapping(self) -> dict[str, str | None]:
-        """Column → canonical field (None: custom field)."""
-        return {column: box.currentData() for column, box in self.boxes.items()}
-
-    def set_mapping(self, mapping: dict[str, str | None]) -> None:
-        """Show another proposal (the chosen lander's remembered choices)."""
-        for column, box in self.boxes.items():
-            box.setCurrentIndex(max(0, box.findData(mapping.get(column))))
-
-    def set_waiting(self, waiting: bool) -> None:
-        """While the chosen lander's choices are read, Import waits (it would import with the old ones)."""
-        self.import_button.setEnabled(not waiting)
-        self.import_button.setText("Reading…" if waiting else "Import")
-
-
 def _date_edit(placeholder: str) -> QDateEdit:
     edit = QDateEdit()
     edit.setCalendarPopup(True)
@@ -810,10 +559,6 @@ def _single_shot(parent: QObject, msecs: int, slot) -> QTimer:
     timer.setInterval(msecs)
     timer.timeout.connect(slot)
     return timer
-
-
-def _esc(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
 
 
 # ---- start-up: File menu entry and drop handler --------------------------------------------------------------
