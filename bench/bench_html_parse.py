@@ -25,13 +25,13 @@ FOLDERS = [REPO / "tests" / "fixtures" / "postingdocs", REPO / "tests" / "fixtur
 class _Count(HTMLParser):
     n = 0
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         self.n += 1
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         self.n += 1
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         self.n += 1
 
 
@@ -45,13 +45,13 @@ def stdlib(html: str) -> int:
 class _Target:
     n = 0
 
-    def start(self, tag, attrib):  # noqa: ANN001
+    def start(self, tag, attrib):
         self.n += 1
 
-    def end(self, tag):  # noqa: ANN001
+    def end(self, tag):
         self.n += 1
 
-    def data(self, data):  # noqa: ANN001
+    def data(self, data):
         self.n += 1
 
     def close(self):
@@ -73,7 +73,7 @@ def lexbor_tree(html: str) -> int:
     return sum(1 for _ in LexborHTMLParser(html).root.traverse(include_text=True))
 
 
-def _best(fn, arg, repeat: int = 3) -> float:  # noqa: ANN001
+def _best(fn, arg, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()

@@ -72,7 +72,7 @@ class _PaintWatch(QObject):
         self.opened_at = 0.0
         self.painted_at = 0.0
 
-    def opened(self, dialog) -> None:  # noqa: ANN001
+    def opened(self, dialog) -> None:
         self.opened_at = time.perf_counter()
         dialog.text_view.viewport().installEventFilter(self)
 

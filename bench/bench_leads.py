@@ -164,7 +164,7 @@ def _serve(port_queue, delay: float) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if delay:

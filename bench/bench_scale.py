@@ -306,10 +306,10 @@ def bench_page(folder: Path, delivery_index: bool = False) -> list[tuple]:
     from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
     class Bare(QAbstractTableModel):
-        def rowCount(self, parent=QModelIndex()):  # noqa: B008, N802
+        def rowCount(self, parent=QModelIndex()):
             return 0 if parent.isValid() else count
 
-        def columnCount(self, parent=QModelIndex()):  # noqa: B008, N802
+        def columnCount(self, parent=QModelIndex()):
             return 0 if parent.isValid() else 9
 
         def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -520,7 +520,7 @@ def bench_board(folder: Path, small: Path) -> list[tuple]:
             texts = [f"{r.client}\n{r.campaign}\n{r.name}\n{r.url}".lower() for r in board.model.all_rows()]
             t0 = time.perf_counter()
             for word in ["la", "lander", "12", "lp45", "auto", "x"]:
-                [t for t in texts if word in t]  # noqa: B018
+                [t for t in texts if word in t]
             bare_ms = (time.perf_counter() - t0) / 6 * 1000
             out.append((f"board painted with {rows:,} landers (window, load, model, paint)",
                         f"{painted['100k'] * 1000:.0f} ms", f"{painted['100k'] / painted['10k']:.2f}x the 10k figure",

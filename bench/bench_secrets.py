@@ -18,9 +18,9 @@ from pathlib import Path
 
 os.environ["XSC_SECRET_STORE"] = "file"
 
-from xsc_desktop import db, secrets  # noqa: E402 - after choosing the store
-from xsc_desktop.context import Context  # noqa: E402
-from xsc_desktop.models import Secret  # noqa: E402
+from xsc_desktop import db, secrets  # after choosing the store
+from xsc_desktop.context import Context
+from xsc_desktop.models import Secret
 
 
 def fill(count: int) -> None:

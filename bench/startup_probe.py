@@ -15,11 +15,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
 
-import ui.app as ui_app  # noqa: E402
-from xsc_desktop import cli  # noqa: E402
+import ui.app as ui_app
+from xsc_desktop import cli
 
 
 class FirstPaintClock(QObject):

@@ -77,7 +77,7 @@ class IntakeRun(QObject):
     review_ready = Signal(object)  # a Review, as soon as its file is read
     finished = Signal(object)  # the IntakeOutcome
 
-    def __init__(self, window, paths: list[Path], lander_id: int | None) -> None:  # noqa: ANN001
+    def __init__(self, window, paths: list[Path], lander_id: int | None) -> None:
         super().__init__(window)
         self.window = window
         self.paths = list(paths)
@@ -103,7 +103,7 @@ class IntakeRun(QObject):
         run_task(lambda: read_for_review(path, data_dir, lander_id=lander_id),
                  self._read, lambda exc, p=path: self._failed(p, exc))
 
-    def _read(self, review) -> None:  # noqa: ANN001 - intake.review.Review
+    def _read(self, review) -> None:  # intake.review.Review
         self._next += 1
         if review.error:
             self.outcome.failures.append((review.name, review.error))
@@ -141,7 +141,7 @@ class PostingDocIntake(QObject):
     review_opened = Signal(object)  # the PostingDocReviewDialog just shown
     problem_shown = Signal(object)  # the QMessageBox telling about unreadable files
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
         self.dialogs: list = []
@@ -156,7 +156,7 @@ class PostingDocIntake(QObject):
         run.start()
         return run
 
-    def _queue_review(self, review, lander_id: int | None) -> None:  # noqa: ANN001 - a Review
+    def _queue_review(self, review, lander_id: int | None) -> None:  # a Review
         if lander_id is not None and review.lander_id is None:
             review.lander_id = lander_id
         if self.dialogs:
@@ -170,7 +170,7 @@ class PostingDocIntake(QObject):
         if self.waiting and not self.dialogs:
             self.open_review(self.waiting.pop(0))
 
-    def open_review(self, review, lander_id: int | None = None):  # noqa: ANN001 - a Review
+    def open_review(self, review, lander_id: int | None = None):  # a Review
         """Show the review dialog of a read doc (non-modal: the window stays usable beside it)."""
         from ui.dialogs.posting_doc_review import PostingDocReviewDialog
 
@@ -185,7 +185,7 @@ class PostingDocIntake(QObject):
         self.review_opened.emit(dialog)
         return dialog
 
-    def _closed(self, dialog) -> None:  # noqa: ANN001
+    def _closed(self, dialog) -> None:
         if dialog in self.dialogs:
             self.dialogs.remove(dialog)
         self._next_waiting()
@@ -194,7 +194,7 @@ class PostingDocIntake(QObject):
         """Open the review of a stored doc (from a list); an unreadable one is told in its sentence."""
         from xsc_desktop.intake.review import load_review
 
-        def loaded(review) -> None:  # noqa: ANN001
+        def loaded(review) -> None:
             if review.error:
                 self._tell_failures(IntakeOutcome(failures=[(review.name, review.error)]))
             else:
@@ -249,31 +249,31 @@ class ImportForLanderAction:
     def __init__(self, intake: PostingDocIntake) -> None:
         self.intake = intake
 
-    def run(self, lander_row) -> None:  # noqa: ANN001 - a landers.LanderRow
+    def run(self, lander_row) -> None:  # a landers.LanderRow
         """Pick the files and take them in for this lander."""
         self.intake.choose_files(lander_row.id)
 
 
-def _bring_forward(widget) -> None:  # noqa: ANN001
+def _bring_forward(widget) -> None:
     # The offscreen platform (tests, screenshots) has no window stacking and warns about raise().
     if QGuiApplication.platformName() != "offscreen":
         widget.raise_()
         widget.activateWindow()
 
 
-def _selected_lander(window) -> int | None:  # noqa: ANN001
+def _selected_lander(window) -> int | None:
     page = getattr(window, "pages", {}).get("landers")
     row = page.selected_row() if page is not None and hasattr(page, "selected_row") else None
     return row.id if row is not None else None
 
 
-def intake_of(window) -> PostingDocIntake | None:  # noqa: ANN001
+def intake_of(window) -> PostingDocIntake | None:
     """The window's posting-doc intake (installed at start-up), or None."""
     return window.posting_doc_intake
 
 
 # ---- start-up: drop handler and File menu entries ----------------------------------------------------------------
-def install(window) -> None:  # noqa: ANN001
+def install(window) -> None:
     """Take dropped posting docs and add File > Import posting doc… and File > Posting docs…."""
     intake = PostingDocIntake(window)
     window.posting_doc_intake = intake

@@ -33,7 +33,7 @@ class TeamStatus:
     """The database label in the status bar and the unreachable banner above the pages, kept up to date from the
     "database.connection" event; the live board's listener started and stopped with the window."""
 
-    def __init__(self, window) -> None:  # noqa: ANN001 - the main window
+    def __init__(self, window) -> None:  # the main window
         self.window = window
         self.url = window.ctx.database_url
         self.label = QLabel("")
@@ -84,7 +84,7 @@ class TeamStatus:
             self.listener = None
 
 
-def install(window) -> TeamStatus:  # noqa: ANN001 - the main window
+def install(window) -> TeamStatus:  # the main window
     """Add the database label, the banner and the live board to the window."""
     window.team = TeamStatus(window)
     return window.team

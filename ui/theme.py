@@ -79,7 +79,7 @@ QHeaderView::section {{ background: {header.name()}; color: {palette.color(QPale
 """
 
 
-def apply_theme(app) -> None:  # noqa: ANN001 - a QApplication
+def apply_theme(app) -> None:  # a QApplication
     """Set the style sheet that suits the application's palette."""
     app.setStyleSheet(style_sheet(app.palette()))
 

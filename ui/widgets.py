@@ -130,7 +130,7 @@ def offer_reload(parent: QWidget | None, title: str, error: BaseException) -> bo
     return box.clickedButton() is reload
 
 
-def table_keys(table, open_row=None) -> None:  # noqa: ANN001 - a QAbstractItemView
+def table_keys(table, open_row=None) -> None:  # a QAbstractItemView
     """Desktop keys for a table: Tab moves on to the next control, Return (and Enter) opens the selected row."""
     from PySide6.QtGui import QKeySequence, QShortcut
 
@@ -166,16 +166,16 @@ class _SvgIconEngine(QIconEngine):
         self._data = data
         self._renderer = QSvgRenderer(QByteArray(data))
 
-    def paint(self, painter: QPainter, rect: QRect, _mode, _state) -> None:  # noqa: ANN001
+    def paint(self, painter: QPainter, rect: QRect, _mode, _state) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._renderer.render(painter, QRectF(rect))
         painter.restore()
 
-    def pixmap(self, size: QSize, mode, state) -> QPixmap:  # noqa: ANN001
+    def pixmap(self, size: QSize, mode, state) -> QPixmap:
         return self.scaledPixmap(size, mode, state, 1.0)
 
-    def scaledPixmap(self, size: QSize, mode, state, scale: float) -> QPixmap:  # noqa: ANN001, N802
+    def scaledPixmap(self, size: QSize, mode, state, scale: float) -> QPixmap:
         pixmap = QPixmap(QSize(round(size.width() * scale), round(size.height() * scale)))
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
@@ -187,7 +187,7 @@ class _SvgIconEngine(QIconEngine):
     def clone(self) -> QIconEngine:
         return _SvgIconEngine(self._data)
 
-    def isNull(self) -> bool:  # noqa: N802
+    def isNull(self) -> bool:
         return not self._renderer.isValid()
 
 
@@ -213,10 +213,10 @@ class SideTabs(QWidget):
         self.list.currentRowChanged.connect(self.stack.setCurrentIndex)
         self._sections: list[QWidget] = []  # the widgets as added (a wide one sits in a scroll area)
 
-    def setDocumentMode(self, _on: bool) -> None:  # noqa: N802 - the tab widget's name
+    def setDocumentMode(self, _on: bool) -> None:  # the tab widget's name
         """Nothing to do: kept so the list stands in for a QTabWidget."""
 
-    def addTab(self, widget: QWidget, text: str) -> int:  # noqa: N802
+    def addTab(self, widget: QWidget, text: str) -> int:
         """Add a section; "&&" in the text is a plain "&" (as on a tab). A section wider than the room scrolls."""
         from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QScrollArea
 
@@ -240,33 +240,33 @@ class SideTabs(QWidget):
         """How many sections."""
         return self.stack.count()
 
-    def indexOf(self, widget: QWidget) -> int:  # noqa: N802
+    def indexOf(self, widget: QWidget) -> int:
         """The index of a section's widget, or -1."""
         return self._sections.index(widget) if widget in self._sections else -1
 
-    def currentIndex(self) -> int:  # noqa: N802
+    def currentIndex(self) -> int:
         """The section shown."""
         return self.stack.currentIndex()
 
-    def currentWidget(self) -> QWidget:  # noqa: N802
+    def currentWidget(self) -> QWidget:
         """The widget of the section shown."""
         index = self.stack.currentIndex()
         return self._sections[index] if 0 <= index < len(self._sections) else None
 
-    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
+    def setCurrentIndex(self, index: int) -> None:
         """Show a section."""
         self.list.setCurrentRow(index)
 
-    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802
+    def setCurrentWidget(self, widget: QWidget) -> None:
         """Show the section of a widget."""
         self.setCurrentIndex(self.indexOf(widget))
 
-    def tabText(self, index: int) -> str:  # noqa: N802
+    def tabText(self, index: int) -> str:
         """A section's name."""
         item = self.list.item(index)
         return item.text() if item is not None else ""
 
-    def setTabToolTip(self, index: int, tip: str) -> None:  # noqa: N802
+    def setTabToolTip(self, index: int, tip: str) -> None:
         """A section's tooltip."""
         item = self.list.item(index)
         if item is not None:
@@ -286,33 +286,33 @@ class ElidedLabel(QLabel):
         self.setMinimumWidth(24)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+    def setText(self, text: str) -> None:  # QLabel's name
         """Set the full text; what shows is elided to the label's width."""
         self._full = text or ""
         self._elide()
 
-    def fullText(self) -> str:  # noqa: N802
+    def fullText(self) -> str:
         """The text as set, not elided."""
         return self._full
 
-    def isElided(self) -> bool:  # noqa: N802
+    def isElided(self) -> bool:
         """Whether the text shown is cut short."""
         return super().text() != self._full
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         """As wide as the full text wants."""
         hint = super().sizeHint()
         return QSize(QFontMetrics(self.font()).horizontalAdvance(self._full) + 4, hint.height())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         """Narrow: the text elides."""
         return QSize(self.minimumWidth(), super().minimumSizeHint().height())
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._elide()
 
-    def changeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def changeEvent(self, event) -> None:
         super().changeEvent(event)
         from PySide6.QtCore import QEvent
 
@@ -330,7 +330,7 @@ class ElidedLabel(QLabel):
 class FlowRow(QWidget):
     """A row of buttons that wraps onto a second line when the column is too narrow for all of them."""
 
-    def __init__(self, widgets, parent: QWidget | None = None) -> None:  # noqa: ANN001 - widgets in order
+    def __init__(self, widgets, parent: QWidget | None = None) -> None:  # widgets in order
         from PySide6.QtWidgets import QSizePolicy
 
         super().__init__(parent)
@@ -357,23 +357,23 @@ class FlowRow(QWidget):
             line = max(line, hint.height())
         return y + line
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
+    def heightForWidth(self, width: int) -> int:
         return self._place(width, move=False)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         shown = self._shown()
         width = sum(w.sizeHint().width() for w in shown) + self._spacing * max(0, len(shown) - 1)
         return QSize(width, self._place(width, move=False))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         shown = self._shown()
         width = max((w.sizeHint().width() for w in shown), default=0)
         return QSize(width, max((w.sizeHint().height() for w in shown), default=0))
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._place(self.width(), move=True)
         if self.height() != self.heightForWidth(self.width()):

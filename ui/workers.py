@@ -59,7 +59,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI thread
+        except BaseException as exc:  # every failure must reach the GUI thread
             if not isinstance(exc, Exception):
                 raise
             log.debug("Background task failed:\n%s", traceback.format_exc())

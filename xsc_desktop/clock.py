@@ -107,7 +107,7 @@ def local_text(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return to_local(value).strftime(fmt)
 
 
-def local_day_bounds_utc(day) -> tuple[datetime, datetime]:  # noqa: ANN001 - a datetime.date
+def local_day_bounds_utc(day) -> tuple[datetime, datetime]:  # a datetime.date
     """The naive-UTC start and end of a calendar day in the operator's zone (for "received on" filters)."""
     zone = operator_zone()
     start = datetime.combine(day, time.min)

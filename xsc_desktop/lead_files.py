@@ -116,7 +116,7 @@ def _open_csv(path: Path) -> _Source:
     counter: list[Any] = [0, 0, None]  # bytes read, lines read as cp1252, the block being read
     total = path.stat().st_size
     if utf16:
-        stream = open(path, encoding=utf16, errors="replace", newline="")  # noqa: SIM115 - closed by the generator
+        stream = open(path, encoding=utf16, errors="replace", newline="")  # closed by the generator
 
         def lines() -> Iterator[str]:
             with stream:
@@ -221,7 +221,7 @@ def _open_xlsx(path: Path) -> _Source:
 
     _check_xlsx_budget(path)
     # Our own handle: openpyxl leaves its file open when a damaged workbook stops it half-way.
-    handle = open(path, "rb")  # noqa: SIM115 - closed with the book
+    handle = open(path, "rb")  # closed with the book
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
     except _XLSX_BROKEN as exc:

@@ -54,7 +54,7 @@ class _LogFileHandler(RotatingFileHandler):
 
     def _open(self):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115 - the handler keeps it
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # the handler keeps it
 
     def flush(self) -> None:
         try:

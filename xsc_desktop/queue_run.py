@@ -436,7 +436,7 @@ def _posting_summary(job: _Job, sent_at: datetime, remote_id: str) -> tuple[Any,
 
     try:
         return summary.for_accepted_test(job.lander_id, reference=job.test_ref, sent_at=sent_at, remote_id=remote_id)
-    except Exception:  # noqa: BLE001 - a summary problem must not undo an accepted test lead
+    except Exception:  # a summary problem must not undo an accepted test lead
         log.exception("The posting summary of lander %s could not be made", job.lander_id)
         return None
 

@@ -211,7 +211,7 @@ def unreadable_secrets() -> list[str]:
     return out
 
 
-def set(key: str, value: Any) -> Any:  # noqa: A001 - the operators' verb
+def set(key: str, value: Any) -> Any:  # the operators' verb
     """Store a setting after checking its type; returns the stored value (secrets sealed, an empty one forgotten)."""
     d = _definition(key)
     value = coerce(key, value)

@@ -140,7 +140,7 @@ def _examples(spec: Any, lead: dict[str, Any]) -> list[SentField]:
             value = compiled_mapping.get(lead)
             if compiled_mapping.chain is not None:
                 value = compiled_mapping.chain(value, lead)
-        except Exception:  # noqa: BLE001 - an example that cannot be worked out is shown as such, not a failure
+        except Exception:  # an example that cannot be worked out is shown as such, not a failure
             value = ""
         value = value if value and not value.isspace() else (mapping.default or "")
         out.append(SentField(mapping.target, _source_words(mapping.kind, mapping.source),

@@ -19,7 +19,7 @@ from tests.unit.intake.test_extract_budgets import (
 )
 
 
-def _one_sentence(result, *, starts: str) -> str:  # noqa: ANN001
+def _one_sentence(result, *, starts: str) -> str:
     assert result.returncode == 1, result.stdout
     assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr
     line = result.stderr.strip()
@@ -28,7 +28,7 @@ def _one_sentence(result, *, starts: str) -> str:  # noqa: ANN001
     return line
 
 
-def _stored(data_dir, doc) -> bool:  # noqa: ANN001
+def _stored(data_dir, doc) -> bool:
     """The doc's bytes are kept in the data dir under their hash, whatever went wrong."""
     digest = hashlib.sha256(doc.read_bytes()).hexdigest()
     return any(p.name.startswith(digest) for p in (data_dir / "postingdocs").iterdir())

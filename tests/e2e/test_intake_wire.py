@@ -23,13 +23,13 @@ BLIND2 = REPO / "tests" / "fixtures" / "postingdocs_blind2"
 NEVER_LIVE = ("debug", "test_lead", "testmode", "test", "istest", "dupcheck", "return_best_price", "f9updatecrm")
 
 
-def _sent_values(got) -> dict[str, str]:  # noqa: ANN001 - endpoint.Received
+def _sent_values(got) -> dict[str, str]:  # endpoint.Received
     """Every name=value the endpoint received: query, headers, and a form, JSON or XML body."""
     values = dict(parse_qsl(got.query, keep_blank_values=True))
     values.update({k: v for k, v in got.headers})
     body = got.body.decode("utf-8", "replace").strip()
     if body.startswith("{"):
-        def walk(node, prefix=""):  # noqa: ANN001, ANN202
+        def walk(node, prefix=""):
             for k, v in node.items():
                 if isinstance(v, dict):
                     walk(v, f"{prefix}{k}.")

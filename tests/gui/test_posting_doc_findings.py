@@ -66,7 +66,7 @@ def review(ctx, lander, tmp_path):
     return review
 
 
-def _dialog(qtbot, window, review):  # noqa: ANN001
+def _dialog(qtbot, window, review):
     from ui.dialogs.posting_doc_review import PostingDocReviewDialog
 
     dialog = PostingDocReviewDialog(review, window, window)

@@ -82,7 +82,7 @@ class SmtpServer:
         self.controller = None
 
     # ---- aiosmtpd handler hooks
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's name
         with self._cond:
             if self._failures:
                 code, text = self._failures.pop(0)
@@ -90,7 +90,7 @@ class SmtpServer:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's name
         if self._hold:
             import asyncio
 

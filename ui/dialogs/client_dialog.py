@@ -176,7 +176,7 @@ class ClientDialog(QDialog):
         run_task(store, done, failed)
 
 
-def open_client_dialog(window, client_id: int | None, *, on_saved=None) -> None:  # noqa: ANN001 - the main window
+def open_client_dialog(window, client_id: int | None, *, on_saved=None) -> None:  # the main window
     """Load a client in a worker, then open its dialog on the window (kept as `window.client_dialog`)."""
     def show(state: dict) -> None:
         dialog = ClientDialog(state, window)
@@ -192,7 +192,7 @@ def open_client_dialog(window, client_id: int | None, *, on_saved=None) -> None:
     run_task(lambda: load_client(client_id), show, lambda exc: window.status_message(error_sentence(exc), 8000))
 
 
-def _show_lander(window, dialog: ClientDialog, lander_id: int) -> None:  # noqa: ANN001
+def _show_lander(window, dialog: ClientDialog, lander_id: int) -> None:
     dialog.reject()
     board = window.show_page("landers")
     board.search.clear()

@@ -26,7 +26,7 @@ class ConflictsDialog(QDialog):
 
     import_as_new = Signal()
 
-    def __init__(self, report, parent: QWidget | None = None) -> None:  # noqa: ANN001 - an ImportReport
+    def __init__(self, report, parent: QWidget | None = None) -> None:  # an ImportReport
         super().__init__(parent)
         self.setWindowTitle(f"Import {report.file}: lead ids already used")
         n = len(report.conflicts)

@@ -125,7 +125,7 @@ class PostingDocReviewDialog(QDialog):
     applied = Signal(dict)  # apply's summary (secrets named, never shown)
     jumped = Signal(str)  # the draft key whose place in the text was just shown
 
-    def __init__(self, review: Review, window=None, parent: QWidget | None = None) -> None:  # noqa: ANN001
+    def __init__(self, review: Review, window=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from parsers.fields import CANONICAL_FIELDS
 
@@ -653,7 +653,7 @@ def _choice_box(choices: list[tuple[str, str]], current: str | None) -> QComboBo
     return box
 
 
-def _table(model) -> QTableView:  # noqa: ANN001
+def _table(model) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -667,7 +667,7 @@ def _table(model) -> QTableView:  # noqa: ANN001
     return view
 
 
-def _table_header(text: str, on_add, on_remove) -> QHBoxLayout:  # noqa: ANN001
+def _table_header(text: str, on_add, on_remove) -> QHBoxLayout:
     row = QHBoxLayout()
     row.setContentsMargins(0, 8, 0, 0)
     row.addWidget(_section(text))

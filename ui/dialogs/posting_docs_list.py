@@ -24,7 +24,7 @@ from ui.widgets import ChipDelegate, hint, page_title
 from ui.workers import run_task
 
 
-def open_summary(doc) -> bool:  # noqa: ANN001 - a DocRow
+def open_summary(doc) -> bool:  # a DocRow
     """Open a posting summary (the PDF sent to the client) in the system's viewer; False for any other doc."""
     if doc.state != "summary":
         return False
@@ -53,7 +53,7 @@ def _docs_table(model: PostingDocsModel) -> QTableView:
 class PostingDocsDialog(QDialog):
     """Every stored posting doc: original name, received time, format, client / lander and state."""
 
-    def __init__(self, window, intake, parent: QWidget | None = None) -> None:  # noqa: ANN001
+    def __init__(self, window, intake, parent: QWidget | None = None) -> None:
         super().__init__(parent or window)
         self.window_ = window
         self.intake = intake
@@ -93,7 +93,7 @@ class PostingDocsDialog(QDialog):
 
         run_task(docs_overview, self._loaded)
 
-    def _loaded(self, rows) -> None:  # noqa: ANN001
+    def _loaded(self, rows) -> None:
         self.model.set_rows(rows)
         unreadable = sum(1 for r in rows if r.state == "unreadable")
         self.count_label.setText(f"{len(rows)} posting doc{'s' if len(rows) != 1 else ''}"
@@ -154,7 +154,7 @@ class LanderPostingDocs(QWidget):
             return
         run_task(lambda: docs_overview(lander_id), lambda rows, i=lander_id: self._loaded(i, rows))
 
-    def _loaded(self, lander_id: int, rows) -> None:  # noqa: ANN001
+    def _loaded(self, lander_id: int, rows) -> None:
         if lander_id != self.lander_id:
             return  # another lander was selected meanwhile
         self.model.set_rows(rows)

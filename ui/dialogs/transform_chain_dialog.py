@@ -47,7 +47,7 @@ def text_to_map(text: str) -> dict[str, str]:
 
 
 
-def value_text(value) -> str:  # noqa: ANN001 - whatever a transform gives
+def value_text(value) -> str:  # whatever a transform gives
     """A transform's value as people read it: text in quotes (so spaces show), yes/no, numbers, lists joined —
     never a Python repr."""
     if value is None or value == "" or value == []:

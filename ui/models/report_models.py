@@ -60,10 +60,10 @@ class RowsModel(QAbstractTableModel):
         """The first row whose `key` equals `value`, or -1."""
         return next((i for i, r in enumerate(self._rows) if r.get(key) == value), -1)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # noqa: N802 - Qt's name
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # Qt's name
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
@@ -82,7 +82,7 @@ class RowsModel(QAbstractTableModel):
             return row.get(self.state_key)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if role == DISPLAY and orientation == HORIZONTAL and 0 <= section < len(self.columns):
             return self.columns[section][0]
         return None
@@ -131,10 +131,10 @@ class PreviewModel(QAbstractTableModel):
         self._rows = [list(r) for r in rows]
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self._titles)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
@@ -143,7 +143,7 @@ class PreviewModel(QAbstractTableModel):
         row = self._rows[index.row()]
         return row[index.column()] if index.column() < len(row) else ""
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if role != DISPLAY:
             return None
         if orientation == HORIZONTAL:
@@ -205,10 +205,10 @@ class ColumnsModel(QAbstractTableModel):
         self.endMoveRows()
         return True
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
         return 0 if parent.isValid() else 2
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
@@ -228,7 +228,7 @@ class ColumnsModel(QAbstractTableModel):
             return column
         return None
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = EDIT) -> bool:  # noqa: N802
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = EDIT) -> bool:
         if not index.isValid() or index.column() != 1 or role != EDIT or self.read_only:
             return False
         column = self._columns[index.row()]
@@ -237,7 +237,7 @@ class ColumnsModel(QAbstractTableModel):
         self.dataChanged.emit(index, index, [DISPLAY, EDIT])
         return True
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if role == DISPLAY and orientation == HORIZONTAL and 0 <= section < 2:
             return self.HEADERS[section]
         return None

@@ -187,7 +187,7 @@ class LeadsPage(QWidget):
         self._refresh_banner()
         self._show_detail()
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:  # Qt's name
         super().showEvent(event)
         if getattr(self, "_stale", False):
             self._refresh()
@@ -525,7 +525,7 @@ class _ProgressRelay(QObject):
 
     moved = Signal(int, int)
 
-    def __init__(self, progress, parent: QObject | None = None) -> None:  # noqa: ANN001 - a QProgressDialog
+    def __init__(self, progress, parent: QObject | None = None) -> None:  # a QProgressDialog
         super().__init__(parent)
         self.progress = progress
         self.moved.connect(self._show)

@@ -143,7 +143,7 @@ def pretty_body(request: OutgoingRequest) -> str:
 
         try:
             return minidom.parseString(request.body).toprettyxml(indent="  ").split("\n", 1)[1].rstrip()
-        except Exception:  # noqa: BLE001 - malformed XML is shown as it is
+        except Exception:  # malformed XML is shown as it is
             return text
     if "x-www-form-urlencoded" in content_type:
         return "\n".join(f"{k} = {v}" for k, v in parse_qsl(text, keep_blank_values=True))

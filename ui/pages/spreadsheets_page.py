@@ -188,7 +188,7 @@ class SpreadsheetsPage(TemplatesTab, SchedulesTab, HistoryTab, QWidget):
         run_task(load_overview, self._loaded,
                  lambda exc: self._say(f"Could not load reports: {error_sentence(exc)}", error=True))
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:  # Qt's name
         super().showEvent(event)
         if self._stale:
             self.reload()

@@ -384,7 +384,7 @@ def _zip_kind(data: bytes, name: str) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 mimetype = archive.read("mimetype")[:100].decode("ascii", "replace") if "mimetype" in names else ""
-        except Exception:  # noqa: BLE001 - a damaged mimetype member only loses the hint
+        except Exception:  # a damaged mimetype member only loses the hint
             mimetype = ""
         return "ods" if "spreadsheet" in mimetype else "odt"
     raise IntakeError(
@@ -533,10 +533,10 @@ def _read_pdf(data: bytes, name: str, budget: Budget) -> Extracted:
         except LimitReachedError as exc:
             raise BudgetExceeded(f"{label} holds a stream that unpacks past pypdf's size limit; it was not read — "
                                  "ask the client for a normal copy.") from exc
-        except Exception:  # noqa: BLE001 - one bad page must not lose the whole doc
+        except Exception:  # one bad page must not lose the whole doc
             try:
                 texts.append(page.extract_text())
-            except Exception:  # noqa: BLE001
+            except Exception:
                 failed += 1
         budget.add_text(len(texts[-1]) if len(texts) > before else 0, name)
     text = "\n\n".join(t for t in texts if t)
@@ -1048,7 +1048,7 @@ def _read_eml(data: bytes, name: str, budget: Budget, depth: int = 0) -> Extract
     return result
 
 
-def _part_text(part) -> str:  # noqa: ANN001 - an email.message.EmailMessage
+def _part_text(part) -> str:  # an email.message.EmailMessage
     try:
         return str(part.get_content())
     except (LookupError, UnicodeError, KeyError, ValueError):
@@ -1056,7 +1056,7 @@ def _part_text(part) -> str:  # noqa: ANN001 - an email.message.EmailMessage
         return _decode_text(payload)[0]
 
 
-def _has_html_twin(message, part) -> bool:  # noqa: ANN001
+def _has_html_twin(message, part) -> bool:
     """A text/plain part inside a multipart/alternative that also holds HTML: the HTML keeps the tables."""
     for container in message.walk():
         if container.get_content_type() == "multipart/alternative":
@@ -1066,7 +1066,7 @@ def _has_html_twin(message, part) -> bool:  # noqa: ANN001
     return False
 
 
-def _add_attachment(result: Extracted, parts: list[str], part, filename: str, depth: int,  # noqa: ANN001
+def _add_attachment(result: Extracted, parts: list[str], part, filename: str, depth: int,
                     budget: Budget, parent: str) -> None:
     if depth >= MAX_NESTING:
         result.warnings.append(f"Attachment {filename} is nested too deep and was skipped.")

@@ -153,7 +153,7 @@ def _mask_secrets(draft: Draft) -> None:
     if not values:
         return
 
-    def mask(ev):  # noqa: ANN001, ANN202 - Evidence | None
+    def mask(ev):  # Evidence | None
         if ev is None:
             return None
         text = ev.text

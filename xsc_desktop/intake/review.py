@@ -276,7 +276,7 @@ def lander_choices() -> list[tuple[int, str]]:
     return sorted(((i, f"{c} / {p} / {n}") for i, c, p, n in rows), key=lambda r: r[1].lower())
 
 
-def review_of(doc, *, duplicate: bool = False) -> Review:  # noqa: ANN001 - a models.PostingDoc
+def review_of(doc, *, duplicate: bool = False) -> Review:  # a models.PostingDoc
     """The Review of a stored doc (its saved draft, masked text and marks)."""
     draft = doc.draft if isinstance(doc.draft, dict) else None
     text = mask_text(doc.text or "", draft)

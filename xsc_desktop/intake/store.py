@@ -207,7 +207,7 @@ def list_docs(lander_id: int | None = None) -> list[dict]:
     return rows
 
 
-def get_doc(doc_id: int):  # noqa: ANN201 - a models.PostingDoc
+def get_doc(doc_id: int):  # a models.PostingDoc
     """The stored posting doc with that id, or IntakeError."""
     from xsc_desktop.models import PostingDoc
 
@@ -217,7 +217,7 @@ def get_doc(doc_id: int):  # noqa: ANN201 - a models.PostingDoc
     return doc
 
 
-def save_draft(doc, draft: dict) -> None:  # noqa: ANN001 - a models.PostingDoc
+def save_draft(doc, draft: dict) -> None:  # a models.PostingDoc
     """Keep the operator's edits of a draft (review dialog) before applying it."""
     doc.draft = draft
     doc.save()
@@ -366,7 +366,7 @@ def _match_url_template(template: str, endpoint: str) -> dict[str, str] | None:
     return dict(m.groupdict()) if m else None
 
 
-def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> dict:  # noqa: ANN001 - PostingDoc
+def apply(doc, lander_id: int | None = None, *, now: datetime | None = None) -> dict:  # PostingDoc
     """Create or update the parser from the doc's draft and wire the lander's integration to it.
 
     Goes through the parser store (a new version only when the spec changed) and the integration service

@@ -221,7 +221,7 @@ def test_per_host_limit_is_never_exceeded_and_is_used(ctx):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):  # http.server's name
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.rfile.read(int(self.headers["Content-Length"]))
             with lock:
@@ -340,7 +340,7 @@ def _stopping_server(on_request):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self):  # noqa: N802 - http.server's name
+        def do_POST(self):  # http.server's name
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.rfile.read(int(self.headers["Content-Length"]))
             on_request()

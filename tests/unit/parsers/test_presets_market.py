@@ -20,7 +20,7 @@ MARKET = ("salesforce_w2l", "hubspot_forms", "boberdoo", "five9_web2campaign", "
           "smartadvocate")
 
 
-def _form(request) -> dict[str, str]:  # noqa: ANN001
+def _form(request) -> dict[str, str]:
     return dict(parse_qsl(request.body.decode("ascii"), keep_blank_values=True))
 
 

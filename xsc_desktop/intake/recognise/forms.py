@@ -7,7 +7,7 @@ from xsc_desktop.intake.recognise.tables import _add_field
 from xsc_desktop.intake.recognise.vocabulary import _TEST_NAME
 
 
-def _read_form(doc: _Doc, form) -> None:  # noqa: ANN001 - extract.HtmlForm
+def _read_form(doc: _Doc, form) -> None:  # extract.HtmlForm
     for control in form.inputs:
         if control.kind == "hidden":
             if not _TEST_NAME.match(control.name):

@@ -265,7 +265,7 @@ def _looks_like_setting_value(value: str) -> bool:
     return bool(re.search(r"\d", v) or re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+|[A-Z][A-Z0-9_-]{2,}", v))
 
 
-def _urlsplit(url: str):  # noqa: ANN202 - urllib's SplitResult
+def _urlsplit(url: str):  # urllib's SplitResult
     """urlsplit that takes any text: a malformed URL ("http://[bad") splits as empty."""
     try:
         return urlsplit(url)
