@@ -38,6 +38,7 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/test_storage.py",
     "tests/unit/test_landers.py",
     "tests/unit/test_row_versions.py",
+    "tests/unit/test_shared_files.py",
     "tests/gui/test_team_window.py",
     "tests/unit/test_settings.py",
     "tests/unit/test_parsers_store.py",

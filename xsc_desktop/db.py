@@ -144,10 +144,21 @@ def _change_notices(db: Database) -> None:
     storage.install_change_notices(db, live.TABLES, live.CHANNEL)
 
 
+def _posting_doc_content(db: Database) -> None:
+    """Posting docs keep their bytes in a shared database, so every operator can open them."""
+    from xsc_desktop.models import PostingDoc
+
+    table = PostingDoc._meta.table_name
+    if "content" not in {c.name for c in db.get_columns(table)}:
+        kind = "BLOB" if isinstance(db, SqliteDatabase) else "BYTEA"
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN content {kind} NULL')
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
     _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions, _claimed_by, _change_notices,
+    _posting_doc_content,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from peewee import (
     SQL,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -132,6 +133,9 @@ class PostingDoc(BaseModel):
     # "posting_doc": the client's instructions, analysed; "summary": the posting summary we sent the client (a PDF
     # kept beside the lander's docs, never analysed or applied).
     kind = CharField(default="posting_doc")
+    # The file's bytes, kept in a shared (PostgreSQL) database so every operator can open it; `path` is where the
+    # computer that took it in keeps its copy (intake.store.local_path finds or writes one on this computer).
+    content = BlobField(null=True)
 
 
 class Parser(BaseModel):

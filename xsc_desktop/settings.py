@@ -57,6 +57,9 @@ SETTINGS: tuple[SettingDef, ...] = (
     SettingDef("jobs.catch_up", str, "run", "What to do with slots missed while the app was closed.",
                ("run", "ask", "skip")),
     SettingDef("jobs.paused", bool, False, "Whether the scheduler is paused."),
+    SettingDef("reports.folder", str, "",
+               "Folder reports are written to unless you choose another: on a shared database, a shared folder "
+               "every operator and the daemon reach (empty: the reports folder in the data dir)."),
     SettingDef("reports.time_utc", str, "05:00",
                "UTC time spreadsheet reports activate (HH:MM).", time_of_day=True),
     SettingDef("delivery.per_host_limit", int, 4, "Lead posts sent at once to one host."),

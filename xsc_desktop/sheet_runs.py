@@ -56,6 +56,15 @@ def file_name(pattern: str, *, client: str, lander: str, when: datetime, templat
     return name
 
 
+def default_folder(data_dir: Path) -> Path:
+    """Where reports go unless the operator or a schedule names another folder: the `reports.folder` setting (in
+    team mode a shared folder every operator and the daemon reach), else the reports folder in the data dir."""
+    from xsc_desktop import settings
+
+    shared = str(settings.get("reports.folder") or "").strip()
+    return Path(shared).expanduser() if shared else Path(data_dir) / "reports"
+
+
 def check_out_dir(out_dir: Path) -> None:
     """UserError in one sentence when reports cannot be written into `out_dir`."""
     if not out_dir.exists():

@@ -420,7 +420,7 @@ def keep(lander_id: int, summary: Summary, data: bytes | None = None, *, now: da
 
     Call inside the caller's transaction when the summary belongs to a larger change (the queue's accepted test)."""
     from xsc_desktop import activity
-    from xsc_desktop.intake.store import doc_folder
+    from xsc_desktop.intake.store import doc_folder, keeps_bytes
     from xsc_desktop.landers import get_lander
     from xsc_desktop.models import PostingDoc, utcnow
     from xsc_desktop.paths import current_data_dir, write_private
@@ -439,7 +439,8 @@ def keep(lander_id: int, summary: Summary, data: bytes | None = None, *, now: da
     if doc is None:
         doc = PostingDoc.create(sha256=digest, original_name=target.name, format="pdf", size=len(data),
                                 path=str(target), received_at=naive(now) or utcnow(), kind=SUMMARY_KIND,
-                                lander=lander, campaign=lander.campaign, client=lander.campaign.client)
+                                lander=lander, campaign=lander.campaign, client=lander.campaign.client,
+                                content=data if keeps_bytes() else None)
         activity.record("posting_doc", doc.id, "summary made", note=f"{target.name} for lander {lander.id}")
     return doc
 

@@ -28,11 +28,14 @@ def open_summary(doc) -> bool:  # a DocRow
     """Open a posting summary (the PDF sent to the client) in the system's viewer; False for any other doc."""
     if doc.state != "summary":
         return False
-    if doc.path:
+    from xsc_desktop.intake.store import local_path
+
+    path = local_path(doc.id)  # on a shared database, also a summary another operator's copy made
+    if path:
         from PySide6.QtCore import QUrl
         from PySide6.QtGui import QDesktopServices
 
-        QDesktopServices.openUrl(QUrl.fromLocalFile(doc.path))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
     return True
 
 

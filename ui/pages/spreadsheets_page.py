@@ -114,7 +114,7 @@ class SpreadsheetsPage(TemplatesTab, SchedulesTab, HistoryTab, QWidget):
     def __init__(self, app, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app = app
-        self.default_dir = app.ctx.data_dir / "reports"
+        self.default_dir = sheets.default_folder(app.ctx.data_dir)  # Settings > Spreadsheet reports > Folder
         self.zone = None
         self._templates: list[dict[str, Any]] = []
         self._stale = True

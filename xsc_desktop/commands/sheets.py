@@ -98,7 +98,9 @@ def run_cmd(args, ctx) -> int:
     from xsc_desktop import sheets
 
     ctx.open_database()
-    default_dir = ctx.path("reports")
+    default_dir = sheets.default_folder(ctx.data_dir)
+    if default_dir == ctx.data_dir / "reports":
+        default_dir = ctx.path("reports")  # created when missing; a shared folder must exist already
     if args.lander is None and args.client is None:
         if args.out or args.pattern or args.since_last or args.template != "Generic":
             raise UsageError("--out, --pattern, --since-last and --template need --lander or --client")

@@ -278,11 +278,13 @@ def lander_choices() -> list[tuple[int, str]]:
 
 def review_of(doc, *, duplicate: bool = False) -> Review:  # a models.PostingDoc
     """The Review of a stored doc (its saved draft, masked text and marks)."""
+    from xsc_desktop.intake.store import local_path
+
     draft = doc.draft if isinstance(doc.draft, dict) else None
     text = mask_text(doc.text or "", draft)
     return Review(doc_id=doc.id, name=doc.original_name, format=doc.format or "", received_at=doc.received_at,
                   text=text, draft=draft, lander_id=doc.lander_id, error=doc.error or "", duplicate=duplicate,
-                  path=doc.path or "", marks=locate(text, draft), landers=lander_choices())
+                  path=local_path(doc.id), marks=locate(text, draft), landers=lander_choices())
 
 
 def read_for_review(path: str | Path, data_dir: Path, *, lander_id: int | None = None,

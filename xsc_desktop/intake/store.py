@@ -45,6 +45,40 @@ def doc_folder(data_dir: Path) -> Path:
     return folder
 
 
+def keeps_bytes() -> bool:
+    """Whether posting docs keep their bytes in the database: on a shared (PostgreSQL) one, so every operator can
+    open a doc another took in. A solo SQLite database keeps them as files in the data dir only."""
+    from xsc_desktop import storage
+    from xsc_desktop.models import database
+
+    return storage.is_postgresql(database)
+
+
+def local_path(doc_id: int) -> str:
+    """Where this computer can open the doc's file: the copy it took in, else one written now from the bytes the
+    shared database keeps (into this data dir's posting-doc folder); "" when neither exists."""
+    from xsc_desktop.models import PostingDoc
+    from xsc_desktop.paths import current_data_dir
+
+    row = (PostingDoc.select(PostingDoc.path, PostingDoc.sha256, PostingDoc.original_name, PostingDoc.format)
+           .where(PostingDoc.id == doc_id).first())
+    if row is None:
+        return ""
+    if row.path and Path(row.path).is_file():
+        return row.path
+    content = PostingDoc.select(PostingDoc.content).where(PostingDoc.id == doc_id).scalar()
+    if not content:
+        return ""
+    folder = doc_folder(current_data_dir()) / "shared" / row.sha256[:16]
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / (Path(row.original_name).name or f"{row.sha256}{_suffix(row.original_name, row.format)}")
+    if not target.is_file():
+        tmp = target.with_name(target.name + ".part")
+        write_private(tmp, bytes(content))
+        tmp.replace(target)
+    return str(target)
+
+
 def _suffix(name: str, fmt: str) -> str:
     suffix = Path(name).suffix.lower()
     if fmt and fmt != "unknown":
@@ -128,6 +162,8 @@ def _save(digest: str, name: str, data: bytes, size: int, data_dir: Path, lander
     doc.format = fmt
     doc.size = size
     doc.path = str(target) if data else ""
+    if data and keeps_bytes():
+        doc.content = data
     doc.text = text
     doc.draft = analysis
     doc.error = error
@@ -192,7 +228,8 @@ def list_docs(lander_id: int | None = None) -> list[dict]:
     """Stored posting docs, newest first, as plain rows (no text, no secrets)."""
     from xsc_desktop.models import PostingDoc
 
-    query = PostingDoc.select().order_by(PostingDoc.received_at.desc(), PostingDoc.id.desc())
+    columns = [f for f in PostingDoc._meta.sorted_fields if f.name != "content"]  # never every doc's bytes
+    query = PostingDoc.select(*columns).order_by(PostingDoc.received_at.desc(), PostingDoc.id.desc())
     if lander_id is not None:
         query = query.where(PostingDoc.lander == lander_id)
     rows = []
