@@ -46,7 +46,8 @@ TABLE_TOPICS: dict[str, tuple[str, ...]] = {
 TABLES = tuple(TABLE_TOPICS)
 
 FIRST_WAIT, MAX_WAIT = 0.2, 10.0  # seconds between tries while the server cannot be reached
-BATCH_SECONDS = 0.2  # notices arriving within this are published together, once per topic
+WAIT_SECONDS = 0.5  # how long one wait for a notice lasts (the stop flag is looked at in between)
+BATCH_SECONDS = 0.03  # notices arriving this soon after the first are published with it, once per topic
 
 
 def topics_for(tables: set[str]) -> list[str]:
@@ -129,14 +130,22 @@ class ChangeListener:
         self.listening.set()
         while not self._stop.is_set():
             changed: set[str] = set()
-            for notice in connection.notifies(timeout=BATCH_SECONDS):
-                table, _, origin = notice.payload.partition(" ")
-                if origin != self._origin:
-                    changed.add(table)
+            heard = False
+            for notice in connection.notifies(timeout=WAIT_SECONDS, stop_after=1):
+                heard = True
+                self._note(notice.payload, changed)
+            if heard:  # the rest of a burst (a daemon delivering) goes out with it, once per topic
+                for notice in connection.notifies(timeout=BATCH_SECONDS):
+                    self._note(notice.payload, changed)
             if changed:
                 self._announce(changed)
             if connection.closed or connection.broken:
                 raise ConnectionError("the connection to the database server was closed")
+
+    def _note(self, payload: str, changed: set[str]) -> None:
+        table, _, origin = payload.partition(" ")
+        if origin != self._origin:
+            changed.add(table)
 
     def _announce(self, tables: set[str]) -> None:
         for topic in topics_for(tables):
