@@ -92,6 +92,10 @@ def error_sentence(error: BaseException | str) -> str:
     and summed up, since its raw text means nothing to an operator (and might carry a URL with a key)."""
     if isinstance(error, str | UserError):
         return str(error)
+    if connection_lost(error):
+        from xsc_desktop import reconnect
+
+        return reconnect.sentence(error)
     from xsc_desktop.faults import user_error
 
     known = user_error(error)  # a locked or damaged database, a full disk
@@ -107,8 +111,23 @@ def rich_escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br>")
 
 
+def connection_lost(error: BaseException | str) -> bool:
+    """Whether an error only means the database server cannot be reached right now (the banner says so)."""
+    if isinstance(error, str | UserError):
+        return False
+    from xsc_desktop import reconnect
+
+    return reconnect.lost(error)
+
+
 def show_error(parent: QWidget | None, title: str, error: BaseException | str) -> None:
-    """Tell the operator in one plain sentence what happened and what to do."""
+    """Tell the operator in one plain sentence what happened and what to do. While the database server cannot be
+    reached the window's banner says so already: the sentence goes to the status bar instead of a box per page."""
+    if connection_lost(error):
+        window = parent.window() if parent is not None else None
+        if window is not None and hasattr(window, "status_message"):
+            window.status_message(f"{title}: {error_sentence(error)}", 8000)
+        return
     QMessageBox.warning(parent, title, error_sentence(error))
 
 

@@ -100,7 +100,7 @@ def own_server():
 
 
 def test_a_banner_shows_while_the_server_is_away_and_clears_when_it_is_back(qtbot, own_server, data_dir,
-                                                                            inline_tasks, monkeypatch):
+                                                                            inline_tasks, monkeypatch, message_boxes):
     from cryptography.fernet import Fernet
     from PySide6.QtWidgets import QApplication
 
@@ -124,6 +124,10 @@ def test_a_banner_shows_while_the_server_is_away_and_clears_when_it_is_back(qtbo
         qtbot.waitUntil(window.team.banner.isVisible, timeout=30000)
         assert window.team.banner_text.text() == BANNER_TEXT
         assert window.team.label.text().endswith(" · not connected")
+        window.show_page("landers").reload()  # a page that needs the server meanwhile: no box, no crash
+        window.show_page("activity").reload()
+        assert message_boxes == []
+        assert "cannot be reached" in window.statusBar().currentMessage()
         own_server.start_again()
         qtbot.waitUntil(lambda: not window.team.banner.isVisible(), timeout=60000)
         assert window.team.label.text().endswith(" · connected")

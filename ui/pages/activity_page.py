@@ -39,7 +39,8 @@ class ActivityPage(QWidget):
         self._debounce.setInterval(200)
         self._debounce.timeout.connect(self.reload)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
-        app.bridge.event.connect(lambda topic, _p: self._debounce.start() if topic != "notify" else None)
+        app.bridge.event.connect(lambda topic, _p: self._debounce.start()
+                                 if topic not in ("notify", "database.connection") else None)
 
     def reload(self) -> None:
         """Load the newest activity off the GUI thread."""
