@@ -139,11 +139,52 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(sep=" ")
 
 
-def count_windows(integration_ids: list[int], bounds: dict[str, tuple[datetime, datetime]]) -> dict[str, int]:
+def _as_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+# Counts of earlier days of a week's or month's window, per (database, integrations, window start, today's start):
+# rows of earlier days only ever leave the counted states (an attempt in flight is settled rejected or failed), so a
+# remembered count can only be high, never let a lead over a cap. Forgotten when the database changes.
+_past_lock = threading.Lock()
+_past: dict[tuple[Any, ...], int] = {}
+_past_owner: list[Any] = [None]
+
+
+def _past_count(integration_ids: list[int], start: datetime, today: datetime) -> int:
+    key = (tuple(integration_ids), start, today)
+    with _past_lock:
+        if _past_owner[0] is not database.obj:
+            _past.clear()
+            _past_owner[0] = database.obj
+        if key in _past:
+            return _past[key]
+    ids_sql, ids = _in(integration_ids)
+    states_sql, states = _in(COUNTED)
+    p = database.param
+    count = int(database.execute_sql(
+        f'SELECT COUNT(*) FROM "delivery" WHERE integration_id IN ({ids_sql}) AND state IN ({states_sql}) '
+        f"AND created_at >= {p} AND created_at < {p}", (*ids, *states, _stamp(start), _stamp(today))).fetchone()[0])
+    with _past_lock:
+        if len(_past) > 10_000:
+            _past.clear()
+        _past[key] = count
+    return count
+
+
+def count_windows(integration_ids: list[int], bounds: dict[str, tuple[datetime, datetime]],
+                  today: datetime | None = None) -> dict[str, int]:
     """Attempts that count against caps (COUNTED states) of `integration_ids` claimed since each window's start:
-    one index-only range read over delivery (integration_id, state, created_at) from the widest window's start."""
+    one index-only range read over delivery (integration_id, state, created_at) from the widest window's start, or,
+    given `today` (the start of the current day), from today's start plus the remembered count of the earlier
+    days of longer windows."""
     if not bounds or not integration_ids:
         return {}
+    past = {}
+    if today is not None:
+        past = {period: _past_count(integration_ids, start, today) for period, (start, _end) in bounds.items()
+                if start < today}
+        bounds = {period: (max(start, today), end) for period, (start, end) in bounds.items()}
     periods = list(bounds)
     earliest = min(start for start, _end in bounds.values())
     sums = ", ".join(f"COALESCE(SUM(CASE WHEN created_at >= {database.param} THEN 1 ELSE 0 END), 0)"
@@ -154,7 +195,7 @@ def count_windows(integration_ids: list[int], bounds: dict[str, tuple[datetime, 
            f"AND created_at >= {database.param}")
     row = database.execute_sql(sql, (*[_stamp(bounds[p][0]) for p in periods], *ids, *states,
                                      _stamp(earliest))).fetchone()
-    return {period: int(value or 0) for period, value in zip(periods, row, strict=True)}
+    return {period: int(value or 0) + past.get(period, 0) for period, value in zip(periods, row, strict=True)}
 
 
 def count_recent(integration_id: int, since: datetime) -> int:
@@ -192,6 +233,7 @@ class Gate:
     moved: list[int] = field(default_factory=list)  # leads this pass made capped, held or rejected_by_rule
     cap_left: int | None = None  # room under the caps at the start of the pass (None: no cap)
     pace_left: int | None = None  # room in this minute's pacing (None: no pacing)
+    seen: Counts | None = None  # the window counts `opens` read
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def counts(self, now: datetime | None = None) -> Counts:
@@ -200,8 +242,9 @@ class Gate:
         bounds = dr.windows(self.rules, now, self.client_zone)
         own = {p: bounds[p] for p, _ in self.rules.caps.items()}
         client = {p: bounds[p] for p, _ in self.rules.client_caps.items()}
-        return Counts(count_windows([self.integration_id], own) if own else {},
-                      count_windows(self.client_ids, client) if client else {})
+        today = dr.window("day", now, self.rules.zone(self.client_zone))[0]
+        return Counts(count_windows([self.integration_id], own, today) if own else {},
+                      count_windows(self.client_ids, client, today) if client else {})
 
     def opens(self) -> bool:
         """Expire long-capped leads, then whether anything may go now: open hours, room under every cap (at a cap
@@ -213,7 +256,7 @@ class Gate:
         if 0 in zero:
             return False
         if self.rules.has_caps():
-            counts = self.counts()
+            counts = self.seen = self.counts()
             self.cap_left = dr.remaining(self.rules, counts)
             if self.cap_left == 0:
                 capped = dr.cap_reached(self.rules, self.now, counts, self.client_zone)
@@ -236,7 +279,7 @@ class Gate:
     def selection_limit(self, limit: int) -> int:
         """How many leads to read for screening: the allowance with room for some failing a filter or a check."""
         allowance = self.allowance
-        return limit if allowance is None else min(limit, 2 * allowance + 10)
+        return limit if allowance is None else min(limit, allowance + allowance // 4 + 5)
 
     def expire_capped(self) -> int:
         """Leads waiting `capped` longer than `delivery.capped_expiry_hours` (0: never) become `rejected_by_rule`."""
@@ -244,10 +287,16 @@ class Gate:
         if hours <= 0:
             return 0
         p = database.param
-        cutoff = _stamp(self.now - timedelta(hours=hours))
-        ids = [row[0] for row in database.execute_sql(
-            f'SELECT id FROM "lead" WHERE lander_id = {p} AND delivery_state = {p} AND received_at < {p}',
-            (self.lander_id, "capped", cutoff))]
+        cutoff = self.now - timedelta(hours=hours)
+        # The oldest capped leads first, by the index in lead order, stopping at the first still in time: a pass
+        # reads one row when nothing expires, and at most 50.
+        ids = []
+        for lead_id, received in database.execute_sql(
+                f'SELECT id, received_at FROM "lead" WHERE lander_id = {p} AND delivery_state = {p} ORDER BY id '
+                "LIMIT 50", (self.lander_id, "capped")):
+            if received is None or _as_datetime(received) >= cutoff:
+                break
+            ids.append(lead_id)
         if ids:
             rule = f"Waited at the cap longer than {hours} hours"
             self.moved += _set_states([(lead_id, "capped", "rejected_by_rule", "rejected by rule",
@@ -280,7 +329,7 @@ class Gate:
         capped_outcome = None
         if self.cap_left is not None and self.cap_left < len(passing) and self.cap_left == allowed:
             # The caps stop the rest (pacing alone would leave them as they are).
-            counts = self.counts()
+            counts = self.seen or self.counts()
             capped_outcome = dr.cap_reached(self.rules, self.now, _filled(self.rules, counts, self.cap_left),
                                             self.client_zone)
         keep = passing if allowed is None else passing[:allowed]
@@ -349,6 +398,8 @@ def _cap_new_leads(lander_id: int, note: str) -> list[int]:
 
     p = database.param
     where = f'FROM "lead" WHERE lander_id = {p} AND delivery_state = {p} AND is_test = FALSE'
+    if database.execute_sql(f"SELECT 1 {where} LIMIT 1", (lander_id, "new")).fetchone() is None:
+        return []  # nothing new waits: no write transaction
     with db.write_transaction():
         ids = [row[0] for row in database.execute_sql(f"SELECT id {where}", (lander_id, "new"))]
         if ids:
