@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("XSC_NO_DEMO", "1")
 
-from bench.bench_leads import open_db, start_endpoint, table  # noqa: E402
+from bench.bench_leads import open_db, start_endpoint, table
 
 NOW = datetime(2026, 3, 18, 15, 30)  # a Wednesday, 10:30 in Chicago
 ZONES = ["America/Chicago", "America/New_York", "America/Denver"]
