@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from peewee import Database, DatabaseError, InterfaceError, OperationalError, sort_models
 
 from xsc_desktop import db, storage
 from xsc_desktop.errors import UserError
-from xsc_desktop.models import ALL_MODELS, Meta, database
+from xsc_desktop.models import ALL_MODELS, Meta, PostingDoc, database
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,28 @@ def info(url: str) -> Info:
 
 def _chunk_size(model) -> int:
     # Rows read and written per step: a few MB at most, whatever the width of the table.
+    if model is PostingDoc:
+        return 10  # each may bring its file's bytes along (up to 50 MB)
     return max(100, min(5000, 100000 // max(1, len(model._meta.sorted_fields))))
+
+
+def _with_file_bytes(row: tuple, fields: list) -> tuple:
+    """A posting doc's row with the bytes of its file on this computer, when the database holds none yet: on a
+    shared database every operator opens it, not only the computer that took it in."""
+    from xsc_desktop.intake.extract import MAX_FILE_BYTES
+
+    names = [f.name for f in fields]
+    at_content, at_path = names.index("content"), names.index("path")
+    if row[at_content] is not None or not row[at_path]:
+        return row
+    path = Path(row[at_path])
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            return row
+        data = path.read_bytes()
+    except OSError:
+        return row
+    return row[:at_content] + (data,) + row[at_content + 1:]
 
 
 def _rows_in(target: Database) -> dict[str, int]:
@@ -140,6 +162,8 @@ def _copy_table(model, source: Database, target: Database, counts: dict[str, int
         rows = list(query.tuples().execute(source))  # python values, as the models read them
         if not rows:
             break
+        if model is PostingDoc and storage.is_postgresql(target):
+            rows = [_with_file_bytes(row, fields) for row in rows]
         storage.insert_rows(target, table, [f.column_name for f in fields],
                             [tuple(conv(v) for conv, v in zip(to_db, row, strict=True)) for row in rows])
         done += len(rows)

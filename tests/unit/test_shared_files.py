@@ -48,3 +48,20 @@ def test_reports_go_to_the_shared_folder_set_in_settings(ctx, tmp_path):
     shared.mkdir(parents=True)
     settings.set("reports.folder", str(shared))
     assert sheets.default_folder(ctx.data_dir) == shared
+
+
+def test_a_solo_database_copied_to_the_team_server_brings_its_posting_docs_bytes(data_dir, empty_postgres_url):
+    from xsc_desktop import db, dbtools, events
+    from xsc_desktop.context import Context
+
+    events.clear()
+    Context.create(str(data_dir), f"sqlite:///{data_dir / 'xsc-desktop.sqlite3'}").open_database()
+    doc_id = store.intake_bytes(DOC, "kim-posting.txt", data_dir).doc.id
+    solo = f"sqlite:///{data_dir / 'xsc-desktop.sqlite3'}"
+    db.close()
+    dbtools.copy_to(solo, empty_postgres_url)
+    db.connect(empty_postgres_url)
+    try:
+        assert bytes(PostingDoc.select(PostingDoc.content).where(PostingDoc.id == doc_id).scalar()) == DOC
+    finally:
+        db.close()
