@@ -154,11 +154,18 @@ def _posting_doc_content(db: Database) -> None:
         db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN content {kind} NULL')
 
 
+def _claimed_by_tasks_and_email(db: Database) -> None:
+    """Queue tasks and outbox e-mails name the process working on them, as delivery attempts do."""
+    for table in ("task", "email"):
+        if "claimed_by" not in {c.name for c in db.get_columns(table)}:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN claimed_by VARCHAR(255) NOT NULL DEFAULT \'\'')
+
+
 # Forward migrations: MIGRATIONS[n] brings a schema at version n to version n + 1, inside one transaction.
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
     _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions, _claimed_by, _change_notices,
-    _posting_doc_content,
+    _posting_doc_content, _claimed_by_tasks_and_email,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -54,7 +54,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
-from xsc_desktop import events, locks, settings
+from xsc_desktop import events, locks, reconnect, settings
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.clock import in_zone, local_date, local_instant, operator_zone, parse_hhmm, utcnow
 from xsc_desktop.models import JobRun, database
@@ -369,7 +369,10 @@ class Scheduler:
     def _guarded(self, fn: Callable[[], Any]) -> None:
         try:
             fn()
-        except Exception:  # the loop outlives any failure (a database briefly locked, ...)
+        except Exception as exc:  # the loop outlives any failure (a database briefly locked, ...)
+            if reconnect.lost(exc):  # the server went away: wait for it here instead of failing every check
+                reconnect.wait_for_database(self.stop_event, exc)
+                return
             log.exception("Scheduler check failed")
 
     def _clock_jumped(self) -> bool:
@@ -539,7 +542,9 @@ class Scheduler:
                 previous = getattr(_current, "stop_event", None)
                 _current.stop_event = self.stop_event
                 try:
-                    detail = job.fn(now)
+                    # A database server that goes away mid-job is waited out and the job runs again from its start
+                    # (each job claims its rows, so what was committed is not done twice).
+                    detail = reconnect.retrying(lambda: job.fn(now), stop=self.stop_event, what=f"Job {job.name}")
                     row.state, row.detail = "done", ((note + ": ") if note else "") + str(detail or "")
                 except Exception as exc:
                     from xsc_desktop.faults import user_error
@@ -555,7 +560,10 @@ class Scheduler:
                     _current.stop_event = previous
                     self._running = None
                 row.finished_at = max(_aware(self.clock.now()), now).replace(tzinfo=None)
-                row.save()
+                try:
+                    reconnect.retrying(row.save, stop=self.stop_event)
+                except reconnect.Stopped:
+                    return None  # quitting while the server is away: the next start settles the slot left running
                 events.publish("job.changed", job=job.name, slot=slot_key, state=row.state, detail=row.detail)
                 return row
         finally:

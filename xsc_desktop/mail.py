@@ -45,7 +45,7 @@ from typing import Any
 from peewee import IntegrityError
 
 from parsers.fields import EMAIL_RE
-from xsc_desktop import activity, events, jobs, locks, settings, workqueue
+from xsc_desktop import activity, events, jobs, settings, workqueue
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
 from xsc_desktop.models import Email, database, utcnow
@@ -426,7 +426,8 @@ class SendSummary:
 
 def recover_interrupted() -> int:
     """Rows left "sending" by a sender that died: failed with the reason (call with the outbox lock held)."""
-    ids = workqueue.recover(Email, Email.state, "sending", "failed", last_error=INTERRUPTED)
+    ids = workqueue.recover(Email, Email.state, "sending", "failed", owner=Email.claimed_by, kind="outbox",
+                            last_error=INTERRUPTED)
     for email_id in ids:
         activity.record("email", email_id, "interrupted", from_state="sending", to_state="failed")
         events.publish("email.changed", email_id=email_id, state="failed")
@@ -505,7 +506,8 @@ class _Outbox:
         return None
 
     def claim(self, email_id: int) -> Email | None:
-        if not workqueue.claim(Email, email_id, Email.state, "queued", "sending", attempts=Email.attempts + 1):
+        if not workqueue.claim(Email, email_id, Email.state, "queued", "sending", attempts=Email.attempts + 1,
+                               claimed_by=workqueue.OWNER):
             self.outcomes[email_id] = "gone"  # another sender took it
             return None
         return Email.get_by_id(email_id)
@@ -593,7 +595,7 @@ def send_pending(now: datetime | None = None, *, only_ids: Iterable[int] | None 
     """
     now_naive = naive_utc(now)
     summary = SendSummary()
-    with locks.hold("outbox", blocking=wait) as got:
+    with workqueue.working("outbox", blocking=wait) as got:
         if not got:
             summary.skipped_reason = "another sender is working on the outbox"
             return summary
@@ -634,7 +636,7 @@ def send_test(to: str) -> Email:
     email = queue_email(kind="test", to=recipients, subject=f"XSC Desktop test e-mail ({stamp})",
                         body=f"This is a test e-mail from XSC Desktop, sent {stamp} through {config.host}:{config.port} "
                              f"({config.security}).\nIf you can read it, the SMTP settings work.\n")
-    with locks.hold("outbox", blocking=True):
+    with workqueue.working("outbox", blocking=True):
         _send([email.id], config, "", utcnow())
     email = Email.get_by_id(email.id)
     if email.state != "sent":

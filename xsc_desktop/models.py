@@ -213,6 +213,7 @@ class Task(BaseModel):
     log = JSONField(default=list)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    claimed_by = CharField(default="")  # the process running it (workqueue.OWNER)
 
     class Meta:
         indexes = ((("lander", "kind", "planned_for"), True),)
@@ -338,6 +339,7 @@ class Email(BaseModel):
     next_attempt_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    claimed_by = CharField(default="")  # the process sending it (workqueue.OWNER)
 
 
 class JobRun(BaseModel):

@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
-from xsc_desktop import events, integrations, jobs, landers, locks, mail, settings, workqueue
+from xsc_desktop import events, integrations, jobs, landers, mail, settings, workqueue
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.clock import in_zone
 from xsc_desktop.errors import UserError
@@ -147,9 +147,12 @@ def _select_tasks(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | No
 
 
 def recover_interrupted() -> int:
-    """Tasks left running by a run that died go back to pending (call with the queue-run lock held)."""
+    """Tasks left running by a run that died go back to pending (call inside `workqueue.working("queue-run")`; on a
+    shared database a colleague's running tasks are left alone)."""
     count = 0
     for task in Task.select().where(Task.status == "running"):
+        if not workqueue.gone("queue-run", task.claimed_by or ""):
+            continue
         _log_entry(task, {"at": _now_text(), "event": "interrupted", "note": "the app stopped mid-run; retried"})
         _set(task, "pending", note="interrupted; back to pending", actor="queue")
         count += 1
@@ -191,7 +194,7 @@ def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, inclu
          stop: threading.Event | None, deadline: datetime | None, send_mail: bool) -> RunResult:
     stop = stop if stop is not None else jobs.current_stop_event()
     result = RunResult()
-    with locks.hold("queue-run") as got:
+    with workqueue.working("queue-run") as got:
         if not got:
             result.busy = True
             return result
@@ -262,6 +265,7 @@ class _QueueRun:
 
     def claim(self, job: _Job) -> int | None:
         if not workqueue.claim(Task, job.task_id, Task.status, "pending", "running", attempts=Task.attempts + 1,
+                               claimed_by=workqueue.OWNER,
                                test_ref=job.test_ref, updated_at=utcnow()):
             job.status = Task.get_by_id(job.task_id).status
             return None

@@ -77,11 +77,11 @@ def _shared() -> bool:
 
 
 @contextlib.contextmanager
-def working(kind: str) -> Iterator[bool]:
+def working(kind: str, *, blocking: bool = False) -> Iterator[bool]:
     """Hold this process's right to work on `kind` ("delivery") for the block; yields False when it must not
     (another thread of this process is at it, or on SQLite another process). On PostgreSQL processes share the
     work: each holds only its own presence lock, which `gone()` probes."""
-    with locks.hold(f"{kind}:{OWNER}" if _shared() else kind) as free:
+    with locks.hold(f"{kind}:{OWNER}" if _shared() else kind, blocking=blocking) as free:
         yield free
 
 

@@ -125,3 +125,38 @@ def test_sqlite_errors_never_count_as_a_lost_server(tmp_path):
 
     assert not storage.connection_lost(peewee.OperationalError("connection refused"),
                                        peewee.SqliteDatabase(str(tmp_path / "x.sqlite3")))
+
+
+def test_a_scheduled_job_cut_off_by_a_restart_runs_again_and_its_slot_is_settled(on_server):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from xsc_desktop import jobs
+    from xsc_desktop.models import Activity, JobRun
+
+    calls: list[int] = []
+
+    def morning_run(now):
+        calls.append(1)
+        Activity.create(subject_type="job", action="08:00 run", note=f"try {len(calls)}")
+        if len(calls) == 1:
+            on_server.shut_down()  # the server restarts under the running job
+        Activity.create(subject_type="job", action="08:00 run finished", note=f"try {len(calls)}")
+        return "ran"
+
+    ny = ZoneInfo("America/New_York")
+    registry = {"run": jobs.JobDef("run", morning_run, daily_local_setting="queue.run_time", default_time="08:00")}
+    clock = jobs.ManualClock(datetime(2026, 11, 27, 8, 0, 30, tzinfo=ny).astimezone(UTC))
+    scheduler = jobs.Scheduler(clock=clock, tz=ny, jobs=registry, headless=True)
+    seen, unreachable = states()
+    ran: list = []
+    thread = threading.Thread(target=lambda: ran.append(scheduler.tick()))
+    thread.start()
+    assert unreachable.wait(60)
+    on_server.start_again()
+    thread.join(60)
+    assert not thread.is_alive() and len(ran[0]) == 1 and len(calls) == 2
+    runs = reconnect.retrying(lambda: list(JobRun.select().where(JobRun.job == "run")))
+    assert [(r.state, r.detail) for r in runs] == [("done", "ran")]
+    notes = [(a.action, a.note) for a in Activity.select().where(Activity.subject_type == "job").order_by(Activity.id)]
+    assert notes == [("08:00 run", "try 1"), ("08:00 run", "try 2"), ("08:00 run finished", "try 2")]
