@@ -152,9 +152,9 @@ def test_skip_tick_off_and_busy(make_lander, integrate, endpoint):
     assert status_of(lander) == "ready" and Task.get_by_id(integrate_task.id).reason == "client asked to wait"
     queue.tick_off(script.id, "script deployed")
     assert Task.get_by_id(script.id).status == "done"
-    from xsc_desktop import locks
+    from xsc_desktop import workqueue
 
-    with locks.hold("queue-run"):
+    with workqueue.working("queue-run"):  # a run in progress on another thread
         got = {}
         thread = threading.Thread(target=lambda: got.setdefault("r", queue.run(RUN_AT, tz=NY)))
         thread.start()
