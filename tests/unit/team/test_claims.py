@@ -26,11 +26,15 @@ class Colleague:
     """Another process's presence on the server: its lock for `kind`, held on its own connection until `leave()`."""
 
     def __init__(self, url: str, kind: str) -> None:
+        self.url, self.key = url, storage.lock_key(f"{kind}:{OTHER}")
         self.conn = psycopg.connect(url, autocommit=True)
-        self.conn.execute("SELECT pg_advisory_lock(%s)", (storage.lock_key(f"{kind}:{OTHER}"),))
+        self.conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
 
     def leave(self) -> None:
         self.conn.close()  # as a killed process's connection ends: the server frees its locks
+        with psycopg.connect(self.url, autocommit=True) as probe:  # blocks until the server has freed it
+            probe.execute("SELECT pg_advisory_lock(%s)", (self.key,))
+            probe.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
 
 
 def test_a_colleagues_delivery_in_flight_is_left_alone_until_it_is_gone(shared, endpoint):
