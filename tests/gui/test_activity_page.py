@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from ui.models.activity_model import ActivityModel
 from xsc_desktop import activity, landers
 
@@ -25,3 +27,20 @@ def test_activity_model_on_its_own(qtmodeltester, ctx):
     model.set_rows(activity.recent())
     qtmodeltester.check(model)
     assert [model.index(0, c).data() for c in (2, 4, 5)] == ["Lander 1", "Ready", "Queued"]
+
+
+def test_the_activity_page_names_the_operator_set_in_settings(window):
+    import getpass
+
+    page = window.show_page("settings")
+    name = page.editors["operator.name"]
+    assert name.text() == "" and name.placeholderText() == getpass.getuser()
+    name.setText("Maria Lopez")
+    assert "operator.name" in page.save()
+    lander = landers.add_lander(client="Pryor Family Law", campaign="Divorce", name="Reno Divorce",
+                                url="https://reno.example/")
+    landers.set_status(lander.id, "ready")
+    activity_page = window.show_page("activity")
+    activity_page.reload()
+    assert activity_page.model.headerData(1, Qt.Orientation.Horizontal) == "Who"
+    assert activity_page.model.index(0, 1).data() == "Maria Lopez"

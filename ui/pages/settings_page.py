@@ -154,6 +154,8 @@ class SettingsPage(QWidget):
             return text
         line = QLineEdit()
         line.setMaximumWidth(90 if d.time_of_day else 420)
+        if d.key == "operator.name":
+            line.setPlaceholderText(activity.login_name())  # what Activity shows while it is empty
         if d.secret:
             line.setEchoMode(QLineEdit.EchoMode.Password)
             line.setPlaceholderText("not set")
