@@ -137,3 +137,21 @@ def test_a_banner_shows_while_the_server_is_away_and_clears_when_it_is_back(qtbo
         db.close()
         storage.close_all(database.obj)
         events.clear()
+
+
+def test_a_lead_delivered_by_another_process_reaches_the_leads_page(window, engine, database_url, data_dir, qtbot):
+    if engine == "sqlite":
+        pytest.skip("one operator's file")
+    from datetime import datetime
+
+    from tests.helpers import lead_rows
+
+    assert window.team.listener.listening.wait(30)
+    lander = landers.add_lander(client="Kim Law", campaign="Auto", name="Kim auto", url="https://kim.example/a")
+    lead_rows.insert(lead_rows.generate(1, lander.id, start=datetime(2026, 12, 1)))
+    with qtbot.waitSignal(window.bridge.event, check_params_cb=remote("lead.imported"), timeout=30000):
+        other = other_operator(database_url, data_dir, textwrap.dedent("""
+            from xsc_desktop.models import Lead
+            Lead.update(delivery_state="delivered").execute()
+        """))
+    assert other.wait(60) == 0
