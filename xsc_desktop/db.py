@@ -165,7 +165,7 @@ def _claimed_by_tasks_and_email(db: Database) -> None:
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_all, _delivery_indexes, _mark_application_id, _report_schedule_active_since, _read_indexes,
     _client_time_zone, _delivery_rules, _posting_doc_kind, _row_versions, _claimed_by, _change_notices,
-    _posting_doc_content, _claimed_by_tasks_and_email,
+    _posting_doc_content, _claimed_by_tasks_and_email, storage.covering_claim_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,7 +12,8 @@ Tasks are unique per (lander, kind, planned_for), so gathering twice creates not
 local date of the run the task belongs to (the next queue.run_time after the gather).
 
 Safety of a run:
-- One run at a time per database (a process lock): a second `run()` returns at once saying so.
+- One run at a time per process (`workqueue.working`): a second `run()` returns at once saying so. On SQLite that
+  is one per database; on a shared PostgreSQL the daemons' runs share the tasks (each claimed by one of them).
 - A task is marked running (attempts + 1) before its post and settled in one transaction after; a run that
   finds tasks left running takes them over as interrupted (the lock proves their process is gone), so killing
   the app mid-run loses no task.

@@ -307,6 +307,17 @@ def connection_lost(exc: BaseException | None, db: Database | None = None) -> bo
     return False
 
 
+def covering_claim_index(db: Database) -> None:
+    """On PostgreSQL the index delivery picks new leads from (lander, state, id) also carries `is_test`, so picking
+    the next leads reads the index alone (an index-only scan in id order that stops at the pass's limit). SQLite
+    keeps its own index of the same keys (its plan test holds it to a seek)."""
+    if not is_postgresql(db):
+        return
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "lead_claim_pick" ON "lead" ("lander_id", "delivery_state", "id") '
+                   'INCLUDE ("is_test")')
+    db.execute_sql('DROP INDEX IF EXISTS "lead_lander_id_delivery_state_id"')
+
+
 @contextlib.contextmanager
 def migration_lock(db: Database) -> Iterator[None]:
     """Held while a copy of the app migrates: on PostgreSQL a session advisory lock, so two copies starting at once
