@@ -9,6 +9,7 @@ from parsers.spec import system_label
 from xsc_desktop import activity, events, rowversion
 from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Campaign, Client, Lander
 
 
@@ -33,7 +34,7 @@ def add_client(name: str, contacts: list[str] | None = None, *, is_new: bool = F
         raise UserError(f"A client called {name} already exists; use `clients set` to change it.")
     client = Client.create(name=name, contacts=check_emails(contacts or []), is_new=is_new, **rowversion.stamp())
     activity.record("client", client.id, "created", note=name + (" (new client)" if is_new else ""))
-    events.publish("lander.changed", client_id=client.id)
+    events.publish(Topic.LANDER_CHANGED, client_id=client.id)
     return client
 
 
@@ -69,7 +70,7 @@ def set_client(client_id: int, *, contacts: list[str] | None = None, is_new: boo
         client, notes = _set_client(client_id, contacts=contacts, is_new=is_new, intake_system=intake_system,
                                     name=name, time_zone=time_zone, expected_version=expected_version)
     if notes:
-        events.publish("lander.changed", client_id=client.id)
+        events.publish(Topic.LANDER_CHANGED, client_id=client.id)
     return client
 
 

@@ -44,16 +44,17 @@ from urllib.parse import urlsplit
 from xsc_desktop import activity, delivery_gate, delivery_rules, events, reconnect, settings, storage, workqueue
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Campaign, Client, Delivery, Integration, Lander, Lead, Parser, database, utcnow
+from xsc_desktop.states import FINAL_LEAD_STATES, LeadState, state_values
 
 log = logging.getLogger(__name__)
 
 PASS_LIMIT = 500  # leads per integration per pass, so one pass never holds the scheduler for long
 EXCERPT_CHARS = 2000
 REQUEST_CHARS = 20_000
-LEAD_STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held", "capped",
-               "rejected_by_rule")
-FINAL_STATES = ("delivered", "duplicate", "rejected", "failed")
+LEAD_STATES = tuple(s for s in state_values(LeadState) if s != LeadState.RECORDS)  # the states delivery sets
+FINAL_STATES = FINAL_LEAD_STATES
 
 
 # The masked request as the attempt log keeps it (json.dumps(..., ensure_ascii=False), the encoder built once).
@@ -427,7 +428,7 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
         for gate in gates:
             gate.publish()
     if report.attempts or report.recovered:
-        events.publish("delivery.changed", lead_ids=report.lead_ids[-1000:], summary=report.summary())
+        events.publish(Topic.DELIVERY_CHANGED, lead_ids=report.lead_ids[-1000:], summary=report.summary())
     return report
 
 
@@ -514,7 +515,7 @@ def pause_integration(integration_id: int, reason: str) -> None:
     name = f"{integration.lander.name} → {integration.parser.name}"
     activity.record("integration", integration_id, "paused", from_state="active", to_state="paused", note=reason,
                     actor="delivery")
-    events.publish("integration.paused", integration_id=integration_id, lander_id=integration.lander_id,
+    events.publish(Topic.INTEGRATION_PAUSED, integration_id=integration_id, lander_id=integration.lander_id,
                    reason=reason)
     events.notify("Deliveries paused", f"{name}: {reason}. Resume it on the Leads page once fixed.", "warning")
     _alert_operator(integration, name, reason)
@@ -547,7 +548,7 @@ def resume_integration(integration_id: int, actor: str | None = None) -> None:
     Integration.update(paused=False, paused_reason="", consecutive_failures=0, updated_at=utcnow()).where(
         Integration.id == integration_id).execute()
     activity.record("integration", integration_id, "resumed", from_state="paused", to_state="active", actor=actor)
-    events.publish("integration.changed", integration_id=integration_id, lander_id=integration.lander_id)
+    events.publish(Topic.INTEGRATION_CHANGED, integration_id=integration_id, lander_id=integration.lander_id)
 
 
 def paused_integrations() -> list[dict[str, Any]]:
@@ -581,7 +582,7 @@ def resend(lead_id: int, *, actor: str | None = None, now: datetime | None = Non
     Lead.update(delivery_state="new").where(Lead.id == lead_id).execute()
     activity.record("lead", lead_id, "resend", from_state=lead.delivery_state, to_state="new", actor=actor)
     report = deliver_once(now, lead_ids=[lead_id])
-    events.publish("delivery.changed", lead_ids=[lead_id], summary=report.summary())
+    events.publish(Topic.DELIVERY_CHANGED, lead_ids=[lead_id], summary=report.summary())
     return report
 
 
@@ -595,7 +596,7 @@ def mark_delivered(lead_id: int, *, note: str = "", actor: str | None = None) ->
     Lead.update(delivery_state="delivered").where(Lead.id == lead_id).execute()
     activity.record("lead", lead_id, "marked delivered", from_state=lead.delivery_state, to_state="delivered",
                     note=note, actor=actor)
-    events.publish("delivery.changed", lead_ids=[lead_id], summary="marked delivered")
+    events.publish(Topic.DELIVERY_CHANGED, lead_ids=[lead_id], summary="marked delivered")
 
 
 def attempts_of(lead_id: int) -> list[Delivery]:

@@ -41,14 +41,16 @@ from xsc_desktop import settings, storage
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.delivery_rules import Counts, DeliveryRules, RuleError
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Activity, Campaign, Integration, Lander, Lead, database, utcnow
+from xsc_desktop.states import AttemptState, state_values
 
 log = logging.getLogger(__name__)
 
 # Attempts that count against a cap: the client has (or may have) the lead.
 COUNTED = ("accepted", "sending", "uncertain")
 # Every attempt state, for pacing (posts per minute count every request that went out).
-ATTEMPT_STATES = ("sending", "accepted", "duplicate", "rejected", "error", "uncertain")
+ATTEMPT_STATES = state_values(AttemptState)
 ACTOR = "delivery rules"
 
 
@@ -125,7 +127,7 @@ def save_rules(integration_id: int, rules: DeliveryRules, *, actor: str | None =
             rowversion.save(integration, "integration", expected_version, actor=actor)
             activity.record("integration", integration_id, "delivery rules changed",
                             note="; ".join(dr.describe(rules, zone)), actor=actor)
-        events.publish("integration.changed", integration_id=integration_id, lander_id=integration.lander_id)
+        events.publish(Topic.INTEGRATION_CHANGED, integration_id=integration_id, lander_id=integration.lander_id)
     return [p for p in problems if not p.blocking]
 
 
@@ -385,9 +387,9 @@ class Gate:
             reached, self.reached = self.reached, []
             moved, self.moved = self.moved, []
         for payload in reached:
-            events.publish("integration.capped", **payload)
+            events.publish(Topic.INTEGRATION_CAPPED, **payload)
         if moved:
-            events.publish("delivery.changed", lead_ids=moved[-1000:],
+            events.publish(Topic.DELIVERY_CHANGED, lead_ids=moved[-1000:],
                            summary=f"{len(moved)} lead{'s' if len(moved) != 1 else ''} stopped by delivery rules")
 
 

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,31 @@ Handler = Callable[[str, dict[str, Any]], None]
 _lock = threading.Lock()
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
-# Topics in use, for the reader: lander.changed, lander.imported, task.changed, queue.finished, lead.imported,
-# delivery.changed, integration.paused, email.changed, report.finished, job.changed, posting_doc.changed,
-# notify (a message for the tray: {"title", "message", "level"[, "resend_emails"]}), database.connection (see
-# `connection()`).
+class Topic(StrEnum):
+    """Every event topic, with its payload. A member is its topic string, so subscribers may compare either."""
+
+    LANDER_CHANGED = "lander.changed"  # {lander_id}: a lander's row, status or flags changed
+    LANDER_IMPORTED = "lander.imported"  # {count}: a landers CSV was imported
+    TASK_CHANGED = "task.changed"  # {task_id, lander_id, kind, status, attempts, reason, done, total}
+    QUEUE_PROGRESS = "queue.progress"  # {done, total} of a queue run
+    QUEUE_FINISHED = "queue.finished"  # {done, failed, skipped, total}
+    QUEUE_GATHERED = "queue.gathered"  # what gather added
+    LEAD_IMPORTED = "lead.imported"  # {lander_id, count, file}
+    DELIVERY_CHANGED = "delivery.changed"  # a lead's delivery moved on
+    INTEGRATION_CHANGED = "integration.changed"  # {lander_id}: an integration was saved
+    INTEGRATION_PAUSED = "integration.paused"  # deliveries to an integration paused (its breaker tripped)
+    INTEGRATION_CAPPED = "integration.capped"  # an integration's daily cap is filled
+    EMAIL_CHANGED = "email.changed"  # {email_id, state}: an e-mail in the outbox moved on
+    REPORT_STARTED = "report.started"  # a report run began
+    REPORT_FINISHED = "report.finished"  # a report run ended (done, failed or cancelled)
+    REPORT_SCHEDULES_CHANGED = "report.schedules_changed"
+    REPORT_TEMPLATES_CHANGED = "report.templates_changed"
+    JOB_CHANGED = "job.changed"  # a scheduled job started, ended or was paused
+    JOB_MISSED = "job.missed"  # a job's slot passed while the app was closed
+    POSTING_DOC_CHANGED = "posting_doc.changed"  # {doc_id, lander_id}
+    PARSER_CHANGED = "parser.changed"  # a parser was saved, renamed or deleted
+    NOTIFY = "notify"  # a message for the tray: {"title", "message", "level"[, "resend_emails"]}
+    DATABASE_CONNECTION = "database.connection"  # the connection's state (see `connection()`)
 
 
 def subscribe(topic: str, handler: Handler) -> Callable[[], None]:
@@ -53,7 +75,7 @@ def publish(topic: str, **payload: Any) -> None:
 def notify(title: str, message: str, level: str = "info", **offer: Any) -> None:
     """Ask for a tray notification (or an entry in the in-app notification list). `offer` names what a click on it
     may do: `resend_emails=[ids]` sends those interrupted e-mails again."""
-    publish("notify", title=title, message=message, level=level, **offer)
+    publish(Topic.NOTIFY, title=title, message=message, level=level, **offer)
 
 
 def clear() -> None:
@@ -65,7 +87,7 @@ def clear() -> None:
 
 
 # ---- the database connection's state ----------------------------------------------------------------------------
-CONNECTION = "database.connection"
+CONNECTION = Topic.DATABASE_CONNECTION
 CONNECTED = "connected"
 UNREACHABLE = "unreachable"
 

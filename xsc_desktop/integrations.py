@@ -26,6 +26,7 @@ from xsc_desktop import activity, events, rowversion
 from xsc_desktop import secrets as secret_store
 from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Integration, Lander, Parser, PostingDoc, utcnow
 from xsc_desktop.settings import MASK
 
@@ -128,7 +129,7 @@ def set_integration(lander: Lander | int, *, parser: str | None = None, settings
         if changes:
             activity.record("integration", integration.id, "changed", note=f"lander {lander.id}: " + "; ".join(changes))
     if changes:
-        events.publish("lander.changed", lander_id=lander.id)
+        events.publish(Topic.LANDER_CHANGED, lander_id=lander.id)
     return integration
 
 

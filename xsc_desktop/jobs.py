@@ -57,6 +57,7 @@ from peewee import IntegrityError
 from xsc_desktop import events, locks, reconnect, settings
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.clock import in_zone, local_date, local_instant, operator_zone, parse_hhmm, utcnow
+from xsc_desktop.events import Topic
 from xsc_desktop.models import JobRun, database
 
 log = logging.getLogger(__name__)
@@ -463,11 +464,11 @@ class Scheduler:
             row = claim(job.name, slot.key, state="skipped", detail="missed while the app was closed or asleep",
                         at=now)
             if row is not None:
-                events.publish("job.changed", job=job.name, slot=slot.key, state="skipped")
+                events.publish(Topic.JOB_CHANGED, job=job.name, slot=slot.key, state="skipped")
             return row
         if key not in self._asked:
             self._asked.add(key)
-            events.publish("job.missed", job=job.name, label=job.label, slot=slot.key,
+            events.publish(Topic.JOB_MISSED, job=job.name, label=job.label, slot=slot.key,
                            planned_at=slot.at.isoformat())
         return None
 
@@ -505,7 +506,7 @@ class Scheduler:
         row = claim(name, slot_key, state="skipped", detail="missed; the operator chose to skip it", at=now)
         self._forget_answer(key)
         if row is not None:
-            events.publish("job.changed", job=name, slot=slot_key, state="skipped")
+            events.publish(Topic.JOB_CHANGED, job=name, slot=slot_key, state="skipped")
         return row
 
     def _forget_answer(self, key: tuple[str, str]) -> None:
@@ -538,7 +539,7 @@ class Scheduler:
                 if row is None:
                     return None
                 self._running = job.name
-                events.publish("job.changed", job=job.name, slot=slot_key, state="running")
+                events.publish(Topic.JOB_CHANGED, job=job.name, slot=slot_key, state="running")
                 previous = getattr(_current, "stop_event", None)
                 _current.stop_event = self.stop_event
                 try:
@@ -564,7 +565,7 @@ class Scheduler:
                     reconnect.retrying(row.save, stop=self.stop_event)
                 except reconnect.Stopped:
                     return None  # quitting while the server is away: the next start settles the slot left running
-                events.publish("job.changed", job=job.name, slot=slot_key, state=row.state, detail=row.detail)
+                events.publish(Topic.JOB_CHANGED, job=job.name, slot=slot_key, state=row.state, detail=row.detail)
                 return row
         finally:
             self._run_lock.release()
@@ -591,13 +592,13 @@ class Scheduler:
     def pause(self) -> None:
         """Stop starting jobs until resume() (a running job finishes)."""
         settings.set("jobs.paused", True)
-        events.publish("job.changed", paused=True)
+        events.publish(Topic.JOB_CHANGED, paused=True)
 
     def resume(self) -> None:
         """Start jobs again; slots that came due while paused run now (or by the catch-up rule when long missed)."""
         self._was_paused = True  # the next check restarts the watch (see check())
         settings.set("jobs.paused", False)
-        events.publish("job.changed", paused=False)
+        events.publish(Topic.JOB_CHANGED, paused=False)
 
     def next_runs(self, now: datetime | None = None) -> dict[str, datetime]:
         """When each job runs next (aware UTC)."""

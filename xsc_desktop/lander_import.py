@@ -11,6 +11,7 @@ from peewee import fn
 
 from xsc_desktop import activity, events
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.landers import check_url, get_or_create_campaign, get_or_create_client, parse_flags, status_from_text
 from xsc_desktop.models import Lander, database, utcnow
 from xsc_desktop.textfiles import read_csv_rows, sniff_dialect, text_io
@@ -162,5 +163,5 @@ def import_landers(path: str | Path) -> ImportReport:
         created_ids = [i for (i,) in Lander.select(Lander.id).where(Lander.id >= first_new_id).tuples()]
         activity.record("lander", None, "imported", note=f"{path.name}: {report.summary()}")
     if created_ids:
-        events.publish("lander.imported", lander_ids=created_ids)
+        events.publish(Topic.LANDER_IMPORTED, lander_ids=created_ids)
     return report

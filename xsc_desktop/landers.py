@@ -12,12 +12,12 @@ from peewee import JOIN, fn
 from xsc_desktop import activity, events, rowversion
 from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Campaign, Client, Lander, database, utcnow
+from xsc_desktop.states import LanderStatus, state_values
 
 # The pipeline in order, then the side states.
-STATUSES: tuple[str, ...] = (
-    "in_production", "ready", "queued", "integrated", "confirmed", "needs_info", "failed", "paused", "archived",
-)
+STATUSES: tuple[str, ...] = state_values(LanderStatus)
 STATUS_LABELS: dict[str, str] = {
     "in_production": "In production", "ready": "Ready", "queued": "Queued", "integrated": "Integrated",
     "confirmed": "Confirmed", "needs_info": "Needs info", "failed": "Failed", "paused": "Paused",
@@ -140,7 +140,7 @@ def add_lander(*, client: str, campaign: str, name: str, url: str, status: str =
                                handed_over_at=now if status != "in_production" else None,
                                created_at=now, updated_at=now, **rowversion.stamp())
         activity.record("lander", lander.id, "created", to_state=status, note=f"{c.name} / {p.name} / {lander.name}")
-    events.publish("lander.changed", lander_id=lander.id)
+    events.publish(Topic.LANDER_CHANGED, lander_id=lander.id)
     return lander
 
 
@@ -189,7 +189,7 @@ def update_lander(lander_id: int, *, client: str | None = None, campaign: str | 
             rowversion.save(lander, "lander", expected_version)
             activity.record("lander", lander.id, "edited", note=", ".join(changes))
     if changes:
-        events.publish("lander.changed", lander_id=lander.id)
+        events.publish(Topic.LANDER_CHANGED, lander_id=lander.id)
     return lander
 
 
@@ -229,7 +229,7 @@ def set_status(lander_id: int, status: str, *, note: str = "", actor: str | None
             lander.missing_info = missing_info or []
         rowversion.save(lander, "lander", expected_version, actor=actor)
         activity.record("lander", lander.id, "status", from_state=old, to_state=status, note=note, actor=actor)
-    events.publish("lander.changed", lander_id=lander.id, from_state=old, to_state=status)
+    events.publish(Topic.LANDER_CHANGED, lander_id=lander.id, from_state=old, to_state=status)
     return lander
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from xsc_desktop import events
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.lead_files import _feed_items, _flatten
 from xsc_desktop.lead_import import ImportReport, _check_lander, import_rows
 from xsc_desktop.lead_mapping import propose_mapping, remembered_mapping
@@ -126,7 +127,7 @@ def pull_feed(lander_id: int, *, session=None, now: datetime | None = None, max_
         if own:
             session.close()
     if report.imported:
-        events.publish("lead.imported", lander_id=lander.id, count=report.imported, file=lander.feed_url)
+        events.publish(Topic.LEAD_IMPORTED, lander_id=lander.id, count=report.imported, file=lander.feed_url)
     return report
 
 
@@ -144,7 +145,7 @@ def set_feed(lander_id: int, url: str | None, *, actor: str | None = None) -> La
     if url != lander.feed_url:
         Lander.update(feed_url=url, feed_cursor=None, updated_at=utcnow()).where(Lander.id == lander.id).execute()
         activity.record("lander", lander.id, "feed set" if url else "feed removed", note=url or "", actor=actor)
-        events.publish("lander.changed", lander_id=lander.id)
+        events.publish(Topic.LANDER_CHANGED, lander_id=lander.id)
     return Lander.get_by_id(lander.id)
 
 

@@ -17,11 +17,13 @@ from parsers.fields import FIELD_NAMES
 from xsc_desktop import events, settings, storage
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.lead_files import open_lead_file
 from xsc_desktop.lead_mapping import RowNormaliser, _close, propose_mapping, remember_mapping, remembered_mapping
 from xsc_desktop.models import Lander, Lead, database, utcnow
+from xsc_desktop.states import LeadState
 
-RECORDS_ONLY = "records"  # the lead state of leads kept for records only (never picked by delivery)
+RECORDS_ONLY = LeadState.RECORDS.value  # the lead state of leads kept for records only (never picked by delivery)
 DELIVERY_CHOICES = ("auto", "deliver", "records")
 CONFLICT_CHOICES = ("skip", "new")
 BATCH_ROWS = 5000  # rows per transaction: fewer commits (each may run a WAL checkpoint); cancel is seen every 1000
@@ -445,5 +447,5 @@ def import_file(path: Path | str, lander_id: int, mapping: dict[str, str | None]
     from xsc_desktop import activity
 
     activity.record("lander", lander.id, "leads imported", note=report.summary())
-    events.publish("lead.imported", lander_id=lander.id, count=report.imported, file=path.name)
+    events.publish(Topic.LEAD_IMPORTED, lander_id=lander.id, count=report.imported, file=path.name)
     return report

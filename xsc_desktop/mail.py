@@ -48,6 +48,7 @@ from parsers.fields import EMAIL_RE
 from xsc_desktop import activity, events, jobs, settings, workqueue
 from xsc_desktop.clock import naive_utc
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Email, database, utcnow
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def queue_email(*, kind: str, to: str | Iterable[str], subject: str, body: str, 
             raise
         return existing
     activity.record("email", email.id, "queued", to_state="queued", note=f"{kind} to {', '.join(recipients)}")
-    events.publish("email.changed", email_id=email.id, state="queued")
+    events.publish(Topic.EMAIL_CHANGED, email_id=email.id, state="queued")
     return email
 
 
@@ -154,7 +155,7 @@ def resend(email_id: int) -> Email:
     email.state, email.next_attempt_at, email.last_error, email.attempts = "queued", None, "", 0
     email.save()
     activity.record("email", email.id, "resend", from_state=old, to_state="queued")
-    events.publish("email.changed", email_id=email.id, state="queued")
+    events.publish(Topic.EMAIL_CHANGED, email_id=email.id, state="queued")
     return email
 
 
@@ -430,7 +431,7 @@ def recover_interrupted() -> int:
                             last_error=INTERRUPTED)
     for email_id in ids:
         activity.record("email", email_id, "interrupted", from_state="sending", to_state="failed")
-        events.publish("email.changed", email_id=email_id, state="failed")
+        events.publish(Topic.EMAIL_CHANGED, email_id=email_id, state="failed")
     if ids:
         offer_interrupted(list(Email.select().where(Email.id.in_(ids)).order_by(Email.id)))
     return len(ids)
@@ -483,7 +484,7 @@ def resend_interrupted(email_ids: Iterable[int] | None = None) -> list[int]:
                            attempts=0):
             activity.record("email", email.id, "resend", from_state="failed", to_state="queued",
                             note="interrupted message offered again")
-            events.publish("email.changed", email_id=email.id, state="queued")
+            events.publish(Topic.EMAIL_CHANGED, email_id=email.id, state="queued")
             again.append(email.id)
     return again
 
@@ -513,7 +514,7 @@ class _Outbox:
         return Email.get_by_id(email_id)
 
     def send(self, email_id: int, email: Email, connection: _Connection) -> dict[str, Any] | SendError:
-        events.publish("email.changed", email_id=email.id, state="sending")
+        events.publish(Topic.EMAIL_CHANGED, email_id=email.id, state="sending")
         try:
             if self.problem:
                 raise SendError(self.problem, retryable=False)
@@ -536,7 +537,7 @@ class _Outbox:
         def after() -> None:
             log.info("E-mail %s (%s) sent to %s", email.id, email.kind,
                      ", ".join(a for a in email.to if a not in answer))
-            events.publish("email.changed", email_id=email.id, state="sent", reason=refusal)
+            events.publish(Topic.EMAIL_CHANGED, email_id=email.id, state="sent", reason=refusal)
             if refusal:
                 log.warning("E-mail %s (%s): %s", email.id, email.kind, refusal)
                 events.notify("E-mail partly refused", f"{email.subject}: {refusal}", "warning")
@@ -556,7 +557,7 @@ class _Outbox:
 
         def after() -> None:
             log.warning("E-mail %s (%s) attempt %s failed: %s", email.id, email.kind, email.attempts, reason)
-            events.publish("email.changed", email_id=email.id, state=email.state, reason=reason)
+            events.publish(Topic.EMAIL_CHANGED, email_id=email.id, state=email.state, reason=reason)
             if last_try and is_interrupted(email.state, reason):
                 offer_interrupted([email], "got no answer from the SMTP server in time")
             elif last_try:

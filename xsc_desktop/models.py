@@ -99,7 +99,7 @@ class Lander(BaseModel):
     campaign = ForeignKeyField(Campaign, backref="landers", on_delete="CASCADE")
     name = CharField()
     url = CharField(unique=True)
-    status = CharField(default="in_production", index=True)
+    status = CharField(default="in_production", index=True)  # states.LanderStatus
     flags = CharField(default="")  # ';'-joined exception flags, see landers.FLAGS
     flag_note = TextField(default="")  # the free text of the "other" custom-script flag
     missing_info = JSONField(default=list)  # what gather found missing (needs_info)
@@ -205,7 +205,7 @@ class Task(BaseModel):
     lander = ForeignKeyField(Lander, backref="tasks", on_delete="CASCADE", index=False)  # (lander, kind, ...) serves
     kind = CharField()  # integrate, custom_script, new_client
     planned_for = CharField(index=True)  # ISO date of the run the task belongs to
-    status = CharField(default="pending", index=True)  # pending, running, done, failed, skipped
+    status = CharField(default="pending", index=True)  # states.TaskStatus
     attempts = IntegerField(default=0)
     reason = TextField(default="")
     remote_id = CharField(default="")
@@ -236,8 +236,7 @@ class Lead(BaseModel):
     is_test = BooleanField(default=False)
     duplicate_of = IntegerField(null=True)
     problems = TextField(default="")
-    delivery_state = CharField(default="new")  # new, sending, retry, delivered, duplicate, rejected, failed, uncertain,
-    # held, capped, rejected_by_rule
+    delivery_state = CharField(default="new")  # states.LeadState
 
     class Meta:
         indexes = (
@@ -263,7 +262,7 @@ class Delivery(BaseModel):
     lead = ForeignKeyField(Lead, backref="deliveries", on_delete="CASCADE", index=False)  # led by the indexes below
     integration = ForeignKeyField(Integration, backref="deliveries", on_delete="CASCADE")
     attempt = IntegerField(default=1)
-    state = CharField(default="sending", index=True)  # sending, accepted, duplicate, rejected, error, uncertain
+    state = CharField(default="sending", index=True)  # states.AttemptState
     http_status = IntegerField(null=True)
     reason = TextField(default="")
     remote_id = CharField(default="")
@@ -320,7 +319,7 @@ class ReportRun(BaseModel):
     finished_at = DateTimeField(null=True)
     rows = IntegerField(default=0)
     file = TextField(default="")
-    state = CharField(default="running")  # running, done, failed, cancelled
+    state = CharField(default="running")  # states.ReportRunState
     error = TextField(default="")
 
 
@@ -333,7 +332,7 @@ class Email(BaseModel):
     subject = TextField()
     body = TextField()
     attachments = JSONField(default=list)  # file paths
-    state = CharField(default="queued", index=True)  # queued, sending, sent, failed
+    state = CharField(default="queued", index=True)  # states.EmailState
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
     next_attempt_at = DateTimeField(null=True)
@@ -347,7 +346,7 @@ class JobRun(BaseModel):
 
     job = CharField()
     slot = CharField()  # ISO time of the planned slot
-    state = CharField(default="running")  # running, done, failed, skipped
+    state = CharField(default="running")  # states.JobRunState
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
     detail = TextField(default="")

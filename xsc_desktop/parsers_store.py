@@ -23,6 +23,7 @@ from xsc_desktop import activity, events, rowversion
 from xsc_desktop import secrets as secret_store
 from xsc_desktop.db import write_transaction
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Integration, Parser, ParserVersion, database, utcnow
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -183,7 +184,7 @@ def save_parser(spec: ParserSpec, *, author: str | None = None, note: str = "",
         ParserVersion.create(parser=row, version=row.version, spec=data, author=author, note=note)
     activity.record("parser", row.id, action, note=f"version {row.version}" + (f": {note}" if note else ""),
                     actor=author)
-    events.publish("parser.changed", name=name, version=row.version)
+    events.publish(Topic.PARSER_CHANGED, name=name, version=row.version)
     return get_summary(name)
 
 
@@ -225,7 +226,7 @@ def delete_parser(name: str) -> None:
         secret_store.forget(_scope(name))
         row.delete_instance(recursive=True)
     activity.record("parser", row.id, "deleted", note=name)
-    events.publish("parser.changed", name=name, version=None)
+    events.publish(Topic.PARSER_CHANGED, name=name, version=None)
 
 
 # ---- files --------------------------------------------------------------------------------------------------

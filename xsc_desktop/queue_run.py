@@ -17,6 +17,7 @@ from xsc_desktop import events, integrations, jobs, landers, mail, settings, wor
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.clock import in_zone
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Email, Lander, Task, utcnow
 from xsc_desktop.queue_tasks import (
     EXCERPT,
@@ -216,7 +217,7 @@ def _run(now: datetime, tz: tzinfo | None, task_ids: Iterable[int] | None, inclu
             if ids or Email.select(Email.id).where(Email.state == "sending").exists():
                 result.emails_sent = mail.send_pending(only_ids=ids, wait=True).sent
     if result.total:
-        events.publish("queue.finished", **result.as_json())
+        events.publish(Topic.QUEUE_FINISHED, **result.as_json())
         level = "warning" if result.failed else "info"
         events.notify("Queue finished", result.summary() + ".", level)
     log.info("Queue run: %s", result.summary())
@@ -353,7 +354,7 @@ def _run_tasks(tasks: list[Task], result: RunResult, stop: threading.Event | Non
                 result.failed += 1
             elif status == "skipped":
                 result.skipped += 1
-            events.publish("queue.progress", done=progress["done"], total=progress["total"])
+            events.publish(Topic.QUEUE_PROGRESS, done=progress["done"], total=progress["total"])
 
     for job in prepared:
         if job.problem:
@@ -417,16 +418,16 @@ def _accepted(job: _Job, entry: dict[str, Any], remote_id: str, sent_at: datetim
             from xsc_desktop import summary
 
             doc = summary.keep(lander.id, pdf[0], pdf[1])
-            _announce("posting_doc.changed", doc_id=doc.id, lander_id=lander.id)
+            _announce(Topic.POSTING_DOC_CHANGED, doc_id=doc.id, lander_id=lander.id)
             if settings.get("mail.confirmation_attach_summary"):
                 attachments.append(doc.path)
         if client.contacts:
             email = mail.queue_email(kind="confirmation", to=client.contacts, subject=subject, body=body,
                                      attachments=attachments, dedupe_key=f"confirmation:task:{task.id}")
-            _announce("email.changed", email_id=email.id, state=email.state)
+            _announce(Topic.EMAIL_CHANGED, email_id=email.id, state=email.state)
         else:
             note = "; no client contact, so no confirmation was queued"
-            _announce("notify", title="No confirmation sent", message=f"{client.name} has no contact for "
+            _announce(Topic.NOTIFY, title="No confirmation sent", message=f"{client.name} has no contact for "
                       f"{lander.name}.", level="warning")
         _set(task, "done", reason=f"accepted{f' (id {remote_id})' if remote_id else ''}{note}", actor="queue")
 

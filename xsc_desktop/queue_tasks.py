@@ -17,14 +17,16 @@ from xsc_desktop import activity, db, events, integrations, landers, settings
 from xsc_desktop.clock import aware_utc as _aware
 from xsc_desktop.clock import in_zone, operator_zone
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import Campaign, Client, Lander, Task, database, utcnow
+from xsc_desktop.states import TaskStatus, state_values
 
 log = logging.getLogger(__name__)
 
 
 KINDS = ("new_client", "integrate", "custom_script")
 KIND_LABELS = {"new_client": "New client", "integrate": "Integrate", "custom_script": "Custom script"}
-STATUSES = ("pending", "running", "done", "failed", "skipped")
+STATUSES = state_values(TaskStatus)
 MAX_WORKERS = 16
 RUN_WINDOW_MIN = timedelta(minutes=30)
 EXCERPT = 2000
@@ -99,11 +101,11 @@ def _announce(topic: str, **payload: Any) -> None:
 def _lander_changed(lander_id: int) -> None:
     # landers.set_status announces its change before our enclosing transaction commits; say it again after the
     # commit so the last event a reader sees comes when the change is visible.
-    _announce("lander.changed", lander_id=lander_id)
+    _announce(Topic.LANDER_CHANGED, lander_id=lander_id)
 
 
 def _publish(task: Task, **extra: Any) -> None:
-    _announce("task.changed", task_id=task.id, lander_id=task.lander_id, kind=task.kind, status=task.status,
+    _announce(Topic.TASK_CHANGED, task_id=task.id, lander_id=task.lander_id, kind=task.kind, status=task.status,
               attempts=task.attempts, reason=task.reason, **extra)
 
 
@@ -203,7 +205,7 @@ def gather(now: datetime | None = None, *, tz: tzinfo | None = None) -> GatherRe
             if lander.status != "queued":
                 landers.set_status(lander.id, "queued", note=f"to integrate on {planned}", actor="gather")
                 _lander_changed(lander.id)
-    events.publish("queue.gathered", **result.as_json())
+    events.publish(Topic.QUEUE_GATHERED, **result.as_json())
     if result.new_client:
         events.notify("New client landers", f"{len(result.new_client)} new client(s) on the list for {planned}.")
     events.notify("To-do list ready", f"For {planned}: {result.summary()}.")

@@ -16,6 +16,7 @@ from typing import Any
 
 from xsc_desktop import activity, events, recovery
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import (
     Client,
     ReportRun,
@@ -240,7 +241,7 @@ def _run_one(run: ReportRun, sources: list[SheetSource], client_name: str, patte
              progress: ProgressFn | None, cancel: threading.Event | None, schedule: ReportSchedule | None,
              group_lander: int | None, client_id: int | None, upto_id: int,
              on_done: Callable[[ReportRun], None] | None) -> ReportRun:
-    events.publish("report.started", run_id=run.id)
+    events.publish(Topic.REPORT_STARTED, run_id=run.id)
     started = time.monotonic()
     try:
         if not sources:
@@ -293,7 +294,7 @@ def recover_interrupted_runs(now: datetime | None = None) -> int:
         if marked:
             changed += 1
             activity.record("report", run.id, "interrupted", note=INTERRUPTED)
-            events.publish("report.finished", run_id=run.id, state="interrupted", rows=0, file="", error=INTERRUPTED)
+            events.publish(Topic.REPORT_FINISHED, run_id=run.id, state="interrupted", rows=0, file="", error=INTERRUPTED)
     for (folder,) in ReportSchedule.select(ReportSchedule.out_dir).distinct().tuples():
         if folder:
             recovery.sweep_parts(folder)
@@ -319,7 +320,7 @@ def _record(run: ReportRun, started: float, *, state: str, rows: int = 0, file: 
 
 def _announce(run: ReportRun) -> None:
     # After the commit: a page reloading on this event must see the finished run.
-    events.publish("report.finished", run_id=run.id, state=run.state, rows=run.rows, file=run.file, error=run.error)
+    events.publish(Topic.REPORT_FINISHED, run_id=run.id, state=run.state, rows=run.rows, file=run.file, error=run.error)
     if run.state == "failed":
         events.notify("Report failed", run.error, level="error")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from xsc_desktop import activity, events
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import (
     Client,
     ReportRun,
@@ -70,7 +71,7 @@ def add_schedule(*, template: str = GENERIC, lander_id: int | None = None, clien
                               file_pattern=file_pattern, email=email)
     row = ReportSchedule.create(active=active, active_since=utcnow(), **values)
     activity.record("report_schedule", row.id, "created", note=describe_schedule(row))
-    events.publish("report.schedules_changed", schedule_id=row.id)
+    events.publish(Topic.REPORT_SCHEDULES_CHANGED, schedule_id=row.id)
     return row
 
 
@@ -112,7 +113,7 @@ def update_schedule(schedule_id: int, **changes: Any) -> ReportSchedule:
         row.active_since = utcnow()  # a new time, or switched back on: slots already past are not run
     row.save()
     activity.record("report_schedule", row.id, "edited", note=describe_schedule(row))
-    events.publish("report.schedules_changed", schedule_id=row.id)
+    events.publish(Topic.REPORT_SCHEDULES_CHANGED, schedule_id=row.id)
     return row
 
 
@@ -124,7 +125,7 @@ def delete_schedule(schedule_id: int) -> None:
         Setting.delete().where(Setting.key.startswith(_MARK_KEY.format(scope=f"schedule-{schedule_id}", group="")))\
             .execute()
     activity.record("report_schedule", schedule_id, "deleted")
-    events.publish("report.schedules_changed", schedule_id=schedule_id)
+    events.publish(Topic.REPORT_SCHEDULES_CHANGED, schedule_id=schedule_id)
 
 
 def get_schedule(schedule_id: int) -> ReportSchedule:

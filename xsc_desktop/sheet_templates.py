@@ -14,6 +14,7 @@ from parsers import transforms
 from parsers.fields import CANONICAL_FIELDS
 from xsc_desktop import activity, events, rowversion
 from xsc_desktop.errors import UserError
+from xsc_desktop.events import Topic
 from xsc_desktop.models import (
     ReportSchedule,
     ReportTemplate,
@@ -285,7 +286,7 @@ def save_template(name: str, spec: dict[str, Any], *, original_name: str | None 
         rowversion.save(existing, "report template", expected_version)
         row = existing
         activity.record("report_template", row.id, "edited", note=name)
-    events.publish("report.templates_changed", name=name)
+    events.publish(Topic.REPORT_TEMPLATES_CHANGED, name=name)
     return row
 
 
@@ -317,7 +318,7 @@ def delete_template(name: str) -> None:
                         "change or delete those schedules first.")
     row.delete_instance()
     activity.record("report_template", row.id, "deleted", note=row.name)
-    events.publish("report.templates_changed", name=row.name)
+    events.publish(Topic.REPORT_TEMPLATES_CHANGED, name=row.name)
 
 
 def export_template(name: str) -> dict[str, Any]:

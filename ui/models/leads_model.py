@@ -23,6 +23,7 @@ from xsc_desktop.leads import (
     lead_page,
     row_key,
 )
+from xsc_desktop.states import RULE_STATES
 
 COLUMNS = ("Received", "Delivery", "Name", "Phone", "E-mail", "Lander", "Client", "State", "External id")
 STATE_COLUMN = COLUMNS.index("Delivery")
@@ -40,8 +41,7 @@ STATE_LABELS = {"new": "new", "sending": "sending", "retry": "retrying", "delive
                 "duplicate": "duplicate", "rejected": "rejected", "failed": "failed", "uncertain": "uncertain",
                 "held": "held", "capped": "capped", "rejected_by_rule": "filtered by rule",
                 "records": "kept for records"}
-# States the delivery rules set; the row and the lead pane show the rule (and its reason) from the lead's Activity.
-RULE_STATES = ("capped", "held", "rejected_by_rule")
+# The rule states (states.RULE_STATES): the row and the lead pane show the rule (and its reason) from the Activity.
 # Chip colours per delivery state: calm for done, warm for what needs a person.
 STATE_COLOURS: dict[str, tuple[str, str]] = {
     "new": ("#e8eaed", "#3c4043"), "sending": ("#d2e3fc", "#174ea6"), "retry": ("#feefc3", "#8a4b00"),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from xsc_desktop.cli import print_json
+from xsc_desktop.states import RULE_STATES, LeadState, state_values
 
-STATES = ("new", "sending", "retry", "delivered", "duplicate", "rejected", "failed", "uncertain", "held", "records",
-          "capped", "rejected_by_rule")
-RULE_STATES = ("capped", "held", "rejected_by_rule")  # listed with the rule that stopped them
+STATES = state_values(LeadState)
 
 
 def register(sub) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from parsers.spec import BODY_FORMATS, LOCATIONS, SYSTEMS
+from xsc_desktop.events import Topic
 
 FIELD_TYPES = ("string", "number", "boolean", "date", "datetime", "email", "phone", "state", "zip", "choice", "url")
 
@@ -314,7 +315,7 @@ def read_for_review(path: str | Path, data_dir: Path, *, lander_id: int | None =
             result.doc.draft = reviewed
             result.doc.save()
     review = review_of(result.doc, duplicate=result.duplicate)
-    events.publish("posting_doc.changed", doc_id=result.doc.id, lander_id=result.doc.lander_id)
+    events.publish(Topic.POSTING_DOC_CHANGED, doc_id=result.doc.id, lander_id=result.doc.lander_id)
     return review
 
 
@@ -382,8 +383,8 @@ def apply_reviewed(doc_id: int, draft: dict[str, Any], lander_id: int | None, *,
         doc.draft = {**reviewed, "applied": {"at": stamp.isoformat(timespec="seconds"), "parser": summary["parser"],
                                              "version": summary["version"], "lander_id": lander_id or doc.lander_id}}
         doc.save()
-    events.publish("lander.changed", lander_id=doc.lander_id)
-    events.publish("posting_doc.changed", doc_id=doc.id, lander_id=doc.lander_id)
+    events.publish(Topic.LANDER_CHANGED, lander_id=doc.lander_id)
+    events.publish(Topic.POSTING_DOC_CHANGED, doc_id=doc.id, lander_id=doc.lander_id)
     return summary
 
 
