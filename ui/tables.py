@@ -15,6 +15,7 @@ from typing import Literal
 from PySide6.QtCore import QAbstractItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate
 
 Selection = Literal["single", "extended"]
@@ -32,7 +33,8 @@ def make_table(model: QAbstractItemModel, *, parent: QWidget | None = None, sele
     """A table view over `model`: whole rows selected, `row_height` px rows (None: the style's), `stretch` (a
     column) or `stretch_last` taking the spare width, `widths` by column (a mapping, or widths from column 0),
     and `chip=(column, role, colours)` painting that column's cells as coloured chips. `edit_triggers=None`
-    keeps Qt's default triggers."""
+    keeps Qt's default triggers. With a stretch column the columns fit the view's width (`ui.table_fit`: the
+    others sized to their contents, cut text elided with a tooltip); without one the table scrolls sideways."""
     view = QTableView(parent)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -50,12 +52,14 @@ def make_table(model: QAbstractItemModel, *, parent: QWidget | None = None, sele
     view.setWordWrap(False)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(stretch_last)
     for column, width in (widths.items() if isinstance(widths, Mapping) else enumerate(widths)):
         header.resizeSection(column, width)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     if chip is not None:
         column, role, colours = chip
         view.setItemDelegateForColumn(column, ChipDelegate(role, colours, view))
+    if stretch is not None or stretch_last:  # the columns fit the view's width (ui.table_fit)
+        fit_columns(view, stretch=stretch if stretch is not None else model.columnCount() - 1,
+                    keep=(chip[0],) if chip is not None else ())
+    else:  # a sheet-like table keeps its columns' widths and scrolls sideways
+        view.setProperty("scrolls-sideways", True)
     return view

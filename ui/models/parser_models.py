@@ -301,6 +301,7 @@ class MappingsModel(SpecListModel[Mapping]):
     """The field mappings: client field ← lead field / constant / template, transforms, required, default."""
 
     COLUMNS = ("Client field", "From", "Source", "Transforms", "Type", "Required", "Default")
+    STRETCH = 2  # the column that takes the room left (ui.table_fit)
     TIPS = ("The client's field name; a dotted path nests it in JSON and XML bodies",
             "Where the value comes from: a lead field, a constant, or a template such as {first_name} {last_name}",
             "The lead field, constant text or template", "Transforms applied in order (double-click to edit)",
@@ -369,6 +370,7 @@ class StaticFieldsModel(SpecListModel[StaticField]):
     """Static fields sent with every lead; literal values of secret fields stay masked until revealed."""
 
     COLUMNS = ("Name", "Value", "Goes in", "Secret")
+    STRETCH = 1  # the column that takes the room left (ui.table_fit)
     TIPS = ("The client's field name", "Text, a {setting} placeholder, or empty for the integration's setting "
             "of the same name", "Body, query string or header", "Read from the integration's secrets; masked")
     NAME, VALUE, LOCATION, SECRET = range(4)
@@ -452,6 +454,7 @@ class RulesModel(SpecListModel[ResponseRule]):
     """Response rules, tried in order: conditions → outcome, with where to read the reason and remote id."""
 
     COLUMNS = ("Outcome", "Status", "Body pattern", "JSON path", "XPath", "Equals", "Reason from", "Remote id from")
+    STRETCH = 2  # the column that takes the room left (ui.table_fit)
     TIPS = ("What a matching answer means", "200, 2xx, 400-499 or 401,403",
             "A regular expression searched in the body (case-insensitive)", "e.g. $.success", "e.g. .//Response",
             "The JSON path / XPath value must equal one of these (| between alternatives)",
@@ -502,6 +505,7 @@ class SettingsInfoModel(SpecListModel[SettingInfo]):
     """The settings each integration fills (CaptorraId, ...), with a label and an example."""
 
     COLUMNS = ("Setting", "Label", "Example", "Secret")
+    STRETCH = 1  # the column that takes the room left (ui.table_fit)
     NAME, LABEL, EXAMPLE, SECRET = range(4)
     CHECK_COLUMNS = frozenset({SECRET})
 

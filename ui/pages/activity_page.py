@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from ui.models.activity_model import ActivityModel
+from ui.table_fit import fit_columns
 from ui.widgets import page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import activity
@@ -27,9 +28,7 @@ class ActivityPage(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for column, width in enumerate((150, 100, 110, 90, 100, 100)):
-            self.table.horizontalHeader().resizeSection(column, width)
+        fit_columns(self.table, stretch=6, floors={6: 200})
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Activity"))
         layout.addWidget(self.search)

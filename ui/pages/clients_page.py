@@ -6,7 +6,6 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 from parsers.spec import system_label
 from ui.dialogs.client_dialog import open_client_dialog
 from ui.models.queue_model import RowsModel
+from ui.table_fit import fit_columns
 from ui.widgets import hint, page_title, show_error, table_keys
 from ui.workers import run_task
 from xsc_desktop import clients
@@ -80,11 +80,7 @@ class ClientsPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 200), (2, 120), (3, 140), (4, 70), (5, 90)):
-            self.table.setColumnWidth(column, width)
+        fit_columns(self.table, stretch=1)
         table_keys(self.table)
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Clients"))

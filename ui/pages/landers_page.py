@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from ui.dialogs.lander_dialog import LanderDialog
 from ui.dialogs.posting_docs_list import LanderPostingDocs
 from ui.models.landers_model import STATUS_COLUMN, STATUS_ROLE, LandersModel
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate, changed_elsewhere, hint, offer_reload, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import activity, landers
@@ -103,16 +103,12 @@ class LandersPage(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setAcceptDrops(True)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 110, 150, 120, 104, 90, 128, 128)):
-            header.resizeSection(column, width)
         self.table.setColumnHidden(6, True)  # "Handed over": shown from the header's menu when wanted
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        # The URL gives way (it is elided, with the whole address in its tooltip) so the columns after it show.
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        header.setStretchLastSection(False)
+        # The URL gives way first (elided, the whole address in its tooltip; in a narrow window it steps aside,
+        # the pane shows it) so the columns after it show.
+        fit_columns(self.table, stretch=3, keep=(STATUS_COLUMN, 7), floors={0: 110, 2: 110}, optional=(3,))
         self.empty_label = hint("No landers yet. Add one, or import a CSV of landers (File > Import landers).")
         self.empty_label.hide()
 

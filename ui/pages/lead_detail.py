@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.leads_model import (
+    DELIVERY_COLUMNS,
     RULE_STATES,
     STATE_COLOURS,
     STATE_LABELS,
@@ -25,6 +26,7 @@ from ui.models.leads_model import (
     DeliveriesModel,
     rule_notes,
 )
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate, rich_escape
 from xsc_desktop.clock import local_text
 
@@ -68,7 +70,9 @@ class LeadDetail(QWidget):
         self.attempts.verticalHeader().hide()
         self.attempts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.attempts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.attempts.horizontalHeader().setStretchLastSection(True)
+        # a narrow pane drops what the request and answer below show anyway
+        fit_columns(self.attempts, stretch=DELIVERY_COLUMNS.index("Reason"), keep=(2,),
+                    optional=tuple(DELIVERY_COLUMNS.index(c) for c in ("Remote id", "Latency", "Attempt")))
         self.exchange = QPlainTextEdit()
         self.exchange.setReadOnly(True)
         self.exchange.setPlaceholderText("Select an attempt to see the request sent (secrets masked) and the answer.")

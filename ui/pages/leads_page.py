@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ui.dialogs.lead_mapping_dialog import ConflictsDialog, MappingDialog
 from ui.models.leads_model import (
+    COLUMNS,
     STATE_COLOURS,
     STATE_COLUMN,
     STATE_LABELS,
@@ -42,6 +43,7 @@ from ui.models.leads_model import (
     LeadsModel,
 )
 from ui.pages.lead_detail import LeadDetail
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate, hint, page_title, rich_escape, show_error
 from ui.workers import run_task
 from xsc_desktop.clock import local_day_bounds_utc
@@ -112,11 +114,10 @@ class LeadsPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((118, 100, 150, 112, 210, 150, 130, 48, 100)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        # In a narrow window the columns the lead's pane shows anyway step aside, the rest stay readable.
+        fit_columns(self.table, stretch=COLUMNS.index("E-mail"), keep=(STATE_COLUMN, 0),
+                    floors={COLUMNS.index("Name"): 110, COLUMNS.index("E-mail"): 130},
+                    optional=tuple(COLUMNS.index(c) for c in ("External id", "State", "Client", "Lander", "Phone")))
         self.empty_label = hint("No leads here. Import a lead file (drop it on this page or on a lander's row), "
                                 "or give a lander a feed URL.")
         self.empty_label.hide()

@@ -6,7 +6,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ui.models.outbox_model import (
     COLUMNS,
+    REASON_COLUMN,
     STATE_COLOURS,
     STATE_COLUMN,
     STATE_LABELS,
@@ -26,6 +26,7 @@ from ui.models.outbox_model import (
     OutboxModel,
     load_outbox,
 )
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import mail
@@ -70,11 +71,8 @@ class OutboxPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setItemDelegateForColumn(STATE_COLUMN, ChipDelegate(STATE_ROLE, STATE_COLOURS, parent=self.table))
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COLUMNS.index("Subject"), QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 130), (1, 100), (2, 220), (STATE_COLUMN, 90), (5, 84), (6, 240), (7, 130)):
-            self.table.setColumnWidth(column, width)
+        subject = COLUMNS.index("Subject")  # the subject stays readable; the reason gives way
+        fit_columns(self.table, stretch=subject, keep=(STATE_COLUMN,), floors={subject: 220, REASON_COLUMN: 70})
 
         self.message_view = QPlainTextEdit()
         self.message_view.setReadOnly(True)

@@ -33,6 +33,7 @@ from ui.models.parser_models import (
     RulesModel,
     SpecListModel,
 )
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate, FlowRow, hint
 
 
@@ -113,7 +114,7 @@ def spec_table(model: SpecListModel, ordered: bool = False) -> QTableView:
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.setShowGrid(False)
     table.setWordWrap(False)
-    table.horizontalHeader().setStretchLastSection(True)
+    fit_columns(table, stretch=getattr(model, "STRETCH", model.columnCount() - 1))
     if ordered:
         table.setDragEnabled(True)
         table.setAcceptDrops(True)

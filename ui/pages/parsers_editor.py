@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -155,10 +154,6 @@ class ParserEditor(QWidget):
 
         self.headers_section = TableSection(self.headers_model, HeaderItem,
                                             "Extra headers; values may hold {settings}.")
-        # two short columns: share the width rather than scroll sideways
-        self.headers_section.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.headers_section.table.horizontalHeader().setMinimumSectionSize(48)
-        self.headers_section.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         headers_box = QGroupBox("Headers")
         QVBoxLayout(headers_box).addWidget(self.headers_section)
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -37,6 +36,7 @@ from parsers.spec import ParserSpec
 from ui.models.parser_models import KIND_ROLE, HistoryModel, ParserListModel
 from ui.pages.parsers_editor import ParserEditor
 from ui.pages.parsers_preview import PreviewPane, build_preview, suggest_rule
+from ui.table_fit import fit_columns
 from ui.widgets import (
     ChipDelegate,
     ElidedLabel,
@@ -72,6 +72,9 @@ class DiffHighlighter(QSyntaxHighlighter):
         fmt = self.formats.get(text[:1])
         if fmt is not None:
             self.setFormat(0, len(text), fmt)
+
+
+STACK_BELOW = 1000  # page width under which the preview sits below the editor
 
 
 class ParsersPage(QWidget):
@@ -114,11 +117,9 @@ class ParsersPage(QWidget):
         self.list_view.setWordWrap(False)
         self.list_view.setItemDelegateForColumn(ParserListModel.KIND,
                                                 ChipDelegate(KIND_ROLE, KIND_COLOURS, parent=self.list_view))
-        header = self.list_view.horizontalHeader()
-        header.setSectionResizeMode(ParserListModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(ParserListModel.KIND, 58)
         # The system is in each row's tooltip and found by the search; the column would squeeze the names.
         self.list_view.setColumnHidden(ParserListModel.SYSTEM, True)
+        fit_columns(self.list_view, stretch=ParserListModel.NAME, keep=(ParserListModel.KIND,))
         self.new_button = QPushButton("New…")
         self.new_button.setToolTip("A new parser from the generic JSON preset")
         self.files_button = QToolButton()
@@ -172,15 +173,22 @@ class ParsersPage(QWidget):
         # --- the preview
         self.preview = PreviewPane()
 
+        # Editor and preview side by side; in a narrow window (half a 1920 screen) the preview goes under the
+        # editor, so the editor's tables keep the width their columns need.
+        self.work = QSplitter(Qt.Orientation.Horizontal)
+        self.work.setObjectName("parsers-work-splitter")
+        self.work.addWidget(middle)
+        self.work.addWidget(self.preview)
+        self.work.setStretchFactor(0, 3)
+        self.work.setStretchFactor(1, 2)
+        self.work.setSizes([640, 410])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("parsers-splitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(self.work)
         self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([180, 640, 410])
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([180, 1050])
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Parsers"))
         layout.addWidget(self.splitter, 1)
@@ -219,6 +227,14 @@ class ParsersPage(QWidget):
         self._test_serial = 0  # an answer that comes back after the operator moved to another parser is dropped
         self._show_nothing()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        across = Qt.Orientation.Vertical if self.width() < STACK_BELOW else Qt.Orientation.Horizontal
+        if self.work.orientation() != across:
+            self.work.setOrientation(across)
+            total = sum(self.work.sizes()) or 1000
+            self.work.setSizes([total * 3 // 5, total * 2 // 5])
+
     def _history_tab(self) -> QWidget:
         self.history_view = QTableView()
         self.history_view.setModel(self.history_model)
@@ -227,10 +243,8 @@ class ParsersPage(QWidget):
         self.history_view.verticalHeader().hide()
         self.history_view.verticalHeader().setDefaultSectionSize(26)
         self.history_view.setShowGrid(False)
-        self.history_view.horizontalHeader().setStretchLastSection(True)
         self.history_view.setMaximumHeight(170)
-        for column, width in enumerate((64, 130, 90)):
-            self.history_view.horizontalHeader().resizeSection(column, width)
+        fit_columns(self.history_view, stretch=3)
         self.diff_view = QPlainTextEdit()
         self.diff_view.setReadOnly(True)
         self.diff_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

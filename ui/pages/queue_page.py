@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -35,6 +34,7 @@ from ui.models.queue_model import (
     retry_label,
 )
 from ui.scheduling import run_text
+from ui.table_fit import fit_columns
 from ui.widgets import ChipDelegate, hint, page_title, show_error
 from ui.workers import run_task
 from xsc_desktop import queue
@@ -96,13 +96,7 @@ class QueuePage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setItemDelegateForColumn(STATUS_COLUMN, ChipDelegate(STATUS_ROLE, TASK_COLOURS, parent=self.table))
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(COLUMNS.index("Reason"), QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 56), (1, 110), (2, 160), (3, 200), (STATUS_COLUMN, 100), (5, 84), (7, 96),
-                              (8, 130)):
-            self.table.setColumnWidth(column, width)
+        fit_columns(self.table, stretch=COLUMNS.index("Reason"), keep=(STATUS_COLUMN,))
 
         self.task_title = QLabel("Select a task to see its attempt log.")
         self.task_title.setWordWrap(True)
