@@ -17,6 +17,7 @@ from operator import contains
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ui.models.base import ROW_ROLE
 from ui.theme import NEW_CLIENT_BACKGROUND
 from xsc_desktop.clock import local_text
 from xsc_desktop.landers import FLAGS, STATUS_LABELS, LanderRow
@@ -30,7 +31,6 @@ TOOLTIP = Qt.ItemDataRole.ToolTipRole
 BACKGROUND = Qt.ItemDataRole.BackgroundRole
 FONT = Qt.ItemDataRole.FontRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
 # The roles `data` answers: a view asks each painted cell for about seven roles, most of which the board leaves to

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+from ui.models.base import ROW_ROLE
 from ui.models.queue_model import TASK_COLOURS, RowsModel
 from xsc_desktop import mail
 from xsc_desktop.clock import local_text
@@ -24,7 +25,6 @@ KIND_LABELS = {"confirmation": "Confirmation", "report": "Report", "alert": "Ale
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 
 

@@ -27,6 +27,7 @@ from parsers.spec import (
     preset_label,
     system_label,
 )
+from ui.models.base import ROW_ROLE
 from xsc_desktop.parsers_store import ParserSummary, ParserVersionInfo
 
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
@@ -35,7 +36,6 @@ EDIT = Qt.ItemDataRole.EditRole
 CHECK = Qt.ItemDataRole.CheckStateRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
 FOREGROUND = Qt.ItemDataRole.ForegroundRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2  # chip status: "preset"/"saved", or a rule's outcome
 CHECKED = Qt.CheckState.Checked
 UNCHECKED = Qt.CheckState.Unchecked

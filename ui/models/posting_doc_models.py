@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from ui.models.base import ROW_ROLE
 from xsc_desktop.intake.review import STATE_LABELS, DocRow
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -19,7 +20,6 @@ CHECK = Qt.ItemDataRole.CheckStateRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
 FOREGROUND = Qt.ItemDataRole.ForegroundRole
 BACKGROUND = Qt.ItemDataRole.BackgroundRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # chip colour key of the doc list's state column
 SECRET_ROLE = Qt.ItemDataRole.UserRole + 3  # whether a static value is secret (the editor hides it)
 CHECKED = Qt.CheckState.Checked

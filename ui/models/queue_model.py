@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ui.models.base import ROW_ROLE, TableModel
 from ui.theme import NEW_CLIENT_BACKGROUND
 from xsc_desktop.clock import local_text
 from xsc_desktop.queue import KIND_LABELS, TaskRow
@@ -26,7 +27,6 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
 BACKGROUND = Qt.ItemDataRole.BackgroundRole
 FONT = Qt.ItemDataRole.FontRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 _NEW_BRUSH = QBrush(QColor(NEW_CLIENT_BACKGROUND))
 
@@ -49,7 +49,7 @@ def retry_label(log: list[dict]) -> str:
     return f"Retrying (attempt {attempt}{of}, next at {local_text(due, '%H:%M')})"
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(TableModel):
     """A read-only table of rows that each have an id, replaced as a whole by `set_rows` (the queue's tasks, the
     outbox's messages). Subclasses set `columns`, say how a row gives its id, and answer `data`."""
 
@@ -57,7 +57,6 @@ class RowsModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list = []
         self._position: dict[int, int] = {}
 
     @staticmethod
@@ -65,31 +64,12 @@ class RowsModel(QAbstractTableModel):
         """The id of a row."""
         return row.id
 
-    def set_rows(self, rows: list) -> None:
-        """Replace every row (after a reload)."""
-        self.beginResetModel()
-        self._rows = rows
-        self._position = {self.row_id(r): n for n, r in enumerate(rows)}
-        self.endResetModel()
-
-    def row_at(self, row: int):
-        """The row object shown on `row`, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+    def _rows_changed(self) -> None:
+        self._position = {self.row_id(r): n for n, r in enumerate(self._rows)}
 
     def row_of(self, row_id: int) -> int:
         """The row showing that id, or -1."""
         return self._position.get(row_id, -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            return self.columns[section]
-        return None
 
 
 class QueueModel(RowsModel):

@@ -11,11 +11,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ui.models.base import ROW_ROLE, TableModel
+
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
 DISPLAY = Qt.ItemDataRole.DisplayRole
 EDIT = Qt.ItemDataRole.EditRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the chip colour key of a row (run state, template kind)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 3
 HORIZONTAL = Qt.Orientation.Horizontal
@@ -36,35 +37,15 @@ REPORT_COLOURS: dict[str, tuple[str, str]] = {
 }
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(TableModel):
     """A read-only table over a list of dicts: `columns` are (title, key) pairs; `state_key` feeds the chip role."""
 
     columns: tuple[tuple[str, str], ...] = ()
     state_key: str | None = None
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[dict[str, Any]] = []
-
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> dict[str, Any] | None:
-        """The dict behind a row number, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def find(self, key: str, value: Any) -> int:
         """The first row whose `key` equals `value`, or -1."""
         return next((i for i, r in enumerate(self._rows) if r.get(key) == value), -1)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:  # Qt's name
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid():
@@ -80,11 +61,6 @@ class RowsModel(QAbstractTableModel):
             return row
         if role == STATE_ROLE and self.state_key:
             return row.get(self.state_key)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if role == DISPLAY and orientation == HORIZONTAL and 0 <= section < len(self.columns):
-            return self.columns[section][0]
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from parsers.spec import system_label
 from ui.dialogs.client_dialog import open_client_dialog
+from ui.models.base import ROW_ROLE
 from ui.models.queue_model import RowsModel
 from ui.table_fit import fit_columns
 from ui.widgets import hint, page_title, show_error, table_keys
@@ -23,7 +24,6 @@ from xsc_desktop import clients
 
 COLUMNS = ("Client", "Contacts", "Intake system", "Time zone", "Landers", "New client")
 DISPLAY = Qt.ItemDataRole.DisplayRole
-ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class ClientsModel(RowsModel):
