@@ -12,6 +12,7 @@ from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from ui.models.base import TableModel
 from ui.workers import run_task
 from xsc_desktop.clock import local_text
 from xsc_desktop.leads import (
@@ -270,33 +271,10 @@ class LeadsModel(QAbstractTableModel):
 DELIVERY_COLUMNS = ("Time", "Attempt", "Outcome", "HTTP", "Latency", "Reason", "Remote id")
 
 
-class DeliveriesModel(QAbstractTableModel):
+class DeliveriesModel(TableModel):
     """A lead's delivery attempts, oldest first (a handful of rows)."""
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list = []
-
-    def set_rows(self, rows: list) -> None:
-        """Replace the attempts shown."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int):
-        """The Delivery row on a table row."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(DELIVERY_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(DELIVERY_COLUMNS):
-            return DELIVERY_COLUMNS[section]
-        return None
+    columns = DELIVERY_COLUMNS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

@@ -27,7 +27,7 @@ from parsers.spec import (
     preset_label,
     system_label,
 )
-from ui.models.base import ROW_ROLE
+from ui.models.base import ROW_ROLE, TableModel
 from xsc_desktop.parsers_store import ParserSummary, ParserVersionInfo
 
 # Role constants built once: a per-call enum lookup costs microseconds on every paint.
@@ -607,35 +607,19 @@ class ParserListModel(QAbstractTableModel):
         return None
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(TableModel):
     """The saved versions of one parser, newest first."""
 
     COLUMNS = ("Version", "Saved", "By", "Note")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[ParserVersionInfo] = []
+    columns = COLUMNS
 
     def set_rows(self, rows: list[ParserVersionInfo]) -> None:
         """Replace every row (newest first)."""
-        self.beginResetModel()
-        self._rows = sorted(rows, key=lambda r: r.version, reverse=True)
-        self.endResetModel()
+        super().set_rows(sorted(rows, key=lambda r: r.version, reverse=True))
 
     def entry_at(self, row: int) -> ParserVersionInfo | None:
         """The version on a row."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
+        return self.row_at(row)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
         if not index.isValid():

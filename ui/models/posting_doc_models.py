@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ui.models.base import ROW_ROLE
-from xsc_desktop.intake.review import STATE_LABELS, DocRow
+from ui.models.base import ROW_ROLE, TableModel
+from xsc_desktop.intake.review import STATE_LABELS
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 EDIT = Qt.ItemDataRole.EditRole
@@ -44,37 +44,16 @@ STATE_COLOURS: dict[str, tuple[str, str]] = {
 }
 
 
-class PostingDocsModel(QAbstractTableModel):
+class PostingDocsModel(TableModel):
     """Stored posting docs: name, received time, format, client / lander, state (read-only)."""
 
     COLUMNS = ("Posting doc", "Received (UTC)", "Format", "Client / lander", "State")
+    columns = COLUMNS
     STATE_COLUMN = 4
 
     def __init__(self, parent=None, *, compact: bool = False) -> None:
         super().__init__(parent)
-        self._rows: list[DocRow] = []
         self.compact = compact  # short state words, for the narrow lander pane
-
-    def set_rows(self, rows: list[DocRow]) -> None:
-        """Show these docs."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> DocRow | None:
-        """The doc on a row, or None."""
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = NO_INDEX) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
