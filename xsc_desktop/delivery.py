@@ -423,6 +423,11 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
             if route is not None:
                 todo.extend(_candidates(route, state.now, limit, lead_ids))
                 gates += [route.gate] if route.gate is not None else []
+        if len(todo) > 1 and storage.is_postgresql(database) and _colleagues_sending():
+            # Colleagues' daemons are at work on the same leads: this one starts its walk at its own place in the
+            # list, so they claim different leads instead of racing for the same ones.
+            turn = state.rng.randrange(len(todo))
+            todo = todo[turn:] + todo[:turn]
         if todo:
             _run_jobs(todo, state)
         for gate in gates:
@@ -430,6 +435,13 @@ def deliver_once(now: datetime | None = None, *, lead_ids: list[int] | None = No
     if report.attempts or report.recovered:
         events.publish(Topic.DELIVERY_CHANGED, lead_ids=report.lead_ids[-1000:], summary=report.summary())
     return report
+
+
+def _colleagues_sending() -> bool:
+    """Whether another process has an attempt in flight right now (a team's daemons delivering together)."""
+    p = database.param
+    return database.execute_sql(f'SELECT 1 FROM "delivery" WHERE state = {p} AND claimed_by <> {p} LIMIT 1',
+                                ("sending", workqueue.OWNER)).fetchone() is not None
 
 
 def _maybe_received(attempt: Any) -> bool:
