@@ -8,7 +8,6 @@ re-renders its preview from `spec()` then. Test values (what the preview and "Se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +36,7 @@ from parsers.spec import (
     TEST_KINDS,
     Mapping,
     ParserSpec,
+    Problem,
     ResponseRule,
     SettingInfo,
     StaticField,
@@ -481,16 +481,19 @@ class ParserEditor(QWidget):
             self.mappings_model.set_transforms(row, dialog.steps())
 
 
-    def go_to(self, where: str) -> bool:
-        """Show the part of the editor a validation problem names ("mapping 3 (First)", "endpoint URL"...)."""
-        match = re.match(r"(mapping|static field|response rule) (\d+)", where)
-        if match:
-            section = {"mapping": self.mappings_section, "static field": self.static_section,
-                       "response rule": self.rules_section}[match.group(1)]
+    def go_to(self, problem: Problem | None) -> bool:
+        """Show the part of the editor a validation problem is about: its row of a table (`section`, `index`),
+        else the setting it names ("endpoint URL", "auth"...)."""
+        if problem is None:
+            return False
+        rows = {"mappings": self.mappings_section, "static": self.static_section, "rules": self.rules_section}
+        section = rows.get(problem.section)
+        if section is not None and problem.index is not None:
             self.tabs.setCurrentWidget(section)
-            section.select(int(match.group(2)) - 1)
+            section.select(problem.index)
             section.table.setFocus()
             return True
+        where = problem.where
         head = where.split(" ")[0].lower()
         targets = {"name": self.name_edit, "system": self.system_combo, "method": self.method_combo,
                    "body": self.format_combo, "xml": self.xml_root_edit, "endpoint": self.url_edit,

@@ -216,7 +216,7 @@ class PreviewPane(QWidget):
 
     lead_changed = Signal()
     test_toggled = Signal(bool)
-    problem_activated = Signal(str)  # the problem's "where" (e.g. "mapping 3 (First)")
+    problem_activated = Signal(object)  # the Problem: its section and row say where it is
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -340,7 +340,7 @@ class PreviewPane(QWidget):
         self.lead_edit.textChanged.connect(self._lead_typed)
         self.as_test_box.toggled.connect(self.test_toggled)
         self.problems.itemActivated.connect(
-            lambda item: self.problem_activated.emit(item.data(Qt.ItemDataRole.UserRole) or ""))
+            lambda item: self.problem_activated.emit(item.data(Qt.ItemDataRole.UserRole)))
 
     # --- the lander whose saved values are used
 
@@ -437,7 +437,7 @@ class PreviewPane(QWidget):
             item = QListWidgetItem(("✖ " if problem.severity == "error" else "⚠ ") + str(problem))
             item.setForeground(problem_colour(self.palette()) if problem.severity == "error"
                                else warning_colour(self.palette()))
-            item.setData(Qt.ItemDataRole.UserRole, problem.where)
+            item.setData(Qt.ItemDataRole.UserRole, problem)
             item.setToolTip("Double-click to go there")
             self.problems.addItem(item)
         errors = sum(1 for p in problems if p.severity == "error")
