@@ -62,6 +62,7 @@ BOTH_ENGINES: tuple[str, ...] = (
     "tests/unit/scale/test_browse.py",
     "tests/e2e/test_leads_cli.py",
     "tests/e2e/test_leads_import_choice_cli.py",
+    "tests/e2e/test_queue_e2e.py",
     "tests/unit/rules/test_rules_delivery.py",
 )
 ENGINES = ("sqlite", "postgresql")
@@ -171,6 +172,14 @@ def run_cli(*args: str, data_dir: Path, env: dict | None = None, timeout: float 
     full_env = {**os.environ, "XSC_NO_DEMO": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "xsc_desktop.cli", "--data-dir", str(data_dir), *args],
                           capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO)
+
+
+@pytest.fixture
+def cli_env(engine: str, request) -> dict:
+    """What a CLI subprocess started by the test itself needs in its environment to open the test's database."""
+    if engine != "postgresql":
+        return {}
+    return {"XSC_DATABASE_URL": request.getfixturevalue("database_url")}
 
 
 @pytest.fixture
