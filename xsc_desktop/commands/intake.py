@@ -24,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--lander", type=int, metavar="ID", help="attach the doc(s) to this lander")
     p.add_argument("--apply", action="store_true",
                    help="create/update the parser and the lander's integration from the draft (needs --lander)")
+    p.add_argument("--checked", action="store_true",
+                   help="with --apply: the findings that hold Apply back were read and are right (as \"I checked it\" "
+                        "in the review); the draft keeps them as checked")
     p.add_argument("--json", action="store_true", help="print the analysis object (a list for several files)")
     p.set_defaults(handler=intake_cmd)
 
@@ -33,10 +36,12 @@ def intake_cmd(args, ctx) -> int:
     from xsc_desktop.cli import print_json
     from xsc_desktop.errors import UsageError
     from xsc_desktop.intake.extract import IntakeError
-    from xsc_desktop.intake.store import apply, intake_file
+    from xsc_desktop.intake.store import apply, check_findings, intake_file
 
     if args.apply and args.lander is None:
         raise UsageError("--apply needs --lander ID to know which lander the parser is for")
+    if args.checked and not args.apply:
+        raise UsageError("--checked goes with --apply")
     ctx.open_database()
     outputs: list[dict] = []
     failures = 0
@@ -54,6 +59,8 @@ def intake_cmd(args, ctx) -> int:
         analysis = dict(result.analysis or {})
         analysis["doc_id"] = result.doc.id
         if args.apply:
+            if args.checked:
+                check_findings(result.doc)
             applied = apply(result.doc, args.lander)
             analysis["applied"] = applied
         if os.environ.get(REVEAL_ENV) != "1":

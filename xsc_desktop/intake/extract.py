@@ -872,11 +872,14 @@ class _HtmlText:
         kind = tag if tag != "input" else (a.get("type") or "text").lower()
         if kind in ("submit", "button", "reset", "image", "file"):
             return
+        if kind == "text" and re.search(r"display\s*:\s*none", a.get("style", ""), re.I):
+            kind = "hidden"  # a text input the page never shows carries a fixed value, as a hidden one
         # The label that names this control (for="id") wins; else the label just before it; a placeholder
         # is often a sample value ("(555) 555-5555"), so it names the control only when nothing else does.
         label = self._labels_for.get(a.get("id", "")) or (self._labels[-1] if self._labels else "")
-        control = FormInput(name=name, kind=kind, value=a.get("value", ""), required="required" in a,
-                            label=label or a.get("placeholder", ""))
+        starred = label.rstrip().endswith("*")  # "Last Name *": the form marks it mandatory
+        control = FormInput(name=name, kind=kind, value=a.get("value", ""), required="required" in a or starred,
+                            label=(label.rstrip(" *") if starred else label) or a.get("placeholder", ""))
         if a.get("id"):
             self._controls_by_id[a["id"]] = control
         if kind in ("checkbox", "radio") and self.forms and any(i.name == name for i in self.forms[-1].inputs):
@@ -914,8 +917,9 @@ class _HtmlText:
             if self._label_for:
                 self._labels_for[self._label_for] = text
                 control = self._controls_by_id.get(self._label_for)
-                if control is not None:
-                    control.label = text  # the label came after its control (a consent checkbox)
+                if control is not None:  # the label came after its control (a consent checkbox)
+                    control.label = text.rstrip(" *") or text
+                    control.required = control.required or text.endswith("*")
             self._label = None
         elif tag == "dt" and self._dt is not None:
             self._dt_text = re.sub(r"\s+", " ", "".join(self._dt)).strip()

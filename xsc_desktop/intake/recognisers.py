@@ -300,7 +300,7 @@ def known_system(draft: Draft) -> None:
 
 _ALWAYS_PHRASE = re.compile(r"(?<![\w.-])[`'\"]?([A-Za-z_][\w.-]{0,63})[`'\"]?\s+(?:is|must be|should be)\s+"
                             r"(?:always|fixed(?:\s+(?:to|as))?:?)\s+[`'\"“]?([^.;,\n`'\"”()]{1,60})")
-_PLACEHOLDER_PARAM = re.compile(r"[?&]([A-Za-z_][\w.-]{0,63})=(?:\[([^\]\s]{1,40})\]|\{\{?([^}\s]{1,40})\}?\}|<([^>\s]{1,40})>)")
+_PLACEHOLDER_PARAM = re.compile(r"[?&]([A-Za-z_][\w.-]{0,63})=(?:\[([^\]\n]{1,40})\]|\{\{?([^}\s]{1,40})\}?\}|<([^>\s]{1,40})>)")
 _VALUE_HEADERS = {"value", "values", "fixedvalue", "default", "defaultvalue", "constant", "setto"}
 
 
@@ -336,7 +336,8 @@ def template_get(draft: Draft, ctx: Context) -> None:
             return
         draft.method, draft.format = "GET", "query"
         for name in params:
-            draft.statics = [s for s in draft.statics if not (s.name == name and not s.value)]
+            draft.statics = [s for s in draft.statics
+                             if not (s.name == name and (not s.value or s.value.startswith(("[", "{", "<"))))]
             if draft.field_named(name) is None and draft.static_named(name) is None:
                 draft.fields.append(FieldDraft(name=name, maps_to=_meaning(name, "") or _meaning(name, hints[name]),
                                                evidence=ctx.evidence_at_line(n, "template_get")))

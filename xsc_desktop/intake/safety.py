@@ -195,6 +195,12 @@ def html_form_rule(draft: Draft, ctx: Context) -> None:
             if TEST_NAME.match(inp.name):
                 continue
             _drop_field(draft, inp.name)
+            if not inp.value:
+                # An empty hidden input is a spam trap or filled in by the page's script: not a value to send.
+                empty = draft.static_named(inp.name)
+                if empty is not None and not empty.value:
+                    draft.statics.remove(empty)
+                continue
             if draft.static_named(inp.name) is None:
                 draft.statics.append(StaticDraft(inp.name, inp.value, evidence=ctx.locate.word(inp.name, "html_form")))
             continue

@@ -206,6 +206,22 @@ def findings(draft: dict | None) -> list[dict]:
     return sorted(out, key=lambda f: (not (f["blocking"] and not f["resolved"]), _FINDING_ORDER[f["kind"]]))
 
 
+def check_findings(doc) -> list[str]:
+    """Headless "I checked it": every finding that holds Apply back is marked checked (the draft remembers it).
+    Returns their messages."""
+    draft = dict(doc.draft or {})
+    items = [dict(f) if isinstance(f, dict) else f for f in draft.get("findings") or []]
+    checked = []
+    for f in items:
+        if isinstance(f, dict) and f.get("blocking") and not f.get("resolved"):
+            f["resolved"] = True
+            checked.append(str(f.get("message", "")))
+    if checked:
+        draft["findings"] = items
+        save_draft(doc, draft)
+    return checked
+
+
 def unresolved_blocking(draft: dict | None) -> list[dict]:
     """Findings that hold Apply back until a person marks them checked."""
     return [f for f in findings(draft) if f["blocking"] and not f["resolved"]]

@@ -105,7 +105,9 @@ def test_html_definition_lists_and_labels_after_their_control():
     assert "Key: A7F3" in extracted.text.split("\n")
     assert ["Key", "A7F3"] in extracted.tables[0]
     labels = {i.name: i.label for i in extracted.forms[0].inputs}
-    assert labels == {"input_2": "Phone *", "input_7": "I agree to be contacted"}
+    # "Phone *": the star marks the control required and is no part of its label.
+    assert labels == {"input_2": "Phone", "input_7": "I agree to be contacted"}
+    assert extracted.forms[0].inputs[0].required
 
 
 def test_assignment_lines_with_placeholders_are_fields():
@@ -449,3 +451,32 @@ def test_a_test_value_in_a_one_line_sample_marks_only_its_own_key():
     result = analyze(Extracted(text=text, tables=[], format="json"), "doc.json")
     assert statics(result) == {"lp_campaign_id": "21877", "lp_key": "lpk_6d0e2c91b7aa"}
     assert result["test"] == {"name": "lp_action", "value": "test"}
+
+
+def test_forms_hide_inputs_by_style_mark_required_labels_and_drop_empty_hidden_inputs():
+    html = ('<html><body><form action="https://crm.example/WebToLead" method="POST">'
+            '<input type="text" style="display:none;" name="xnQsjsdp" value="c9a1b2" />'
+            '<input type="hidden" name="website" value="" />'
+            '<label>Last Name *</label><input type="text" name="Last Name" />'
+            '<label>First Name</label><input type="text" name="First Name" />'
+            '<label for="q">Case type</label><select id="q" name="q8_caseType"><option value="Auto">Auto</option>'
+            '</select></form></body></html>')
+    result = analyze(extract_bytes(html.encode(), "form.html"), "form.html")
+    assert statics(result) == {"xnQsjsdp": "c9a1b2"}
+    assert {n: (f["required"], f["maps_to"]) for n, f in fields(result).items()} == {
+        "Last Name": (True, "last_name"), "First Name": (False, "first_name"), "q8_caseType": (False, "case_type")}
+
+
+def test_a_field_id_column_a_fixed_required_cell_a_token_header_and_bracketed_slots():
+    table = [["Formstack field id", "Label", "Required"], ["field_11", "First Name", "Yes"],
+             ["field_12", "Phone", "Yes"], ["field_18", "Lead Source", "always XSC"]]
+    result = run('POST https://forms.example/api/v2/form/55/submission.json\n'
+                 'Header: Authorization: Token token="cr_1c77a0e5"\n', tables=[table])
+    assert statics(result) == {"Authorization": 'Token token="cr_1c77a0e5"', "field_18": "XSC"}
+    assert {n: f["maps_to"] for n, f in fields(result).items()} == {"field_11": "first_name", "field_12": "phone"}
+    ping = run("Ping with a GET request:\n"
+               "https://rtb.example/v1/production/4f2c.json?exposeCallerId=yes&CID=[caller phone]&zipcode=[zip]"
+               "&publisherSubId=[your sub id]\n")
+    assert statics(ping) == {"exposeCallerId": "yes"}
+    assert {n: f["maps_to"] for n, f in fields(ping).items()} == {
+        "CID": "phone", "zipcode": "zip", "publisherSubId": "sub_id"}

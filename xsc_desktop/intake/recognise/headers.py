@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qsl
 
 from parsers.fields import canonical_name, squash
+from xsc_desktop.intake.recognise.meaning import _text_meaning
 from xsc_desktop.intake.recognise.records import _Doc, _Field, _Static
 from xsc_desktop.intake.recognise.tables import _add_field
 from xsc_desktop.intake.recognise.vocabulary import (
@@ -27,8 +28,12 @@ def _read_url_query(doc: _Doc, endpoint_raw: str, fmt: str) -> None:
     seen: set[str] = set()
     candidates = [endpoint_raw] + [m.group(0) for m in _URL_RE.finditer(doc.text)]
     # A template URL ("...&fname=[first]&lname=[last]") runs on past the brackets the URL pattern stops at.
-    candidates += [m.group(0) for m in re.finditer(r"https?://[^\s\"'<>`]+\?[^\s\"'<>`]+", doc.text)]
+    candidates += [m.group(0) for m in re.finditer(r"https?://[^\s\"'<>`]+\?(?:[^\s\"'<>`\[]|\[[^\]\n]{0,40}\])+",
+                                                   doc.text)]
     candidates += [s.url for s in doc.samples if s.url]
+    # A copy the URL pattern cut at a bracket ("…&CID=") gives way to the template it was cut from.
+    candidates = [c if not (longer := [o for o in candidates if len(o) > len(c) and o.startswith(c)]) else longer[0]
+                  for c in candidates]
     for raw in candidates:
         raw = raw.rstrip(".,;:)")
         if _norm(raw) != base or "?" not in raw or raw in seen:
@@ -43,11 +48,15 @@ def _read_url_query(doc: _Doc, endpoint_raw: str, fmt: str) -> None:
                     existing.example = value
                 continue
             lead_like = canonical_name(name) is not None and not _is_control_name(name)
+            # "CID=[caller phone]": a bracketed slot that names a lead field is filled from the lead.
+            slot = re.fullmatch(r"[\[{<]{1,2}([^\]}>]{1,40})[\]}>]{1,2}", value)
+            lead_like = lead_like or bool(slot and _text_meaning(slot.group(1).replace("_", " ")))
             if (not lead_like and value and fmt != "query") or (
                     _is_control_name(name) and not lead_like):
                 doc.statics[name] = _Static(name, value, "query", "url")
             elif fmt == "query" or lead_like:
-                _add_field(doc, _Field(name=name, example="" if _is_placeholder(value) else value, source="query"))
+                _add_field(doc, _Field(name=name, example="" if _is_placeholder(value) else value, source="query",
+                                       description=slot.group(1) if slot else ""))
             else:
                 doc.statics[name] = _Static(name, value, "query", "url")
 
@@ -61,10 +70,11 @@ def _read_headers(doc: _Doc, request: dict | None) -> None:
             doc.statics.setdefault(hk, _Static(hk, hv, "header", "sample"))
     text_low = doc.text.lower()
     # "Send the header X-Api-Key: abc" — a header written inside a sentence.
-    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*(?::|(?<=[A-Za-z0-9])\s*=(?=\s))[*_]*\s*((?:Bearer|Basic|Token)\s+[A-Za-z0-9][^\s\"'`]*|"
+    for m in re.finditer(r"(?<![\w-])(X-[A-Za-z0-9-]+|Authorization)\s*(?::|(?<=[A-Za-z0-9])\s*=(?=\s))[*_]*\s*(Token\s+token=\"[^\"\s]{1,200}\"|(?:Bearer|Basic|Token)\s+[A-Za-z0-9][^\s\"'`]*|"
                          r"[A-Za-z0-9][^\s\"'`]*)",
                          doc.text, re.I):
-        name, value = m.group(1), _clean_value(m.group(2)).rstrip(".,;")
+        raw = m.group(2)
+        name, value = m.group(1), raw if raw.endswith('"') and "=" in raw else _clean_value(raw).rstrip(".,;")
         if value.lower() in ("bearer", "basic", "token"):
             continue  # "Authorization: Bearer (token sent separately)": the token comes from elsewhere
         if value and not _is_placeholder(value) and not any(k.lower() == name.lower() for k in doc.statics):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from parsers.fields import FIELDS_BY_NAME, SYNONYMS, canonical_name, squash
 from xsc_desktop.intake.recognise.records import _Field
@@ -17,7 +18,7 @@ from xsc_desktop.intake.recognise.vocabulary import (
 # Short forms the synonym list leaves out, by squashed name.
 _ALIASES = {"addr": "address", "addr1": "address", "streetaddr": "address", "postal": "zip", "zipcd": "zip",
             "attorneyretained": "has_attorney", "retainedattorney": "has_attorney", "haslawyer": "has_attorney",
-            "hasrepresentation": "has_attorney", "lawyer": "has_attorney", "represented": "has_attorney",
+            "hasrepresentation": "has_attorney", "lawyer": "has_attorney", "represented": "has_attorney", "publishersubid": "sub_id",
             "consentlanguage": "tcpa_text", "consenttext": "tcpa_text",
             "tcpadisclosure": "tcpa_text", "consentgiven": "tcpa_consent", "optedin": "tcpa_consent",
             "cellphonenumber": "phone", "mobilenumber": "phone", "cellnumber": "phone", "phoneno": "phone",
@@ -46,6 +47,8 @@ _STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI
 
 def _maps_to(f: _Field) -> str | None:
     """The canonical lead field of a posted field; a name with "date" in it only ever maps to a date."""
+    if re.match(r"^q\d+_[A-Za-z]", f.name):  # Jotform names each question "q8_caseType"
+        f = replace(f, name=f.name.split("_", 1)[1])
     hit = _name_meaning(f)
     toks = _tokens(f.name.rsplit(".", 1)[-1])
     if hit and ("date" in toks or "dt" in toks) and FIELDS_BY_NAME[hit].kind not in ("date", "datetime"):

@@ -52,6 +52,8 @@ def _header_roles(row: list[str], *, strict: bool = False) -> dict[int, str] | N
                 role = "description"
             elif words and words[-1] in ("name", "field", "parameter", "key") and not {"display", "label"} & set(words):
                 role = "name"
+            elif words and words[-1] == "id" and {"field", "parameter", "param", "input", "question"} & set(words):
+                role = "name"  # "Formstack field id": the posted name is the field's id
             elif any(w in ("example", "sample", "e.g") for w in words) or {"value", "format"} <= set(words):
                 role = "example"  # "Value / format": a key in one row, "10 digits" in the next
             elif words and words[-1] == "type":
@@ -191,6 +193,8 @@ def _read_field_table(doc: _Doc, rows: list[list[str]], *, sideways: bool = True
             f.static_hint = bool(_STATIC_HINT.search(f.description + " " + get.get("required", ""))) or (
                 bool(f.value) and not _LEAD_HINT.search(f.description))
             fixed = _value_from_hint(f.description)
+            if not fixed and re.match(r"\s*(?:always|fixed|constant)\s+\S", get.get("required", ""), re.I):
+                fixed = _value_from_hint(get["required"])  # "Required: always XSC": the row is fixed
             if fixed and (not f.example or f.example == fixed) and not f.value:
                 f.value = fixed
                 f.static_hint = True
