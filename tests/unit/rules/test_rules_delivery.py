@@ -232,3 +232,24 @@ def test_reaching_the_daily_cap_is_announced_once(ctx, endpoint):
     assert delivery_gate.landers_at_daily_cap(MONDAY + timedelta(hours=16)) == {integration.lander_id}
     status = delivery_gate.cap_status(integration.id, MONDAY + timedelta(hours=16))
     assert status["caps"]["day"] == {"cap": 2, "count": 2, "reopens": "2026-12-01 06:00:00"}
+
+
+def test_a_weekly_cap_counts_the_earlier_days_of_the_week(ctx, endpoint):
+    settings.set("delivery.capped_expiry_hours", 0)  # they wait for next week however long it takes
+    endpoint.answer("/leads", OK)
+    integration = wire_lander(endpoint.url("/leads"))
+    set_rules(integration, DeliveryRules(caps=Caps(week=5), time_zone="UTC"))
+    add(integration.lander_id, 3, at=MONDAY)
+    delivery.deliver_once(MONDAY + timedelta(hours=9))  # Monday: 3 of 5
+    add(integration.lander_id, 4, at=MONDAY + timedelta(days=2), start=3)
+    wednesday = MONDAY + timedelta(days=2, hours=9)
+    delivery.deliver_once(wednesday)  # Monday's 3 count: 2 more go
+    assert len(endpoint.received) == 5
+    # A Monday attempt that ends rejected stops counting; the remembered count of earlier days may only be high,
+    # so this week stays closed rather than ever going over.
+    Delivery.update(state="rejected").where(Delivery.id == Delivery.select(Delivery.id).order_by(Delivery.id)
+                                            .limit(1).scalar()).execute()
+    delivery.deliver_once(wednesday + timedelta(hours=1))
+    assert len(endpoint.received) <= 6
+    delivery.deliver_once(MONDAY + timedelta(days=7, hours=9))  # next week: the last ones go
+    assert len(endpoint.received) == 7
