@@ -43,6 +43,7 @@ class ColumnFit(QObject):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setTextElideMode(Qt.TextElideMode.ElideRight)
+
         view.setTextElideMode(Qt.TextElideMode.ElideRight)
         view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header.sectionResized.connect(self._user_resized)
@@ -67,7 +68,7 @@ class ColumnFit(QObject):
     def _title_width(self, column: int) -> int:
         header = self.view.horizontalHeader()
         title = str(self.view.model().headerData(column, Qt.Orientation.Horizontal) or "")
-        extra = 28 if header.isSortIndicatorShown() or self.view.isSortingEnabled() else 16
+        extra = 36 if header.isSortIndicatorShown() or self.view.isSortingEnabled() else 22  # padding, margins
         return header.fontMetrics().horizontalAdvance(title) + extra
 
     def remeasure(self) -> None:

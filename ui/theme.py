@@ -74,6 +74,7 @@ QToolButton[popupMode="2"] {{ padding-right: 16px; }}
 QToolButton[popupMode="2"]::menu-indicator {{ subcontrol-origin: padding; subcontrol-position: center right;
                                              right: 3px; }}
 QTableView {{ gridline-color: {border.name()}; }}
+QHeaderView {{ font-weight: 600; }}  /* the header measures and elides titles in the weight they are drawn in */
 QHeaderView::section {{ background: {header.name()}; color: {palette.color(QPalette.ColorRole.ButtonText).name()};
                        border: none; border-bottom: 1px solid {border.name()}; padding: 4px 6px; font-weight: 600; }}
 """

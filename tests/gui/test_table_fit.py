@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent
 from PySide6.QtWidgets import QApplication, QTableView, QTabWidget, QToolTip
 
 from ui.main_window import PAGES
@@ -111,3 +111,30 @@ def test_a_cut_cell_shows_its_whole_text_in_a_tooltip(world, qtbot):
     QApplication.sendEvent(header.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, header.viewport().mapToGlobal(pos)))
     assert QToolTip.isVisible() and QToolTip.text() == "Subject"
     QToolTip.hideText()
+
+
+@pytest.mark.parametrize("width", [1280, 960])
+def test_column_titles_are_whole_or_end_in_an_ellipsis(world, qtbot, width):
+    """A title is measured in the weight it is drawn in: one the header thinks fits is never cut off when drawn."""
+    world.resize(width, 780)
+    cut = []
+    for key in ("queue", "outbox", "landers", "leads", "clients", "activity"):
+        page = world.show_page(key)
+        _settle(qtbot, page)
+        for view in page.findChildren(QTableView):
+            if not view.isVisible() or view.property("scrolls-sideways"):
+                continue
+            header = view.horizontalHeader()
+            drawn = QFont(header.font())
+            drawn.setWeight(QFont.Weight.DemiBold)  # as the theme draws titles
+            metrics = QFontMetrics(drawn)
+            for column in range(view.model().columnCount()):
+                if view.isColumnHidden(column):
+                    continue
+                title = str(view.model().headerData(column, Qt.Orientation.Horizontal))
+                shown = header.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight,
+                                                        header.sectionSize(column) - 16)
+                if metrics.horizontalAdvance(shown) > header.sectionSize(column) - 12:
+                    cut.append(f"{key}: {title!r} drawn {metrics.horizontalAdvance(shown)} px in "
+                               f"{header.sectionSize(column)}")
+    assert not cut, "\n".join(cut)
