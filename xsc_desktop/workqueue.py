@@ -505,7 +505,15 @@ def _work(dispatcher: _Dispatcher[T], policy: Policy[T], writer: Callable[[Calla
                 retry_in: float | None = None
                 try:
                     retry_in = _one(item, host, policy, resources, commit, pending, dispatcher, defer_settle)
+                except reconnect.Stopped:
+                    continue  # stopping while the server is away: the item stays as it is for the next run
                 except Exception as exc:
+                    if reconnect.lost(exc):
+                        # The server went away under the item (its transaction was rolled back): once it answers
+                        # the item goes again; its claim is conditional, so it is never sent twice.
+                        if reconnect.wait_for_database(dispatcher.stop, exc):
+                            retry_in = 0.0
+                        continue
                     log.exception("A work item failed unexpectedly")
                     try:
                         step = policy.failed(item, exc)
@@ -519,7 +527,8 @@ def _work(dispatcher: _Dispatcher[T], policy: Policy[T], writer: Callable[[Calla
                     policy.finished(item)
         finally:
             if pending:
-                commit(None)
+                with contextlib.suppress(reconnect.Stopped):  # stopped while the server is away: recovery settles
+                    commit(None)
 
 
 def _apply(step: Step, commit: Callable[[Callable[[], Any] | None], Any]) -> None:

@@ -160,3 +160,50 @@ def test_a_scheduled_job_cut_off_by_a_restart_runs_again_and_its_slot_is_settled
     assert [(r.state, r.detail) for r in runs] == [("done", "ran")]
     notes = [(a.action, a.note) for a in Activity.select().where(Activity.subject_type == "job").order_by(Activity.id)]
     assert notes == [("08:00 run", "try 1"), ("08:00 run", "try 2"), ("08:00 run finished", "try 2")]
+
+
+def test_a_work_item_cut_off_by_a_restart_goes_again_once_the_server_answers(on_server):
+    from xsc_desktop import workqueue
+
+    class Policy:
+        def __init__(self) -> None:
+            self.sent: list[int] = []
+            self.failures: list[Exception] = []
+
+        def host(self, item):
+            return "h"
+
+        def worker(self):
+            return workqueue.no_resources()
+
+        def prepare(self, item):
+            if item == 2 and not getattr(self, "cut", False):  # the server restarts as item 2 begins
+                self.cut = True
+                on_server.shut_down()
+            Meta.select().count()  # needs the server
+            return None
+
+        def claim(self, item):
+            return item
+
+        def send(self, item, token, worker):
+            self.sent.append(item)
+
+        def settle(self, item, token, answer):
+            return workqueue.Step()
+
+        def failed(self, item, exc):
+            self.failures.append(exc)
+
+        def finished(self, item):
+            pass
+
+    policy = Policy()
+    seen, unreachable = states()
+    thread = threading.Thread(target=lambda: workqueue.run([1, 2, 3], policy))
+    thread.start()
+    assert unreachable.wait(60)
+    on_server.start_again()
+    thread.join(60)
+    assert not thread.is_alive()
+    assert sorted(policy.sent) == [1, 2, 3] and policy.failures == []  # nothing given up, nothing sent twice
