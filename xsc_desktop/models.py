@@ -53,6 +53,10 @@ class SecretField(TextField):
 
 
 class BaseModel(Model):
+    # peewee adds `id` (and `<name>_id` for each foreign key) when the class is made; declared here for the type
+    # checker, as Any because the same name is a column in a query and a value on a row.
+    id: Any
+
     class Meta:
         database = database
         legacy_table_names = False
@@ -86,6 +90,7 @@ class Campaign(BaseModel):
 
     # No index of its own: the unique (client, name) index serves every lookup by client.
     client = ForeignKeyField(Client, backref="campaigns", on_delete="CASCADE", index=False)
+    client_id: Any  # the key's value, made by peewee
     name = CharField()
     case_type = CharField(default="")
 
@@ -97,6 +102,7 @@ class Lander(BaseModel):
     """A landing page whose leads must reach the client's intake system."""
 
     campaign = ForeignKeyField(Campaign, backref="landers", on_delete="CASCADE")
+    campaign_id: Any  # the key's value, made by peewee
     name = CharField()
     url = CharField(unique=True)
     status = CharField(default="in_production", index=True)  # states.LanderStatus
@@ -128,8 +134,11 @@ class PostingDoc(BaseModel):
     draft = JSONField(null=True)
     error = TextField(default="")
     client = ForeignKeyField(Client, null=True, backref="posting_docs", on_delete="SET NULL")
+    client_id: Any  # the key's value, made by peewee
     campaign = ForeignKeyField(Campaign, null=True, backref="posting_docs", on_delete="SET NULL")
+    campaign_id: Any  # the key's value, made by peewee
     lander = ForeignKeyField(Lander, null=True, backref="posting_docs", on_delete="SET NULL")
+    lander_id: Any  # the key's value, made by peewee
     # "posting_doc": the client's instructions, analysed; "summary": the posting summary we sent the client (a PDF
     # kept beside the lander's docs, never analysed or applied).
     kind = CharField(default="posting_doc")
@@ -157,6 +166,7 @@ class ParserVersion(BaseModel):
     """One saved state of a parser, for history, diff and restore."""
 
     parser = ForeignKeyField(Parser, backref="versions", on_delete="CASCADE", index=False)  # (parser, version) serves
+    parser_id: Any  # the key's value, made by peewee
     version = IntegerField()
     spec = JSONField()
     author = CharField(default="")
@@ -171,7 +181,9 @@ class Integration(BaseModel):
     """A lander wired to a parser, with its per-lander settings (secrets live in Secret)."""
 
     lander = ForeignKeyField(Lander, unique=True, backref="integration_rows", on_delete="CASCADE")
+    lander_id: Any  # the key's value, made by peewee
     parser = ForeignKeyField(Parser, backref="integrations", on_delete="RESTRICT")
+    parser_id: Any  # the key's value, made by peewee
     settings = JSONField(default=dict)
     column_map = JSONField(default=dict)  # lead-import column → canonical field, remembered per lander
     active = BooleanField(default=True)
@@ -203,6 +215,7 @@ class Task(BaseModel):
     """An item of the integration queue (the to-do list gathered at 15:00)."""
 
     lander = ForeignKeyField(Lander, backref="tasks", on_delete="CASCADE", index=False)  # (lander, kind, ...) serves
+    lander_id: Any  # the key's value, made by peewee
     kind = CharField()  # integrate, custom_script, new_client
     planned_for = CharField(index=True)  # ISO date of the run the task belongs to
     status = CharField(default="pending", index=True)  # states.TaskStatus
@@ -229,6 +242,7 @@ class Lead(BaseModel):
     """A person who filled in a lander's form."""
 
     lander = ForeignKeyField(Lander, backref="leads", on_delete="CASCADE", index=False)  # led by the indexes below
+    lander_id: Any  # the key's value, made by peewee
     external_id = CharField(null=True)
     captured_at = DateTimeField(null=True)
     received_at = DateTimeField(default=utcnow)
@@ -260,7 +274,9 @@ class Delivery(BaseModel):
     """One attempt to post a lead through an integration."""
 
     lead = ForeignKeyField(Lead, backref="deliveries", on_delete="CASCADE", index=False)  # led by the indexes below
+    lead_id: Any  # the key's value, made by peewee
     integration = ForeignKeyField(Integration, backref="deliveries", on_delete="CASCADE")
+    integration_id: Any  # the key's value, made by peewee
     attempt = IntegerField(default=1)
     state = CharField(default="sending", index=True)  # states.AttemptState
     http_status = IntegerField(null=True)
@@ -295,8 +311,11 @@ class ReportSchedule(BaseModel):
     """A recurring spreadsheet report for a lander or a client."""
 
     template = ForeignKeyField(ReportTemplate, backref="schedules", on_delete="RESTRICT")
+    template_id: Any  # the key's value, made by peewee
     lander = ForeignKeyField(Lander, null=True, backref="report_schedules", on_delete="CASCADE")
+    lander_id: Any  # the key's value, made by peewee
     client = ForeignKeyField(Client, null=True, backref="report_schedules", on_delete="CASCADE")
+    client_id: Any  # the key's value, made by peewee
     period = CharField(default="since_last")  # all, since_last
     time_utc = CharField(default="05:00")
     out_dir = TextField(default="")
@@ -312,9 +331,12 @@ class ReportRun(BaseModel):
     """One generated report: rows, file, duration, state and error."""
 
     schedule = ForeignKeyField(ReportSchedule, null=True, backref="runs", on_delete="SET NULL")
+    schedule_id: Any  # the key's value, made by peewee
     template_name = CharField(default="")
     lander = ForeignKeyField(Lander, null=True, on_delete="SET NULL")
+    lander_id: Any  # the key's value, made by peewee
     client = ForeignKeyField(Client, null=True, on_delete="SET NULL")
+    client_id: Any  # the key's value, made by peewee
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
     rows = IntegerField(default=0)
