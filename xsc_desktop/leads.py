@@ -75,7 +75,8 @@ __all__ = [  # the public names of the lead modules, importable from here as bef
 
 def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]:
     """Leads of a lander: received today (since local midnight in the operator's zone), delivered, failed,
-    pending — from one grouped query. `now` is naive UTC (or aware)."""
+    held (never to be posted: held, or rejected by a delivery rule), pending (capped leads too: they will go) —
+    from one grouped query. `now` is naive UTC (or aware)."""
     from xsc_desktop.clock import local_day_bounds_utc, to_local
 
     start = local_day_bounds_utc(to_local(now or utcnow()).date())[0].isoformat(sep=" ")
@@ -84,7 +85,7 @@ def lander_counts(lander_id: int, now: datetime | None = None) -> dict[str, int]
     sql = (f"SELECT COUNT(*), SUM(CASE WHEN received_at >= {p} THEN 1 ELSE 0 END), "
            "SUM(CASE WHEN delivery_state = 'delivered' THEN 1 ELSE 0 END), "
            "SUM(CASE WHEN delivery_state IN ('failed', 'rejected', 'uncertain') THEN 1 ELSE 0 END), "
-           "SUM(CASE WHEN delivery_state = 'held' THEN 1 ELSE 0 END), "
+           "SUM(CASE WHEN delivery_state IN ('held', 'rejected_by_rule') THEN 1 ELSE 0 END), "
            f"SUM(CASE WHEN delivery_state = {p} THEN 1 ELSE 0 END) FROM \"lead\" WHERE lander_id = {p}")
     total, today, delivered, failed, held, records = (
         n or 0 for n in database.execute_sql(sql, (start, RECORDS_ONLY, lander_id)).fetchone())

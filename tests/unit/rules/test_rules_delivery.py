@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers.endpoint import Reply
 from tests.helpers.lead_world import wire_lander
-from xsc_desktop import db, delivery, delivery_gate, events, settings
+from xsc_desktop import db, delivery, delivery_gate, events, leads, settings
 from xsc_desktop.delivery_rules import Caps, DeliveryRules, parse_filter, parse_hours
 from xsc_desktop.models import Activity, Client, Delivery, Integration, Lead
 
@@ -201,6 +201,8 @@ def test_filtered_and_non_compliant_leads_are_never_posted_and_name_the_rule(ctx
     assert any(set(p["lead_ids"]) == {california, no_cert, short_id} for p in changed)
     delivery.deliver_once(at + timedelta(days=1))
     assert len(endpoint.received) == 1  # never posted later either
+    counts = leads.lander_counts(integration.lander_id)
+    assert (counts["delivered"], counts["held"], counts["pending"]) == (1, 3, 0)  # stopped leads are not pending
 
 
 def test_a_cap_of_zero_pauses_and_long_capped_leads_expire_by_rule(ctx, endpoint):
