@@ -534,22 +534,16 @@ def validate(spec: ParserSpec) -> list[Problem]:
 
     problems: list[Problem] = []
 
-    header_rows = {name: i for i, name in enumerate(spec.headers)}
-
     def locate(where: str) -> tuple[str, int | None]:
-        for pattern, section in _ROW_PATTERNS:
-            match = pattern.match(where)
-            if match:
-                return section, int(match.group(1)) - 1
-        if where.startswith("header '"):
-            return "headers", header_rows.get(where[len("header '"):-1])
+        if isinstance(where, _Where):
+            return where.section, where.row
         return where, None
 
     def err(where: str, message: str) -> None:
-        problems.append(Problem(where, message, "error", *locate(where)))
+        problems.append(Problem(str(where), message, "error", *locate(where)))
 
     def warn(where: str, message: str) -> None:
-        problems.append(Problem(where, message, "warning", *locate(where)))
+        problems.append(Problem(str(where), message, "warning", *locate(where)))
 
     if not spec.name.strip():
         err("name", "the parser needs a name")
@@ -569,12 +563,13 @@ def validate(spec: ParserSpec) -> list[Problem]:
     if spec.test_url or spec.test.kind == "url":
         _check_url(spec.test_url, "test URL", err, warn, declared, required=spec.test.kind == "url")
 
-    for header, value in spec.headers.items():
+    for row, (header, value) in enumerate(spec.headers.items()):
+        at = _where(f"header '{header}'", "headers", row)
         if not header.strip() or any(c in header for c in " :\r\n"):
-            err(f"header '{header}'", "is not a valid header name")
-        _check_text_placeholders(value, f"header '{header}'", err, warn, declared)
+            err(at, "is not a valid header name")
+        _check_text_placeholders(value, at, err, warn, declared)
         if "\r" in value or "\n" in value:
-            err(f"header '{header}'", "must stay on one line")
+            err(at, "must stay on one line")
 
     auth = spec.auth
     if auth.kind not in AUTH_KINDS:
@@ -593,7 +588,7 @@ def validate(spec: ParserSpec) -> list[Problem]:
 
     targets: dict[tuple[str, str], str] = {}
     for i, item in enumerate(spec.static, 1):
-        where = f"static field {i} ({item.name or 'no name'})"
+        where = _where(f"static field {i} ({item.name or 'no name'})", "static", i - 1)
         if not item.name.strip():
             err(where, "needs a name")
         if item.location not in LOCATIONS:
@@ -604,7 +599,7 @@ def validate(spec: ParserSpec) -> list[Problem]:
 
     body_loc = "query" if spec.body_format == "query" else "body"
     for i, m in enumerate(spec.mappings, 1):
-        where = f"mapping {i} ({m.target or 'no target'})"
+        where = _where(f"mapping {i} ({m.target or 'no target'})", "mappings", i - 1)
         if not m.target.strip():
             err(where, "needs a target field name")
         elif spec.body_format in ("json", "xml") and not _TARGET_RE.match(m.target):
@@ -636,7 +631,7 @@ def validate(spec: ParserSpec) -> list[Problem]:
                     warn(where, f"the template uses {{{name}}}, which is not a canonical lead field")
         for j, step in enumerate(m.transforms, 1):
             for message in check_step(step.name, step.args):
-                err(f"{where}, transform {j} ({step.name or 'no name'})", message)
+                err(_where(f"{where}, transform {j} ({step.name or 'no name'})", "mappings", i - 1), message)
 
     # The intake system's required fields (from the preset or the posting doc) must each be sent.
     sent = {m.target: m for m in spec.mappings} | {s.name: None for s in spec.static}
@@ -655,7 +650,7 @@ def validate(spec: ParserSpec) -> list[Problem]:
         err("test mode", "a test field needs its name (e.g. lp_test) and value")
 
     for i, rule in enumerate(spec.rules, 1):
-        _check_rule(rule, f"response rule {i}", err)
+        _check_rule(rule, _where(f"response rule {i}", "rules", i - 1), err)
 
     if not 0 < spec.timeout <= 300:
         err("timeout", "must be between 0 and 300 seconds")
@@ -666,8 +661,17 @@ def validate(spec: ParserSpec) -> list[Problem]:
     return problems
 
 
-_ROW_PATTERNS = ((re.compile(r"^mapping (\d+)\b"), "mappings"), (re.compile(r"^static field (\d+)\b"), "static"),
-                 (re.compile(r"^response rule (\d+)\b"), "rules"))
+class _Where(str):
+    """A problem's place as people read it ("mapping 3 (First)") carrying the editor's section and 0-based row."""
+
+    section: str = ""
+    row: int | None = None
+
+
+def _where(text: str, section: str, row: int | None) -> _Where:
+    where = _Where(text)
+    where.section, where.row = section, row
+    return where
 
 
 def errors(spec: ParserSpec) -> list[Problem]:
