@@ -108,7 +108,8 @@ class LandersPage(QWidget):
         header.customContextMenuRequested.connect(self._header_menu)
         # The URL gives way first (elided, the whole address in its tooltip; in a narrow window it steps aside,
         # the pane shows it) so the columns after it show.
-        fit_columns(self.table, stretch=3, keep=(STATUS_COLUMN, 7), floors={0: 110, 2: 110}, optional=(3,))
+        fit_columns(self.table, stretch=3, keep=(STATUS_COLUMN, 7), most=180, floors={0: 110, 2: 110, 3: 150},
+                    optional=(3,))
         self.empty_label = hint("No landers yet. Add one, or import a CSV of landers (File > Import landers).")
         self.empty_label.hide()
 
