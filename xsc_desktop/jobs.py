@@ -82,6 +82,9 @@ class JobDef:
     default_time: str | int | None = None
     label: str = ""
     recover: Callable[[], int] | None = None
+    # Run by every process in each slot (an interval job whose work the processes share by claiming it, as delivery
+    # and the outbox do), instead of by one process of the team per slot.
+    each_process: bool = False
 
     def __post_init__(self) -> None:
         given = [s for s in (self.daily_local_setting, self.daily_utc_setting, self.every_seconds_setting)
@@ -428,6 +431,10 @@ class Scheduler:
             self._was_paused = False
             self._awake_since = now
         slot = planned_slot(job, now, self.tz)
+        if job.each_process:
+            from xsc_desktop.workqueue import OWNER
+
+            slot = Slot(slot.job, f"{slot.key}@{OWNER}", slot.at, slot.day)
         if job.kind == "interval":
             last = (JobRun.select(JobRun.started_at).where(JobRun.job == job.name)
                     .order_by(JobRun.started_at.desc()).first())
@@ -532,7 +539,9 @@ class Scheduler:
         try:
             if self.stop_event.is_set():
                 return None
-            with locks.hold(f"job-{job.name}") as free:
+            from xsc_desktop.workqueue import OWNER
+
+            with locks.hold(f"job-{job.name}" + (f":{OWNER}" if job.each_process else "")) as free:
                 if not free:
                     return None  # another process runs this job right now
                 row = claim(job.name, slot_key, at=now)

@@ -85,3 +85,33 @@ def test_every_slot_is_claimed_by_exactly_one_process(postgres_url):
     assert len(claimed) == 30 and len(set(claimed)) == 30
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("select count(*) from job_run where job = 'run'").fetchone()[0] == 30
+
+
+SHARED = """
+import os, sys
+from datetime import UTC, datetime
+from xsc_desktop import db, jobs
+from xsc_desktop.models import Activity
+
+db.connect(sys.argv[1])
+
+def deliver(now):
+    Activity.create(subject_type="job", action="delivery pass", note=str(os.getpid()))
+    return "ran"
+
+registry = {"deliver": jobs.JobDef("deliver", deliver, every_seconds_setting="delivery.interval_seconds",
+                                   default_time=60, each_process=True)}
+clock = jobs.ManualClock(datetime(2026, 11, 27, 13, 0, 30, tzinfo=UTC))
+scheduler = jobs.Scheduler(clock=clock, tz=UTC, jobs=registry, headless=True)
+print("ready", flush=True)
+sys.stdin.readline()
+print("ran" if scheduler.tick() else "left it", flush=True)
+"""
+
+
+def test_delivery_passes_run_in_every_daemon_which_share_the_leads_by_claiming_them(postgres_url):
+    """Delivery and the outbox are not once-per-team slots: each daemon runs its pass, so they share the work."""
+    assert sorted(race(SHARED, postgres_url)) == ["ran", "ran", "ran"]
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("select count(distinct note) from activity where action = 'delivery pass'"
+                            ).fetchone()[0] == 3
