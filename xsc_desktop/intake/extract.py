@@ -494,6 +494,9 @@ def _table_text(rows: list[list[str]]) -> str:
 # --------------------------------------------------------------------------- PDF
 
 
+PDF_TEXT_CAP = 120_000  # as much text as the analysis reads (pipeline.TEXT_BUDGET): later pages are not extracted
+
+
 def _read_pdf(data: bytes, name: str, budget: Budget) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError
@@ -524,7 +527,11 @@ def _read_pdf(data: bytes, name: str, budget: Budget) -> Extracted:
         raise IntakeError(f"{label} is damaged or truncated and cannot be read; ask the client to send it again.") from exc
     texts = []
     failed = 0
+    read = 0
     for page in pages:
+        if sum(len(t) for t in texts) >= PDF_TEXT_CAP:
+            break  # the analysis reads no further: the pages after this are not extracted at all
+        read += 1
         budget.check_time(name)
         before = len(texts)
         try:
@@ -551,6 +558,9 @@ def _read_pdf(data: bytes, name: str, budget: Budget) -> Extracted:
     result = Extracted(text=text)
     if failed:
         result.warnings.append(f"{failed} page(s) of {label} could not be read; check the draft against the doc.")
+    if read < len(pages):
+        result.warnings.append(f"Only the first {read} of {len(pages)} pages of {label} were read (the analysis reads "
+                               f"about {PDF_TEXT_CAP // 1000} KB of text); check the rest by hand.")
     return result
 
 

@@ -415,7 +415,8 @@ def _match_url_template(template: str, endpoint: str) -> dict[str, str] | None:
     pattern = re.escape(template)
     for n in names:
         pattern = pattern.replace(re.escape("{" + n + "}"), f"(?P<{n}>.+?)", 1)
-    m = re.fullmatch(pattern + "/?", endpoint)
+    # A template that ends in a setting ("{endpoint}") takes the doc's URL whole, trailing slash and all.
+    m = re.fullmatch(pattern if template.endswith("}") else pattern + "/?", endpoint)
     return dict(m.groupdict()) if m else None
 
 

@@ -126,3 +126,14 @@ def test_apply_moves_a_lander_waiting_for_info_back_to_ready(ctx, lander):
     assert applied["lander_missing"] == [] and get_lander(lander.id).status == "ready"
     with pytest.raises(IntakeError, match="no posting doc 999"):
         get_doc(999)
+
+
+def test_an_endpoint_keeps_its_trailing_slash():
+    """Some systems answer 404 (or redirect a POST away) without the slash their doc shows."""
+    from xsc_desktop.intake.store import build_parser_setup
+
+    draft = {"system": "generic", "endpoint": "https://hooks.example/catch/55/2fj81az/", "method": "POST",
+             "format": "json", "fields": [{"name": "first_name", "required": True, "maps_to": "first_name"}],
+             "static": []}
+    setup = build_parser_setup(draft, "Firm (generic)")
+    assert (setup.settings.get("endpoint") or setup.spec.url) == "https://hooks.example/catch/55/2fj81az/"
