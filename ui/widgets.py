@@ -162,6 +162,19 @@ def table_keys(table, open_row=None) -> None:  # a QAbstractItemView
         shortcut.activated.connect(open_row)
 
 
+def add_reveal(line) -> None:
+    """A secret's field: typed characters hidden, an eye at its end (in the palette's text colour) shows them."""
+    from PySide6.QtWidgets import QLineEdit
+
+    line.setEchoMode(QLineEdit.EchoMode.Password)
+    reveal = line.addAction(themed_icon("icons", "eye.svg", palette=line.palette()),
+                            QLineEdit.ActionPosition.TrailingPosition)
+    reveal.setObjectName("reveal")
+    reveal.setToolTip("Show or hide")
+    reveal.triggered.connect(lambda: line.setEchoMode(
+        QLineEdit.EchoMode.Normal if line.echoMode() == QLineEdit.EchoMode.Password else QLineEdit.EchoMode.Password))
+
+
 def themed_icon(*parts: str, palette: QPalette | None = None) -> QIcon:
     """A bundled line icon (SVG drawn with currentColor) in the palette's text colour, drawn from the SVG at the
     size and pixel ratio asked for (150%, 200% screens), never a scaled bitmap."""

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.dialogs.delivery_rules_tab import DeliveryRulesTab
-from ui.widgets import changed_elsewhere, hint, offer_reload
+from ui.widgets import add_reveal, changed_elsewhere, hint, offer_reload
 from ui.workers import run_task
 from xsc_desktop import delivery_rules, integrations, parsers_store
 from xsc_desktop.errors import UserError
@@ -171,7 +171,7 @@ class IntegrationDialog(QDialog):
             self.fields_form.addRow(setting_label(key, label), edit)
         for key in dict.fromkeys([*secrets_needed(spec), *self.view.secrets]):
             edit = QLineEdit()
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            add_reveal(edit)
             edit.setPlaceholderText("set — type to replace" if self.view.secrets.get(key) else "not set")
             self.secret_edits[key] = edit
             self.fields_form.addRow(f"{setting_label(key, labels.get(key, ('', ''))[0])} (secret)", edit)

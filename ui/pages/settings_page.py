@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,8 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from resources import resource_path
-from ui.widgets import hint, page_title
+from ui.widgets import add_reveal, hint, page_title
 from xsc_desktop import activity, settings
 from xsc_desktop.errors import UserError
 from xsc_desktop.settings import SETTINGS, SettingDef
@@ -157,14 +155,8 @@ class SettingsPage(QWidget):
         if d.key == "operator.name":
             line.setPlaceholderText(activity.login_name())  # what Activity shows while it is empty
         if d.secret:
-            line.setEchoMode(QLineEdit.EchoMode.Password)
             line.setPlaceholderText("not set")
-            reveal = line.addAction(QIcon(str(resource_path("icons", "eye.svg"))),
-                                    QLineEdit.ActionPosition.TrailingPosition)
-            reveal.setToolTip("Show or hide")
-            reveal.triggered.connect(lambda: line.setEchoMode(
-                QLineEdit.EchoMode.Normal if line.echoMode() == QLineEdit.EchoMode.Password
-                else QLineEdit.EchoMode.Password))
+            add_reveal(line)
         return line
 
     def value_of(self, key: str):
