@@ -155,12 +155,16 @@ def _text_cell(text: str, column: str, problems: list[str]) -> str:
     return text
 
 
-def _phone_cell(text: str, column: str, problems: list[str]) -> str:
-    phone = normalise_phone(text)
-    if phone is None:
-        problems.append(f"{column} {text[:40]!r} is not a US phone number; kept as written")
+def _kept_unless(value: str | None, text: str, column: str, what: str, problems: list[str]) -> str:
+    """`value` (the cell normalised), or the text as written with a problem saying it is not `what`."""
+    if value is None:
+        problems.append(f"{column} {text[:40]!r} is not {what}; kept as written")
         return text
-    return phone
+    return value
+
+
+def _phone_cell(text: str, column: str, problems: list[str]) -> str:
+    return _kept_unless(normalise_phone(text), text, column, "a US phone number", problems)
 
 
 def _email_cell(text: str, column: str, problems: list[str]) -> str:
@@ -171,11 +175,7 @@ def _email_cell(text: str, column: str, problems: list[str]) -> str:
 
 
 def _state_cell(text: str, column: str, problems: list[str]) -> str:
-    code = _state(text)
-    if code is None:
-        problems.append(f"{column} {text[:40]!r} is not a US state; kept as written")
-        return text
-    return code
+    return _kept_unless(_state(text), text, column, "a US state", problems)
 
 
 @lru_cache(maxsize=8192)
