@@ -44,3 +44,24 @@ def test_the_activity_page_names_the_operator_set_in_settings(window):
     activity_page.reload()
     assert activity_page.model.headerData(1, Qt.Orientation.Horizontal) == "Who"
     assert activity_page.model.index(0, 1).data() == "Maria Lopez"
+
+
+def test_a_subject_is_named_not_numbered(window):
+    from xsc_desktop import clients, integrations
+
+    lander = landers.add_lander(client="Pryor Family Law", campaign="Divorce", name="Reno Divorce",
+                                url="https://reno.example/")
+    integration = integrations.set_integration(lander.id, parser="generic_json")
+    activity.record("integration", integration.id, "changed", note="parser chosen")
+    client = lander.campaign.client
+    clients.set_client(client.id, contacts=["intake@pryor.example"])
+    activity.record("client", client.id, "changed")
+    activity.record("lander", 99999, "deleted")  # gone since: its number is all there is
+    page = window.show_page("activity")
+    page.reload()
+    subjects = [page.model.index(r, 2).data() for r in range(page.model.rowCount())]
+    assert "Integration: Reno Divorce" in subjects
+    assert "Client: Pryor Family Law" in subjects
+    assert "Lander: Reno Divorce" in subjects
+    assert "Lander 99999" in subjects
+    assert not any(s.startswith(("Integration ", "Client ")) and s.split()[-1].isdigit() for s in subjects)

@@ -29,10 +29,13 @@ class ActivityModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[tuple] = []
+        self.names: dict[tuple[str, int], str] = {}
 
-    def set_rows(self, rows: list[tuple]) -> None:
+    def set_rows(self, rows: list[tuple], names: dict[tuple[str, int], str] | None = None) -> None:
+        """The rows of `activity.recent`, and what each is about by name (`activity.subject_names`)."""
         self.beginResetModel()
         self.rows = rows
+        self.names = names or {}
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -51,6 +54,8 @@ class ActivityModel(QAbstractTableModel):
             return None
         at, actor, subject_type, subject_id, action, from_state, to_state, note = self.rows[index.row()]
         subject = in_words(subject_type)
-        return (local_text(at, "%Y-%m-%d %H:%M:%S"), actor,
-                f"{subject} {subject_id}" if subject_id is not None else subject,
+        if subject_id is not None:  # "Integration: Phoenix Auto Accident"; the number only for a subject gone since
+            name = self.names.get((subject_type, subject_id))
+            subject = f"{subject}: {name}" if name else f"{subject} {subject_id}"
+        return (local_text(at, "%Y-%m-%d %H:%M:%S"), actor, subject,
                 action, in_words(from_state), in_words(to_state), note)[index.column()]

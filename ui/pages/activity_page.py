@@ -44,4 +44,8 @@ class ActivityPage(QWidget):
     def reload(self) -> None:
         """Load the newest activity off the GUI thread."""
         text = self.search.text().strip()
-        run_task(lambda: activity.recent(text), self.model.set_rows, lambda exc: show_error(self, "Activity", exc))
+        def load() -> tuple[list[tuple], dict]:
+            rows = activity.recent(text)
+            return rows, activity.subject_names(rows)
+
+        run_task(load, lambda loaded: self.model.set_rows(*loaded), lambda exc: show_error(self, "Activity", exc))
