@@ -10,6 +10,7 @@ import logging
 import os
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from time import monotonic
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -114,3 +115,43 @@ def local_day_bounds_utc(day) -> tuple[datetime, datetime]:  # a datetime.date
     start = start.replace(tzinfo=zone) if zone is not None else start.astimezone()
     end = start + timedelta(days=1)
     return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None))
+
+
+# ---- clocks the scheduler reads ---------------------------------------------------------------------------------
+class SystemClock:
+    """The real clock: aware UTC now, and a monotonic counter to notice wall-clock jumps."""
+
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start that never jump."""
+        return monotonic()
+
+
+class ManualClock:
+    """A clock a test moves by hand: `clock.set(datetime(...))`, `clock.advance(minutes=5)`."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = aware_utc(start)
+        self._mono = 0.0
+
+    def now(self) -> datetime:
+        """The clock's current time (aware UTC)."""
+        return self._now
+
+    def monotonic(self) -> float:
+        """Moves with advance(), not with set() (set() is a wall-clock jump)."""
+        return self._mono
+
+    def set(self, moment: datetime) -> None:
+        """Jump to `moment` (naive means UTC)."""
+        self._now = aware_utc(moment)
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by timedelta(**delta); returns the new time."""
+        step = timedelta(**delta)
+        self._now += step
+        self._mono += step.total_seconds()
+        return self._now

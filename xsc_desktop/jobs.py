@@ -55,8 +55,9 @@ from typing import Any
 from peewee import IntegrityError
 
 from xsc_desktop import events, locks, reconnect, settings
+from xsc_desktop.clock import ManualClock as ManualClock  # tests drive the scheduler with it
+from xsc_desktop.clock import SystemClock, in_zone, local_date, local_instant, operator_zone, parse_hhmm, utcnow
 from xsc_desktop.clock import aware_utc as _aware
-from xsc_desktop.clock import in_zone, local_date, local_instant, operator_zone, parse_hhmm, utcnow
 from xsc_desktop.events import Topic
 from xsc_desktop.models import JobRun, database
 
@@ -107,45 +108,6 @@ Jobs = dict[str, JobDef]
 
 
 # ---- time ----------------------------------------------------------------------------------------------------
-class SystemClock:
-    """The real clock: aware UTC now, and a monotonic counter to notice wall-clock jumps."""
-
-    def now(self) -> datetime:
-        """The current time, aware, in UTC."""
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        """Seconds from an arbitrary start that never jump."""
-        return time.monotonic()
-
-
-class ManualClock:
-    """A clock a test moves by hand: `clock.set(datetime(...))`, `clock.advance(minutes=5)`."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = _aware(start)
-        self._mono = 0.0
-
-    def now(self) -> datetime:
-        """The clock's current time (aware UTC)."""
-        return self._now
-
-    def monotonic(self) -> float:
-        """Moves with advance(), not with set() (set() is a wall-clock jump)."""
-        return self._mono
-
-    def set(self, moment: datetime) -> None:
-        """Jump to `moment` (naive means UTC)."""
-        self._now = _aware(moment)
-
-    def advance(self, **delta: float) -> datetime:
-        """Move forward by timedelta(**delta); returns the new time."""
-        step = timedelta(**delta)
-        self._now += step
-        self._mono += step.total_seconds()
-        return self._now
-
-
 def _hhmm(text: Any, fallback: str | int | None) -> dtime:
     """The job's time from its setting, else its default, else midnight (a job must never fail to plan)."""
     for candidate in (text, fallback):
