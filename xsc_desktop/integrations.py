@@ -127,7 +127,7 @@ def set_integration(lander: Lander | int, *, parser: str | None = None, settings
             rowversion.save(lander, "lander")
             changes.append("sample lead")
         if changes:
-            activity.record("integration", integration.id, "changed", note=f"lander {lander.id}: " + "; ".join(changes))
+            activity.record("integration", integration.id, "changed", note="; ".join(changes))
     if changes:
         events.publish(Topic.LANDER_CHANGED, lander_id=lander.id)
     return integration

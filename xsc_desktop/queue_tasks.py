@@ -158,7 +158,7 @@ def _add_task(lander: Lander, kind: str, planned_for: str, reason: str = "") -> 
                                log=[], created_at=stamp, updated_at=stamp)
     except IntegrityError:  # another process gathered the same task a moment ago
         return None
-    activity.record("task", task.id, "created", to_state="pending", note=f"{KIND_LABELS[kind]} for lander {lander.id}")
+    activity.record("task", task.id, "created", to_state="pending", note=f"{KIND_LABELS[kind]} for {lander.name}")
     _publish(task)
     return task
 

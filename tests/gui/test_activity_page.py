@@ -65,3 +65,15 @@ def test_a_subject_is_named_not_numbered(window):
     assert "Lander: Reno Divorce" in subjects
     assert "Lander 99999" in subjects
     assert not any(s.startswith(("Integration ", "Client ")) and s.split()[-1].isdigit() for s in subjects)
+
+
+def test_notes_name_the_lander_not_its_number(window, endpoint):
+    from xsc_desktop import integrations, queue
+
+    lander = landers.add_lander(client="Pryor Family Law", campaign="Divorce", name="Reno Divorce",
+                                url="https://reno.example/", status="ready")
+    integrations.set_integration(lander.id, parser="generic_json", settings={"endpoint": endpoint.url("/r")})
+    queue.gather()
+    notes = [row[7] or "" for row in activity.recent()]
+    assert any("Reno Divorce" in note for note in notes)
+    assert not any(f"lander {lander.id}" in note for note in notes), notes
