@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xsc_desktop.errors import UserError
+from xsc_desktop.textfiles import utf16_from_head
 
 LEAD_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson")
 CSV_FIELD_LIMIT = 1_000_000  # an unclosed quote swallowing the file trips this instead of eating all memory
@@ -102,12 +103,7 @@ def _decode_lines(block: bytes, counter: list[Any]) -> Iterator[str]:
 
 def _utf16(path: Path) -> str | None:
     with open(path, "rb") as fh:
-        head = fh.read(4)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if len(head) >= 2 and ((head[0] == 0) != (head[1] == 0)):
-        return "utf-16-le" if head[1] == 0 else "utf-16-be"
-    return None
+        return utf16_from_head(fh.read(4))
 
 
 def _open_csv(path: Path) -> _Source:

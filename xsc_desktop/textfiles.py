@@ -13,16 +13,24 @@ from xsc_desktop.errors import UserError
 _CHUNK = 1 << 20
 
 
+def utf16_from_head(head: bytes) -> str | None:
+    """UTF-16 told from a file's first bytes: its BOM, or a NUL in one of the first two bytes (ASCII as UTF-16)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
+        return "utf-16-le" if head[1] == 0 else "utf-16-be"
+    return None
+
+
 def detect_encoding(path: Path) -> str:
     """The encoding of a text file: from its BOM, else UTF-8 when every byte decodes as UTF-8, else cp1252."""
     with open(path, "rb") as fh:
         head = fh.read(4)
         if head.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
-        if len(head) >= 2 and ((head[0] == 0 and head[1] != 0) or (head[1] == 0 and head[0] != 0)):
-            return "utf-16-le" if head[1] == 0 else "utf-16-be"
+        utf16 = utf16_from_head(head)
+        if utf16:
+            return utf16
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
