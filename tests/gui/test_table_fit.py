@@ -138,3 +138,13 @@ def test_column_titles_are_whole_or_end_in_an_ellipsis(world, qtbot, width):
                     cut.append(f"{key}: {title!r} drawn {metrics.horizontalAdvance(shown)} px in "
                                f"{header.sectionSize(column)}")
     assert not cut, "\n".join(cut)
+
+
+def test_activity_rows_are_one_line_with_the_whole_time(world, qtbot):
+    world.resize(960, 780)
+    page = world.show_page("activity")
+    _settle(qtbot, page)
+    view = page.table
+    assert not view.wordWrap()
+    when = view.model().index(0, 0)
+    assert view.fontMetrics().horizontalAdvance(when.data()) + 8 <= view.columnWidth(0)

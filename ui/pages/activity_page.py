@@ -28,7 +28,8 @@ class ActivityPage(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        fit_columns(self.table, stretch=6, floors={6: 200})
+        self.table.setWordWrap(False)  # one line a row; a cut note ends in "…" and its tooltip shows it whole
+        fit_columns(self.table, stretch=6, keep=(0,), floors={2: 160, 6: 200})
         layout = QVBoxLayout(self)
         layout.addWidget(page_title("Activity"))
         layout.addWidget(self.search)
