@@ -148,3 +148,20 @@ def test_activity_rows_are_one_line_with_the_whole_time(world, qtbot):
     assert not view.wordWrap()
     when = view.model().index(0, 0)
     assert view.fontMetrics().horizontalAdvance(when.data()) + 8 <= view.columnWidth(0)
+
+
+def test_the_parser_editor_sections_do_not_scroll_sideways_at_960(world, qtbot):
+    from PySide6.QtWidgets import QScrollArea
+
+    world.resize(960, 780)
+    page = world.show_page("parsers")
+    _settle(qtbot, page)
+    page.list_view.selectRow(0)
+    tabs = page.editor.tabs
+    wide = []
+    for i in range(tabs.count()):
+        tabs.setCurrentIndex(i)
+        qtbot.wait(5)
+        wide += [tabs.tabText(i) for area in page.findChildren(QScrollArea)
+                 if area.isVisible() and area.horizontalScrollBar().isVisible()]
+    assert not wide, wide

@@ -200,12 +200,13 @@ class TestValues(QGroupBox):
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Test values (used by the preview and Send test; not saved in the parser)", parent)
+        super().__init__("Test values", parent)  # a short title: a group box is never narrower than its title
         self.form = QFormLayout()
         self.reveal = QCheckBox("Show secrets")
         self.reveal.toggled.connect(self._reveal)
         self.empty = hint("This parser needs no settings or secrets.")
         layout = QVBoxLayout(self)
+        layout.addWidget(hint("Used by the preview and Send test; not saved in the parser."))
         layout.addLayout(self.form)
         layout.addWidget(self.empty)
         layout.addWidget(self.reveal)

@@ -219,6 +219,7 @@ class ParserEditor(QWidget):
         self.auth_location_combo.addItems(["header", "query"])
         auth_box = QGroupBox("Authentication")
         self.auth_form = QFormLayout(auth_box)
+        self.auth_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: the label goes above
         self.auth_form.addRow("Kind", self.auth_combo)
         self.auth_form.addRow("User name", self.auth_user_edit)
         self.auth_form.addRow("Secret", self.auth_secret_edit)

@@ -126,10 +126,11 @@ class SpreadsheetsPage(TemplatesTab, SchedulesTab, HistoryTab, QWidget):
 
         # -- Generate now
         self.target = QComboBox()
-        self.target.setMinimumWidth(260)
+        self.target.setMinimumWidth(180)
         self.target_template = QComboBox()
-        self.target_template.setMinimumWidth(150)
+        self.target_template.setMinimumWidth(120)
         self.out_dir = QLineEdit(str(self.default_dir))
+        self.out_dir.setMinimumWidth(140)  # the folder's end stays readable at half a 1920 screen
         self.browse_button = QPushButton("Browse…")
         self.generate_button = QPushButton("Generate now")
         self.generate_button.setDefault(True)
