@@ -118,8 +118,9 @@ def test_a_notification_opens_what_it_is_about(world):
     assert world.current_page_key() == "leads"
 
 
-def test_the_report_preview_shows_ten_rows_at_the_default_size(world, qtbot):
-    world.resize(1280, 780)
+@pytest.mark.parametrize("width", [1280, 960])
+def test_the_report_preview_shows_ten_rows_at_the_default_size(world, qtbot, width):
+    world.resize(width, 780)
     page = world.show_page("spreadsheets")
     page.reload()
     qtbot.waitUntil(lambda: page.preview_model.rowCount() >= 10, timeout=10000)
