@@ -388,6 +388,18 @@ def build_parser_setup(draft: dict, name: str) -> ParserSetup:
     named = {s.name.lower() for s in statics}
     statics += [s for s in spec.static if s.name.lower() not in named]
     spec.static = statics
+    if mappings:
+        # The doc's own names replace the preset's: a field the system insists on keeps that rule under the doc's
+        # name for the same lead field ("Phone" where the preset says "Primary_Phone"), else it is not required.
+        sent = {m.target.lower(): m.target for m in mappings} | {st.name.lower(): st.name for st in statics}
+        by_source = {m.source: m.target for m in mappings}
+        required = []
+        for req_name in spec.required_fields:
+            known = preset_mappings.get(req_name.lower())
+            target = sent.get(req_name.lower()) or (by_source.get(known.source) if known else None)
+            if target and target not in required:
+                required.append(target)
+        spec.required_fields = required
 
     test = draft.get("test")
     if test:

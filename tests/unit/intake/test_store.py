@@ -137,3 +137,17 @@ def test_an_endpoint_keeps_its_trailing_slash():
              "static": []}
     setup = build_parser_setup(draft, "Firm (generic)")
     assert (setup.settings.get("endpoint") or setup.spec.url) == "https://hooks.example/catch/55/2fj81az/"
+
+
+def test_a_field_the_system_insists_on_follows_the_docs_own_name():
+    """boberdoo's preset insists on Primary_Phone; a doc that posts the phone as Phone wires without a problem."""
+    from parsers.spec import errors
+
+    draft = {"system": "boberdoo", "endpoint": "https://crest.leadportal.example/genericPostlead.php",
+             "method": "POST", "format": "form",
+             "fields": [{"name": n, "required": True, "maps_to": m} for n, m in
+                        (("First_Name", "first_name"), ("Last_Name", "last_name"), ("Phone", "phone"), ("Zip", "zip"))],
+             "static": [{"name": "Key", "value": "CRL-55", "location": "body", "secret": True}]}
+    setup = build_parser_setup(draft, "Crest (boberdoo)")
+    assert setup.spec.required_fields == ["First_Name", "Last_Name", "Phone", "Zip"]
+    assert errors(setup.spec) == []
