@@ -165,3 +165,20 @@ def test_the_parser_editor_sections_do_not_scroll_sideways_at_960(world, qtbot):
         wide += [tabs.tabText(i) for area in page.findChildren(QScrollArea)
                  if area.isVisible() and area.horizontalScrollBar().isVisible()]
     assert not wide, wide
+
+
+@pytest.mark.parametrize("width", [1280, 960])
+def test_no_page_section_scrolls_sideways(world, qtbot, width):
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    world.resize(width, 780)
+    wide = []
+    for key, *_ in PAGES:
+        page = world.show_page(key)
+        _settle(qtbot, page)
+        for section in _sections(page):
+            qtbot.wait(5)
+            wide += [f"{key}/{section}/{type(area).__name__}" for area in page.findChildren(QAbstractScrollArea)
+                     if area.isVisible() and area.horizontalScrollBar().isVisible()
+                     and not area.property("scrolls-sideways")]
+    assert not wide, wide

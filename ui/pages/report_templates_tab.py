@@ -67,7 +67,7 @@ class TemplatesTab:
         buttons = QGridLayout()
         for i, b in enumerate((self.new_button, self.duplicate_button, self.delete_button, self.import_button,
                                self.export_button)):
-            buttons.addWidget(b, i // 3, i % 3)
+            buttons.addWidget(b, i // 2, i % 2)  # two a row: the list stays narrow beside the editor
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
