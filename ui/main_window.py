@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from resources import resource_path
 from ui.bridge import EventBridge
-from ui.notifications import NotificationCenter
+from ui.notifications import DailyCapNotices, NotificationCenter
 from ui.widgets import themed_icon
 from xsc_desktop import APP_NAME
 
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.bridge = EventBridge(self)
         self.notifications = NotificationCenter(parent=self)
+        self.cap_notices = DailyCapNotices(self.notifications)
         self.pages: dict[str, QWidget] = {}
         self.lander_actions: list = []  # extra context-menu actions on a lander (added by features)
         self.drop_handlers: list[Callable[[list[Path], int | None], bool]] = []
@@ -336,6 +337,8 @@ class MainWindow(QMainWindow):
                 action = ("Send it again", lambda: self.resend_emails(ids))
             self.notifications.notify(payload.get("title", APP_NAME), payload.get("message", ""),
                                       payload.get("level", "info"), action=action)
+        elif topic == "integration.capped":
+            self.cap_notices.capped(payload)
 
     def resend_emails(self, email_ids: list[int]) -> None:
         """Send interrupted e-mails again in the background (a notification's one click); the outcome in the

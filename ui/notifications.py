@@ -86,3 +86,30 @@ class NotificationCenter(QObject):
     def mark_read(self) -> None:
         """The operator has seen the list."""
         self.unread = 0
+
+
+class DailyCapNotices:
+    """The tray notice when an integration fills its daily cap (the `integration.capped` event): once a day per
+    integration, however many passes or workers report it."""
+
+    def __init__(self, center: NotificationCenter, today: Callable[[], object] | None = None) -> None:
+        self.center = center
+        self.today = today or (lambda: datetime.now().date())
+        self._told: dict[int, object] = {}  # integration id -> the day it was told
+
+    def capped(self, payload: dict) -> Notification | None:
+        """Notify for one `integration.capped` payload, unless this integration was told about today already."""
+        from xsc_desktop.clock import local_text
+
+        integration_id = payload.get("integration_id")
+        day = self.today()
+        if integration_id is None or self._told.get(integration_id) == day:
+            return None
+        self._told[integration_id] = day
+        lander = str(payload.get("name") or f"Integration {integration_id}").split(" → ")[0]
+        rule = str(payload.get("rule") or "Its daily cap")
+        until = payload.get("until")
+        reopens = f" and go from {local_text(until)}" if until else ""
+        whose = " (counted over all the client's landers)" if payload.get("whose") == "client" else ""
+        return self.center.notify("Daily cap reached", f"{lander}: {rule}{whose} reached; more leads wait{reopens}.",
+                                  "warning", page="leads")

@@ -39,6 +39,11 @@ _SERVED = frozenset(getattr(r, "value", r) for r in (DISPLAY, TOOLTIP, BACKGROUN
                                                      STATUS_ROLE))
 
 
+CAP_REACHED = "Cap reached today"
+CAP_TOOLTIP = ("The integration has taken its daily cap: more leads wait (capped) and go when the day's window "
+               "reopens.")
+
+
 def _flags_text(row: LanderRow) -> str:
     return ", ".join(FLAGS.get(f, f) for f in row.flags)
 
@@ -63,6 +68,7 @@ class LandersModel(QAbstractTableModel):
         self._times: dict[str, str] = {}  # stored time -> local text, for the rows painted since the last load
         self._bold = QFont()
         self._bold.setBold(True)
+        self._capped: frozenset[int] = frozenset()  # landers whose integration reached its daily cap today
 
     # --- loading, filtering, sorting
 
@@ -75,6 +81,19 @@ class LandersModel(QAbstractTableModel):
         self._sort_rows()
         self._visible = self._filtered()
         self.endResetModel()
+
+    def set_capped(self, lander_ids) -> None:  # noqa: ANN001 - any iterable of lander ids
+        """The landers at their daily cap (read off the GUI thread once per refresh); their Flags cell says so."""
+        capped = frozenset(lander_ids)
+        if capped == self._capped:
+            return
+        self._capped = capped
+        if self._visible:
+            self.dataChanged.emit(self.index(0, 5), self.index(len(self._visible) - 1, 5), [DISPLAY, TOOLTIP])
+
+    def capped(self) -> frozenset[int]:
+        """The landers at their daily cap today (as last read)."""
+        return self._capped
 
     def set_filter(self, text: str | None = None, status: str | None = "", client_id: int | None = -1) -> None:
         """Show only rows matching the search text (client, campaign, lander, URL), the status and the client."""
@@ -257,6 +276,9 @@ class LandersModel(QAbstractTableModel):
                 return f"★ {r.client}" if r.new_client else r.client
             if col >= 6:
                 return self._when(r.handed_over_at if col == 6 else r.updated_at)
+            if col == 5 and r.id in self._capped:
+                flags = _flags_text(r)
+                return f"{CAP_REACHED}, {flags}" if flags else CAP_REACHED
             return (None, r.campaign, r.name, r.url, STATUS_LABELS.get(r.status, r.status), _flags_text(r),
                     None, None)[col]
         if role == STATUS_ROLE:
@@ -272,6 +294,8 @@ class LandersModel(QAbstractTableModel):
         if role == TOOLTIP:
             if col == 0 and r.new_client:
                 return "New client: check everything twice."
+            if col == 5 and r.id in self._capped:
+                return CAP_TOOLTIP + (f"\n{r.flag_note}" if r.flag_note else "")
             if col == 5 and r.flag_note:
                 return r.flag_note
             if col == STATUS_COLUMN and r.missing_info:

@@ -169,7 +169,10 @@ class LandersPage(QWidget):
         run_task(landers.list_landers, self._loaded, lambda exc: show_error(self, "Landers", exc))
 
     def _loaded(self, rows: list[LanderRow]) -> None:
+        from xsc_desktop.delivery_gate import landers_at_daily_cap
+
         self.model.set_rows(rows)
+        run_task(landers_at_daily_cap, self.model.set_capped)  # once per refresh, off the GUI thread
         self._fill_client_filter(rows)
         new_clients = sorted({r.client for r in rows if r.new_client and r.status not in ("archived",)})
         if new_clients:
@@ -205,6 +208,8 @@ class LandersPage(QWidget):
                 self._stale = True  # reloaded when shown again: no reads for a page nobody looks at
         elif topic == "posting_doc.changed":
             self.detail.posting_docs.refresh()
+        elif topic == "integration.capped" and payload.get("lander_id") is not None:
+            self.model.set_capped(self.model.capped() | {payload["lander_id"]})
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
