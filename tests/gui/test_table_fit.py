@@ -182,3 +182,27 @@ def test_no_page_section_scrolls_sideways(world, qtbot, width):
                      if area.isVisible() and area.horizontalScrollBar().isVisible()
                      and not area.property("scrolls-sideways")]
     assert not wide, wide
+
+
+def test_status_chips_sit_on_the_rows_own_background(world, qtbot):
+    """A new client's tinted row and a selected row keep their colour behind the status chip."""
+    from ui.models.landers_model import STATUS_COLUMN
+
+    world.resize(1280, 780)
+    page = world.show_page("landers")
+    _settle(qtbot, page)
+    view = page.table
+    model = view.model()
+    tinted = next(r for r in range(model.rowCount())
+                  if model.index(r, 0).data(Qt.ItemDataRole.BackgroundRole) is not None)
+    for row, selected in ((tinted, False), (tinted, True)):
+        if selected:
+            view.selectRow(row)
+        qtbot.wait(5)
+        image = view.viewport().grab().toImage()
+        chip = view.visualRect(model.index(row, STATUS_COLUMN))
+        other = view.visualRect(model.index(row, 1))
+        y = chip.center().y()
+        behind_chip = image.pixelColor(chip.right() - 2, y)  # right of the chip: the cell's own background
+        row_colour = image.pixelColor(other.right() - 2, y)
+        assert behind_chip == row_colour, (selected, behind_chip.name(), row_colour.name())
