@@ -82,7 +82,7 @@ class LandersModel(QAbstractTableModel):
         self._visible = self._filtered()
         self.endResetModel()
 
-    def set_capped(self, lander_ids) -> None:  # noqa: ANN001 - any iterable of lander ids
+    def set_capped(self, lander_ids) -> None:  # lander_ids: any iterable of lander ids
         """The landers at their daily cap (read off the GUI thread once per refresh); their Flags cell says so."""
         capped = frozenset(lander_ids)
         if capped == self._capped:
