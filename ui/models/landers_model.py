@@ -11,6 +11,7 @@ order of magnitude slower.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import compress, repeat
 from operator import contains
 
@@ -82,7 +83,7 @@ class LandersModel(QAbstractTableModel):
         self._visible = self._filtered()
         self.endResetModel()
 
-    def set_capped(self, lander_ids) -> None:  # lander_ids: any iterable of lander ids
+    def set_capped(self, lander_ids: Iterable[int]) -> None:
         """The landers at their daily cap (read off the GUI thread once per refresh); their Flags cell says so."""
         capped = frozenset(lander_ids)
         if capped == self._capped:

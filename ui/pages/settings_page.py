@@ -56,6 +56,7 @@ LABELS: dict[str, str] = {
     "secrets.key_file": "Team key file",
     "mail.confirmation_subject": "Confirmation subject",
     "mail.confirmation_body": "Confirmation body",
+    "mail.confirmation_attach_summary": "Attach the posting summary (PDF)",
 }
 
 
