@@ -1,4 +1,5 @@
-"""`python -m ui.screenshot --out DIR`: renders every page of the main window to PNG files, offscreen.
+"""`python -m ui.screenshot --out DIR`: renders every page of the main window to PNG files, offscreen, and the
+integration dialog's Delivery rules tab (delivery-rules.png; `--pages delivery-rules` for it alone).
 
     --size 960x780      the window size (default 1280x780, the size the window opens at)
     --dark              a dark palette, as on a dark desktop
@@ -46,10 +47,32 @@ def render(app, ctx, out: Path, size: tuple[int, int], pages: list[str] | None) 
         window.grab().save(str(path))
         written.append(path)
         print(path)
+    if not pages or "delivery-rules" in pages:
+        written += _delivery_rules_dialog(window, out, app)
     window.shutdown()
     window.close()
     window.deleteLater()
     return written
+
+
+def _delivery_rules_dialog(window, out: Path, app) -> list[Path]:
+    """The integration dialog's Delivery rules tab for the first lander with an integration."""
+    from ui.dialogs.integration_dialog import IntegrationDialog, load_state
+    from xsc_desktop.models import Integration
+
+    integration = Integration.select().order_by(Integration.id).first()
+    if integration is None:
+        return []
+    dialog = IntegrationDialog(load_state(integration.lander_id), window)
+    dialog.tabs.setCurrentWidget(dialog.rules_tab)
+    dialog.resize(700, 780)
+    dialog.show()
+    app.processEvents()
+    path = out / "delivery-rules.png"
+    dialog.grab().save(str(path))
+    dialog.close()
+    print(path)
+    return [path]
 
 
 def main(argv: list[str] | None = None) -> int:
