@@ -14,7 +14,7 @@ database itself, as a newly started app would, and runs the app's own entry poin
 from __future__ import annotations
 
 # What a worker would import lazily is imported once here, before forking.
-import email.headerregistry  # noqa: F401
+import email.headerregistry
 import email.policy  # noqa: F401
 import logging
 import os
@@ -37,7 +37,7 @@ from xsc_desktop import (  # noqa: F401
     queue,
     sheet_writer,
     sheets,
-    summary,  # noqa: F401
+    summary,
 )
 from xsc_desktop.context import Context
 from xsc_desktop.models import utcnow
