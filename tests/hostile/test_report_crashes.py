@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -105,26 +104,6 @@ def test_killed_scheduled_report_runs_again_with_its_email(scheduled):
         mails = con.execute("select attachments from email where kind = 'report'").fetchall()
     assert len(mails) == 1 and str(final) in mails[0][0]
     assert run_cli("sheets", "run", data_dir=data_dir).stdout.strip() == "No report was due."
-
-
-@pytest.mark.slow
-def test_sigkill_at_random_points_never_leaves_a_half_report_under_a_final_name(scheduled):
-    data_dir, out = scheduled
-    rnd = random.Random(20261204)
-    points = [rnd.randint(1, 8) for _ in range(4)]  # from "started" to after the last batch (saving)
-    for lines in points:
-        proc = _writer(data_dir)
-        _kill_at(proc, lines)
-        for final in _finals(out):  # whatever carries a final name is a whole report
-            assert _rows(final) == LEADS + 1
-    finished = run_cli("sheets", "run", data_dir=data_dir)
-    assert finished.returncode == 0, finished.stderr
-    finals = _finals(out)
-    assert len(finals) >= 1
-    for final in finals:
-        assert _rows(final) == LEADS + 1
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
-    assert "running" not in _states(data_dir)
 
 
 def test_run_left_running_by_a_dead_process_is_interrupted_and_its_slot_runs(ctx, tmp_path):
