@@ -278,7 +278,8 @@ def test_template_and_schedule_actions_run_off_the_gui_thread(qtbot, page, lande
     try:
         page.templates_view.selectRow(0)
         page.duplicate_template()
-        qtbot.waitUntil(lambda: page._current_name == "Generic copy", timeout=20000)
+        qtbot.waitUntil(lambda: page._current_name == "Generic copy" and page._template("Generic copy") is not None,
+                        timeout=20000)
         page.sheet_name.setText("Edited")
         assert page.save_template()
         qtbot.waitUntil(lambda: not page.dirty, timeout=20000)
