@@ -12,13 +12,12 @@ import io
 import json
 import zipfile
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
-from xml.etree import ElementTree
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import REPO
-from tests.helpers.endpoint import Reply
+from tests.helpers.endpoint import Reply, sent_values
 
 FIXTURES = REPO / "tests" / "fixtures"
 # Ten docs of the blind series in every format intake reads: Markdown, e-mail thread, HTML form, DOCX, XLSX,
@@ -56,25 +55,6 @@ def _local_copy(doc: Path, live_base: str, local_base: str, out_dir: Path) -> Pa
     return target
 
 
-def _sent_values(got) -> dict[str, str]:
-    values = dict(parse_qsl(got.query, keep_blank_values=True))
-    values.update({k: v for k, v in got.headers})
-    body = got.body.decode("utf-8", "replace").strip()
-    if body.startswith("{"):
-        def walk(node, prefix=""):
-            for k, v in node.items():
-                if isinstance(v, dict):
-                    walk(v, f"{prefix}{k}.")
-                else:
-                    values[f"{prefix}{k}"] = str(v)
-        walk(json.loads(body))
-    elif body.startswith("<"):
-        values.update({el.tag: (el.text or "") for el in ElementTree.fromstring(body).iter()})
-    elif body:
-        values.update(dict(parse_qsl(body, keep_blank_values=True)))
-    return values
-
-
 def _one_doc(cli, endpoint, smtp_server, tmp_path: Path, n: int, rel: str) -> tuple[bool, str]:
     """(works with zero edits, why not) for one doc."""
     src = FIXTURES / rel
@@ -108,7 +88,7 @@ def _one_doc(cli, endpoint, smtp_server, tmp_path: Path, n: int, rel: str) -> tu
     got = endpoint.wait_for(before + 2)[before + 1:]
     if imported.returncode != 0 or delivered.returncode != 0 or not got:
         return False, f"live lead not delivered: {imported.stderr.strip()} {delivered.stderr.strip()}"
-    sent = _sent_values(got[-1])
+    sent = sent_values(got[-1])
     low = {k.lower(): v for k, v in sent.items()}
     if got[-1].path != live.path:
         return False, f"posted to {got[-1].path}, not {live.path}"

@@ -6,14 +6,13 @@ test, debug or forbidden value is ever live."""
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
-from xml.etree import ElementTree
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from parsers.render import render, sample_lead
 from tests.conftest import REPO
-from tests.helpers.endpoint import RecordingEndpoint
+from tests.helpers.endpoint import RecordingEndpoint, sent_values
 from xsc_desktop.intake.extract import extract_file
 from xsc_desktop.intake.pipeline import analyze
 from xsc_desktop.intake.store import build_parser_setup
@@ -21,26 +20,6 @@ from xsc_desktop.posting import post
 
 BLIND2 = REPO / "tests" / "fixtures" / "postingdocs_blind2"
 NEVER_LIVE = ("debug", "test_lead", "testmode", "test", "istest", "dupcheck", "return_best_price", "f9updatecrm")
-
-
-def _sent_values(got) -> dict[str, str]:  # endpoint.Received
-    """Every name=value the endpoint received: query, headers, and a form, JSON or XML body."""
-    values = dict(parse_qsl(got.query, keep_blank_values=True))
-    values.update({k: v for k, v in got.headers})
-    body = got.body.decode("utf-8", "replace").strip()
-    if body.startswith("{"):
-        def walk(node, prefix=""):
-            for k, v in node.items():
-                if isinstance(v, dict):
-                    walk(v, f"{prefix}{k}.")
-                else:
-                    values[f"{prefix}{k}"] = str(v)
-        walk(json.loads(body))
-    elif body.startswith("<"):
-        values.update({el.tag: (el.text or "") for el in ElementTree.fromstring(body).iter()})
-    elif body:
-        values.update(dict(parse_qsl(body, keep_blank_values=True)))
-    return values
 
 
 def _post_doc(expected: dict, endpoint: RecordingEndpoint) -> dict[str, str]:
@@ -55,7 +34,7 @@ def _post_doc(expected: dict, endpoint: RecordingEndpoint) -> dict[str, str]:
     assert attempt.status == 200
     (got,) = endpoint.wait_for(1)
     assert got.path == live.path
-    return _sent_values(got)
+    return sent_values(got)
 
 
 @pytest.mark.slow

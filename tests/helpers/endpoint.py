@@ -26,11 +26,13 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
 
 
 @dataclass
@@ -223,3 +225,22 @@ class RecordingEndpoint:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+def sent_values(got) -> dict[str, str]:
+    """Every name=value the endpoint received: query, headers, and a form, JSON or XML body."""
+    values = dict(parse_qsl(got.query, keep_blank_values=True))
+    values.update({k: v for k, v in got.headers})
+    body = got.body.decode("utf-8", "replace").strip()
+    if body.startswith("{"):
+        def walk(node, prefix=""):
+            for k, v in node.items():
+                if isinstance(v, dict):
+                    walk(v, f"{prefix}{k}.")
+                else:
+                    values[f"{prefix}{k}"] = str(v)
+        walk(json.loads(body))
+    elif body.startswith("<"):
+        values.update({el.tag: (el.text or "") for el in ElementTree.fromstring(body).iter()})
+    elif body:
+        values.update(dict(parse_qsl(body, keep_blank_values=True)))
+    return values
